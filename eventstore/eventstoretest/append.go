@@ -1,0 +1,121 @@
+package eventstoretest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+func testAppend(t *testing.T, h Harness) {
+	t.Run("RoundTrip", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := h.New(t)
+		id := uuid.Must(uuid.NewV7())
+		p := appendParams("rt", eventstore.NoStream, 2)
+		p.Events[0].ID = id
+		before := time.Now().Add(-time.Second)
+		res, err := s.Append(ctx, p)
+		require.NoError(t, err)
+		require.Len(t, res.Events, 2)
+		require.Equal(t, int64(2), res.Version())
+		require.Equal(t, id, res.Events[0].ID)
+		require.NotEqual(t, uuid.Nil, res.Events[1].ID, "the store gives an id to an event without one")
+
+		got, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: "rt"})
+		require.NoError(t, err)
+		require.Equal(t, res.Events, got, "read back exactly as the append recorded")
+		for i, e := range got {
+			require.Equal(t, int64(i+1), e.Version)
+			require.Equal(t, "TestEvent", e.Type)
+			require.Equal(t, 1, e.SchemaVersion)
+			require.Equal(t, p.Events[i].Data, e.Data, "data is stored byte for byte")
+			require.Equal(t, p.Events[i].Metadata, e.Metadata)
+			require.Len(t, e.Hash, eventstore.HashSize)
+			require.True(t, e.RecordedAt.After(before) && e.RecordedAt.Before(time.Now().Add(time.Second)))
+			require.Equal(t, time.UTC, e.RecordedAt.Location())
+		}
+		require.Less(t, got[0].Position, got[1].Position)
+
+		res, err = s.Append(ctx, appendParams("rt", 2, 1))
+		require.NoError(t, err)
+		require.Equal(t, int64(3), res.Version())
+		tail, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: "rt", FromVersion: 3})
+		require.NoError(t, err)
+		require.Equal(t, res.Events, tail)
+	})
+
+	t.Run("UnknownStream", func(t *testing.T) {
+		t.Parallel()
+		s := h.New(t)
+		_, err := s.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: "nope"})
+		require.ErrorIs(t, err, eventstore.ErrNotFound)
+	})
+
+	t.Run("ExpectedVersion", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := h.New(t)
+		_, err := s.Append(ctx, appendParams("ev", 1, 1))
+		requireConflict(t, err, 1, 0)
+
+		_, err = s.Append(ctx, appendParams("ev", eventstore.NoStream, 2))
+		require.NoError(t, err)
+		_, err = s.Append(ctx, appendParams("ev", eventstore.NoStream, 1))
+		requireConflict(t, err, 0, 2)
+		_, err = s.Append(ctx, appendParams("ev", 1, 1))
+		requireConflict(t, err, 1, 2)
+		_, err = s.Append(ctx, appendParams("ev", 3, 1))
+		requireConflict(t, err, 3, 2)
+
+		got, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: "ev"})
+		require.NoError(t, err)
+		require.Len(t, got, 2, "failed appends appended nothing")
+	})
+
+	t.Run("DuplicateEventID", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := h.New(t)
+		p := appendParams("dup-a", eventstore.NoStream, 1)
+		p.Events[0].ID = uuid.Must(uuid.NewV7())
+		_, err := s.Append(ctx, p)
+		require.NoError(t, err)
+		q := appendParams("dup-b", eventstore.NoStream, 2)
+		q.Events[1].ID = p.Events[0].ID
+		_, err = s.Append(ctx, q)
+		require.ErrorIs(t, err, eventstore.ErrDuplicateEvent)
+		_, err = s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: "dup-b"})
+		require.ErrorIs(t, err, eventstore.ErrNotFound, "a failed append is all or nothing")
+	})
+
+	t.Run("InvalidParams", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := h.New(t)
+		for _, p := range []*eventstore.AppendParams{
+			{StreamID: "", Events: events("x", 1)},
+			{StreamID: "x"},
+			{StreamID: "x", ExpectedVersion: -1, Events: events("x", 1)},
+			{StreamID: "x", Events: []eventstore.EventData{{Data: []byte(`{}`)}}},
+		} {
+			_, err := s.Append(ctx, p)
+			require.ErrorIs(t, err, eventstore.ErrInvalid)
+		}
+	})
+}
+
+func requireConflict(t *testing.T, err error, expected, actual int64) {
+	t.Helper()
+	require.ErrorIs(t, err, eventstore.ErrConcurrency)
+	var ce *eventstore.ConcurrencyError
+	require.True(t, errors.As(err, &ce), "a *ConcurrencyError, got %T", err)
+	require.Equal(t, expected, ce.Expected)
+	require.Equal(t, actual, ce.Actual)
+}

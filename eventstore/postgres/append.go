@@ -1,0 +1,121 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// querier is what an append needs of a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Append implements eventstore.Store.
+func (s *Store) Append(ctx context.Context, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	res, err := s.append(ctx, s.pool, p)
+	if err != nil {
+		return nil, err
+	}
+	s.appended()
+	return res, nil
+}
+
+// append inserts the events through q. Without a transaction the INSERT
+// commits on its own; with one, the caller commits.
+func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
+	var prev []byte
+	if p.ExpectedVersion != eventstore.NoStream {
+		var head int64
+		err := q.QueryRow(ctx, headSQL, p.StreamID).Scan(&head, &prev)
+		if errors.Is(err, pgx.ErrNoRows) {
+			head = 0
+		} else if err != nil {
+			return nil, interpretError(fmt.Errorf("read head of %s: %w", p.StreamID, err))
+		}
+		if head != p.ExpectedVersion {
+			return nil, &eventstore.ConcurrencyError{StreamID: p.StreamID, Expected: p.ExpectedVersion, Actual: head}
+		}
+	}
+
+	events, err := eventstore.Seal(p, prev, s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, 0, len(events)*9)
+	for i := range events {
+		e := &events[i]
+		args = append(args, e.StreamID, e.Version, e.ID, e.Type, e.SchemaVersion,
+			e.Data, e.Metadata, e.RecordedAt, e.Hash)
+	}
+	rows, err := q.Query(ctx, insertSQL(len(events)), args...)
+	if err != nil {
+		return nil, s.appendError(ctx, p, err)
+	}
+	i := 0
+	for rows.Next() {
+		if i < len(events) {
+			err = rows.Scan(&events[i].Position, &events[i].Commit)
+		}
+		i++
+	}
+	rows.Close()
+	if err == nil {
+		err = rows.Err()
+	}
+	if err != nil {
+		return nil, s.appendError(ctx, p, err)
+	}
+	if i != len(events) {
+		return nil, fmt.Errorf("append to %s: %d rows returned for %d events", p.StreamID, i, len(events))
+	}
+	return &eventstore.AppendResult{Events: events}, nil
+}
+
+// appendError turns an insert failure into the store's errors; on a lost
+// race it reads the head again so the error tells the actual version.
+func (s *Store) appendError(ctx context.Context, p *eventstore.AppendParams, err error) error {
+	err = interpretError(fmt.Errorf("append to %s: %w", p.StreamID, err))
+	if !errors.Is(err, eventstore.ErrConcurrency) {
+		return err
+	}
+	actual := int64(-1)
+	var prev []byte
+	if qerr := s.pool.QueryRow(ctx, headSQL, p.StreamID).Scan(&actual, &prev); qerr != nil {
+		actual = -1
+	}
+	return &eventstore.ConcurrencyError{StreamID: p.StreamID, Expected: p.ExpectedVersion, Actual: actual}
+}
+
+// insertSQL is a multi-row INSERT of n events: one statement, one round
+// trip, atomic without an explicit transaction.
+func insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(insertColumns)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := 1; j <= 9; j++ {
+			if j > 1 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i*9 + j))
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(insertReturning)
+	return b.String()
+}

@@ -1,0 +1,81 @@
+// Package postgrestest gives tests an isolated PostgreSQL schema.
+//
+// Tests find the server through TEST_DATABASE_URL. Without it they skip on
+// a developer's machine, and fail when CI is set, so that CI can never pass
+// without having run them.
+package postgrestest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// EnvURL is the variable naming the test server.
+const EnvURL = "TEST_DATABASE_URL"
+
+// URL returns the test database URL, skipping or failing t without one.
+func URL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv(EnvURL)
+	if url == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set: CI must run the PostgreSQL tests", EnvURL)
+		}
+		t.Skipf("%s is not set: skipping PostgreSQL tests (bash .ci/run sets it up)", EnvURL)
+	}
+	return url
+}
+
+// NewPool returns a pool whose connections work in a new empty schema,
+// dropped when t ends. Schema only: migrations are the caller's. Options
+// adjust the pool's configuration (size, for benchmarks).
+func NewPool(t testing.TB, opts ...func(*pgxpool.Config)) *pgxpool.Pool {
+	t.Helper()
+	url := URL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "test_" + hex.EncodeToString(b[:])
+	exec(ctx, t, url, "CREATE SCHEMA "+schema)
+
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("parse %s: %v", EnvURL, err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	for _, opt := range opts {
+		opt(cfg)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		exec(ctx, t, url, "DROP SCHEMA "+schema+" CASCADE")
+	})
+	return pool
+}
+
+func exec(ctx context.Context, t testing.TB, url, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", EnvURL, err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}

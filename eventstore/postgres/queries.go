@@ -1,0 +1,31 @@
+package postgres
+
+// The queries of this driver. The sqlite driver has the same names so the
+// two dialects can be read side by side.
+
+const eventColumns = `position, transaction_id, stream_id, stream_version, event_id,
+	event_type, schema_version, data, metadata, recorded_at, hash`
+
+const (
+	// headSQL reads the last event's version and hash of a stream.
+	headSQL = `SELECT stream_version, hash FROM events
+		WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1`
+
+	// insertColumns prefixes the multi-row VALUES built by insertSQL.
+	insertColumns = `INSERT INTO events (stream_id, stream_version, event_id,
+		event_type, schema_version, data, metadata, recorded_at, hash) VALUES `
+
+	insertReturning = ` RETURNING position, transaction_id`
+
+	readStreamSQL = `SELECT ` + eventColumns + ` FROM events
+		WHERE stream_id = $1 AND stream_version >= $2
+		ORDER BY stream_version`
+
+	// feedSQL returns only events of transactions older than every one still
+	// running: see the package doc.
+	feedSQL = `SELECT ` + eventColumns + ` FROM events
+		WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
+		  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY transaction_id, position
+		LIMIT $3`
+)

@@ -1,0 +1,55 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) ([]eventstore.RecordedEvent, error) {
+	events, err := s.query(ctx, readStreamSQL, p.StreamID, max(p.FromVersion, 1))
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s: %w", p.StreamID, err)
+	}
+	if len(events) == 0 {
+		return nil, fmt.Errorf("stream %s: %w", p.StreamID, eventstore.ErrNotFound)
+	}
+	return events, nil
+}
+
+// ReadFeed implements eventstore.Store.
+func (s *Store) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]eventstore.RecordedEvent, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = eventstore.DefaultFeedLimit
+	}
+	events, err := s.query(ctx, s.feedSQL, p.After.Commit, p.After.Position, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read feed after %v: %w", p.After, err)
+	}
+	return events, nil
+}
+
+func (s *Store) query(ctx context.Context, sql string, args ...any) ([]eventstore.RecordedEvent, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	events, err := pgx.CollectRows(rows, scanEvent)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	return events, nil
+}
+
+func scanEvent(row pgx.CollectableRow) (eventstore.RecordedEvent, error) {
+	var e eventstore.RecordedEvent
+	err := row.Scan(&e.Position, &e.Commit, &e.StreamID, &e.Version, &e.ID,
+		&e.Type, &e.SchemaVersion, &e.Data, &e.Metadata, &e.RecordedAt, &e.Hash)
+	e.RecordedAt = e.RecordedAt.UTC()
+	return e, err
+}

@@ -1,0 +1,118 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/eventstore/internal/wakeup"
+	"github.com/fbsession/fbsession/migrations"
+)
+
+// Config tunes a Store. The zero value is valid.
+type Config struct {
+	// Now is the clock stamped on appended events; time.Now by default.
+	Now func() time.Time
+	// PollInterval is how often feed readers are woken without a
+	// notification, in case one was lost. Default 1s.
+	PollInterval time.Duration
+	// Channel is the LISTEN/NOTIFY channel. Default "fbsession_events".
+	Channel string
+	Logger  *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.Channel == "" {
+		c.Channel = "fbsession_events"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+func (c *Config) validate() error {
+	if !validIdentifier(c.Channel) {
+		return errors.New("postgres: channel must be a plain identifier")
+	}
+	return nil
+}
+
+// Store is the PostgreSQL event store.
+type Store struct {
+	pool    *pgxpool.Pool
+	cfg     Config
+	feedSQL string
+
+	wake *wakeup.Broadcaster
+
+	ctx    context.Context // cancelled by Close; background work stops
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	listenOnce sync.Once
+	notifyMu   sync.Mutex
+	notifying  bool // a goroutine is sending NOTIFY
+	notifyDue  bool // an append happened since it last sent
+}
+
+var _ eventstore.Store = (*Store)(nil)
+
+// New returns a store on pool. The caller keeps ownership of the pool.
+func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Store{
+		pool:    pool,
+		cfg:     cfg,
+		feedSQL: feedSQL,
+		wake:    wakeup.New(),
+		ctx:     ctx,
+		cancel:  cancel,
+	}, nil
+}
+
+// Pool is the pool the store runs on, for components that keep their own
+// tables in the same database.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Close stops listening and notifying. Appends still running may fail.
+func (s *Store) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+func validIdentifier(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Migrate brings the database's schema up to date and returns its version.
+func (s *Store) Migrate(ctx context.Context) (int64, error) {
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	return migrations.Up(ctx, db, migrations.Postgres)
+}

@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/eventstore/eventstoretest"
+	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
+)
+
+func newStore(t *testing.T, cfg Config) *Store {
+	t.Helper()
+	s, err := New(postgrestest.NewPool(t), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.Migrate(context.Background())
+	require.NoError(t, err)
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	eventstoretest.Run(t, eventstoretest.Harness{
+		New:        func(t *testing.T) eventstore.Store { return newStore(t, Config{}) },
+		HoldAppend: holdAppend,
+		EditData: func(t *testing.T, es eventstore.Store, stream string, version int64, data []byte) {
+			ctx := context.Background()
+			tx, err := es.(*Store).pool.Begin(ctx)
+			require.NoError(t, err)
+			defer tx.Rollback(ctx)
+			// What an intruder with superuser rights does: step past the
+			// append-only trigger.
+			_, err = tx.Exec(ctx, "SET LOCAL session_replication_role = replica")
+			require.NoError(t, err)
+			tag, err := tx.Exec(ctx, "UPDATE events SET data = $1 WHERE stream_id = $2 AND stream_version = $3", data, stream, version)
+			require.NoError(t, err)
+			require.Equal(t, int64(1), tag.RowsAffected())
+			require.NoError(t, tx.Commit(ctx))
+		},
+	})
+}
+
+// holdAppend runs an append inside a transaction left open until commit.
+func holdAppend(ctx context.Context, es eventstore.Store, p *eventstore.AppendParams) (func() error, error) {
+	s := es.(*Store)
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.append(ctx, tx, p); err != nil {
+		tx.Rollback(ctx)
+		return nil, err
+	}
+	return func() error { return tx.Commit(ctx) }, nil
+}
+
+// naiveFeedSQL is the classic reader: "position > checkpoint".
+const naiveFeedSQL = `SELECT ` + eventColumns + ` FROM events
+	WHERE $1::xid8 IS NOT NULL AND position > $2
+	ORDER BY position LIMIT $3`
+
+// The late-commit check must catch the bug it is there for: against a
+// naive reader it reports the held event as missed.
+func TestLateCommitCheckCatchesNaiveReader(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, Config{})
+	s.feedSQL = naiveFeedSQL
+	err := eventstoretest.CheckLateCommit(context.Background(), s, holdAppend, time.Second)
+	require.ErrorContains(t, err, "late missed")
+}
+
+func TestAppendOnly(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t, Config{})
+	_, err := s.Append(ctx, &eventstore.AppendParams{StreamID: "s", Events: []eventstore.EventData{{Type: "T", Data: []byte(`{}`)}}})
+	require.NoError(t, err)
+	for _, sql := range []string{"UPDATE events SET data = '{}'", "DELETE FROM events", "TRUNCATE events"} {
+		_, err := s.pool.Exec(ctx, sql)
+		require.ErrorContains(t, err, "append-only", sql)
+	}
+}
+
+// Another process's appends wake this one's readers through NOTIFY, long
+// before the poll would.
+func TestWakeupAcrossStores(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	writer := newStore(t, Config{})
+	reader, err := New(writer.pool, Config{PollInterval: time.Hour, Channel: "fbsession_wakeup_test"})
+	require.NoError(t, err)
+	defer reader.Close()
+	writer.cfg.Channel = reader.cfg.Channel
+
+	ch := reader.Appended()
+	time.Sleep(200 * time.Millisecond) // let the listener connect
+	_, err = writer.Append(ctx, &eventstore.AppendParams{StreamID: "w", Events: []eventstore.EventData{{Type: "T", Data: []byte(`{}`)}}})
+	require.NoError(t, err)
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no NOTIFY reached the other store")
+	}
+}

@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) ([]eventstore.RecordedEvent, error) {
+	events, err := s.query(ctx, readStreamSQL, p.StreamID, max(p.FromVersion, 1))
+	if err != nil {
+		return nil, fmt.Errorf("read stream %s: %w", p.StreamID, err)
+	}
+	if len(events) == 0 {
+		return nil, fmt.Errorf("stream %s: %w", p.StreamID, eventstore.ErrNotFound)
+	}
+	return events, nil
+}
+
+// ReadFeed implements eventstore.Store.
+func (s *Store) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]eventstore.RecordedEvent, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = eventstore.DefaultFeedLimit
+	}
+	events, err := s.query(ctx, feedSQL, int64(p.After.Commit), p.After.Position, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read feed after %v: %w", p.After, err)
+	}
+	return events, nil
+}
+
+func (s *Store) query(ctx context.Context, query string, args ...any) ([]eventstore.RecordedEvent, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	defer rows.Close()
+	var events []eventstore.RecordedEvent
+	for rows.Next() {
+		var (
+			e          eventstore.RecordedEvent
+			commit     int64
+			recordedAt int64
+			data, meta string
+		)
+		if err := rows.Scan(&e.Position, &commit, &e.StreamID, &e.Version, &e.ID, &e.Type,
+			&e.SchemaVersion, &data, &meta, &recordedAt, &e.Hash); err != nil {
+			return nil, interpretError(err)
+		}
+		e.Commit = uint64(commit)
+		e.Data, e.Metadata = []byte(data), []byte(meta)
+		e.RecordedAt = time.UnixMicro(recordedAt).UTC()
+		events = append(events, e)
+	}
+	return events, interpretError(rows.Err())
+}

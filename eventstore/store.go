@@ -1,0 +1,84 @@
+package eventstore
+
+import "context"
+
+// NoStream is the expected version of a stream that must not exist yet.
+const NoStream int64 = 0
+
+// Store is the event log. Implementations are safe for concurrent use.
+type Store interface {
+	// Append adds events to the end of a stream, all or none, provided the
+	// stream is at p.ExpectedVersion; otherwise it returns a
+	// *ConcurrencyError and appends nothing.
+	Append(ctx context.Context, p *AppendParams) (*AppendResult, error)
+	// ReadStream returns a stream's events in version order, or ErrNotFound
+	// when the stream has no event at or after p.FromVersion.
+	ReadStream(ctx context.Context, p *ReadStreamParams) ([]RecordedEvent, error)
+	// ReadFeed returns up to p.Limit events of all streams after p.After, in
+	// feed order. An event it has not returned yet never sorts before the
+	// last one it returned, so a reader can checkpoint the last Cursor.
+	ReadFeed(ctx context.Context, p *ReadFeedParams) ([]RecordedEvent, error)
+	// Appended returns a channel closed when events may have been appended
+	// since the call, by this process or another. It is a hint for feed
+	// readers, not a guarantee: take the channel, read the feed, then wait.
+	Appended() <-chan struct{}
+	// Close stops the store's background work; it does not close a pool the
+	// caller passed in.
+	Close() error
+}
+
+// AppendParams are the arguments of Store.Append.
+type AppendParams struct {
+	StreamID string
+	// ExpectedVersion is the stream's current version: NoStream for a new
+	// stream, else the version of its last event.
+	ExpectedVersion int64
+	Events          []EventData
+}
+
+// AppendResult is what an append stored.
+type AppendResult struct {
+	// Events are the appended events as recorded, with positions and hashes.
+	Events []RecordedEvent
+}
+
+// Version is the stream's version after the append.
+func (r *AppendResult) Version() int64 { return r.Events[len(r.Events)-1].Version }
+
+// ReadStreamParams are the arguments of Store.ReadStream.
+type ReadStreamParams struct {
+	StreamID string
+	// FromVersion is the first version to return; 0 and 1 both mean all.
+	FromVersion int64
+}
+
+// ReadFeedParams are the arguments of Store.ReadFeed.
+type ReadFeedParams struct {
+	After Cursor
+	// Limit caps the page; 0 means DefaultFeedLimit.
+	Limit int
+}
+
+// DefaultFeedLimit is the page size of ReadFeed when none is given.
+const DefaultFeedLimit = 1000
+
+// Validate checks the parameters every driver requires.
+func (p *AppendParams) Validate() error {
+	switch {
+	case p.StreamID == "":
+		return errorf("stream id is empty")
+	case p.ExpectedVersion < 0:
+		return errorf("expected version %d is negative", p.ExpectedVersion)
+	case len(p.Events) == 0:
+		return errorf("no events to append")
+	}
+	for i := range p.Events {
+		if p.Events[i].Type == "" {
+			return errorf("event %d has no type", i)
+		}
+		if len(p.Events[i].Data) == 0 {
+			return errorf("event %d has no data", i)
+		}
+	}
+	return nil
+}
