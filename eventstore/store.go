@@ -16,15 +16,49 @@ type Store interface {
 	ReadStream(ctx context.Context, p *ReadStreamParams) ([]RecordedEvent, error)
 	// ReadFeed returns up to p.Limit events of all streams after p.After, in
 	// feed order. An event it has not returned yet never sorts before the
-	// last one it returned, so a reader can checkpoint the last Cursor.
+	// last one it returned, so a reader can checkpoint the last Cursor. An
+	// event may show a moment after its append returns: a store can hold it
+	// back until every transaction older than its own has ended.
 	ReadFeed(ctx context.Context, p *ReadFeedParams) ([]RecordedEvent, error)
 	// Appended returns a channel closed when events may have been appended
 	// since the call, by this process or another. It is a hint for feed
 	// readers, not a guarantee: take the channel, read the feed, then wait.
 	Appended() <-chan struct{}
+	// View returns a stream's view (see AppendParams.View), or ErrNotFound.
+	View(ctx context.Context, streamID string) (*StreamView, error)
+	// ListViews returns the views of one owner, in stream id order.
+	ListViews(ctx context.Context, p *ListViewsParams) ([]StreamView, error)
+	// ReserveSequence reserves n consecutive values of a named durable
+	// counter starting at 1 and returns the first. Values are never handed
+	// out twice, across processes and restarts.
+	ReserveSequence(ctx context.Context, name string, n int64) (int64, error)
 	// Close stops the store's background work; it does not close a pool the
 	// caller passed in.
 	Close() error
+}
+
+// View is a stream's read model: what the stream looks like after its
+// latest events, kept by the store beside them.
+type View struct {
+	// Owner is whose the stream is, for ListViews.
+	Owner string
+	// Active marks the views ListViews returns with ActiveOnly.
+	Active bool
+	// Document is the view itself, a JSON document.
+	Document []byte
+}
+
+// StreamView is a stored view and the stream version it reflects.
+type StreamView struct {
+	StreamID string
+	Version  int64
+	View
+}
+
+// ListViewsParams are the arguments of Store.ListViews.
+type ListViewsParams struct {
+	Owner      string
+	ActiveOnly bool
 }
 
 // AppendParams are the arguments of Store.Append.
@@ -34,6 +68,10 @@ type AppendParams struct {
 	// stream, else the version of its last event.
 	ExpectedVersion int64
 	Events          []EventData
+	// View, when set, replaces the stream's view in the same atomic step as
+	// the append: a reader of views never sees a state the log lacks, nor
+	// misses one it has (read-your-writes).
+	View *View
 }
 
 // AppendResult is what an append stored.
@@ -79,6 +117,9 @@ func (p *AppendParams) Validate() error {
 		if len(p.Events[i].Data) == 0 {
 			return errorf("event %d has no data", i)
 		}
+	}
+	if p.View != nil && len(p.View.Document) == 0 {
+		return errorf("view has no document")
 	}
 	return nil
 }

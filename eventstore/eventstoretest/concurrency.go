@@ -89,7 +89,7 @@ func testConcurrency(t *testing.T, h Harness) {
 		for err := range errs {
 			require.NoError(t, err)
 		}
-		all := readFeedUntilEmpty(t, s, eventstore.Start, 50)
+		all := readFeedUntil(t, s, eventstore.Start, 50, writers*appends)
 		require.Len(t, all, writers*appends)
 		requireFeedOrder(t, all)
 	})

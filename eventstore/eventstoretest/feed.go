@@ -25,7 +25,7 @@ func testFeed(t *testing.T, h Harness) {
 			heads[stream] = res.Version()
 			appended = append(appended, res.Events...)
 		}
-		got := readFeedUntilEmpty(t, s, eventstore.Start, 4)
+		got := readFeedUntil(t, s, eventstore.Start, 4, len(appended))
 		require.ElementsMatch(t, appended, got)
 		requireFeedOrder(t, got)
 
@@ -128,6 +128,25 @@ func readFeedUntilEmpty(t *testing.T, s eventstore.Store, after eventstore.Curso
 		all = append(all, page...)
 		after = page[len(page)-1].Cursor()
 	}
+}
+
+// readFeedUntil reads pages until it has want events. Committed events may
+// take a moment to show: a store may hold them back while an older
+// transaction, maybe another test's, is still running.
+func readFeedUntil(t *testing.T, s eventstore.Store, after eventstore.Cursor, limit, want int) []eventstore.RecordedEvent {
+	t.Helper()
+	var all []eventstore.RecordedEvent
+	deadline := time.Now().Add(10 * time.Second)
+	for len(all) < want && time.Now().Before(deadline) {
+		page := readFeedUntilEmpty(t, s, after, limit)
+		if len(page) == 0 {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		all = append(all, page...)
+		after = page[len(page)-1].Cursor()
+	}
+	return all
 }
 
 // requireFeedOrder checks that cursors strictly increase, and that each

@@ -34,4 +34,5 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Feed", func(t *testing.T) { testFeed(t, h) })
 	t.Run("HashChain", func(t *testing.T) { testHashChain(t, h) })
 	t.Run("Wakeup", func(t *testing.T) { testWakeup(t, h) })
+	t.Run("Views", func(t *testing.T) { testViews(t, h) })
 }

@@ -58,7 +58,12 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 		args = append(args, e.StreamID, e.Version, e.ID, e.Type, e.SchemaVersion,
 			e.Data, e.Metadata, e.RecordedAt, e.Hash)
 	}
-	rows, err := q.Query(ctx, insertSQL(len(events)), args...)
+	sql := insertSQL(len(events))
+	if v := p.View; v != nil {
+		sql = withView(sql, len(args))
+		args = append(args, p.StreamID, events[len(events)-1].Version, v.Owner, v.Active, v.Document)
+	}
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, s.appendError(ctx, p, err)
 	}
@@ -95,6 +100,15 @@ func (s *Store) appendError(ctx context.Context, p *eventstore.AppendParams, err
 		actual = -1
 	}
 	return &eventstore.ConcurrencyError{StreamID: p.StreamID, Expected: p.ExpectedVersion, Actual: actual}
+}
+
+// withView wraps the events' INSERT so that the view is written by the same
+// statement: one round trip, and atomic without a transaction.
+func withView(insert string, nargs int) string {
+	n := nargs + 1
+	return "WITH ins AS (" + insert + "), v AS (" +
+		fmt.Sprintf(upsertViewSQL, n, n+1, n+2, n+3, n+4) +
+		") SELECT position, transaction_id FROM ins ORDER BY position"
 }
 
 // insertSQL is a multi-row INSERT of n events: one statement, one round

@@ -17,6 +17,24 @@ const (
 
 	insertReturning = ` RETURNING position, transaction_id`
 
+	// upsertViewSQL takes its five parameters after the events' ones.
+	upsertViewSQL = `INSERT INTO stream_views (stream_id, version, owner, active, document)
+		VALUES ($%d, $%d, $%d, $%d, $%d)
+		ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,
+			owner = EXCLUDED.owner, active = EXCLUDED.active, document = EXCLUDED.document`
+
+	viewColumns = `stream_id, version, owner, active, document`
+
+	viewSQL = `SELECT ` + viewColumns + ` FROM stream_views WHERE stream_id = $1`
+
+	listViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
+		WHERE owner = $1 AND (active OR NOT $2) ORDER BY stream_id`
+
+	// reserveSQL returns the first of $2 values reserved from sequence $1.
+	reserveSQL = `INSERT INTO sequences (name, next) VALUES ($1, 1 + $2)
+		ON CONFLICT (name) DO UPDATE SET next = sequences.next + $2
+		RETURNING next - $2`
+
 	readStreamSQL = `SELECT ` + eventColumns + ` FROM events
 		WHERE stream_id = $1 AND stream_version >= $2
 		ORDER BY stream_version`

@@ -15,6 +15,22 @@ const (
 		event_type, schema_version, data, metadata, recorded_at, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING position`
 
+	upsertViewSQL = `INSERT INTO stream_views (stream_id, version, owner, active, document)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
+			owner = excluded.owner, active = excluded.active, document = excluded.document`
+
+	viewColumns = `stream_id, version, owner, active, document`
+
+	viewSQL = `SELECT ` + viewColumns + ` FROM stream_views WHERE stream_id = ?`
+
+	listViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
+		WHERE owner = ? AND (active OR NOT ?) ORDER BY stream_id`
+
+	reserveSQL = `INSERT INTO sequences (name, next) VALUES (?1, 1 + ?2)
+		ON CONFLICT (name) DO UPDATE SET next = sequences.next + ?2
+		RETURNING next - ?2`
+
 	readStreamSQL = `SELECT ` + eventColumns + ` FROM events
 		WHERE stream_id = ? AND stream_version >= ?
 		ORDER BY stream_version`
