@@ -55,6 +55,9 @@ type Metadata struct {
 	RequestID string `json:"requestId,omitempty"`
 	// CorrelationID links events caused by one business operation.
 	CorrelationID string `json:"correlationId,omitempty"`
+	// IdempotencyKey is the client's Idempotency-Key header: a retry with
+	// the same key by the same actor is answered from these events.
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 }
 
 // DecodeMetadata reads the metadata of a recorded event.

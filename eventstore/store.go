@@ -32,6 +32,8 @@ type Store interface {
 	// counter starting at 1 and returns the first. Values are never handed
 	// out twice, across processes and restarts.
 	ReserveSequence(ctx context.Context, name string, n int64) (int64, error)
+	// Ping checks that the store can be reached.
+	Ping(ctx context.Context) error
 	// Close stops the store's background work; it does not close a pool the
 	// caller passed in.
 	Close() error

@@ -44,3 +44,10 @@ func interpretError(err error) error {
 	}
 	return err
 }
+
+// IsUniqueViolation tells whether err is PostgreSQL's unique_violation, for
+// components that keep their own tables beside the store's.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}

@@ -116,3 +116,6 @@ func (s *Store) Migrate(ctx context.Context) (int64, error) {
 	defer db.Close()
 	return migrations.Up(ctx, db, migrations.Postgres)
 }
+
+// Ping implements eventstore.Store.
+func (s *Store) Ping(ctx context.Context) error { return interpretError(s.pool.Ping(ctx)) }

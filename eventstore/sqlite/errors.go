@@ -42,3 +42,11 @@ func interpretError(err error) error {
 	}
 	return err
 }
+
+// IsUniqueViolation tells whether err is a SQLite unique or primary key
+// violation, for components that keep their own tables in the file.
+func IsUniqueViolation(err error) bool {
+	var sqlErr *sqlite.Error
+	return errors.As(err, &sqlErr) &&
+		(sqlErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqlErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}

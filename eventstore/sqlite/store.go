@@ -169,3 +169,11 @@ func dataVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
 	err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
 	return v, err
 }
+
+// DB is the file's writing connection, for components that keep their own
+// tables in it (the user directory). Keep its transactions short: appends
+// wait for them.
+func (s *Store) DB() *sql.DB { return s.write }
+
+// Ping implements eventstore.Store.
+func (s *Store) Ping(ctx context.Context) error { return interpretError(s.read.PingContext(ctx)) }

@@ -1,0 +1,94 @@
+// Package backend opens what both binaries work on: the event store and
+// the user directory, on PostgreSQL or on the embedded single-file store.
+package backend
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/fbsession/fbsession/cmd/internal/config"
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/eventstore/postgres"
+	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/users"
+)
+
+// Backend is an open store and directory.
+type Backend struct {
+	Store eventstore.Store
+	Users *users.Directory
+	// Dialect is "postgres" or "sqlite".
+	Dialect string
+	// Pool is the PostgreSQL pool, nil on the embedded store.
+	Pool    *pgxpool.Pool
+	migrate func(context.Context) (int64, error)
+	close   func()
+}
+
+// Open connects to the configured database. It does not migrate.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Backend, error) {
+	if cfg.DatabaseURL == "" {
+		return openSQLite(ctx, cfg, log)
+	}
+	return openPostgres(ctx, cfg, log)
+}
+
+func openSQLite(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Backend, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	path := filepath.Join(cfg.DataDir, "events.db")
+	s, err := sqlite.Open(ctx, path, sqlite.Config{Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return &Backend{
+		Store:   s,
+		Users:   users.NewDirectory(s.DB(), cfg.BcryptCost, sqlite.IsUniqueViolation),
+		Dialect: "sqlite",
+		migrate: s.Migrate,
+		close:   func() { s.Close() },
+	}, nil
+}
+
+func openPostgres(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Backend, error) {
+	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	s, err := postgres.New(pool, postgres.Config{Logger: log})
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	var db *sql.DB = stdlib.OpenDBFromPool(pool)
+	return &Backend{
+		Store:   s,
+		Users:   users.NewDirectory(db, cfg.BcryptCost, postgres.IsUniqueViolation),
+		Dialect: "postgres",
+		Pool:    pool,
+		migrate: s.Migrate,
+		close: func() {
+			s.Close()
+			db.Close()
+			pool.Close()
+		},
+	}, nil
+}
+
+// Migrate applies pending migrations and returns the schema version.
+func (b *Backend) Migrate(ctx context.Context) (int64, error) { return b.migrate(ctx) }
+
+// Close releases everything Open acquired.
+func (b *Backend) Close() { b.close() }

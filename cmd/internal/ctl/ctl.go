@@ -1,0 +1,90 @@
+// Package ctl is fbsessionctl: commands for operators and auditors on the
+// same store, with the same configuration, as fbsessiond.
+package ctl
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fbsession/fbsession/cmd/internal/backend"
+	"github.com/fbsession/fbsession/cmd/internal/config"
+)
+
+// CLI carries what every command writes to and reads from, so that tests
+// can run commands in-process.
+type CLI struct {
+	Out, Err io.Writer
+	In       io.Reader
+	// ReadPassword reads a password without echo from the terminal; nil
+	// when In is not a terminal.
+	ReadPassword func() ([]byte, error)
+	cfg          config.Config
+}
+
+// Command returns the root command.
+func (c *CLI) Command() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "fbsessionctl",
+		Short:         "Operate and audit fbsession: users, sessions, migrations",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(c.Out)
+	root.SetErr(c.Err)
+	root.SetIn(c.In)
+	c.cfg.Register(root.PersistentFlags())
+	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand())
+	return root
+}
+
+// withBackend opens the configured store, migrated, for one command.
+func (c *CLI) withBackend(ctx context.Context, f func(*backend.Backend) error) error {
+	log, err := c.cfg.Logger(c.Err)
+	if err != nil {
+		return err
+	}
+	b, err := backend.Open(ctx, &c.cfg, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if _, err := b.Migrate(ctx); err != nil {
+		return err
+	}
+	return f(b)
+}
+
+func (c *CLI) migrateCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "migrate",
+		Short: "Apply pending schema migrations (fbsessiond also does on start)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := c.cfg.Logger(c.Err)
+			if err != nil {
+				return err
+			}
+			b, err := backend.Open(cmd.Context(), &c.cfg, log)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			v, err := b.Migrate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Out, "%s schema at version %d\n", b.Dialect, v)
+			return nil
+		},
+	}
+}
+
+func (c *CLI) printJSON(v any) error {
+	enc := json.NewEncoder(c.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,75 @@
+package ctl
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fbsession/fbsession/cmd/internal/backend"
+	"github.com/fbsession/fbsession/commands"
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/transport/httpapi"
+)
+
+func (c *CLI) sessionsCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "sessions", Short: "Create and read facebooksessions"}
+	cmd.AddCommand(c.sessionsCreate(), c.sessionsGet())
+	return cmd
+}
+
+func (c *CLI) sessionsCreate() *cobra.Command {
+	var file, actor string
+	cmd := &cobra.Command{
+		Use:   "create --file INTAKE.json",
+		Short: "Create a session from an intake body, as POST /api/v2/facebooksessions does",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			body, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			start, err := httpapi.ParseIntake(body, func() string { return rand.Text()[:16] })
+			if err != nil {
+				return err
+			}
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				if err := httpapi.CheckAgent(cmd.Context(), b.Users, start.AgentID); err != nil {
+					return err
+				}
+				res, err := commands.NewHandler(b.Store).Start(cmd.Context(), commands.Request{Actor: actor}, start)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(c.Out, res.State.Resource(c.cfg.BaseURL()).URI)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "intake body (JSON)")
+	cmd.Flags().StringVar(&actor, "as", "fbsessionctl", "actor recorded in the events' metadata")
+	_ = cmd.MarkFlagRequired("file")
+	return cmd
+}
+
+func (c *CLI) sessionsGet() *cobra.Command {
+	return &cobra.Command{
+		Use:   "get ID",
+		Short: "Print a session as the API shows it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				s, err := commands.NewHandler(b.Store).Load(cmd.Context(), args[0])
+				if errors.Is(err, fb.ErrNotFound) {
+					return fmt.Errorf("session %s: not found", args[0])
+				}
+				if err != nil {
+					return err
+				}
+				return c.printJSON(s.Resource(c.cfg.BaseURL()))
+			})
+		},
+	}
+}

@@ -1,0 +1,173 @@
+package ctl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fbsession/fbsession/cmd/internal/backend"
+	"github.com/fbsession/fbsession/users"
+)
+
+func (c *CLI) usersCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "users", Short: "Manage API users"}
+	cmd.AddCommand(c.usersAdd(), c.usersList(), c.usersSetDisabled(true), c.usersSetDisabled(false), c.usersPasswd())
+	return cmd
+}
+
+func (c *CLI) usersAdd() *cobra.Command {
+	var (
+		u             users.User
+		roles         []string
+		passwordStdin bool
+	)
+	cmd := &cobra.Command{
+		Use:   "add ID --name NAME --role ROLE [--feature api-multimedia] [--password-stdin]",
+		Short: "Add a user; the password is prompted for, or read from stdin",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u.ID = args[0]
+			for _, r := range roles {
+				u.Roles = append(u.Roles, users.Role(r))
+			}
+			if err := u.Validate(); err != nil {
+				return err
+			}
+			password, err := c.password(passwordStdin)
+			if err != nil {
+				return err
+			}
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				if err := b.Users.Add(cmd.Context(), u, password); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.Out, "user %s added\n", u.ID)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&u.UserName, "name", "", "user name, for HTTP Basic authentication (required)")
+	cmd.Flags().StringSliceVar(&roles, "role", nil, "agent, supervisor or integration (repeatable)")
+	cmd.Flags().StringSliceVar(&u.Features, "feature", nil, "api-multimedia (repeatable)")
+	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
+	_ = cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+func (c *CLI) usersList() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				list, err := b.Users.List(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return c.printJSON(list)
+				}
+				w := tabwriter.NewWriter(c.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "ID\tNAME\tROLES\tFEATURES\tSTATUS")
+				for _, u := range list {
+					status := "enabled"
+					if u.Disabled {
+						status = "disabled"
+					}
+					roles := make([]string, len(u.Roles))
+					for i, r := range u.Roles {
+						roles[i] = string(r)
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.UserName, strings.Join(roles, ","), strings.Join(u.Features, ","), status)
+				}
+				return w.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (c *CLI) usersSetDisabled(disabled bool) *cobra.Command {
+	use, short := "enable ID", "Let a disabled user log in again"
+	if disabled {
+		use, short = "disable ID", "Stop a user from logging in (takes effect within a second)"
+	}
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				if err := b.Users.SetDisabled(cmd.Context(), args[0], disabled); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.Out, "user %s %sd\n", args[0], strings.Fields(use)[0])
+				return nil
+			})
+		},
+	}
+}
+
+func (c *CLI) usersPasswd() *cobra.Command {
+	var passwordStdin bool
+	cmd := &cobra.Command{
+		Use:   "passwd ID [--password-stdin]",
+		Short: "Set a user's password",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			password, err := c.password(passwordStdin)
+			if err != nil {
+				return err
+			}
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				if err := b.Users.SetPassword(cmd.Context(), args[0], password); err != nil {
+					return err
+				}
+				fmt.Fprintf(c.Out, "password of %s set\n", args[0])
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
+	return cmd
+}
+
+// password reads a new password: from stdin's first line, or prompted
+// twice on a terminal. Never from a flag, where it would land in shell
+// history and process lists.
+func (c *CLI) password(fromStdin bool) (string, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(c.In).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", err
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	if c.ReadPassword == nil {
+		return "", errors.New("no password: pass --password-stdin and write it to stdin")
+	}
+	fmt.Fprint(c.Err, "Password: ")
+	p1, err := c.ReadPassword()
+	fmt.Fprintln(c.Err)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(c.Err, "Again: ")
+	p2, err := c.ReadPassword()
+	fmt.Fprintln(c.Err)
+	if err != nil {
+		return "", err
+	}
+	if string(p1) != string(p2) {
+		return "", errors.New("the passwords differ")
+	}
+	return string(p1), nil
+}

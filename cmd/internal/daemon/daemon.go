@@ -1,0 +1,107 @@
+// Package daemon runs fbsessiond: the REST API on the configured store,
+// with NATS (in-process by default), until its context ends.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/fbsession/fbsession/cmd/internal/backend"
+	"github.com/fbsession/fbsession/cmd/internal/config"
+	"github.com/fbsession/fbsession/cmd/internal/embeddednats"
+	"github.com/fbsession/fbsession/commands"
+	"github.com/fbsession/fbsession/transport/httpapi"
+	"github.com/fbsession/fbsession/users"
+)
+
+// ShutdownTimeout bounds how long requests in flight may take to finish
+// after SIGTERM.
+const ShutdownTimeout = 15 * time.Second
+
+// Started is told the addresses the daemon serves on, once it does.
+type Started func(httpAddr, natsURL string)
+
+// Run serves until ctx ends, then shuts down gracefully.
+func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Started) error {
+	b, err := backend.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	version, err := b.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("store ready", "dialect", b.Dialect, "schema_version", version)
+
+	natsURL := cfg.NATSURL
+	if natsURL == "" {
+		ns, err := embeddednats.Start(cfg.NATSListen, filepath.Join(cfg.DataDir, "nats"))
+		if err != nil {
+			return err
+		}
+		defer ns.Shutdown()
+		natsURL = ns.ClientURL()
+		log.Info("in-process NATS server running", "url", natsURL)
+	}
+	// Requests never wait for NATS: the connection retries in the
+	// background, and only /readyz reports it missing.
+	nc, err := nats.Connect(natsURL, nats.Name("fbsessiond"), nats.RetryOnFailedConnect(true),
+		nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("NATS %s: %w", natsURL, err)
+	}
+	defer nc.Close()
+
+	api := httpapi.New(httpapi.Config{
+		Commands: commands.NewHandler(b.Store),
+		Store:    b.Store,
+		Users:    b.Users,
+		Auth:     users.NewAuthenticator(b.Users, users.AuthenticatorConfig{}),
+		BaseURL:  cfg.BaseURL(),
+		Ready: map[string]func(context.Context) error{
+			"nats": func(context.Context) error {
+				if !nc.IsConnected() {
+					return errors.New(nc.Status().String())
+				}
+				return nil
+			},
+		},
+		Logger: log,
+	})
+	l, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP listen on %s (set FBSESSION_HTTP_ADDR or --http-addr): %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	log.Info("serving", "http", l.Addr().String(), "base_url", cfg.BaseURL())
+	if started != nil {
+		started(l.Addr().String(), natsURL)
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("HTTP server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
+		log.Warn("draining NATS", "err", err)
+	}
+	return nil
+}

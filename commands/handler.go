@@ -1,0 +1,186 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// MaxAttempts bounds the decide-append loop of one command. Each conflict
+// means another command on the same session won; a handful of retries
+// outlasts any realistic burst on one session.
+const MaxAttempts = 10
+
+// Request is who asks and how they identify the request.
+type Request struct {
+	// Actor is the authenticated user's id.
+	Actor string
+	// RequestID identifies the HTTP request (X-Request-Id).
+	RequestID string
+	// IdempotencyKey, when set, makes a retry by the same actor return the
+	// original result instead of running again.
+	IdempotencyKey string
+}
+
+// Result is what a command did.
+type Result struct {
+	// ReferenceID links the request to its notification; 0 for intake.
+	ReferenceID int64
+	// State is the session after the command.
+	State fb.State
+	// Replayed tells that an earlier request with the same idempotency key
+	// is being answered again, and nothing was appended.
+	Replayed bool
+}
+
+// Handler runs commands. Safe for concurrent use.
+type Handler struct {
+	store eventstore.Store
+	refs  *ReferenceIDs
+}
+
+// NewHandler returns a handler on store.
+func NewHandler(store eventstore.Store) *Handler {
+	return &Handler{store: store, refs: NewReferenceIDs(store, 0)}
+}
+
+// Start creates a session (intake). It carries no referenceId.
+func (h *Handler) Start(ctx context.Context, r Request, cmd fb.Start) (Result, error) {
+	return h.execute(ctx, cmd.SessionID, r, cmd, false)
+}
+
+// Complete completes a session, or queues it with a queue name.
+func (h *Handler) Complete(ctx context.Context, r Request, sessionID string, cmd fb.Complete) (Result, error) {
+	cmd.By = r.Actor
+	return h.execute(ctx, sessionID, r, cmd, true)
+}
+
+// Load folds a session's stream; ErrNotFound (facebooksession's) when none.
+func (h *Handler) Load(ctx context.Context, sessionID string) (fb.State, error) {
+	s, _, err := h.load(ctx, sessionID, Request{})
+	if err == nil && s.state.Status == fb.StatusNone {
+		err = fb.ErrNotFound
+	}
+	return s.state, err
+}
+
+func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd fb.Command, withReference bool) (Result, error) {
+	for attempt := 1; ; attempt++ {
+		s, replay, err := h.load(ctx, sessionID, r)
+		if err != nil {
+			return Result{}, err
+		}
+		if replay != nil {
+			return *replay, nil
+		}
+		events, err := fb.Decide(s.state, cmd)
+		if err != nil {
+			return Result{}, err
+		}
+		var ref int64
+		if withReference {
+			if ref, err = h.refs.Next(ctx); err != nil {
+				return Result{}, err
+			}
+		}
+		res, err := h.append(ctx, sessionID, s, r, ref, events)
+		if errors.Is(err, eventstore.ErrConcurrency) && attempt < MaxAttempts {
+			continue
+		}
+		return res, err
+	}
+}
+
+// loaded is a folded stream.
+type loaded struct {
+	state   fb.State
+	version int64
+}
+
+// load folds the stream. When r carries an idempotency key, it also looks
+// for that key among the actor's earlier events and returns the result to
+// answer again, if any.
+func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded, *Result, error) {
+	records, err := h.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID(sessionID)})
+	if errors.Is(err, eventstore.ErrNotFound) {
+		return loaded{}, nil, nil
+	}
+	if err != nil {
+		return loaded{}, nil, err
+	}
+	var (
+		s      loaded
+		replay *Result
+	)
+	for i := range records {
+		rec := &records[i]
+		e, err := fb.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+		if err != nil && !errors.Is(err, fb.ErrUnknownEvent) {
+			return loaded{}, nil, fmt.Errorf("session %s version %d: %w", sessionID, rec.Version, err)
+		}
+		if e != nil {
+			s.state = fb.Evolve(s.state, e)
+		}
+		s.version = rec.Version
+		if r.IdempotencyKey != "" {
+			meta, err := eventstore.DecodeMetadata(rec.Metadata)
+			if err == nil && meta.IdempotencyKey == r.IdempotencyKey && meta.Actor == r.Actor {
+				replay = &Result{ReferenceID: meta.ReferenceID, Replayed: true}
+			}
+		}
+	}
+	if replay != nil {
+		replay.State = s.state
+	}
+	return s, replay, nil
+}
+
+func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Request, ref int64, events []fb.Event) (Result, error) {
+	meta, err := json.Marshal(eventstore.Metadata{
+		Actor:          r.Actor,
+		ReferenceID:    ref,
+		RequestID:      r.RequestID,
+		IdempotencyKey: r.IdempotencyKey,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	data := make([]eventstore.EventData, len(events))
+	state := s.state
+	for i, e := range events {
+		body, err := fb.Encode(e)
+		if err != nil {
+			return Result{}, err
+		}
+		data[i] = eventstore.EventData{Type: e.EventType(), SchemaVersion: fb.SchemaVersion, Data: body, Metadata: meta}
+		state = fb.Evolve(state, e)
+	}
+	view, err := View(state)
+	if err != nil {
+		return Result{}, err
+	}
+	_, err = h.store.Append(ctx, &eventstore.AppendParams{
+		StreamID:        fb.StreamID(sessionID),
+		ExpectedVersion: s.version,
+		Events:          data,
+		View:            view,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{ReferenceID: ref, State: state}, nil
+}
+
+// View is the stored view of a session state: listed under its agent,
+// active until completed.
+func View(s fb.State) (*eventstore.View, error) {
+	doc, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	return &eventstore.View{Owner: s.AgentID, Active: s.Status != fb.StatusCompleted, Document: doc}, nil
+}

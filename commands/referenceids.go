@@ -1,0 +1,49 @@
+package commands
+
+import (
+	"context"
+	"sync"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// ReferenceIDs hands out referenceIds: positive, never repeated across
+// processes and restarts, and small enough for a JavaScript number. They
+// come from a durable sequence in blocks, so the store is asked once per
+// block rather than once per request; a block a process did not finish is
+// skipped, which leaves gaps but never duplicates.
+type ReferenceIDs struct {
+	store eventstore.Store
+	block int64
+
+	mu        sync.Mutex
+	next, end int64 // next to hand out; end is one past the block
+}
+
+// DefaultReferenceBlock is how many referenceIds a process reserves at once.
+const DefaultReferenceBlock = 1000
+
+// NewReferenceIDs returns an allocator reserving block ids at a time
+// (DefaultReferenceBlock when 0).
+func NewReferenceIDs(store eventstore.Store, block int64) *ReferenceIDs {
+	if block <= 0 {
+		block = DefaultReferenceBlock
+	}
+	return &ReferenceIDs{store: store, block: block}
+}
+
+// Next returns a new referenceId.
+func (r *ReferenceIDs) Next(ctx context.Context) (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.next == r.end {
+		first, err := r.store.ReserveSequence(ctx, "referenceId", r.block)
+		if err != nil {
+			return 0, err
+		}
+		r.next, r.end = first, first+r.block
+	}
+	id := r.next
+	r.next++
+	return id, nil
+}

@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/users"
+)
+
+// GWS status codes used by this API.
+const (
+	codeOK                = 0
+	codeMissingParameter  = 1
+	codeInvalidState      = 2
+	codeForbidden         = 3
+	codeInternal          = 4
+	codeNoPermission      = 5
+	codeNotFound          = 6
+	codeValidation        = 10
+	codeAlreadyExists     = 18
+	codeNotAuthenticated  = 20
+	msgAccessDenied       = "Access denied"
+	msgNotFound           = "Not found"
+	msgServiceUnavailable = "Service unavailable, try again"
+)
+
+// apiError is an error already in API terms: the HTTP status, the GWS code
+// and the message for the client.
+type apiError struct {
+	status  int
+	code    int
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func badRequest(code int, format string, args ...any) error {
+	return &apiError{status: http.StatusBadRequest, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+var (
+	errNotAuthenticated = &apiError{http.StatusUnauthorized, codeNotAuthenticated, msgAccessDenied}
+	errNoPermission     = &apiError{http.StatusForbidden, codeNoPermission, "The user lacks the " + users.FeatureMultimedia + " feature"}
+	errNotFound         = &apiError{http.StatusNotFound, codeNotFound, msgNotFound}
+)
+
+// errorBody is the GWS failure envelope.
+type errorBody struct {
+	StatusCode    int    `json:"statusCode"`
+	StatusMessage string `json:"statusMessage"`
+}
+
+// toAPIError is the one mapping from every error the API can meet to what
+// the client is told. Anything unforeseen is an internal error, logged.
+func toAPIError(err error) (e *apiError, unexpected bool) {
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &e):
+		return e, false
+	case errors.Is(err, fb.ErrInvalid):
+		return &apiError{http.StatusBadRequest, codeValidation, unwrapMessage(err, fb.ErrInvalid)}, false
+	case errors.Is(err, fb.ErrNotFound), errors.Is(err, fb.ErrNotOwner):
+		// The same answer for another agent's session as for none: the API
+		// never reveals that a session exists.
+		return errNotFound, false
+	case errors.Is(err, fb.ErrAlreadyExists):
+		return &apiError{http.StatusConflict, codeAlreadyExists, "A facebooksession with this id already exists"}, false
+	case errors.Is(err, fb.ErrInvalidState):
+		return &apiError{http.StatusConflict, codeInvalidState, "Complete is not valid in the current state of the facebooksession"}, false
+	case errors.Is(err, eventstore.ErrConcurrency):
+		// Only after MaxAttempts lost races on one session.
+		return &apiError{http.StatusConflict, codeInvalidState, "The facebooksession changed while the operation ran; try again"}, false
+	case errors.Is(err, users.ErrBadCredentials):
+		return errNotAuthenticated, false
+	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return &apiError{http.StatusServiceUnavailable, codeInternal, msgServiceUnavailable}, true
+	case errors.As(err, &he):
+		return fromEchoError(he), he.Code >= 500
+	}
+	return &apiError{http.StatusInternalServerError, codeInternal, "Internal error"}, true
+}
+
+func fromEchoError(he *echo.HTTPError) *apiError {
+	switch he.Code {
+	case http.StatusNotFound:
+		return errNotFound
+	case http.StatusRequestEntityTooLarge:
+		return &apiError{he.Code, codeValidation, fmt.Sprintf("The request body is larger than %d bytes", maxBody)}
+	case http.StatusMethodNotAllowed:
+		return &apiError{he.Code, codeValidation, "Method not allowed"}
+	case http.StatusUnauthorized:
+		return errNotAuthenticated
+	}
+	if he.Code < 500 {
+		return &apiError{he.Code, codeValidation, http.StatusText(he.Code)}
+	}
+	return &apiError{http.StatusInternalServerError, codeInternal, "Internal error"}
+}
+
+// unwrapMessage strips the sentinel's prefix from a domain error's text.
+func unwrapMessage(err, sentinel error) string {
+	msg := err.Error()
+	prefix := sentinel.Error() + ": "
+	for i := 0; i+len(prefix) <= len(msg); i++ {
+		if msg[i:i+len(prefix)] == prefix {
+			return msg[i+len(prefix):]
+		}
+	}
+	return msg
+}
+
+// errorHandler is Echo's HTTPErrorHandler.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		e, unexpected := toAPIError(err)
+		if unexpected {
+			log.ErrorContext(c.Request().Context(), "request failed",
+				"method", c.Request().Method, "path", c.Path(), "err", err,
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		}
+		if e.status == http.StatusUnauthorized {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="fbsession", charset="UTF-8"`)
+		}
+		if err := c.JSON(e.status, errorBody{StatusCode: e.code, StatusMessage: e.message}); err != nil {
+			log.Debug("writing error response", "err", err)
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/users"
+)
+
+// getMine is GET /me/facebooksessions/{id}: the caller's own session.
+func (a *API) getMine(c echo.Context) error {
+	return a.getSession(c, false)
+}
+
+// get is GET /facebooksessions/{id}, the resource's uri: for its agent and
+// for supervisors.
+func (a *API) get(c echo.Context) error {
+	return a.getSession(c, user(c).Has(users.RoleSupervisor))
+}
+
+func (a *API) getSession(c echo.Context, anyAgent bool) error {
+	id, err := sessionID(c)
+	if err != nil {
+		return err
+	}
+	s, err := a.state(c, id)
+	if err != nil {
+		return err
+	}
+	if !anyAgent && s.AgentID != user(c).ID {
+		return errNotFound
+	}
+	return c.JSON(http.StatusOK, struct {
+		StatusCode      int         `json:"statusCode"`
+		Facebooksession fb.Resource `json:"facebooksession"`
+	}{codeOK, s.Resource(a.cfg.BaseURL)})
+}
+
+// state reads a session from its view, which the append that changed it
+// wrote too: it is never behind a response already sent.
+func (a *API) state(c echo.Context, id string) (fb.State, error) {
+	v, err := a.cfg.Store.View(c.Request().Context(), fb.StreamID(id))
+	if errors.Is(err, eventstore.ErrNotFound) {
+		return fb.State{}, errNotFound
+	}
+	if err != nil {
+		return fb.State{}, err
+	}
+	var s fb.State
+	err = json.Unmarshal(v.Document, &s)
+	return s, err
+}
+
+// listMine is GET /me/facebooksessions: the caller's sessions that are not
+// Completed, as uris, or as resources with ?fields=*.
+func (a *API) listMine(c echo.Context) error {
+	fields := c.QueryParam("fields")
+	if fields != "" && fields != "*" {
+		return badRequest(codeValidation, "fields supports only *")
+	}
+	views, err := a.cfg.Store.ListViews(c.Request().Context(), &eventstore.ListViewsParams{Owner: user(c).ID, ActiveOnly: true})
+	if err != nil {
+		return err
+	}
+	resources := make([]fb.Resource, 0, len(views))
+	for _, v := range views {
+		var s fb.State
+		if err := json.Unmarshal(v.Document, &s); err != nil {
+			return err
+		}
+		resources = append(resources, s.Resource(a.cfg.BaseURL))
+	}
+	if fields == "*" {
+		return c.JSON(http.StatusOK, struct {
+			StatusCode       int           `json:"statusCode"`
+			Facebooksessions []fb.Resource `json:"facebooksessions"`
+		}{codeOK, resources})
+	}
+	uris := make([]string, len(resources))
+	for i, r := range resources {
+		uris[i] = r.URI
+	}
+	return c.JSON(http.StatusOK, struct {
+		StatusCode int      `json:"statusCode"`
+		URIs       []string `json:"uris"`
+	}{codeOK, uris})
+}
+
+// me is GET /me.
+func (a *API) me(c echo.Context) error {
+	u := user(c)
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	features := u.Features
+	if features == nil {
+		features = []string{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{
+		"statusCode": codeOK,
+		"user": map[string]any{
+			"id": u.ID, "userName": u.UserName, "roles": roles, "features": features,
+		},
+	})
+}

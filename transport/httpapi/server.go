@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/fbsession/fbsession/commands"
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/users"
+)
+
+// maxBody is the largest request body accepted (64 KiB).
+const maxBody = 64 << 10
+
+// Config holds the API's dependencies and settings.
+type Config struct {
+	Commands *commands.Handler
+	Store    eventstore.Store
+	Users    *users.Directory
+	Auth     *users.Authenticator
+	// BaseURL prefixes every resource uri, e.g. "http://localhost:8080".
+	BaseURL string
+	// Ready checks what /readyz reports on besides the store (NATS).
+	Ready map[string]func(context.Context) error
+	// NewID generates intake ids when the body has none.
+	NewID  func() string
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.NewID == nil {
+		c.NewID = randomID
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+}
+
+// API serves the REST API.
+type API struct {
+	cfg Config
+}
+
+// New returns the Echo server of the API.
+func New(cfg Config) *echo.Echo {
+	cfg.setDefaults()
+	a := &API{cfg: cfg}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(cfg.Logger)
+	e.Use(middleware.Recover())
+	e.Use(middleware.RequestID())
+	e.Use(requestLogger(cfg.Logger))
+	e.Use(middleware.BodyLimit("64K"))
+
+	e.GET("/healthz", a.healthz)
+	e.GET("/readyz", a.readyz)
+	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
+
+	api := e.Group("/api/v2", a.authenticate)
+	api.GET("/me", a.me)
+	api.GET("/me/facebooksessions", a.listMine, a.requireFeature)
+	for _, p := range []string{"/me/facebooksessions/:id", "/me/facebooksession/:id"} {
+		api.GET(p, a.getMine, a.requireFeature)
+		api.POST(p, a.operate, a.requireFeature)
+	}
+	api.GET("/facebooksessions/:id", a.get, a.requireFeature)
+	api.POST("/facebooksessions", a.intake, a.requireRole(users.RoleIntegration))
+	return e
+}
+
+// randomID is 16 characters of [A-Za-z0-9], like GWS interaction ids.
+func randomID() string { return rand.Text()[:16] }
+
+func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogMethod: true, LogURI: true, LogStatus: true, LogLatency: true, LogRequestID: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			// Headers are never logged: Authorization carries the password.
+			log.LogAttrs(c.Request().Context(), slog.LevelDebug, "request",
+				slog.String("method", v.Method), slog.String("uri", v.URI),
+				slog.Int("status", v.Status), slog.Duration("latency", v.Latency),
+				slog.String("request_id", v.RequestID))
+			return nil
+		},
+	})
+}

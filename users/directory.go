@@ -1,0 +1,187 @@
+package users
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// MinPasswordLength guards against trivially guessable passwords; there is
+// no default password anywhere.
+const MinPasswordLength = 8
+
+// Directory stores users. Safe for concurrent use.
+type Directory struct {
+	db *sql.DB
+	// cost is bcrypt's work factor.
+	cost int
+	// dummy is a hash to compare against for unknown names.
+	dummy     []byte
+	dummyOnce sync.Once
+	// isUnique tells whether err is a unique-key violation, which each
+	// database driver reports its own way.
+	isUnique func(error) bool
+}
+
+// NewDirectory returns a directory on db. isUnique recognises the driver's
+// unique-violation error; cost is bcrypt's (bcrypt.DefaultCost when 0).
+func NewDirectory(db *sql.DB, cost int, isUnique func(error) bool) *Directory {
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	return &Directory{db: db, cost: cost, isUnique: isUnique}
+}
+
+// The SQL numbers its parameters in order of first use, which both
+// PostgreSQL and SQLite bind positionally.
+const (
+	userColumns = `id, user_name, password_hash, roles, features, disabled`
+	nextVersion = `(SELECT COALESCE(MAX(version), 0) + 1 FROM users)`
+)
+
+// Add stores a new user with a password.
+func (d *Directory) Add(ctx context.Context, u User, password string) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	hash, err := d.hash(password)
+	if err != nil {
+		return err
+	}
+	_, err = d.db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, version)
+		VALUES ($1, $2, $3, $4, $5, $6, `+nextVersion+`)`,
+		u.ID, u.UserName, hash, join(u.Roles), strings.Join(u.Features, " "), u.Disabled)
+	if err != nil && d.isUnique(err) {
+		return fmt.Errorf("%w: %s", ErrAlreadyExists, u.ID)
+	}
+	return err
+}
+
+// SetPassword replaces a user's password.
+func (d *Directory) SetPassword(ctx context.Context, id, password string) error {
+	hash, err := d.hash(password)
+	if err != nil {
+		return err
+	}
+	return d.update(ctx, id, `password_hash`, hash)
+}
+
+// SetDisabled disables or re-enables a user.
+func (d *Directory) SetDisabled(ctx context.Context, id string, disabled bool) error {
+	return d.update(ctx, id, `disabled`, disabled)
+}
+
+func (d *Directory) update(ctx context.Context, id, column string, value any) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE users SET `+column+` = $1, version = `+nextVersion+` WHERE id = $2`, value, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	return nil
+}
+
+// Get returns a user by id.
+func (d *Directory) Get(ctx context.Context, id string) (User, error) {
+	u, _, err := d.scanOne(d.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	return u, err
+}
+
+// List returns every user in id order.
+func (d *Directory) List(ctx context.Context) ([]User, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, _, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// Verify checks a user name and password, at bcrypt's cost.
+func (d *Directory) Verify(ctx context.Context, userName, password string) (User, error) {
+	u, hash, err := d.scanOne(d.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE user_name = $1`, userName))
+	if errors.Is(err, ErrNotFound) {
+		// Spend the same time as for a known user, so that timing does not
+		// tell which names exist.
+		_ = bcrypt.CompareHashAndPassword(d.dummyHash(), []byte(password))
+		return User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return User{}, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || u.Disabled {
+		return User{}, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// Version grows whenever any user changes.
+func (d *Directory) Version(ctx context.Context) (int64, error) {
+	var v int64
+	err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM users`).Scan(&v)
+	return v, err
+}
+
+func (d *Directory) hash(password string) (string, error) {
+	if len(password) < MinPasswordLength {
+		return "", fmt.Errorf("%w: password must be at least %d bytes", ErrInvalid, MinPasswordLength)
+	}
+	if len(password) > 72 {
+		return "", fmt.Errorf("%w: password must be at most 72 bytes (bcrypt)", ErrInvalid)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), d.cost)
+	return string(h), err
+}
+
+func (d *Directory) dummyHash() []byte {
+	d.dummyOnce.Do(func() {
+		d.dummy, _ = bcrypt.GenerateFromPassword([]byte("no such user, no such password"), d.cost)
+	})
+	return d.dummy
+}
+
+func (d *Directory) scanOne(row *sql.Row) (User, string, error) {
+	u, hash, err := scan(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, "", ErrNotFound
+	}
+	return u, hash, err
+}
+
+func scan(row interface{ Scan(...any) error }) (User, string, error) {
+	var (
+		u               User
+		hash            string
+		roles, features string
+	)
+	if err := row.Scan(&u.ID, &u.UserName, &hash, &roles, &features, &u.Disabled); err != nil {
+		return User{}, "", err
+	}
+	for _, r := range strings.Fields(roles) {
+		u.Roles = append(u.Roles, Role(r))
+	}
+	u.Features = strings.Fields(features)
+	return u, hash, nil
+}
+
+func join(roles []Role) string {
+	s := make([]string, len(roles))
+	for i, r := range roles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, " ")
+}

@@ -1,0 +1,144 @@
+package users_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/fbsession/fbsession/eventstore/postgres"
+	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
+	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/users"
+)
+
+// forEachDatabase runs f on a fresh directory on each store's database.
+func forEachDatabase(t *testing.T, f func(t *testing.T, d *users.Directory)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f.db"), sqlite.Config{})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		_, err = s.Migrate(ctx)
+		require.NoError(t, err)
+		f(t, users.NewDirectory(s.DB(), bcrypt.MinCost, sqlite.IsUniqueViolation))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		pool := postgrestest.NewPool(t)
+		s, err := postgres.New(pool, postgres.Config{})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		_, err = s.Migrate(context.Background())
+		require.NoError(t, err)
+		db := stdlib.OpenDBFromPool(pool)
+		t.Cleanup(func() { db.Close() })
+		f(t, users.NewDirectory(db, bcrypt.MinCost, postgres.IsUniqueViolation))
+	})
+}
+
+var agent = users.User{ID: "a1", UserName: "agent.one", Roles: []users.Role{users.RoleAgent}, Features: []string{users.FeatureMultimedia}}
+
+func TestDirectory(t *testing.T) {
+	t.Parallel()
+	forEachDatabase(t, func(t *testing.T, d *users.Directory) {
+		ctx := context.Background()
+		require.NoError(t, d.Add(ctx, agent, "correct horse"))
+		require.ErrorIs(t, d.Add(ctx, agent, "correct horse"), users.ErrAlreadyExists)
+		other := agent
+		other.ID = "a2"
+		require.ErrorIs(t, d.Add(ctx, other, "correct horse"), users.ErrAlreadyExists, "user names are unique")
+		require.ErrorIs(t, d.Add(ctx, users.User{ID: "a b", UserName: "x"}, "correct horse"), users.ErrInvalid)
+		require.ErrorIs(t, d.Add(ctx, users.User{ID: "x", UserName: "x:y"}, "correct horse"), users.ErrInvalid)
+		require.ErrorIs(t, d.Add(ctx, users.User{ID: "x", UserName: "x", Roles: []users.Role{"root"}}, "correct horse"), users.ErrInvalid)
+		require.ErrorIs(t, d.Add(ctx, users.User{ID: "x", UserName: "x"}, "short"), users.ErrInvalid)
+
+		got, err := d.Get(ctx, "a1")
+		require.NoError(t, err)
+		require.Equal(t, agent, got)
+		_, err = d.Get(ctx, "nobody")
+		require.ErrorIs(t, err, users.ErrNotFound)
+
+		u, err := d.Verify(ctx, "agent.one", "correct horse")
+		require.NoError(t, err)
+		require.Equal(t, agent, u)
+		for _, c := range [][2]string{{"agent.one", "wrong horse"}, {"nobody", "correct horse"}} {
+			_, err = d.Verify(ctx, c[0], c[1])
+			require.ErrorIs(t, err, users.ErrBadCredentials)
+		}
+
+		v0, err := d.Version(ctx)
+		require.NoError(t, err)
+		require.NoError(t, d.SetPassword(ctx, "a1", "battery staple"))
+		_, err = d.Verify(ctx, "agent.one", "correct horse")
+		require.ErrorIs(t, err, users.ErrBadCredentials)
+		_, err = d.Verify(ctx, "agent.one", "battery staple")
+		require.NoError(t, err)
+
+		require.NoError(t, d.SetDisabled(ctx, "a1", true))
+		_, err = d.Verify(ctx, "agent.one", "battery staple")
+		require.ErrorIs(t, err, users.ErrBadCredentials, "a disabled user cannot log in")
+		v1, err := d.Version(ctx)
+		require.NoError(t, err)
+		require.Greater(t, v1, v0)
+		require.ErrorIs(t, d.SetDisabled(ctx, "nobody", true), users.ErrNotFound)
+
+		list, err := d.List(ctx)
+		require.NoError(t, err)
+		require.Len(t, list, 1)
+		require.True(t, list[0].Disabled)
+	})
+}
+
+func TestAuthenticatorCachesAndForgetsOnChange(t *testing.T) {
+	t.Parallel()
+	forEachDatabase(t, func(t *testing.T, d *users.Directory) {
+		ctx := context.Background()
+		require.NoError(t, d.Add(ctx, agent, "correct horse"))
+		var now atomic.Int64
+		now.Store(time.Now().UnixNano())
+		clock := func() time.Time { return time.Unix(0, now.Load()) }
+		a := users.NewAuthenticator(d, users.AuthenticatorConfig{Now: clock, CheckEvery: time.Second, TTL: time.Minute})
+
+		u, err := a.Authenticate(ctx, "agent.one", "correct horse")
+		require.NoError(t, err)
+		require.Equal(t, "a1", u.ID)
+		_, err = a.Authenticate(ctx, "agent.one", "wrong horse")
+		require.ErrorIs(t, err, users.ErrBadCredentials)
+
+		// Concurrent logins with the same credentials all succeed.
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := a.Authenticate(ctx, "agent.one", "correct horse")
+				require.NoError(t, err)
+			}()
+		}
+		wg.Wait()
+
+		require.NoError(t, d.SetDisabled(ctx, "a1", true))
+		_, err = a.Authenticate(ctx, "agent.one", "correct horse")
+		require.NoError(t, err, "within CheckEvery the cache still answers")
+		now.Add(int64(time.Second))
+		_, err = a.Authenticate(ctx, "agent.one", "correct horse")
+		require.ErrorIs(t, err, users.ErrBadCredentials, "a change to any user drops the cache")
+
+		require.NoError(t, d.SetDisabled(ctx, "a1", false))
+		now.Add(int64(time.Second))
+		_, err = a.Authenticate(ctx, "agent.one", "correct horse")
+		require.NoError(t, err)
+		now.Add(int64(2 * time.Minute))
+		require.NoError(t, d.SetPassword(ctx, "a1", "battery staple"))
+		_, err = a.Authenticate(ctx, "agent.one", "correct horse")
+		require.ErrorIs(t, err, users.ErrBadCredentials)
+	})
+}

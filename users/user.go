@@ -1,0 +1,78 @@
+// Package users is the directory of the API's users: who they are, their
+// roles and features, and their password hashes (bcrypt). It works on the
+// same database as the event store, through database/sql, with SQL that
+// PostgreSQL and SQLite both accept.
+package users
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/fbsession/fbsession/domain/facebooksession"
+)
+
+// Role is what a user is allowed to do.
+type Role string
+
+const (
+	RoleAgent       Role = "agent"
+	RoleSupervisor  Role = "supervisor"
+	RoleIntegration Role = "integration"
+)
+
+// FeatureMultimedia is the GWS feature the facebooksession API requires.
+const FeatureMultimedia = "api-multimedia"
+
+// Sentinel errors.
+var (
+	ErrNotFound      = errors.New("users: no such user")
+	ErrAlreadyExists = errors.New("users: user id or name taken")
+	ErrInvalid       = errors.New("users: invalid user")
+	// ErrBadCredentials covers unknown names, wrong passwords and disabled
+	// users alike, so that a caller learns nothing about which.
+	ErrBadCredentials = errors.New("users: bad credentials")
+)
+
+// User is a user of the API.
+type User struct {
+	// ID is also the NATS subject token of the user's notifications.
+	ID       string
+	UserName string
+	Roles    []Role
+	Features []string
+	Disabled bool
+}
+
+// Has tells whether the user has the role.
+func (u User) Has(r Role) bool { return slices.Contains(u.Roles, r) }
+
+// HasFeature tells whether the user has the feature.
+func (u User) HasFeature(f string) bool { return slices.Contains(u.Features, f) }
+
+// Validate checks a user before it is stored.
+func (u *User) Validate() error {
+	switch {
+	case !facebooksession.ValidID(u.ID):
+		return fmt.Errorf("%w: id must be 1-%d characters of [A-Za-z0-9_-]", ErrInvalid, facebooksession.MaxIDLength)
+	case u.UserName == "" || len(u.UserName) > 255 || !utf8.ValidString(u.UserName):
+		return fmt.Errorf("%w: user name must be 1-255 bytes of UTF-8", ErrInvalid)
+	}
+	for _, c := range u.UserName {
+		if c == ':' || c < 0x20 || c == 0x7f {
+			return fmt.Errorf("%w: user name must not contain ':' or control characters (HTTP Basic)", ErrInvalid)
+		}
+	}
+	for _, r := range u.Roles {
+		if r != RoleAgent && r != RoleSupervisor && r != RoleIntegration {
+			return fmt.Errorf("%w: unknown role %q", ErrInvalid, r)
+		}
+	}
+	for _, f := range u.Features {
+		if f != FeatureMultimedia {
+			return fmt.Errorf("%w: unknown feature %q", ErrInvalid, f)
+		}
+	}
+	return nil
+}
