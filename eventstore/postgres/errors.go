@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -39,7 +40,8 @@ func interpretError(err error) error {
 	if errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 	}
-	if errors.Is(err, net.ErrClosed) {
+	// pgxpool's closed-pool error is not exported.
+	if errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "closed pool") {
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 	}
 	return err

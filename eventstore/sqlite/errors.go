@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,6 +21,10 @@ func interpretError(err error) error {
 	}
 	var sqlErr *sqlite.Error
 	if !errors.As(err, &sqlErr) {
+		// database/sql's "database is closed" has no exported sentinel.
+		if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+			return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
+		}
 		return err
 	}
 	switch sqlErr.Code() {

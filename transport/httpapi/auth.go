@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -20,7 +24,7 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		u, err := a.cfg.Auth.Authenticate(c.Request().Context(), name, password)
 		if err != nil {
-			return err
+			return directoryError(err)
 		}
 		c.Set(userKey, u)
 		return next(c)
@@ -50,4 +54,13 @@ func (a *API) requireRole(r users.Role) echo.MiddlewareFunc {
 func user(c echo.Context) users.User {
 	u, _ := c.Get(userKey).(users.User)
 	return u
+}
+
+// directoryError keeps the directory's verdicts and treats any other
+// failure of it as the database being unreachable.
+func directoryError(err error) error {
+	if errors.Is(err, users.ErrBadCredentials) || errors.Is(err, users.ErrNotFound) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%w: user directory: %w", eventstore.ErrUnavailable, err)
 }

@@ -105,5 +105,8 @@ func CheckAgent(ctx context.Context, dir *users.Directory, agentID string) error
 	if errors.Is(err, users.ErrNotFound) || err == nil && (agent.Disabled || !agent.Has(users.RoleAgent)) {
 		return badRequest(codeValidation, "agentId names no enabled agent")
 	}
-	return err
+	if err != nil {
+		return directoryError(err)
+	}
+	return nil
 }
