@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,39 +34,61 @@ func URL(t testing.TB) string {
 	return url
 }
 
+// SchemaURL creates a new empty schema, dropped when t ends, and returns a
+// URL whose connections work in it, for code that connects by URL.
+func SchemaURL(t testing.TB) string {
+	t.Helper()
+	cfg := schemaConfig(t)
+	return cfg.ConnString() + sep(cfg.ConnString()) + "search_path=" + cfg.ConnConfig.RuntimeParams["search_path"]
+}
+
 // NewPool returns a pool whose connections work in a new empty schema,
 // dropped when t ends. Schema only: migrations are the caller's. Options
 // adjust the pool's configuration (size, for benchmarks).
 func NewPool(t testing.TB, opts ...func(*pgxpool.Config)) *pgxpool.Pool {
 	t.Helper()
+	cfg := schemaConfig(t)
+	for _, opt := range opts {
+		opt(cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	// Registered after the schema's cleanup, so it runs before it.
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+func schemaConfig(t testing.TB) *pgxpool.Config {
+	t.Helper()
 	url := URL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	schema := "test_" + hex.EncodeToString(b[:])
 	exec(ctx, t, url, "CREATE SCHEMA "+schema)
-
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		exec(ctx, t, url, "DROP SCHEMA "+schema+" CASCADE")
+	})
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		t.Fatalf("parse %s: %v", EnvURL, err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	for _, opt := range opts {
-		opt(cfg)
+	return cfg
+}
+
+func sep(url string) string {
+	if strings.Contains(url, "?") {
+		return "&"
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		exec(ctx, t, url, "DROP SCHEMA "+schema+" CASCADE")
-	})
-	return pool
+	return "?"
 }
 
 func exec(ctx context.Context, t testing.TB, url, sql string) {
