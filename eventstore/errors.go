@@ -18,6 +18,8 @@ var (
 	ErrUnavailable = errors.New("eventstore: unavailable")
 	// ErrInvalid: the call's parameters are not valid.
 	ErrInvalid = errors.New("eventstore: invalid parameters")
+	// ErrLeaseHeld: another process holds the lease.
+	ErrLeaseHeld = errors.New("eventstore: lease held elsewhere")
 	// ErrTampered: a hash chain does not verify.
 	ErrTampered = errors.New("eventstore: hash chain broken")
 )

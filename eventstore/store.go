@@ -32,6 +32,17 @@ type Store interface {
 	// counter starting at 1 and returns the first. Values are never handed
 	// out twice, across processes and restarts.
 	ReserveSequence(ctx context.Context, name string, n int64) (int64, error)
+	// Checkpoint returns where the named feed reader has got to, Start
+	// when it never saved one.
+	Checkpoint(ctx context.Context, name string) (Cursor, error)
+	// SaveCheckpoint records where the named feed reader has got to.
+	SaveCheckpoint(ctx context.Context, name string, c Cursor) error
+	// Lease makes the caller the only holder of name among every process
+	// on this store, or returns ErrLeaseHeld. The lease lasts until Release
+	// or until Lost is closed (its connection broke).
+	Lease(ctx context.Context, name string) (Lease, error)
+	// Head is the highest global position, 0 for an empty store.
+	Head(ctx context.Context) (int64, error)
 	// Ping checks that the store can be reached.
 	Ping(ctx context.Context) error
 	// Close stops the store's background work; it does not close a pool the
@@ -124,4 +135,13 @@ func (p *AppendParams) Validate() error {
 		return errorf("view has no document")
 	}
 	return nil
+}
+
+// Lease is the exclusive right to run something named, such as a
+// projector, held by one process at a time.
+type Lease interface {
+	// Lost is closed when the lease can no longer be trusted: stop work.
+	Lost() <-chan struct{}
+	// Release gives the lease up.
+	Release()
 }

@@ -35,4 +35,5 @@ func Run(t *testing.T, h Harness) {
 	t.Run("HashChain", func(t *testing.T) { testHashChain(t, h) })
 	t.Run("Wakeup", func(t *testing.T) { testWakeup(t, h) })
 	t.Run("Views", func(t *testing.T) { testViews(t, h) })
+	t.Run("Checkpoints", func(t *testing.T) { testCheckpoints(t, h) })
 }

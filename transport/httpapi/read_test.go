@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/internal/jsonshape"
 )
 
 func TestReadAuthorization(t *testing.T) {
@@ -48,38 +50,11 @@ func TestSessionResourceHasTheSeedShape(t *testing.T) {
 		var seed map[string]any
 		require.NoError(t, json.Unmarshal(raw, &seed))
 		want := seed["facebooksession"].(map[string]any)
-		requireSameShape(t, "facebooksession", want, got)
+		require.NoError(t, jsonshape.Compare(want, got))
 		require.Equal(t, want["userData"], got["userData"], "user data survives intake byte for byte")
 		require.Equal(t, want["participants"], got["participants"])
 		require.Equal(t, want["comment"], got["comment"])
 	})
-}
-
-// requireSameShape checks that got has want's keys, nesting and value types.
-func requireSameShape(t *testing.T, path string, want, got any) {
-	t.Helper()
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		require.True(t, ok, "%s: object expected, got %T", path, got)
-		for k := range w {
-			require.Contains(t, g, k, "%s", path)
-			requireSameShape(t, path+"."+k, w[k], g[k])
-		}
-		for k := range g {
-			require.Contains(t, w, k, "%s: unexpected key", path)
-		}
-	case []any:
-		g, ok := got.([]any)
-		require.True(t, ok, "%s: array expected, got %T", path, got)
-		if len(w) > 0 && len(g) > 0 {
-			requireSameShape(t, path+"[0]", w[0], g[0])
-		}
-	case nil:
-		require.Nil(t, got, path)
-	default:
-		require.IsType(t, want, got, path)
-	}
 }
 
 func TestListAndMe(t *testing.T) {

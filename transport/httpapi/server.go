@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/eventstore"
@@ -27,6 +28,9 @@ type Config struct {
 	BaseURL string
 	// Ready checks what /readyz reports on besides the store (NATS).
 	Ready map[string]func(context.Context) error
+	// Registry, when set, receives the HTTP metrics and is served at
+	// /metrics with everything else registered in it.
+	Registry *prometheus.Registry
 	// NewID generates intake ids when the body has none.
 	NewID  func() string
 	Logger *slog.Logger
@@ -57,6 +61,10 @@ func New(cfg Config) *echo.Echo {
 	e.Use(middleware.Recover())
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(cfg.Logger))
+	if cfg.Registry != nil {
+		e.Use(instrument(cfg.Registry))
+		e.GET("/metrics", metricsHandler(cfg.Registry))
+	}
 	e.Use(middleware.BodyLimit("64K"))
 
 	e.GET("/healthz", a.healthz)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -30,6 +31,11 @@ type Config struct {
 	LogLevel   string
 	LogFormat  string
 	BcryptCost int
+	// Stream is the JetStream stream of notifications; Retention how long
+	// it keeps them; DuplicateWindow how long re-publishes are dropped.
+	Stream          string
+	Retention       time.Duration
+	DuplicateWindow time.Duration
 }
 
 // Register adds the flags to fs, each defaulting to its environment
@@ -44,7 +50,19 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PublicURL, "public-url", env("FBSESSION_PUBLIC_URL", ""), "base URL of resource uris; default http://<http-addr> [FBSESSION_PUBLIC_URL]")
 	fs.StringVar(&c.LogLevel, "log-level", env("FBSESSION_LOG_LEVEL", "info"), "debug, info, warn or error [FBSESSION_LOG_LEVEL]")
 	fs.StringVar(&c.LogFormat, "log-format", env("FBSESSION_LOG_FORMAT", "text"), "text or json [FBSESSION_LOG_FORMAT]")
+	fs.StringVar(&c.Stream, "stream", env("FBSESSION_STREAM", "FBSESSION_NOTIFICATIONS"), "JetStream stream of the notifications [FBSESSION_STREAM]")
+	fs.DurationVar(&c.Retention, "stream-retention", envDuration("FBSESSION_STREAM_RETENTION", 7*24*time.Hour), "how long the stream keeps notifications [FBSESSION_STREAM_RETENTION]")
+	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", envInt("FBSESSION_BCRYPT_COST", 10), "bcrypt work factor of new passwords [FBSESSION_BCRYPT_COST]")
+}
+
+// NATSClientURL is the NATS server to connect to as a client: NATSURL, or
+// the in-process server of the embedded default.
+func (c *Config) NATSClientURL() string {
+	if c.NATSURL != "" {
+		return c.NATSURL
+	}
+	return "nats://" + c.NATSListen
 }
 
 // BaseURL is the prefix of resource uris.
@@ -80,6 +98,13 @@ func env(name, def string) string {
 
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
 		return v
 	}
 	return def

@@ -37,7 +37,7 @@ func (c *CLI) Command() *cobra.Command {
 	root.SetErr(c.Err)
 	root.SetIn(c.In)
 	c.cfg.Register(root.PersistentFlags())
-	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand())
+	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand(), c.watchCommand())
 	return root
 }
 

@@ -13,11 +13,15 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/cmd/internal/embeddednats"
 	"github.com/fbsession/fbsession/commands"
+	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )
@@ -61,6 +65,34 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	}
 	defer nc.Close()
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(512))
+	if err != nil {
+		return err
+	}
+	notifier, err := projections.NewNotifier(projections.NotifierConfig{
+		JetStream: js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
+		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow,
+	})
+	if err != nil {
+		return err
+	}
+	runner, err := projections.NewRunner(projections.RunnerConfig{
+		Name: "notifier", Store: b.Store, Projector: notifier,
+		Metrics: projections.NewMetrics(reg), Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	runCtx, stopRunner := context.WithCancel(context.Background())
+	defer stopRunner()
+	runnerDone := make(chan struct{})
+	go func() {
+		defer close(runnerDone)
+		_ = runner.Run(runCtx)
+	}()
+
 	api := httpapi.New(httpapi.Config{
 		Commands: commands.NewHandler(b.Store),
 		Store:    b.Store,
@@ -75,7 +107,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 				return nil
 			},
 		},
-		Logger: log,
+		Registry: reg,
+		Logger:   log,
 	})
 	l, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -99,6 +132,15 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	// Publish what the last requests committed, then stop.
+	runner.Drain()
+	select {
+	case <-runnerDone:
+	case <-sctx.Done():
+		log.Warn("notifier did not catch up before the shutdown timeout; it resumes on the next start")
+		stopRunner()
+		<-runnerDone
 	}
 	if err := nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 		log.Warn("draining NATS", "err", err)

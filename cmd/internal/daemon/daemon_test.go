@@ -48,18 +48,34 @@ func TestQuickStart(t *testing.T) {
 			require.Equal(t, "user a1 added\n", cli("correct horse\n", "users", "add", "a1", "--name", "agent1", "--role", "agent", "--feature", "api-multimedia", "--password-stdin"))
 
 			ctx, stop := context.WithCancel(context.Background())
-			addr := make(chan string, 1)
+			addr := make(chan [2]string, 1)
 			done := make(chan error, 1)
 			go func() {
-				done <- daemon.Run(ctx, &cfg, discardLogger(), func(http, _ string) { addr <- http })
+				done <- daemon.Run(ctx, &cfg, discardLogger(), func(http, nats string) { addr <- [2]string{http, nats} })
 			}()
-			var base string
+			var base, natsURL string
 			select {
 			case a := <-addr:
-				base = "http://" + a
+				base, natsURL = "http://"+a[0], a[1]
 			case err := <-done:
 				t.Fatal(err)
 			}
+
+			// fbsessionctl watch sees the intake's and the Complete's notifications.
+			watching := make(chan struct{})
+			watched := make(chan string, 1)
+			go func() {
+				var out bytes.Buffer
+				c := &ctl.CLI{Out: &out, Err: &signalWriter{ch: watching}, In: strings.NewReader("")}
+				cmd := c.Command()
+				cmd.SetArgs([]string{"watch", "--user", "a1", "--json", "--count", "2", "--nats-listen", strings.TrimPrefix(natsURL, "nats://")})
+				if err := cmd.ExecuteContext(context.Background()); err != nil {
+					watched <- err.Error()
+					return
+				}
+				watched <- out.String()
+			}()
+			<-watching
 
 			out := cli("", "sessions", "create", "--file", "../../../../shared/fixtures/intake-seed.json")
 			require.Contains(t, out, "/api/v2/facebooksessions/0002DaAVKJ0V0095")
@@ -74,6 +90,28 @@ func TestQuickStart(t *testing.T) {
 			require.Contains(t, string(body), `"referenceId":`)
 
 			require.Contains(t, cli("", "sessions", "get", "0002DaAVKJ0V0095"), `"state": "Completed"`)
+			select {
+			case out := <-watched:
+				lines := strings.Split(strings.TrimSpace(out), "\n")
+				require.Len(t, lines, 2, out)
+				require.Contains(t, lines[0], `"state":"Chatting"`)
+				require.Contains(t, lines[1], `"state":"Completed"`)
+				require.Contains(t, lines[1], `"referenceId":`)
+			case <-time.After(10 * time.Second):
+				t.Fatal("watch saw no notifications")
+			}
+
+			// The gauge moves once the checkpoint is saved, just after the
+			// acks that let the notifications out.
+			var metrics []byte
+			require.Eventually(t, func() bool {
+				res, err := http.Get(base + "/metrics")
+				require.NoError(t, err)
+				metrics, _ = io.ReadAll(res.Body)
+				res.Body.Close()
+				return strings.Contains(string(metrics), `fbsession_projector_position{projector="notifier"}`)
+			}, 5*time.Second, 20*time.Millisecond)
+			require.Contains(t, string(metrics), `fbsession_http_request_duration_seconds_count{method="POST",route="/api/v2/me/facebooksessions/:id",status="200"} 1`)
 			require.Contains(t, cli("", "users", "list"), "agent1")
 
 			res, err = http.Get(base + "/readyz")

@@ -62,6 +62,20 @@ func NewPool(t testing.TB, opts ...func(*pgxpool.Config)) *pgxpool.Pool {
 	return pool
 }
 
+// NewPoolFromURL connects to url (from SchemaURL), closed when t ends: a
+// second "process" on the same schema.
+func NewPoolFromURL(t testing.TB, url string) *pgxpool.Pool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
 func schemaConfig(t testing.TB) *pgxpool.Config {
 	t.Helper()
 	url := URL(t)

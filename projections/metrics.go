@@ -1,0 +1,67 @@
+package projections
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// Metrics are the projectors' Prometheus metrics. A nil *Metrics records
+// nothing.
+type Metrics struct {
+	position   *prometheus.GaugeVec
+	lagEvents  *prometheus.GaugeVec
+	lagSeconds *prometheus.GaugeVec
+	errors     *prometheus.CounterVec
+}
+
+// NewMetrics registers the projector metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		position: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "fbsession_projector_position", Help: "Global position of the last event the projector handled.",
+		}, []string{"projector"}),
+		lagEvents: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "fbsession_projector_lag_events", Help: "Highest global position minus the projector's position.",
+		}, []string{"projector"}),
+		lagSeconds: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "fbsession_projector_lag_seconds", Help: "Age of the last event handled while behind; 0 when caught up.",
+		}, []string{"projector"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fbsession_projector_errors_total", Help: "Pages that failed to project (publish errors) and were retried.",
+		}, []string{"projector"}),
+	}
+	reg.MustRegister(m.position, m.lagEvents, m.lagSeconds, m.errors)
+	return m
+}
+
+func (m *Metrics) progressed(ctx context.Context, name string, s eventstore.Store, last *eventstore.RecordedEvent) {
+	if m == nil {
+		return
+	}
+	m.position.WithLabelValues(name).Set(float64(last.Position))
+	m.lagSeconds.WithLabelValues(name).Set(time.Since(last.RecordedAt).Seconds())
+	if head, err := s.Head(ctx); err == nil {
+		m.lagEvents.WithLabelValues(name).Set(float64(max(head-last.Position, 0)))
+	}
+}
+
+func (m *Metrics) caughtUp(ctx context.Context, name string, s eventstore.Store, c eventstore.Cursor) {
+	if m == nil {
+		return
+	}
+	m.lagSeconds.WithLabelValues(name).Set(0)
+	if head, err := s.Head(ctx); err == nil {
+		m.lagEvents.WithLabelValues(name).Set(float64(max(head-c.Position, 0)))
+	}
+}
+
+func (m *Metrics) failed(name string) {
+	if m == nil {
+		return
+	}
+	m.errors.WithLabelValues(name).Inc()
+}

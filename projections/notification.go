@@ -1,0 +1,28 @@
+package projections
+
+import (
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+)
+
+// Notification is the body of a StatusChange message, as the seed page
+// shows it.
+type Notification struct {
+	// ReferenceID is the referenceId of the request that caused the change;
+	// absent for changes no agent request caused (intake).
+	ReferenceID      int64       `json:"referenceId,omitempty"`
+	NotificationType string      `json:"notificationType"`
+	MessageType      string      `json:"messageType"`
+	Facebooksession  fb.Resource `json:"facebooksession"`
+}
+
+const (
+	notificationStatusChange = "StatusChange"
+	messageStateChange       = "FacebooksessionStateChangeMessage"
+)
+
+// Subject is where a session's notifications go:
+// <prefix>.users.<agentId>.facebooksession.<sessionId>. Both ids are
+// restricted to [A-Za-z0-9_-] at intake, so neither can inject a token.
+func Subject(prefix, agentID, sessionID string) string {
+	return prefix + ".users." + agentID + ".facebooksession." + sessionID
+}

@@ -1,0 +1,189 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// Projector handles events of the global feed.
+type Projector interface {
+	// Project handles a page of events in feed order and returns once their
+	// effects are durable. On error the runner retries from its checkpoint,
+	// so Project must tolerate seeing events again.
+	Project(ctx context.Context, events []eventstore.RecordedEvent) error
+}
+
+// RunnerConfig configures a Runner.
+type RunnerConfig struct {
+	// Name identifies the projector's checkpoint and lease.
+	Name      string
+	Store     eventstore.Store
+	Projector Projector
+	// PageSize is how many events are read and projected at once.
+	// Default 256.
+	PageSize int
+	// RetryMin and RetryMax bound the backoff after a failed page.
+	// Defaults 100ms and 5s.
+	RetryMin, RetryMax time.Duration
+	// LeaseRetry is how often a process without the lease tries to take
+	// it. Default 1s.
+	LeaseRetry time.Duration
+	Metrics    *Metrics
+	Logger     *slog.Logger
+}
+
+func (c *RunnerConfig) setDefaults() {
+	if c.PageSize <= 0 {
+		c.PageSize = 256
+	}
+	if c.RetryMin <= 0 {
+		c.RetryMin = 100 * time.Millisecond
+	}
+	if c.RetryMax <= 0 {
+		c.RetryMax = 5 * time.Second
+	}
+	if c.LeaseRetry <= 0 {
+		c.LeaseRetry = time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+func (c *RunnerConfig) validate() error {
+	if c.Name == "" || c.Store == nil || c.Projector == nil {
+		return errors.New("projections: a runner needs a name, a store and a projector")
+	}
+	return nil
+}
+
+// Runner feeds one projector.
+type Runner struct {
+	cfg      RunnerConfig
+	log      *slog.Logger
+	draining chan struct{}
+}
+
+// NewRunner returns a runner; Run starts it.
+func NewRunner(cfg RunnerConfig) (*Runner, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Runner{cfg: cfg, log: cfg.Logger.With("projector", cfg.Name), draining: make(chan struct{})}, nil
+}
+
+// Drain makes Run return as soon as it has projected everything the feed
+// shows, instead of waiting for more: a graceful stop that flushes.
+func (r *Runner) Drain() { close(r.draining) }
+
+var errLeaseLost = errors.New("lease lost")
+
+// Run projects until ctx ends or, after Drain, until caught up. Without the
+// lease it waits for it; on store errors it retries.
+func (r *Runner) Run(ctx context.Context) error {
+	for ctx.Err() == nil {
+		lease, err := r.cfg.Store.Lease(ctx, r.cfg.Name)
+		switch {
+		case errors.Is(err, eventstore.ErrLeaseHeld):
+			r.log.Debug("another process runs the projector; waiting")
+		case err != nil:
+			r.log.Warn("cannot take the projector's lease", "err", err)
+		default:
+			done, err := r.runLeased(ctx, lease)
+			lease.Release()
+			if done {
+				return nil
+			}
+			if err != nil && ctx.Err() == nil {
+				r.log.Warn("projector stopped; resuming", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-r.draining:
+			return nil // without the lease there is nothing of ours to flush
+		case <-time.After(r.cfg.LeaseRetry):
+		}
+	}
+	return nil
+}
+
+// runLeased projects while the lease holds. done reports a finished drain.
+func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bool, err error) {
+	cursor, err := r.cfg.Store.Checkpoint(ctx, r.cfg.Name)
+	if err != nil {
+		return false, err
+	}
+	backoff := r.cfg.RetryMin
+	for {
+		select {
+		case <-lease.Lost():
+			return false, errLeaseLost
+		case <-ctx.Done():
+			return false, nil
+		default:
+		}
+		wake := r.cfg.Store.Appended()
+		page, err := r.cfg.Store.ReadFeed(ctx, &eventstore.ReadFeedParams{After: cursor, Limit: r.cfg.PageSize})
+		if err != nil {
+			return false, fmt.Errorf("read feed: %w", err)
+		}
+		page = wholeAppends(page, r.cfg.PageSize)
+		if len(page) == 0 {
+			r.cfg.Metrics.caughtUp(ctx, r.cfg.Name, r.cfg.Store, cursor)
+			select {
+			case <-wake:
+			case <-lease.Lost():
+				return false, errLeaseLost
+			case <-ctx.Done():
+				return false, nil
+			case <-r.draining:
+				return true, nil
+			}
+			continue
+		}
+		if err := r.cfg.Projector.Project(ctx, page); err != nil {
+			r.cfg.Metrics.failed(r.cfg.Name)
+			r.log.Warn("projecting failed; retrying from the checkpoint", "err", err, "after", cursor, "retry_in", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-lease.Lost():
+				return false, errLeaseLost
+			case <-ctx.Done():
+				return false, nil
+			}
+			backoff = min(2*backoff, r.cfg.RetryMax)
+			continue
+		}
+		backoff = r.cfg.RetryMin
+		cursor = page[len(page)-1].Cursor()
+		if err := r.cfg.Store.SaveCheckpoint(ctx, r.cfg.Name, cursor); err != nil {
+			return false, fmt.Errorf("save checkpoint: %w", err)
+		}
+		r.cfg.Metrics.progressed(ctx, r.cfg.Name, r.cfg.Store, &page[len(page)-1])
+	}
+}
+
+// wholeAppends keeps a full page from ending inside an append: the events
+// of the last append are left for the next page, unless they are all there
+// is. A projector then sees each append whole.
+func wholeAppends(page []eventstore.RecordedEvent, limit int) []eventstore.RecordedEvent {
+	if len(page) < limit || len(page) == 0 {
+		return page
+	}
+	last := page[len(page)-1]
+	i := len(page)
+	for i > 0 && page[i-1].Commit == last.Commit && page[i-1].StreamID == last.StreamID {
+		i--
+	}
+	if i == 0 {
+		return page
+	}
+	return page[:i]
+}
