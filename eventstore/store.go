@@ -14,6 +14,9 @@ type Store interface {
 	// ReadStream returns a stream's events in version order, or ErrNotFound
 	// when the stream has no event at or after p.FromVersion.
 	ReadStream(ctx context.Context, p *ReadStreamParams) ([]RecordedEvent, error)
+	// ReadStreams returns the events of several streams in one query,
+	// ordered by stream id then version; absent streams have no events.
+	ReadStreams(ctx context.Context, streamIDs []string) ([]RecordedEvent, error)
 	// ReadFeed returns up to p.Limit events of all streams after p.After, in
 	// feed order. An event it has not returned yet never sorts before the
 	// last one it returned, so a reader can checkpoint the last Cursor. An

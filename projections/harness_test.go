@@ -25,7 +25,7 @@ import (
 // fixture is a store, a command handler, and NATS with a prefix and stream
 // of the test's own.
 type fixture struct {
-	t      *testing.T
+	t      testing.TB
 	store  eventstore.Store
 	cmds   *commands.Handler
 	nc     *nats.Conn
@@ -34,7 +34,7 @@ type fixture struct {
 	stream string
 }
 
-func newSQLiteStore(t *testing.T) eventstore.Store {
+func newSQLiteStore(t testing.TB) eventstore.Store {
 	t.Helper()
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), sqlite.Config{})
 	require.NoError(t, err)
@@ -44,7 +44,7 @@ func newSQLiteStore(t *testing.T) eventstore.Store {
 	return s
 }
 
-func newPostgresStore(t *testing.T, url string) eventstore.Store {
+func newPostgresStore(t testing.TB, url string) eventstore.Store {
 	t.Helper()
 	pool := postgrestest.NewPoolFromURL(t, url)
 	s, err := postgres.New(pool, postgres.Config{PollInterval: 100 * time.Millisecond})
@@ -55,7 +55,7 @@ func newPostgresStore(t *testing.T, url string) eventstore.Store {
 	return s
 }
 
-func newFixture(t *testing.T, store eventstore.Store, natsURL string) *fixture {
+func newFixture(t testing.TB, store eventstore.Store, natsURL string) *fixture {
 	t.Helper()
 	nc := natstest.Connect(t, natsURL)
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(512))
@@ -123,7 +123,7 @@ func (f *fixture) start(id, agent string) {
 	require.NoError(f.t, err)
 }
 
-func seedNotification(t *testing.T) map[string]any {
+func seedNotification(t testing.TB) map[string]any {
 	t.Helper()
 	raw, err := os.ReadFile("../../shared/fixtures/seed-notification.json")
 	require.NoError(t, err)
@@ -132,14 +132,14 @@ func seedNotification(t *testing.T) map[string]any {
 	return m
 }
 
-func seedUserData(t *testing.T) json.RawMessage {
+func seedUserData(t testing.TB) json.RawMessage {
 	t.Helper()
 	raw, err := json.Marshal(seedNotification(t)["facebooksession"].(map[string]any)["userData"])
 	require.NoError(t, err)
 	return raw
 }
 
-func receive(t *testing.T, ch chan *nats.Msg) *nats.Msg {
+func receive(t testing.TB, ch chan *nats.Msg) *nats.Msg {
 	t.Helper()
 	select {
 	case m := <-ch:
@@ -150,7 +150,7 @@ func receive(t *testing.T, ch chan *nats.Msg) *nats.Msg {
 	}
 }
 
-func requireNothingMore(t *testing.T, ch chan *nats.Msg) {
+func requireNothingMore(t testing.TB, ch chan *nats.Msg) {
 	t.Helper()
 	select {
 	case m := <-ch:

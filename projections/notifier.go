@@ -109,9 +109,14 @@ func (n *Notifier) Project(ctx context.Context, events []eventstore.RecordedEven
 	if err := n.EnsureStream(ctx); err != nil {
 		return err
 	}
+	batch := changes(events)
+	states, err := n.statesBefore(ctx, batch)
+	if err != nil {
+		return err
+	}
 	var futures []jetstream.PubAckFuture
-	for _, change := range changes(events) {
-		msg, err := n.Message(ctx, change)
+	for _, change := range batch {
+		msg, err := n.message(states, change)
 		if err != nil {
 			return err
 		}
@@ -157,17 +162,96 @@ func changes(events []eventstore.RecordedEvent) [][]eventstore.RecordedEvent {
 // streamPrefix marks the streams of sessions.
 var streamPrefix = fb.StreamID("")
 
-// Message builds the notification of one change: the session as it was
-// right after it. Nil for streams that are not sessions.
-func (n *Notifier) Message(ctx context.Context, change []eventstore.RecordedEvent) (*nats.Msg, error) {
+// Messages builds the notifications of a page of events without
+// publishing them, in feed order (for replays).
+func (n *Notifier) Messages(ctx context.Context, events []eventstore.RecordedEvent) ([]*nats.Msg, error) {
+	batch := changes(events)
+	states, err := n.statesBefore(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	var out []*nats.Msg
+	for _, change := range batch {
+		msg, err := n.message(states, change)
+		if err != nil {
+			return nil, err
+		}
+		if msg != nil {
+			out = append(out, msg)
+		}
+	}
+	return out, nil
+}
+
+// sessionState is a session folded up to a version.
+type sessionState struct {
+	state   fb.State
+	version int64
+}
+
+// statesBefore folds each session the changes touch up to just before its
+// first change in the batch, reading all those streams in one query.
+func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent) (map[string]*sessionState, error) {
+	first := map[string]int64{}
+	var ids []string
+	for _, change := range batch {
+		id := change[0].StreamID
+		if !strings.HasPrefix(id, streamPrefix) {
+			continue
+		}
+		if _, ok := first[id]; !ok {
+			first[id] = change[0].Version
+			ids = append(ids, id)
+		}
+	}
+	records, err := n.cfg.Store.ReadStreams(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	states := make(map[string]*sessionState, len(ids))
+	for _, id := range ids {
+		states[id] = &sessionState{}
+	}
+	for i := range records {
+		r := &records[i]
+		if r.Version >= first[r.StreamID] {
+			continue
+		}
+		if err := evolve(states[r.StreamID], r); err != nil {
+			return nil, err
+		}
+	}
+	return states, nil
+}
+
+func evolve(s *sessionState, r *eventstore.RecordedEvent) error {
+	e, err := fb.Decode(r.Type, r.SchemaVersion, r.Data)
+	if errors.Is(err, fb.ErrUnknownEvent) {
+		s.version = r.Version
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s v%d: %w", r.StreamID, r.Version, err)
+	}
+	s.state = fb.Evolve(s.state, e)
+	s.version = r.Version
+	return nil
+}
+
+// message builds the notification of one change, the session as it was
+// right after it, and moves the session's state past it. Nil for streams
+// that are not sessions.
+func (n *Notifier) message(states map[string]*sessionState, change []eventstore.RecordedEvent) (*nats.Msg, error) {
 	last := &change[len(change)-1]
 	sessionID, ok := strings.CutPrefix(last.StreamID, streamPrefix)
 	if !ok {
 		return nil, nil
 	}
-	state, err := n.stateAt(ctx, last.StreamID, last.Version)
-	if err != nil {
-		return nil, err
+	s := states[last.StreamID]
+	for i := range change {
+		if err := evolve(s, &change[i]); err != nil {
+			return nil, err
+		}
 	}
 	meta, err := eventstore.DecodeMetadata(last.Metadata)
 	if err != nil {
@@ -177,38 +261,15 @@ func (n *Notifier) Message(ctx context.Context, change []eventstore.RecordedEven
 		ReferenceID:      meta.ReferenceID,
 		NotificationType: notificationStatusChange,
 		MessageType:      messageStateChange,
-		Facebooksession:  state.Resource(n.cfg.BaseURL),
+		Facebooksession:  s.state.Resource(n.cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, err
 	}
-	msg := nats.NewMsg(Subject(n.cfg.Prefix, state.AgentID, sessionID))
+	msg := nats.NewMsg(Subject(n.cfg.Prefix, s.state.AgentID, sessionID))
 	msg.Data = body
 	// Stable for the change: a re-publish after a crash is a duplicate.
 	msg.Header.Set(jetstream.MsgIDHeader, last.StreamID+":"+strconv.FormatInt(last.Version, 10))
 	msg.Header.Set("Fbsession-Position", strconv.FormatInt(last.Position, 10))
 	return msg, nil
-}
-
-// stateAt folds a stream up to a version.
-func (n *Notifier) stateAt(ctx context.Context, streamID string, version int64) (fb.State, error) {
-	records, err := n.cfg.Store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: streamID})
-	if err != nil {
-		return fb.State{}, err
-	}
-	var s fb.State
-	for i := range records {
-		if records[i].Version > version {
-			break
-		}
-		e, err := fb.Decode(records[i].Type, records[i].SchemaVersion, records[i].Data)
-		if err != nil {
-			if errors.Is(err, fb.ErrUnknownEvent) {
-				continue
-			}
-			return fb.State{}, err
-		}
-		s = fb.Evolve(s, e)
-	}
-	return s, nil
 }

@@ -51,6 +51,26 @@ func testAppend(t *testing.T, h Harness) {
 		require.Equal(t, res.Events, tail)
 	})
 
+	t.Run("ReadStreams", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := h.New(t)
+		var want []eventstore.RecordedEvent
+		for _, stream := range []string{"m-b", "m-a", "m-c"} {
+			res, err := s.Append(ctx, appendParams(stream, eventstore.NoStream, 2))
+			require.NoError(t, err)
+			if stream != "m-c" {
+				want = append(want, res.Events...)
+			}
+		}
+		got, err := s.ReadStreams(ctx, []string{"m-b", "m-a", "m-none"})
+		require.NoError(t, err)
+		require.Equal(t, append(want[2:], want[:2]...), got, "ordered by stream, then version")
+		none, err := s.ReadStreams(ctx, nil)
+		require.NoError(t, err)
+		require.Empty(t, none)
+	})
+
 	t.Run("UnknownStream", func(t *testing.T) {
 		t.Parallel()
 		s := h.New(t)

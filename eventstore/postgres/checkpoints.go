@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sync"
 	"time"
 
@@ -53,9 +52,13 @@ func (s *Store) Lease(ctx context.Context, name string) (eventstore.Lease, error
 	if err != nil {
 		return nil, interpretError(err)
 	}
-	key := leaseKey(name)
-	var ok bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
+	// Advisory locks are database-wide: the schema is part of the key, so
+	// that deployments in two schemas of one database do not collide.
+	var (
+		key int64
+		ok  bool
+	)
+	if err := conn.QueryRow(ctx, leaseSQL, name).Scan(&key, &ok); err != nil {
 		conn.Close(context.Background())
 		return nil, interpretError(err)
 	}
@@ -63,21 +66,18 @@ func (s *Store) Lease(ctx context.Context, name string) (eventstore.Lease, error
 		conn.Close(context.Background())
 		return nil, fmt.Errorf("%w: %s", eventstore.ErrLeaseHeld, name)
 	}
-	l := &lease{conn: conn, lost: make(chan struct{}), stop: make(chan struct{})}
+	l := &lease{conn: conn, key: key, lost: make(chan struct{}), stop: make(chan struct{})}
 	l.wg.Add(1)
 	go l.watch(s.cfg.PollInterval)
 	return l, nil
 }
 
-// leaseKey maps a lease name to an advisory lock key.
-func leaseKey(name string) int64 {
-	h := fnv.New64a()
-	h.Write([]byte("fbsession/lease/" + name))
-	return int64(h.Sum64())
-}
+const leaseSQL = `WITH k AS (SELECT hashtextextended('fbsession/lease/' || current_schema() || '/' || $1, 0) AS key)
+	SELECT key, pg_try_advisory_lock(key) FROM k`
 
 type lease struct {
 	conn     *pgx.Conn
+	key      int64
 	lost     chan struct{}
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -95,8 +95,15 @@ func (l *lease) Release() {
 // already have released the lock to someone else.
 func (l *lease) watch(every time.Duration) {
 	defer l.wg.Done()
-	defer l.conn.Close(context.Background()) // closing releases the lock
 	defer close(l.lost)
+	defer func() {
+		// Unlock before closing: the server frees a closed session's
+		// locks only once it notices the close.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, _ = l.conn.Exec(ctx, "SELECT pg_advisory_unlock($1)", l.key)
+		l.conn.Close(ctx)
+	}()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

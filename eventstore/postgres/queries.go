@@ -39,6 +39,9 @@ const (
 		WHERE stream_id = $1 AND stream_version >= $2
 		ORDER BY stream_version`
 
+	readStreamsSQL = `SELECT ` + eventColumns + ` FROM events
+		WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version`
+
 	// feedSQL returns only events of transactions older than every one still
 	// running: see the package doc.
 	feedSQL = `SELECT ` + eventColumns + ` FROM events

@@ -21,6 +21,18 @@ func (s *Store) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) 
 	return events, nil
 }
 
+// ReadStreams implements eventstore.Store.
+func (s *Store) ReadStreams(ctx context.Context, streamIDs []string) ([]eventstore.RecordedEvent, error) {
+	if len(streamIDs) == 0 {
+		return nil, nil
+	}
+	events, err := s.query(ctx, readStreamsSQL, streamIDs)
+	if err != nil {
+		return nil, fmt.Errorf("read %d streams: %w", len(streamIDs), err)
+	}
+	return events, nil
+}
+
 // ReadFeed implements eventstore.Store.
 func (s *Store) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]eventstore.RecordedEvent, error) {
 	limit := p.Limit

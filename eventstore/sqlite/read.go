@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/fbsession/fbsession/eventstore"
@@ -16,6 +17,24 @@ func (s *Store) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) 
 	}
 	if len(events) == 0 {
 		return nil, fmt.Errorf("stream %s: %w", p.StreamID, eventstore.ErrNotFound)
+	}
+	return events, nil
+}
+
+// ReadStreams implements eventstore.Store.
+func (s *Store) ReadStreams(ctx context.Context, streamIDs []string) ([]eventstore.RecordedEvent, error) {
+	if len(streamIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(streamIDs))
+	for i, id := range streamIDs {
+		args[i] = id
+	}
+	q := `SELECT ` + eventColumns + ` FROM events WHERE stream_id IN (?` +
+		strings.Repeat(", ?", len(streamIDs)-1) + `) ORDER BY stream_id, stream_version`
+	events, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %d streams: %w", len(streamIDs), err)
 	}
 	return events, nil
 }
