@@ -78,6 +78,14 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	if err != nil {
 		return err
 	}
+	// Create or update the stream now, so that subscribers can bind to it
+	// before the first change. If NATS is down, the notifier does it before
+	// its first publish instead.
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := notifier.EnsureStream(sctx); err != nil {
+		log.Warn("notification stream not ready yet; will retry", "err", err)
+	}
+	cancel()
 	runner, err := projections.NewRunner(projections.RunnerConfig{
 		Name: "notifier", Store: b.Store, Projector: notifier,
 		Metrics: projections.NewMetrics(reg), Logger: log,

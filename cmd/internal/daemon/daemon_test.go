@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/cmd/internal/config"
@@ -30,6 +32,7 @@ func TestQuickStart(t *testing.T) {
 			cfg := config.Config{
 				DataDir: t.TempDir(), NATSListen: "127.0.0.1:-1", HTTPAddr: "127.0.0.1:0",
 				SubjectPrefix: "gws.v2", LogLevel: "error", LogFormat: "text", BcryptCost: 4,
+				Stream: "FBSESSION_NOTIFICATIONS", Retention: time.Hour, DuplicateWindow: time.Minute,
 			}
 			if store == "postgres" {
 				cfg.DatabaseURL = postgrestest.SchemaURL(t)
@@ -76,6 +79,15 @@ func TestQuickStart(t *testing.T) {
 				watched <- out.String()
 			}()
 			<-watching
+
+			// The stream exists from the start, before any change.
+			nc, err := nats.Connect(natsURL)
+			require.NoError(t, err)
+			defer nc.Close()
+			js, err := jetstream.New(nc)
+			require.NoError(t, err)
+			_, err = js.Stream(context.Background(), cfg.Stream)
+			require.NoError(t, err)
 
 			out := cli("", "sessions", "create", "--file", "../../../../shared/fixtures/intake-seed.json")
 			require.Contains(t, out, "/api/v2/facebooksessions/0002DaAVKJ0V0095")
