@@ -81,8 +81,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	// Create or update the stream now, so that subscribers can bind to it
 	// before the first change. If NATS is down, the notifier does it before
 	// its first publish instead.
-	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	if err := notifier.EnsureStream(sctx); err != nil {
+	ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	if err := notifier.EnsureStream(ectx); err != nil {
 		log.Warn("notification stream not ready yet; will retry", "err", err)
 	}
 	cancel()
