@@ -17,6 +17,13 @@ type Store interface {
 	// ReadStreams returns the events of several streams in one query,
 	// ordered by stream id then version; absent streams have no events.
 	ReadStreams(ctx context.Context, streamIDs []string) ([]RecordedEvent, error)
+	// ScanStreams returns up to p.Limit events of all streams after
+	// p.After, ordered by stream id then version: a way through the whole
+	// log stream by stream, for verification and rebuilds.
+	ScanStreams(ctx context.Context, p *ScanStreamsParams) ([]RecordedEvent, error)
+	// ReadRange returns up to p.Limit events with positions in [p.From,
+	// p.To], in position order, for audits of committed history.
+	ReadRange(ctx context.Context, p *ReadRangeParams) ([]RecordedEvent, error)
 	// ReadFeed returns up to p.Limit events of all streams after p.After, in
 	// feed order. An event it has not returned yet never sorts before the
 	// last one it returned, so a reader can checkpoint the last Cursor. An
@@ -31,6 +38,11 @@ type Store interface {
 	View(ctx context.Context, streamID string) (*StreamView, error)
 	// ListViews returns the views of one owner, in stream id order.
 	ListViews(ctx context.Context, p *ListViewsParams) ([]StreamView, error)
+	// ScanViews returns up to limit views after the stream id after, in
+	// stream id order.
+	ScanViews(ctx context.Context, after string, limit int) ([]StreamView, error)
+	// RebuildViews starts replacing every view: see ViewRebuild.
+	RebuildViews(ctx context.Context) (ViewRebuild, error)
 	// ReserveSequence reserves n consecutive values of a named durable
 	// counter starting at 1 and returns the first. Values are never handed
 	// out twice, across processes and restarts.
@@ -147,4 +159,36 @@ type Lease interface {
 	Lost() <-chan struct{}
 	// Release gives the lease up.
 	Release()
+}
+
+// ScanStreamsParams are the arguments of Store.ScanStreams.
+type ScanStreamsParams struct {
+	// AfterStream and AfterVersion: the scan resumes after this event;
+	// zero values start at the beginning.
+	AfterStream  string
+	AfterVersion int64
+	Limit        int
+}
+
+// ReadRangeParams are the arguments of Store.ReadRange.
+type ReadRangeParams struct {
+	// From and To bound the positions, both included; To 0 means no bound.
+	From, To int64
+	Limit    int
+}
+
+// ViewRebuild fills a fresh view table and then swaps it in. Readers of
+// views see the old set until the swap commits, then the new one, never a
+// mix; appends that write views wait for the swap.
+type ViewRebuild interface {
+	// Put writes views into the fresh table, replacing any of the same
+	// stream.
+	Put(ctx context.Context, views []StreamView) error
+	// Swap locks out view writers, asks refold for the views of every
+	// stream whose fresh and live versions differ (changed since the
+	// rebuild read it, or broken), and replaces the live views with the
+	// fresh ones in one transaction.
+	Swap(ctx context.Context, refold func(ctx context.Context, streamIDs []string) ([]StreamView, error)) error
+	// Abort drops the fresh table; a no-op after Swap.
+	Abort()
 }

@@ -19,6 +19,8 @@ import (
 
 // NotifierConfig configures a Notifier.
 type NotifierConfig struct {
+	// JetStream publishes; it may be nil for a notifier that only builds
+	// messages (replays).
 	JetStream jetstream.JetStream
 	Store     eventstore.Store
 	// Prefix of the subjects, "gws.v2" by default.
@@ -70,8 +72,8 @@ type Notifier struct {
 // NewNotifier returns a notifier.
 func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	cfg.setDefaults()
-	if cfg.JetStream == nil || cfg.Store == nil {
-		return nil, errors.New("projections: a notifier needs JetStream and a store")
+	if cfg.Store == nil {
+		return nil, errors.New("projections: a notifier needs a store")
 	}
 	return &Notifier{cfg: cfg}, nil
 }
@@ -106,6 +108,9 @@ func (n *Notifier) EnsureStream(ctx context.Context) error {
 // Project implements Projector: it publishes the page's changes
 // asynchronously and returns once JetStream has acknowledged them all.
 func (n *Notifier) Project(ctx context.Context, events []eventstore.RecordedEvent) error {
+	if n.cfg.JetStream == nil {
+		return errors.New("projections: this notifier has no JetStream to publish with")
+	}
 	if err := n.EnsureStream(ctx); err != nil {
 		return err
 	}

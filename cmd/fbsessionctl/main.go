@@ -16,7 +16,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cli := &ctl.CLI{Out: os.Stdout, Err: os.Stderr, In: os.Stdin}
+	cli := &ctl.CLI{Out: os.Stdout, Err: os.Stderr, In: os.Stdin, ErrIsTerminal: term.IsTerminal(int(os.Stderr.Fd()))}
 	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
 		cli.ReadPassword = func() ([]byte, error) { return term.ReadPassword(fd) }
 	}

@@ -36,4 +36,5 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Wakeup", func(t *testing.T) { testWakeup(t, h) })
 	t.Run("Views", func(t *testing.T) { testViews(t, h) })
 	t.Run("Checkpoints", func(t *testing.T) { testCheckpoints(t, h) })
+	t.Run("Scans", func(t *testing.T) { testScans(t, h) })
 }

@@ -50,3 +50,16 @@ const (
 		ORDER BY transaction_id, position
 		LIMIT $3`
 )
+
+const (
+	scanStreamsSQL = `SELECT ` + eventColumns + ` FROM events
+		WHERE (stream_id, stream_version) > ($1, $2)
+		ORDER BY stream_id, stream_version LIMIT $3`
+
+	readRangeSQL = `SELECT ` + eventColumns + ` FROM events
+		WHERE position >= $1 AND ($2 = 0 OR position <= $2)
+		ORDER BY position LIMIT $3`
+
+	scanViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
+		WHERE stream_id > $1 ORDER BY stream_id LIMIT $2`
+)

@@ -42,3 +42,16 @@ const (
 		ORDER BY commit_seq, position
 		LIMIT ?`
 )
+
+const (
+	scanStreamsSQL = `SELECT ` + eventColumns + ` FROM events
+		WHERE (stream_id, stream_version) > (?, ?)
+		ORDER BY stream_id, stream_version LIMIT ?`
+
+	readRangeSQL = `SELECT ` + eventColumns + ` FROM events
+		WHERE position >= ?1 AND (?2 = 0 OR position <= ?2)
+		ORDER BY position LIMIT ?3`
+
+	scanViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
+		WHERE stream_id > ? ORDER BY stream_id LIMIT ?`
+)

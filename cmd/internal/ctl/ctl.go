@@ -22,6 +22,8 @@ type CLI struct {
 	// ReadPassword reads a password without echo from the terminal; nil
 	// when In is not a terminal.
 	ReadPassword func() ([]byte, error)
+	// ErrIsTerminal turns progress bars on.
+	ErrIsTerminal bool
 	cfg          config.Config
 }
 
@@ -37,7 +39,8 @@ func (c *CLI) Command() *cobra.Command {
 	root.SetErr(c.Err)
 	root.SetIn(c.In)
 	c.cfg.Register(root.PersistentFlags())
-	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand(), c.watchCommand())
+	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand(), c.watchCommand(),
+		c.historyCommand(), c.stateCommand(), c.verifyCommand(), c.rebuildCommand(), c.replayCommand(), c.exportCommand())
 	return root
 }
 

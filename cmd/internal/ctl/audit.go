@@ -1,0 +1,270 @@
+package ctl
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/spf13/cobra"
+
+	"github.com/fbsession/fbsession/audit"
+	"github.com/fbsession/fbsession/cmd/internal/backend"
+	"github.com/fbsession/fbsession/projections"
+)
+
+// ErrVerifyFailed makes fbsessionctl exit non-zero after a report.
+var ErrVerifyFailed = errors.New("verification failed")
+
+func (c *CLI) historyCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "history SESSION_ID [--json]",
+		Short: "Every event of a session: when, what, who, and whether its hash verifies",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				entries, err := audit.History(cmd.Context(), b.Store, args[0])
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return c.printJSON(entries)
+				}
+				w := tabwriter.NewWriter(c.Out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(w, "POSITION\tVERSION\tTIME (UTC)\tTYPE\tACTOR\tREFERENCE\tQUEUE\tHASH")
+				for _, e := range entries {
+					check := "ok " + e.Hash[:12]
+					if !e.Verified {
+						check = "BROKEN: " + e.Problem
+					}
+					ref := ""
+					if e.ReferenceID != 0 {
+						ref = fmt.Sprint(e.ReferenceID)
+					}
+					fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Position, e.Version,
+						e.Time.Format("2006-01-02 15:04:05.000000"), e.Type, e.Actor, ref, e.Queue, check)
+				}
+				return w.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (c *CLI) stateCommand() *cobra.Command {
+	var (
+		at      string
+		version int64
+	)
+	cmd := &cobra.Command{
+		Use:   "state SESSION_ID [--at RFC3339 | --version N]",
+		Short: "A session as the API showed it at a time or a version, folded from the log",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var when time.Time
+			if at != "" {
+				var err error
+				if when, err = time.Parse(time.RFC3339Nano, at); err != nil {
+					return fmt.Errorf("--at: %w", err)
+				}
+			}
+			if at != "" && version > 0 {
+				return errors.New("give --at or --version, not both")
+			}
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				s, v, err := audit.StateAt(cmd.Context(), b.Store, args[0], when, version)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.Err, "version %d\n", v)
+				return c.printJSON(s.Resource(c.cfg.BaseURL()))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&at, "at", "", "a time (RFC 3339)")
+	cmd.Flags().Int64Var(&version, "version", 0, "a stream version")
+	return cmd
+}
+
+func (c *CLI) verifyCommand() *cobra.Command {
+	var (
+		session string
+		heads   bool
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify [--session ID] [--heads] [--json]",
+		Short: "Recompute every hash chain and check the read model against the log",
+		Long: "Exits non-zero, naming the first bad position and why, when a chain or the read\n" +
+			"model does not verify. Prints a digest over every stream's head: keep it\n" +
+			"elsewhere, and a later verify that prints another tells the log was cut or changed.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				update, done := c.progress(cmd.Context(), b.Store, "verifying")
+				report, err := audit.Verify(cmd.Context(), b.Store, audit.VerifyParams{SessionID: session, KeepHeads: heads, Progress: update})
+				done()
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					if err := c.printJSON(report); err != nil {
+						return err
+					}
+				} else {
+					c.printReport(report)
+				}
+				if !report.OK() {
+					return fmt.Errorf("%w: first bad position %d (%s v%d): %s", ErrVerifyFailed,
+						report.Problems[0].Position, report.Problems[0].StreamID, report.Problems[0].Version, report.Problems[0].Reason)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&session, "session", "", "verify one session only")
+	cmd.Flags().BoolVar(&heads, "heads", false, "print every stream's head hash")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func (c *CLI) printReport(r *audit.Report) {
+	fmt.Fprintf(c.Out, "streams %d, events %d, read model rows %d\n", r.Streams, r.Events, r.Views)
+	for _, h := range r.Heads {
+		fmt.Fprintf(c.Out, "head %s v%d %s\n", h.StreamID, h.Version, h.Hash)
+	}
+	fmt.Fprintf(c.Out, "heads digest %s\n", r.Digest)
+	if r.OK() {
+		fmt.Fprintln(c.Out, "OK: every hash chain verifies and the read model matches the log")
+		return
+	}
+	fmt.Fprintf(c.Out, "FAILED: %d problem(s)\n", r.ProblemCount)
+	for _, p := range r.Problems {
+		fmt.Fprintf(c.Out, "  position %d  %s v%d: %s\n", p.Position, p.StreamID, p.Version, p.Reason)
+	}
+}
+
+func (c *CLI) rebuildCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rebuild",
+		Short: "Rebuild the read model from the log into a fresh table, then swap it in",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				update, done := c.progress(cmd.Context(), b.Store, "rebuilding")
+				start := time.Now()
+				r, err := audit.Rebuild(cmd.Context(), b.Store, update)
+				done()
+				if err != nil {
+					return err
+				}
+				elapsed := time.Since(start)
+				fmt.Fprintf(c.Out, "rebuilt %d sessions from %d events in %s (%.0f events/s); %d refolded at the swap\n",
+					r.Streams, r.Events, elapsed.Round(time.Millisecond), float64(r.Events)/elapsed.Seconds(), r.Refolded)
+				return nil
+			})
+		},
+	}
+}
+
+func (c *CLI) replayCommand() *cobra.Command {
+	var (
+		from, to int64
+		prefix   string
+	)
+	cmd := &cobra.Command{
+		Use:   "replay --from POS [--to POS] --prefix audit.replay",
+		Short: "Re-publish the notifications of a range of positions under another subject prefix",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if prefix == c.cfg.SubjectPrefix {
+				return fmt.Errorf("--prefix must differ from the live prefix %q", prefix)
+			}
+			if strings.ContainsAny(prefix, "*> \t") || prefix == "" {
+				return errors.New("--prefix must be a literal subject prefix")
+			}
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				nc, err := nats.Connect(c.cfg.NATSClientURL(), nats.Name("fbsessionctl replay"))
+				if err != nil {
+					return err
+				}
+				defer nc.Close()
+				n, err := projections.NewNotifier(projections.NotifierConfig{
+					JetStream: nil, Store: b.Store, Prefix: prefix, BaseURL: c.cfg.BaseURL(), SkipStream: true,
+				})
+				if err != nil {
+					return err
+				}
+				update, done := c.progress(cmd.Context(), b.Store, "replaying")
+				published, err := audit.Replay(cmd.Context(), b.Store, audit.ReplayParams{From: from, To: to, Notifier: n, Conn: nc, Progress: update})
+				done()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.Out, "published %d notifications under %s\n", published, prefix)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().Int64Var(&from, "from", 1, "first position")
+	cmd.Flags().Int64Var(&to, "to", 0, "last position (0: the end)")
+	cmd.Flags().StringVar(&prefix, "prefix", "audit.replay", "subject prefix of the replayed notifications")
+	return cmd
+}
+
+func (c *CLI) exportCommand() *cobra.Command {
+	var (
+		p            audit.ExportParams
+		since, until string
+		output       string
+	)
+	cmd := &cobra.Command{
+		Use:   "export [--from POS] [--to POS] [--since TIME] [--until TIME] [-o FILE]",
+		Short: "Write events as JSON lines with their hashes (docs/AUDIT.md tells how to verify them)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if since != "" {
+				if p.Since, err = time.Parse(time.RFC3339Nano, since); err != nil {
+					return fmt.Errorf("--since: %w", err)
+				}
+			}
+			if until != "" {
+				if p.Until, err = time.Parse(time.RFC3339Nano, until); err != nil {
+					return fmt.Errorf("--until: %w", err)
+				}
+			}
+			out := c.Out
+			if output != "" && output != "-" {
+				f, err := os.Create(output)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				out = f
+			}
+			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				update, done := c.progress(cmd.Context(), b.Store, "exporting")
+				p.Progress = update
+				n, err := audit.Export(cmd.Context(), b.Store, out, p)
+				done()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(c.Err, "exported %d events\n", n)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().Int64Var(&p.From, "from", 1, "first position")
+	cmd.Flags().Int64Var(&p.To, "to", 0, "last position (0: the end)")
+	cmd.Flags().StringVar(&since, "since", "", "first recording time (RFC 3339)")
+	cmd.Flags().StringVar(&until, "until", "", "last recording time (RFC 3339)")
+	cmd.Flags().StringVarP(&output, "output", "o", "-", "file to write (default stdout)")
+	return cmd
+}

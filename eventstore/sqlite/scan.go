@@ -1,0 +1,51 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// ScanStreams implements eventstore.Store.
+func (s *Store) ScanStreams(ctx context.Context, p *eventstore.ScanStreamsParams) ([]eventstore.RecordedEvent, error) {
+	events, err := s.query(ctx, scanStreamsSQL, p.AfterStream, p.AfterVersion, limit(p.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("scan streams: %w", err)
+	}
+	return events, nil
+}
+
+// ReadRange implements eventstore.Store.
+func (s *Store) ReadRange(ctx context.Context, p *eventstore.ReadRangeParams) ([]eventstore.RecordedEvent, error) {
+	events, err := s.query(ctx, readRangeSQL, p.From, p.To, limit(p.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("read positions %d-%d: %w", p.From, p.To, err)
+	}
+	return events, nil
+}
+
+// ScanViews implements eventstore.Store.
+func (s *Store) ScanViews(ctx context.Context, after string, n int) ([]eventstore.StreamView, error) {
+	rows, err := s.read.QueryContext(ctx, scanViewsSQL, after, limit(n))
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	defer rows.Close()
+	var views []eventstore.StreamView
+	for rows.Next() {
+		v, err := scanView(rows)
+		if err != nil {
+			return nil, interpretError(err)
+		}
+		views = append(views, v)
+	}
+	return views, interpretError(rows.Err())
+}
+
+func limit(n int) int {
+	if n <= 0 {
+		return eventstore.DefaultFeedLimit
+	}
+	return n
+}
