@@ -24,7 +24,7 @@ type CLI struct {
 	ReadPassword func() ([]byte, error)
 	// ErrIsTerminal turns progress bars on.
 	ErrIsTerminal bool
-	cfg          config.Config
+	cfg           config.Config
 }
 
 // Command returns the root command.
