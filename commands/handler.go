@@ -41,11 +41,16 @@ type Result struct {
 type Handler struct {
 	store eventstore.Store
 	refs  *ReferenceIDs
+	cache *stateCache
 }
+
+// DefaultCachedSessions bounds the sessions whose state a handler keeps:
+// about a kilobyte each, more with large user data.
+const DefaultCachedSessions = 10_000
 
 // NewHandler returns a handler on store.
 func NewHandler(store eventstore.Store) *Handler {
-	return &Handler{store: store, refs: NewReferenceIDs(store, 0)}
+	return &Handler{store: store, refs: NewReferenceIDs(store, 0), cache: newStateCache(DefaultCachedSessions)}
 }
 
 // Start creates a session (intake). It carries no referenceId.
@@ -70,9 +75,15 @@ func (h *Handler) Load(ctx context.Context, sessionID string) (fb.State, error) 
 
 func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd fb.Command, withReference bool) (Result, error) {
 	for attempt := 1; ; attempt++ {
-		s, replay, err := h.load(ctx, sessionID, r)
-		if err != nil {
-			return Result{}, err
+		s, hit := h.cache.get(sessionID)
+		var replay *Result
+		if hit {
+			replay = s.replay(r)
+		} else {
+			var err error
+			if s, replay, err = h.load(ctx, sessionID, r); err != nil {
+				return Result{}, err
+			}
 		}
 		if replay != nil {
 			return *replay, nil
@@ -87,9 +98,17 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd 
 				return Result{}, err
 			}
 		}
-		res, err := h.append(ctx, sessionID, s, r, ref, events)
-		if errors.Is(err, eventstore.ErrConcurrency) && attempt < MaxAttempts {
-			continue
+		res, after, err := h.append(ctx, sessionID, s, r, ref, events)
+		switch {
+		case err == nil && after.state.Status == fb.StatusCompleted:
+			h.cache.drop(sessionID) // done: a retry reads the stream
+		case err == nil:
+			h.cache.put(sessionID, after)
+		case errors.Is(err, eventstore.ErrConcurrency):
+			h.cache.drop(sessionID)
+			if attempt < MaxAttempts {
+				continue
+			}
 		}
 		return res, err
 	}
@@ -99,11 +118,26 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd 
 type loaded struct {
 	state   fb.State
 	version int64
+	head    []byte // hash of the last event
+	// keys are the idempotency keys used on the stream, by actor and key,
+	// with the referenceId answered.
+	keys map[[2]string]int64
 }
 
-// load folds the stream. When r carries an idempotency key, it also looks
-// for that key among the actor's earlier events and returns the result to
-// answer again, if any.
+// replay is the earlier result for r's idempotency key, if any.
+func (s loaded) replay(r Request) *Result {
+	if r.IdempotencyKey == "" {
+		return nil
+	}
+	ref, ok := s.keys[[2]string{r.Actor, r.IdempotencyKey}]
+	if !ok {
+		return nil
+	}
+	return &Result{ReferenceID: ref, Replayed: true, State: s.state}
+}
+
+// load folds the stream read from the store, and returns the earlier
+// result for r's idempotency key, if the actor used it on the stream.
 func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded, *Result, error) {
 	records, err := h.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID(sessionID)})
 	if errors.Is(err, eventstore.ErrNotFound) {
@@ -112,10 +146,7 @@ func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded
 	if err != nil {
 		return loaded{}, nil, err
 	}
-	var (
-		s      loaded
-		replay *Result
-	)
+	var s loaded
 	for i := range records {
 		rec := &records[i]
 		e, err := fb.Decode(rec.Type, rec.SchemaVersion, rec.Data)
@@ -125,21 +156,20 @@ func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded
 		if e != nil {
 			s.state = fb.Evolve(s.state, e)
 		}
-		s.version = rec.Version
-		if r.IdempotencyKey != "" {
-			meta, err := eventstore.DecodeMetadata(rec.Metadata)
-			if err == nil && meta.IdempotencyKey == r.IdempotencyKey && meta.Actor == r.Actor {
-				replay = &Result{ReferenceID: meta.ReferenceID, Replayed: true}
+		s.version, s.head = rec.Version, rec.Hash
+		if meta, err := eventstore.DecodeMetadata(rec.Metadata); err == nil && meta.IdempotencyKey != "" {
+			if s.keys == nil {
+				s.keys = map[[2]string]int64{}
 			}
+			s.keys[[2]string{meta.Actor, meta.IdempotencyKey}] = meta.ReferenceID
 		}
 	}
-	if replay != nil {
-		replay.State = s.state
-	}
-	return s, replay, nil
+	return s, s.replay(r), nil
 }
 
-func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Request, ref int64, events []fb.Event) (Result, error) {
+// append appends the decided events, and the view of the state they make,
+// and returns the result and the stream as it is after them.
+func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Request, ref int64, events []fb.Event) (Result, loaded, error) {
 	meta, err := json.Marshal(eventstore.Metadata{
 		Actor:          r.Actor,
 		ReferenceID:    ref,
@@ -147,32 +177,41 @@ func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Requ
 		IdempotencyKey: r.IdempotencyKey,
 	})
 	if err != nil {
-		return Result{}, err
+		return Result{}, s, err
 	}
 	data := make([]eventstore.EventData, len(events))
 	state := s.state
 	for i, e := range events {
 		body, err := fb.Encode(e)
 		if err != nil {
-			return Result{}, err
+			return Result{}, s, err
 		}
 		data[i] = eventstore.EventData{Type: e.EventType(), SchemaVersion: fb.SchemaVersion, Data: body, Metadata: meta}
 		state = fb.Evolve(state, e)
 	}
 	view, err := View(state)
 	if err != nil {
-		return Result{}, err
+		return Result{}, s, err
 	}
-	_, err = h.store.Append(ctx, &eventstore.AppendParams{
+	res, err := h.store.Append(ctx, &eventstore.AppendParams{
 		StreamID:        fb.StreamID(sessionID),
 		ExpectedVersion: s.version,
+		Head:            s.head,
 		Events:          data,
 		View:            view,
 	})
 	if err != nil {
-		return Result{}, err
+		return Result{}, s, err
 	}
-	return Result{ReferenceID: ref, State: state}, nil
+	after := loaded{state: state, version: res.Version(), head: res.Events[len(res.Events)-1].Hash, keys: s.keys}
+	if r.IdempotencyKey != "" {
+		after.keys = make(map[[2]string]int64, len(s.keys)+1)
+		for k, v := range s.keys {
+			after.keys[k] = v
+		}
+		after.keys[[2]string{r.Actor, r.IdempotencyKey}] = ref
+	}
+	return Result{ReferenceID: ref, State: state}, after, nil
 }
 
 // View is the stored view of a session state: listed under its agent,

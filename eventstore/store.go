@@ -95,7 +95,12 @@ type AppendParams struct {
 	// ExpectedVersion is the stream's current version: NoStream for a new
 	// stream, else the version of its last event.
 	ExpectedVersion int64
-	Events          []EventData
+	// Head, when set, is the hash of the stream's event at ExpectedVersion,
+	// as the caller read it: it spares the store a read of the head. The
+	// store still checks it; a wrong Head appends nothing and is a
+	// *ConcurrencyError.
+	Head   []byte
+	Events []EventData
 	// View, when set, replaces the stream's view in the same atomic step as
 	// the append: a reader of views never sees a state the log lacks, nor
 	// misses one it has (read-your-writes).

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +13,10 @@ import (
 // Metrics are the projectors' Prometheus metrics. A nil *Metrics records
 // nothing.
 type Metrics struct {
+	// headAt limits the head query behind lag_events to once a second.
+	mu     sync.Mutex
+	headAt map[string]time.Time
+
 	position   *prometheus.GaugeVec
 	lagEvents  *prometheus.GaugeVec
 	lagSeconds *prometheus.GaugeVec
@@ -21,6 +26,7 @@ type Metrics struct {
 // NewMetrics registers the projector metrics with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
+		headAt: map[string]time.Time{},
 		position: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "fbsession_projector_position", Help: "Global position of the last event the projector handled.",
 		}, []string{"projector"}),
@@ -44,8 +50,21 @@ func (m *Metrics) progressed(ctx context.Context, name string, s eventstore.Stor
 	}
 	m.position.WithLabelValues(name).Set(float64(last.Position))
 	m.lagSeconds.WithLabelValues(name).Set(time.Since(last.RecordedAt).Seconds())
+	m.lag(ctx, name, s, last.Position)
+}
+
+func (m *Metrics) lag(ctx context.Context, name string, s eventstore.Store, position int64) {
+	m.mu.Lock()
+	due := time.Since(m.headAt[name]) >= time.Second
+	if due {
+		m.headAt[name] = time.Now()
+	}
+	m.mu.Unlock()
+	if !due {
+		return
+	}
 	if head, err := s.Head(ctx); err == nil {
-		m.lagEvents.WithLabelValues(name).Set(float64(max(head-last.Position, 0)))
+		m.lagEvents.WithLabelValues(name).Set(float64(max(head-position, 0)))
 	}
 }
 
@@ -54,9 +73,7 @@ func (m *Metrics) caughtUp(ctx context.Context, name string, s eventstore.Store,
 		return
 	}
 	m.lagSeconds.WithLabelValues(name).Set(0)
-	if head, err := s.Head(ctx); err == nil {
-		m.lagEvents.WithLabelValues(name).Set(float64(max(head-c.Position, 0)))
-	}
+	m.lag(ctx, name, s, c.Position)
 }
 
 func (m *Metrics) failed(name string) {

@@ -33,8 +33,13 @@ type RunnerConfig struct {
 	// LeaseRetry is how often a process without the lease tries to take
 	// it. Default 1s.
 	LeaseRetry time.Duration
-	Metrics    *Metrics
-	Logger     *slog.Logger
+	// CheckpointEvery bounds how often the checkpoint is written while
+	// pages keep coming (it is always written when the feed is drained and
+	// on stopping). After a crash, up to this much is projected again,
+	// which the Notifier's message ids make harmless. Default 100ms.
+	CheckpointEvery time.Duration
+	Metrics         *Metrics
+	Logger          *slog.Logger
 }
 
 func (c *RunnerConfig) setDefaults() {
@@ -49,6 +54,9 @@ func (c *RunnerConfig) setDefaults() {
 	}
 	if c.LeaseRetry <= 0 {
 		c.LeaseRetry = time.Second
+	}
+	if c.CheckpointEvery <= 0 {
+		c.CheckpointEvery = 100 * time.Millisecond
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -116,10 +124,33 @@ func (r *Runner) Run(ctx context.Context) error {
 
 // runLeased projects while the lease holds. done reports a finished drain.
 func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bool, err error) {
+	// err is named: the deferred save looks at it.
 	cursor, err := r.cfg.Store.Checkpoint(ctx, r.cfg.Name)
 	if err != nil {
 		return false, err
 	}
+	saved, savedAt := cursor, time.Now()
+	save := func(ctx context.Context) error {
+		if saved == cursor {
+			return nil
+		}
+		if err := r.cfg.Store.SaveCheckpoint(ctx, r.cfg.Name, cursor); err != nil {
+			return fmt.Errorf("save checkpoint: %w", err)
+		}
+		saved, savedAt = cursor, time.Now()
+		return nil
+	}
+	// On a stop, keep what was projected; not on a lost lease, where the
+	// new holder owns the checkpoint.
+	defer func() {
+		if !errors.Is(err, errLeaseLost) {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if serr := save(sctx); serr != nil {
+				r.log.Warn("saving the checkpoint on stop", "err", serr)
+			}
+		}
+	}()
 	backoff := r.cfg.RetryMin
 	for {
 		select {
@@ -136,6 +167,9 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		}
 		page = wholeAppends(page, r.cfg.PageSize)
 		if len(page) == 0 {
+			if err := save(ctx); err != nil {
+				return false, err
+			}
 			r.cfg.Metrics.caughtUp(ctx, r.cfg.Name, r.cfg.Store, cursor)
 			select {
 			case <-wake:
@@ -163,8 +197,10 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		}
 		backoff = r.cfg.RetryMin
 		cursor = page[len(page)-1].Cursor()
-		if err := r.cfg.Store.SaveCheckpoint(ctx, r.cfg.Name, cursor); err != nil {
-			return false, fmt.Errorf("save checkpoint: %w", err)
+		if time.Since(savedAt) >= r.cfg.CheckpointEvery {
+			if err := save(ctx); err != nil {
+				return false, err
+			}
 		}
 		r.cfg.Metrics.progressed(ctx, r.cfg.Name, r.cfg.Store, &page[len(page)-1])
 	}

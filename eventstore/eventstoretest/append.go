@@ -99,6 +99,40 @@ func testAppend(t *testing.T, h Harness) {
 		require.Len(t, got, 2, "failed appends appended nothing")
 	})
 
+	t.Run("ClaimedHead", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := h.New(t)
+		first, err := s.Append(ctx, appendParams("head", eventstore.NoStream, 2))
+		require.NoError(t, err)
+		head := first.Events[1].Hash
+
+		p := appendParams("head", 2, 1)
+		p.Head = head
+		p.View = &eventstore.View{Owner: "a1", Document: []byte(`{"v":3}`)}
+		res, err := s.Append(ctx, p)
+		require.NoError(t, err)
+		require.NoError(t, eventstore.VerifyStream(append(first.Events, res.Events...)))
+
+		for _, bad := range []*eventstore.AppendParams{
+			{StreamID: "head", ExpectedVersion: 3, Head: make([]byte, eventstore.HashSize)}, // wrong hash
+			{StreamID: "head", ExpectedVersion: 2, Head: head},                              // stale: the stream moved on
+			{StreamID: "head", ExpectedVersion: 5, Head: head},                              // ahead of the stream
+		} {
+			bad.Events = events("head", 1)
+			bad.View = &eventstore.View{Owner: "a1", Document: []byte(`{"v":"bad"}`)}
+			_, err := s.Append(ctx, bad)
+			require.ErrorIs(t, err, eventstore.ErrConcurrency)
+		}
+		all, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: "head"})
+		require.NoError(t, err)
+		require.Len(t, all, 3, "nothing appended")
+		require.NoError(t, eventstore.VerifyStream(all))
+		v, err := s.View(ctx, "head")
+		require.NoError(t, err)
+		require.JSONEq(t, `{"v":3}`, string(v.Document), "nor the view written")
+	})
+
 	t.Run("DuplicateEventID", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()

@@ -35,7 +35,10 @@ func (s *Store) Append(ctx context.Context, p *eventstore.AppendParams) (*events
 // commits on its own; with one, the caller commits.
 func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
 	var prev []byte
-	if p.ExpectedVersion != eventstore.NoStream {
+	guarded := p.ExpectedVersion != eventstore.NoStream && len(p.Head) == eventstore.HashSize
+	if guarded {
+		prev = p.Head
+	} else if p.ExpectedVersion != eventstore.NoStream {
 		var head int64
 		err := q.QueryRow(ctx, headSQL, p.StreamID).Scan(&head, &prev)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -59,6 +62,10 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 			e.Data, e.Metadata, e.RecordedAt, e.Hash)
 	}
 	sql := insertSQL(len(events))
+	if guarded {
+		sql = guardedInsertSQL(len(events), len(args))
+		args = append(args, p.StreamID, p.ExpectedVersion, p.Head)
+	}
 	if v := p.View; v != nil {
 		sql = withView(sql, len(args))
 		args = append(args, p.StreamID, events[len(events)-1].Version, v.Owner, v.Active, v.Document)
@@ -80,6 +87,10 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	}
 	if err != nil {
 		return nil, s.appendError(ctx, p, err)
+	}
+	if i == 0 && guarded {
+		// The claimed head is not the stream's: it is shorter than expected.
+		return nil, s.appendError(ctx, p, eventstore.ErrConcurrency)
 	}
 	if i != len(events) {
 		return nil, fmt.Errorf("append to %s: %d rows returned for %d events", p.StreamID, i, len(events))
@@ -109,6 +120,31 @@ func withView(insert string, nargs int) string {
 	return "WITH ins AS (" + insert + "), v AS (" +
 		fmt.Sprintf(upsertViewSQL, n, n+1, n+2, n+3, n+4) +
 		") SELECT position, transaction_id FROM ins ORDER BY position"
+}
+
+// guardedInsertSQL is insertSQL for a stream whose head the caller claims:
+// typed VALUES (a sub-select cannot infer parameter types from the target)
+// filtered by the head check, whose parameters follow the events'.
+func guardedInsertSQL(n, nargs int) string {
+	types := [9]string{"text", "bigint", "uuid", "text", "integer", "json", "json", "timestamptz", "bytea"}
+	var b strings.Builder
+	b.WriteString(guardedInsertColumns)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := 0; j < 9; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d::%s", i*9+j+1, types[j])
+		}
+		b.WriteByte(')')
+	}
+	fmt.Fprintf(&b, guardSQL, nargs+1, nargs+2, nargs+3)
+	b.WriteString(insertReturning)
+	return b.String()
 }
 
 // insertSQL is a multi-row INSERT of n events: one statement, one round

@@ -20,9 +20,17 @@ const (
 
 	insertReturning = ` RETURNING position, transaction_id`
 
+	// guardedInsertColumns and guardSQL insert only if the stream's event
+	// at the expected version has the hash the caller claims: the head is
+	// checked in the statement instead of read before it.
+	guardedInsertColumns = `INSERT INTO events (stream_id, stream_version, event_id,
+		event_type, schema_version, data, metadata, recorded_at, hash) SELECT * FROM (VALUES `
+	guardSQL = `) AS v WHERE EXISTS (SELECT 1 FROM events
+		WHERE stream_id = $%d AND stream_version = $%d AND hash = $%d)`
+
 	// upsertViewSQL takes its five parameters after the events' ones.
 	upsertViewSQL = `INSERT INTO stream_views (stream_id, version, owner, active, document)
-		VALUES ($%d, $%d, $%d, $%d, $%d)
+		SELECT $%d, $%d, $%d, $%d, $%d WHERE EXISTS (SELECT 1 FROM ins)
 		ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,
 			owner = EXCLUDED.owner, active = EXCLUDED.active, document = EXCLUDED.document`
 

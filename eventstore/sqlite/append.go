@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -35,7 +36,7 @@ func (s *Store) append(ctx context.Context, p *eventstore.AppendParams) ([]event
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
-	if head != p.ExpectedVersion {
+	if head != p.ExpectedVersion || len(p.Head) > 0 && !bytes.Equal(p.Head, prev) {
 		return nil, &eventstore.ConcurrencyError{StreamID: p.StreamID, Expected: p.ExpectedVersion, Actual: head}
 	}
 	var commit int64

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -19,6 +20,10 @@ import (
 	"github.com/fbsession/fbsession/eventstore/sqlite"
 	"github.com/fbsession/fbsession/users"
 )
+
+// DefaultMaxConns is the PostgreSQL pool size unless DATABASE_URL sets
+// pool_max_conns.
+const DefaultMaxConns = 32
 
 // Backend is an open store and directory.
 type Backend struct {
@@ -62,6 +67,11 @@ func openPostgres(ctx context.Context, cfg *config.Config, log *slog.Logger) (*B
 	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
+		// pgxpool's default, max(4, CPUs), caps commits in flight: with
+		// more, concurrent Completes share fsyncs (group commit).
+		pcfg.MaxConns = DefaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {

@@ -118,6 +118,9 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		Registry: reg,
 		Logger:   log,
 	})
+	if cfg.PprofAddr != "" {
+		go servePprof(cfg.PprofAddr, log)
+	}
 	l, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP listen on %s (set FBSESSION_HTTP_ADDR or --http-addr): %w", cfg.HTTPAddr, err)

@@ -1,0 +1,89 @@
+// Package bench is fbsessionbench: a load benchmark of fbsessiond on
+// PostgreSQL against the physical limit, the same rows inserted by raw pgx.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Config is what a run measures.
+type Config struct {
+	// DatabaseURL is a PostgreSQL database the bench may create and drop
+	// schemas in.
+	DatabaseURL string
+	// NATSURL is the NATS server the service publishes to.
+	NATSURL string
+	// Daemon is the fbsessiond binary, run as a child process so that its
+	// RSS and CPU are its own. Empty runs the service in this process
+	// (smoke tests), whose RSS and CPU then include the bench's.
+	Daemon   string
+	Sessions int
+	Clients  []int
+	Log      *slog.Logger
+	// Out receives progress lines.
+	Out io.Writer
+}
+
+// Result is one run at one concurrency.
+type Result struct {
+	Clients         int     `json:"clients"`
+	Completes       int     `json:"completes"`
+	CompletesPerSec float64 `json:"completesPerSec"`
+	P50ms           float64 `json:"p50Ms"`
+	P95ms           float64 `json:"p95Ms"`
+	P99ms           float64 `json:"p99Ms"`
+	MaxMs           float64 `json:"maxMs"`
+	NotifyP50ms     float64 `json:"notifyP50Ms"`
+	NotifyP99ms     float64 `json:"notifyP99Ms"`
+	PeakRSSMB       float64 `json:"peakRssMb"`
+	CPUSeconds      float64 `json:"cpuSeconds"`
+	CPUPerComplete  float64 `json:"cpuMsPerComplete"`
+	RawTxPerSec     float64 `json:"rawTxPerSec"`
+	Ratio           float64 `json:"ratio"`
+	Errors          int     `json:"errors"`
+}
+
+// Run measures each concurrency in turn, on fresh schemas.
+func Run(ctx context.Context, cfg Config) ([]Result, error) {
+	if cfg.DatabaseURL == "" || cfg.NATSURL == "" {
+		return nil, errors.New("bench needs a PostgreSQL URL and a NATS URL")
+	}
+	if cfg.Sessions <= 0 {
+		return nil, errors.New("bench needs sessions > 0")
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	var out []Result
+	for _, c := range cfg.Clients {
+		fmt.Fprintf(cfg.Out, "clients=%d: service...\n", c)
+		r, rows, err := runService(ctx, cfg, c)
+		if err != nil {
+			return out, fmt.Errorf("clients=%d: %w", c, err)
+		}
+		fmt.Fprintf(cfg.Out, "clients=%d: raw pgx...\n", c)
+		raw, err := runRaw(ctx, cfg, c, rows)
+		if err != nil {
+			return out, fmt.Errorf("clients=%d raw: %w", c, err)
+		}
+		r.RawTxPerSec = raw
+		r.Ratio = r.CompletesPerSec / raw
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func unique(prefix string) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

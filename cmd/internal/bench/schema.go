@@ -1,0 +1,36 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// newSchema creates a schema and returns a URL working in it, and a
+// function dropping it.
+func newSchema(ctx context.Context, dbURL, name string) (string, func(), error) {
+	if err := execSQL(ctx, dbURL, "CREATE SCHEMA "+name); err != nil {
+		return "", nil, err
+	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	drop := func() { _ = execSQL(context.Background(), dbURL, "DROP SCHEMA "+name+" CASCADE") }
+	return u.String(), drop, nil
+}
+
+func execSQL(ctx context.Context, dbURL, sql string) error {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
+}

@@ -1,0 +1,322 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+
+	"github.com/fbsession/fbsession/cmd/internal/backend"
+	"github.com/fbsession/fbsession/cmd/internal/config"
+	"github.com/fbsession/fbsession/cmd/internal/daemon"
+	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/users"
+)
+
+const (
+	agents   = 50
+	password = "bench-password"
+)
+
+// runService starts fbsessiond on a fresh schema, creates the sessions,
+// completes them with the given number of keep-alive clients, and measures.
+// It returns the event rows of one Complete for the raw run.
+func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventRow, error) {
+	var rows [2]eventRow
+	r := Result{Clients: clients, Completes: cfg.Sessions}
+	dbURL, drop, err := newSchema(ctx, cfg.DatabaseURL, unique("bench_"))
+	if err != nil {
+		return r, rows, err
+	}
+	defer drop()
+	prefix := unique("bench") + ".gws.v2"
+	svc := config.Config{
+		DatabaseURL: dbURL, NATSURL: cfg.NATSURL, HTTPAddr: freeAddr(), SubjectPrefix: prefix,
+		Stream: strings.ToUpper(unique("BENCH_")), Retention: time.Hour, DuplicateWindow: time.Minute,
+		LogLevel: "warn", LogFormat: "text", BcryptCost: 10,
+	}
+	stop, pid, err := startService(ctx, cfg, &svc)
+	if err != nil {
+		return r, rows, err
+	}
+	defer stop()
+	if err := addUsers(ctx, &svc, cfg); err != nil {
+		return r, rows, err
+	}
+	base := "http://" + svc.HTTPAddr
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(clients, 16), MaxConnsPerHost: max(clients, 16)}, Timeout: 30 * time.Second}
+
+	if err := intake(ctx, client, base, cfg.Sessions); err != nil {
+		return r, rows, err
+	}
+	// Each agent's first request pays one bcrypt check, once per process:
+	// a desktop logs in once, then works for hours. Pay it before timing.
+	if err := fanOut(agents, 16, func(i int) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v2/me", nil)
+		req.SetBasicAuth("a"+strconv.Itoa(i), password)
+		res, err := client.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		return err
+	}); err != nil {
+		return r, rows, err
+	}
+	nc, err := nats.Connect(cfg.NATSURL)
+	if err != nil {
+		return r, rows, err
+	}
+	defer nc.Close()
+	var (
+		mu       sync.Mutex
+		received = make(map[int64]time.Time, cfg.Sessions)
+		all      = make(chan struct{})
+	)
+	sub, err := nc.Subscribe(prefix+".>", func(m *nats.Msg) {
+		now := time.Now()
+		var n projections.Notification
+		if json.Unmarshal(m.Data, &n) != nil || n.ReferenceID == 0 {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		received[n.ReferenceID] = now
+		if len(received) == cfg.Sessions {
+			close(all)
+		}
+	})
+	if err != nil {
+		return r, rows, err
+	}
+	defer sub.Unsubscribe() //nolint:errcheck
+	if err := nc.Flush(); err != nil {
+		return r, rows, err
+	}
+
+	cpu0 := cpuSeconds(pid)
+	latencies, errs, elapsed := complete(ctx, client, base, cfg.Sessions, clients)
+	r.Errors = errs
+	r.CPUSeconds = cpuSeconds(pid) - cpu0
+	r.CPUPerComplete = r.CPUSeconds * 1000 / float64(cfg.Sessions)
+	r.CompletesPerSec = float64(cfg.Sessions-errs) / elapsed.Seconds()
+	slices.Sort(latencies)
+	r.P50ms, r.P95ms, r.P99ms, r.MaxMs = pct(latencies, .5), pct(latencies, .95), pct(latencies, .99), pct(latencies, 1)
+	select {
+	case <-all:
+	case <-time.After(60 * time.Second):
+		return r, rows, fmt.Errorf("%d of %d notifications arrived", len(received), cfg.Sessions)
+	}
+	r.PeakRSSMB = peakRSSMB(pid)
+
+	committed, rows, err := commitTimes(ctx, dbURL)
+	if err != nil {
+		return r, rows, err
+	}
+	mu.Lock()
+	notify := make([]time.Duration, 0, len(committed))
+	for ref, t0 := range committed {
+		if t1, ok := received[ref]; ok {
+			notify = append(notify, max(0, t1.Sub(t0)))
+		}
+	}
+	mu.Unlock()
+	slices.Sort(notify)
+	r.NotifyP50ms, r.NotifyP99ms = pct(notify, .5), pct(notify, .99)
+	return r, rows, nil
+}
+
+// startService runs fbsessiond as a child process (or in-process without
+// a binary) and waits until it is ready.
+func startService(ctx context.Context, cfg Config, svc *config.Config) (stop func(), pid int, err error) {
+	base := "http://" + svc.HTTPAddr
+	if cfg.Daemon == "" {
+		dctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- daemon.Run(dctx, svc, cfg.Log, nil) }()
+		stop = func() { cancel(); <-done }
+		pid = os.Getpid()
+	} else {
+		cmd := exec.CommandContext(ctx, cfg.Daemon)
+		cmd.Env = append(os.Environ(),
+			"DATABASE_URL="+svc.DatabaseURL, "NATS_URL="+svc.NATSURL, "FBSESSION_HTTP_ADDR="+svc.HTTPAddr,
+			"FBSESSION_SUBJECT_PREFIX="+svc.SubjectPrefix, "FBSESSION_STREAM="+svc.Stream,
+			"FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Start(); err != nil {
+			return nil, 0, fmt.Errorf("start %s: %w", cfg.Daemon, err)
+		}
+		stop = func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}
+		pid = cmd.Process.Pid
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return stop, pid, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, 0, errors.New("fbsessiond did not become ready")
+		}
+	}
+}
+
+func addUsers(ctx context.Context, svc *config.Config, cfg Config) error {
+	b, err := backend.Open(ctx, svc, cfg.Log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := b.Users.Add(ctx, users.User{ID: "router", UserName: "router", Roles: []users.Role{users.RoleIntegration}}, password); err != nil {
+		return err
+	}
+	for i := 0; i < agents; i++ {
+		id := "a" + strconv.Itoa(i)
+		if err := b.Users.Add(ctx, users.User{ID: id, UserName: id, Roles: []users.Role{users.RoleAgent}, Features: []string{users.FeatureMultimedia}}, password); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// intake creates the sessions, s<i> for agent a<i % agents>, from 16
+// clients; not measured.
+func intake(ctx context.Context, client *http.Client, base string, n int) error {
+	return fanOut(n, 16, func(i int) error {
+		body := fmt.Sprintf(`{"id":"s%d","agentId":"a%d","userData":{"FirstName":"Vitaliy","LastName":"Onv","_facebookPMThreadNMessages":"101"},"participants":[{"nickname":"VitaliyOnv","type":"Customer","id":"007355E6EDFA0107","visibility":"All","participantId":"007355E6EDFA0107"}]}`, i, i%agents)
+		status, err := post(ctx, client, base+"/api/v2/facebooksessions", "router", body)
+		if err == nil && status != http.StatusCreated {
+			err = fmt.Errorf("intake s%d: HTTP %d", i, status)
+		}
+		return err
+	})
+}
+
+// complete completes every session from the given number of clients and
+// returns each request's latency, the failures and the elapsed time.
+func complete(ctx context.Context, client *http.Client, base string, n, clients int) ([]time.Duration, int, time.Duration) {
+	latencies := make([]time.Duration, n)
+	var errs atomic.Int64
+	start := time.Now()
+	_ = fanOut(n, clients, func(i int) error {
+		t0 := time.Now()
+		status, err := post(ctx, client, fmt.Sprintf("%s/api/v2/me/facebooksessions/s%d", base, i), "a"+strconv.Itoa(i%agents), `{"operationName":"Complete"}`)
+		latencies[i] = time.Since(t0)
+		if err != nil || status != http.StatusOK {
+			errs.Add(1)
+		}
+		return nil
+	})
+	return latencies, int(errs.Load()), time.Since(start)
+}
+
+func post(ctx context.Context, client *http.Client, url, user, body string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.SetBasicAuth(user, password)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
+}
+
+// fanOut calls f(0..n-1) from the given number of goroutines.
+func fanOut(n, workers int, f func(i int) error) error {
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				if err := f(int(i)); err != nil {
+					once.Do(func() { first = err })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return first
+}
+
+// commitTimes reads when each Complete's events were recorded (stamped just
+// before their commit), by referenceId, and one Complete's rows.
+func commitTimes(ctx context.Context, dbURL string) (map[int64]time.Time, [2]eventRow, error) {
+	var rows [2]eventRow
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, rows, err
+	}
+	defer conn.Close(ctx)
+	res, err := conn.Query(ctx, `SELECT (metadata::json->>'referenceId')::bigint, recorded_at FROM events WHERE event_type = 'InteractionCompleted'`)
+	if err != nil {
+		return nil, rows, err
+	}
+	out := map[int64]time.Time{}
+	for res.Next() {
+		var ref int64
+		var at time.Time
+		if err := res.Scan(&ref, &at); err != nil {
+			return nil, rows, err
+		}
+		out[ref] = at
+	}
+	if res.Err() != nil {
+		return nil, rows, res.Err()
+	}
+	for i, typ := range []string{"SessionEnded", "InteractionCompleted"} {
+		err := conn.QueryRow(ctx, `SELECT event_type, data::text::bytea, metadata::text::bytea FROM events WHERE event_type = $1 LIMIT 1`, typ).
+			Scan(&rows[i].Type, &rows[i].Data, &rows[i].Metadata)
+		if err != nil {
+			return nil, rows, err
+		}
+	}
+	return out, rows, nil
+}
+
+func pct(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return ms(sorted[min(len(sorted)-1, int(p*float64(len(sorted))))])
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:18999"
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

@@ -1,0 +1,97 @@
+package commands_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/commands"
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/eventstore/postgres"
+	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
+	"github.com/fbsession/fbsession/eventstore/sqlite"
+)
+
+func forEachStore(t *testing.T, f func(t *testing.T, s eventstore.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), sqlite.Config{})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		_, err = s.Migrate(context.Background())
+		require.NoError(t, err)
+		f(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		s, err := postgres.New(postgrestest.NewPool(t), postgres.Config{})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		_, err = s.Migrate(context.Background())
+		require.NoError(t, err)
+		f(t, s)
+	})
+}
+
+func start(t *testing.T, h *commands.Handler, id string) {
+	t.Helper()
+	_, err := h.Start(context.Background(), commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1"})
+	require.NoError(t, err)
+}
+
+// Two handlers are two service processes on one store: each caches what it
+// saw, and the store's head check keeps a stale cache from doing harm.
+func TestStaleCacheNeverCompletesTwice(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s eventstore.Store) {
+		ctx := context.Background()
+		a, b := commands.NewHandler(s), commands.NewHandler(s)
+		start(t, a, "s1") // a caches s1 as Chatting
+
+		_, err := b.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+		require.NoError(t, err)
+		_, err = a.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+		require.ErrorIs(t, err, fb.ErrInvalidState, "a's stale cache is caught by the head check")
+
+		events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID("s1")})
+		require.NoError(t, err)
+		require.Len(t, events, 3)
+		require.NoError(t, eventstore.VerifyStream(events))
+	})
+}
+
+func TestIdempotencyKeyAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s eventstore.Store) {
+		ctx := context.Background()
+		a, b := commands.NewHandler(s), commands.NewHandler(s)
+		start(t, a, "s1")
+		start(t, a, "s2")
+		r := commands.Request{Actor: "a1", IdempotencyKey: "k"}
+
+		first, err := b.Complete(ctx, r, "s1", fb.Complete{})
+		require.NoError(t, err)
+		// The retry lands on the other process, whose cache predates it.
+		again, err := a.Complete(ctx, r, "s1", fb.Complete{})
+		require.NoError(t, err)
+		require.True(t, again.Replayed)
+		require.Equal(t, first.ReferenceID, again.ReferenceID)
+		// And on the same process, from its cache.
+		again, err = b.Complete(ctx, r, "s1", fb.Complete{})
+		require.NoError(t, err)
+		require.Equal(t, first.ReferenceID, again.ReferenceID)
+
+		// A key is per session and per user.
+		other, err := a.Complete(ctx, r, "s2", fb.Complete{})
+		require.NoError(t, err)
+		require.False(t, other.Replayed)
+		require.NotEqual(t, first.ReferenceID, other.ReferenceID)
+
+		events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID("s1")})
+		require.NoError(t, err)
+		require.Len(t, events, 3, "replays append nothing")
+	})
+}
