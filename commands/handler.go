@@ -109,6 +109,10 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd 
 			if attempt < MaxAttempts {
 				continue
 			}
+		default:
+			// The append may have committed before the error (a lost
+			// connection): the cached state can no longer be trusted.
+			h.cache.drop(sessionID)
 		}
 		return res, err
 	}

@@ -88,6 +88,8 @@ func TestDecideComplete(t *testing.T) {
 		{name: "empty queue name", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("")}, thenErr: fb.ErrInvalid},
 		{name: "queue name too long", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr(strings.Repeat("q", 256))}, thenErr: fb.ErrInvalid},
 		{name: "queue name with control character", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("a\nb")}, thenErr: fb.ErrInvalid},
+		{name: "queue name with wildcard", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("q.>")}, thenErr: fb.ErrInvalid},
+		{name: "queue name with star", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("*")}, thenErr: fb.ErrInvalid},
 		{name: "queue name not UTF-8", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("a\xffb")}, thenErr: fb.ErrInvalid},
 		{name: "input is checked before the state", when: fb.Complete{By: "a1", QueueName: ptr("")}, thenErr: fb.ErrInvalid},
 	} {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -43,6 +44,10 @@ func ValidateQueueName(q string) error {
 		return fmt.Errorf("%w: queueName is longer than %d characters", ErrInvalid, MaxQueueNameLength)
 	case !printable(q):
 		return fmt.Errorf("%w: queueName must be UTF-8 without control characters", ErrInvalid)
+	case strings.ContainsAny(q, "*>."):
+		// Queue names are not subject tokens today, but they are names
+		// routing systems may build subjects and keys from.
+		return fmt.Errorf("%w: queueName must not contain NATS wildcards or dots (*, >, .)", ErrInvalid)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 
@@ -40,8 +41,12 @@ func interpretError(err error) error {
 	if errors.As(err, &connectErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 	}
-	// pgxpool's closed-pool error is not exported.
-	if errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "closed pool") {
+	// A connection lost mid-statement: whether it committed is unknown, so
+	// the caller is told the store is unavailable and may retry (with an
+	// Idempotency-Key, a retry cannot apply the change twice). pgxpool's
+	// closed-pool error is not exported.
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		strings.Contains(err.Error(), "closed pool") {
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 	}
 	return err

@@ -27,6 +27,7 @@ func TestInterpretError(t *testing.T) {
 		{"connection failure", &pgconn.PgError{Code: "08006"}, eventstore.ErrUnavailable},
 		{"too many connections", &pgconn.PgError{Code: "53300"}, eventstore.ErrUnavailable},
 		{"connect error", &pgconn.ConnectError{}, eventstore.ErrUnavailable},
+		{"connection lost mid-statement", fmt.Errorf("append: %w", io.ErrUnexpectedEOF), eventstore.ErrUnavailable},
 		{"wrapped", fmt.Errorf("x: %w", &pgconn.PgError{Code: "23505", ConstraintName: "events_stream_version_key"}), eventstore.ErrConcurrency},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -42,7 +43,6 @@ func TestInterpretError(t *testing.T) {
 		&pgconn.PgError{Code: "23505", ConstraintName: "other_key"},
 		&pgconn.PgError{Code: "42601"},
 		context.Canceled,
-		io.ErrUnexpectedEOF,
 	} {
 		got := interpretError(err)
 		require.NotErrorIs(t, got, eventstore.ErrConcurrency)

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -31,6 +32,9 @@ type Config struct {
 	// Registry, when set, receives the HTTP metrics and is served at
 	// /metrics with everything else registered in it.
 	Registry *prometheus.Registry
+	// RequestTimeout bounds each API request's work, so that an unreachable
+	// database yields a quick 503 instead of a hung request. Default 1.5s.
+	RequestTimeout time.Duration
 	// NewID generates intake ids when the body has none.
 	NewID  func() string
 	Logger *slog.Logger
@@ -42,6 +46,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 1500 * time.Millisecond
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 }
@@ -71,7 +78,7 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/readyz", a.readyz)
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
 
-	api := e.Group("/api/v2", a.authenticate)
+	api := e.Group("/api/v2", deadline(cfg.RequestTimeout), a.authenticate)
 	api.GET("/me", a.me)
 	api.GET("/me/facebooksessions", a.listMine, a.requireFeature)
 	for _, p := range []string{"/me/facebooksessions/:id", "/me/facebooksession/:id"} {
@@ -81,6 +88,18 @@ func New(cfg Config) *echo.Echo {
 	api.GET("/facebooksessions/:id", a.get, a.requireFeature)
 	api.POST("/facebooksessions", a.intake, a.requireRole(users.RoleIntegration))
 	return e
+}
+
+// deadline gives the request's context a timeout.
+func deadline(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			return next(c)
+		}
+	}
 }
 
 // randomID is 16 characters of [A-Za-z0-9], like GWS interaction ids.

@@ -36,6 +36,8 @@ type Config struct {
 	Stream          string
 	Retention       time.Duration
 	DuplicateWindow time.Duration
+	// RequestTimeout bounds each API request.
+	RequestTimeout time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (keep it private).
 	PprofAddr string
 }
@@ -55,6 +57,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Stream, "stream", env("FBSESSION_STREAM", "FBSESSION_NOTIFICATIONS"), "JetStream stream of the notifications [FBSESSION_STREAM]")
 	fs.DurationVar(&c.Retention, "stream-retention", envDuration("FBSESSION_STREAM_RETENTION", 7*24*time.Hour), "how long the stream keeps notifications [FBSESSION_STREAM_RETENTION]")
 	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", envInt("FBSESSION_BCRYPT_COST", 10), "bcrypt work factor of new passwords [FBSESSION_BCRYPT_COST]")
 }

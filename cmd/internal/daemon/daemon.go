@@ -115,8 +115,9 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 				return nil
 			},
 		},
-		Registry: reg,
-		Logger:   log,
+		Registry:       reg,
+		RequestTimeout: cfg.RequestTimeout,
+		Logger:         log,
 	})
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)
