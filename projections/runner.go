@@ -130,6 +130,11 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		return false, err
 	}
 	saved, savedAt := cursor, time.Now()
+	// highest is the highest position projected: a drain is over when it
+	// reaches the store's head. An empty page alone does not tell, as a
+	// committed event stays out of the feed while an older transaction
+	// anywhere on the server is still running.
+	highest := cursor.Position
 	save := func(ctx context.Context) error {
 		if saved == cursor {
 			return nil
@@ -178,7 +183,11 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 			case <-ctx.Done():
 				return false, nil
 			case <-r.draining:
-				return true, nil
+				head, err := r.cfg.Store.Head(ctx)
+				if err != nil || head <= highest {
+					return true, nil
+				}
+				time.Sleep(10 * time.Millisecond) // the rest is about to show
 			}
 			continue
 		}
@@ -197,6 +206,9 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		}
 		backoff = r.cfg.RetryMin
 		cursor = page[len(page)-1].Cursor()
+		for i := range page {
+			highest = max(highest, page[i].Position)
+		}
 		if time.Since(savedAt) >= r.cfg.CheckpointEvery {
 			if err := save(ctx); err != nil {
 				return false, err

@@ -151,20 +151,23 @@ func TestGracefulShutdownFinishesRequestsAndFlushes(t *testing.T) {
 	// A NATS server that outlives the service, to look at the stream after.
 	cfg.NATSURL = natstest.RunServer(t, "", 0).ClientURL()
 	s := startService(t, cfg, discardLogger())
-	const n = 40
+	const n = 100
 	s.seed(dbURL, n)
 
 	var wg sync.WaitGroup
 	statuses := make(chan int, n)
+	firstDone := make(chan struct{})
+	var once sync.Once
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			status, _ := s.post(fmt.Sprintf("/api/v2/me/facebooksessions/s%d", i), "agent1", "correct horse", `{"operationName":"Complete"}`)
 			statuses <- status
+			once.Do(func() { close(firstDone) })
 		}()
 	}
-	time.Sleep(5 * time.Millisecond) // some in flight, some not yet sent
+	<-firstDone // stop while the others are in flight or not yet sent
 	s.stop()
 	require.NoError(t, <-s.done, "a clean exit")
 	s.done <- nil // for the cleanup
