@@ -1,12 +1,17 @@
 package httpapi_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
 )
 
 func TestComplete(t *testing.T) {
@@ -52,6 +57,15 @@ func TestCompleteWithQueueAndLegacyPath(t *testing.T) {
 		require.Equal(t, []string{"SessionStarted", "SessionEnded", "QueuedTo"}, e.types("s1"))
 		g := e.do(http.MethodGet, "/api/v2/me/facebooksession/s1", "a1", nil)
 		require.Equal(t, "Completed", g.body["facebooksession"].(map[string]any)["state"])
+
+		// SQL in a queue name is a name like any other, stored as given.
+		e.start("s2", "a1")
+		r = e.do(http.MethodPost, "/api/v2/me/facebooksessions/s2", "a1", `{"operationName":"Complete","queueName":"x'); DROP TABLE events;--"}`)
+		require.Equal(t, http.StatusOK, r.status, "%s", r.raw)
+		events, err := e.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: fb.StreamID("s2")})
+		require.NoError(t, err)
+		require.Contains(t, string(events[2].Data), `x'); DROP TABLE events;--`)
+		require.Len(t, e.types("s1"), 3, "the events table is intact")
 	})
 }
 
@@ -93,6 +107,8 @@ func TestFailureTable(t *testing.T) {
 			{name: "queueName empty", as: "a1", path: "s1", body: `{"operationName":"Complete","queueName":""}`, status: 400, code: 10},
 			{name: "queueName too long", as: "a1", path: "s1", body: `{"operationName":"Complete","queueName":"` + strings.Repeat("q", 256) + `"}`, status: 400, code: 10},
 			{name: "queueName with control character", as: "a1", path: "s1", body: `{"operationName":"Complete","queueName":"a\u0007b"}`, status: 400, code: 10},
+			{name: "deeply nested JSON", as: "a1", path: "s1", body: `{"operationName":"Complete","x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, status: 400, code: 10},
+			{name: "queueName with NATS wildcard", as: "a1", path: "s1", body: `{"operationName":"Complete","queueName":"gws.v2.>"}`, status: 400, code: 10},
 			{name: "id with NATS wildcard", as: "a1", path: "a.%3E", body: complete, status: 400, code: 10},
 			{name: "id too long", as: "a1", path: strings.Repeat("x", 65), body: complete, status: 400, code: 10},
 			{name: "bad Idempotency-Key", as: "a1", path: "s1", body: complete, headers: []string{"Idempotency-Key", strings.Repeat("k", 256)}, status: 400, code: 10},
@@ -154,6 +170,51 @@ func TestConcurrentCompletes(t *testing.T) {
 		}
 		require.Equal(t, map[[2]int]int{{200, 0}: 1, {409, 2}: n - 1}, count)
 		require.Equal(t, []string{"SessionStarted", "SessionEnded", "InteractionCompleted"}, e.types("s1"))
+	})
+}
+
+// Many clients on the same and on different sessions: one success per
+// session, the rest 409/2, never a 500, and nothing lost.
+func TestMixedConcurrency(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, e *env) {
+		const sessions, perSession = 10, 6
+		for i := 0; i < sessions; i++ {
+			e.start(fmt.Sprintf("c%d", i), "a1")
+		}
+		type outcome struct{ session, status, code int }
+		out := make(chan outcome, sessions*perSession)
+		var wg sync.WaitGroup
+		for i := 0; i < sessions; i++ {
+			for j := 0; j < perSession; j++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					body := `{"operationName":"Complete"}`
+					if j%2 == 1 {
+						body = `{"operationName":"Complete","queueName":"Q"}`
+					}
+					r := e.do(http.MethodPost, fmt.Sprintf("/api/v2/me/facebooksessions/c%d", i), "a1", body)
+					out <- outcome{i, r.status, r.code()}
+				}()
+			}
+		}
+		wg.Wait()
+		close(out)
+		wins := map[int]int{}
+		for o := range out {
+			switch {
+			case o.status == 200:
+				wins[o.session]++
+			case o.status == 409 && o.code == 2:
+			default:
+				t.Fatalf("session c%d: HTTP %d statusCode %d", o.session, o.status, o.code)
+			}
+		}
+		for i := 0; i < sessions; i++ {
+			require.Equal(t, 1, wins[i], "c%d", i)
+			require.Len(t, e.types(fmt.Sprintf("c%d", i)), 3)
+		}
 	})
 }
 

@@ -243,3 +243,57 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// NATS stops for a while under load: every request still succeeds, and once
+// NATS is back every notification arrives, none twice.
+func TestNATSOutageUnderLoad(t *testing.T) {
+	t.Parallel()
+	dbURL := postgrestest.SchemaURL(t)
+	natsDir := t.TempDir()
+	ns := natstest.RunServer(t, natsDir, 0)
+	natsURL := ns.ClientURL()
+	cfg := testConfig(t, dbURL)
+	cfg.NATSURL = natsURL
+	s := startService(t, cfg, discardLogger())
+	const n = 120
+	s.seed(dbURL, n)
+
+	var wg sync.WaitGroup
+	var stopped sync.Once
+	for i := 0; i < n; i++ {
+		if i == n/3 {
+			stopped.Do(func() { ns.Shutdown(); ns.WaitForShutdown() })
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, body := s.post(fmt.Sprintf("/api/v2/me/facebooksessions/s%d", i), "agent1", "correct horse", `{"operationName":"Complete"}`)
+			require.Equal(t, 200, status, "requests never wait for NATS: %s", body)
+		}()
+		if i%10 == 0 {
+			wg.Wait()
+		}
+	}
+	wg.Wait()
+	time.Sleep(500 * time.Millisecond) // NATS stays away a while
+	port := strings.TrimPrefix(natsURL, "nats://127.0.0.1:")
+	var p int
+	_, err := fmt.Sscanf(port, "%d", &p)
+	require.NoError(t, err)
+	natstest.RunServer(t, natsDir, p)
+
+	nc, err := nats.Connect(natsURL)
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	stream, err := js.Stream(context.Background(), cfg.Stream)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		info, err := stream.Info(context.Background())
+		return err == nil && info.State.Msgs >= 2*n
+	}, 30*time.Second, 100*time.Millisecond, "the notifier catches up")
+	info, err := stream.Info(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, uint64(2*n), info.State.Msgs, "none twice")
+}
