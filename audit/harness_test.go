@@ -3,21 +3,17 @@ package audit_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/eventstore/postgres"
-	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
-	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/internal/storetest"
 )
 
 // env is a store with a settable clock and a way to edit it behind its
@@ -32,49 +28,27 @@ type env struct {
 func (e *env) clock() time.Time { return time.Unix(0, e.now.Load()).UTC() }
 
 func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
+	e := func() *env {
 		e := &env{}
 		e.now.Store(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).UnixNano())
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), sqlite.Config{Now: e.clock})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		_, err = s.Migrate(context.Background())
-		require.NoError(t, err)
-		e.store, e.cmds = s, commands.NewHandler(s)
-		e.tamper = func(t *testing.T, sql string, args ...any) {
-			for _, trigger := range []string{"events_no_update", "events_no_delete"} {
-				_, err := s.DB().Exec("DROP TRIGGER IF EXISTS " + trigger)
-				require.NoError(t, err)
-			}
-			_, err := s.DB().Exec(sql, args...)
-			require.NoError(t, err)
-		}
+		return e
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		e := e()
+		e.use(storetest.SQLite(t, storetest.Options{Now: e.clock}))
 		f(t, e)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		e := &env{}
-		e.now.Store(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).UnixNano())
-		pool := postgrestest.NewPool(t)
-		s, err := postgres.New(pool, postgres.Config{Now: e.clock})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		_, err = s.Migrate(context.Background())
-		require.NoError(t, err)
-		e.store, e.cmds = s, commands.NewHandler(s)
-		e.tamper = func(t *testing.T, sql string, args ...any) {
-			err := pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(context.Background(), "SET LOCAL session_replication_role = replica"); err != nil {
-					return err
-				}
-				_, err := tx.Exec(context.Background(), sql, args...)
-				return err
-			})
-			require.NoError(t, err)
-		}
+		e := e()
+		e.use(storetest.Postgres(t, storetest.Options{Now: e.clock}))
 		f(t, e)
 	})
+}
+
+func (e *env) use(b *storetest.Backend) {
+	e.store, e.cmds, e.tamper = b.Store, commands.NewHandler(b.Store), b.Tamper
 }
 
 // session takes a session through intake and Complete (queued when q is

@@ -2,7 +2,6 @@ package commands_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,30 +9,11 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/eventstore/postgres"
-	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
-	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/internal/storetest"
 )
 
 func forEachStore(t *testing.T, f func(t *testing.T, s eventstore.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), sqlite.Config{})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		_, err = s.Migrate(context.Background())
-		require.NoError(t, err)
-		f(t, s)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		s, err := postgres.New(postgrestest.NewPool(t), postgres.Config{})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		_, err = s.Migrate(context.Background())
-		require.NoError(t, err)
-		f(t, s)
-	})
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) { f(t, b.Store) })
 }
 
 func start(t *testing.T, h *commands.Handler, id string) {

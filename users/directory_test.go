@@ -2,46 +2,20 @@ package users_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
-	"github.com/fbsession/fbsession/eventstore/postgres"
-	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
-	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/users"
 )
 
 // forEachDatabase runs f on a fresh directory on each store's database.
 func forEachDatabase(t *testing.T, f func(t *testing.T, d *users.Directory)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		ctx := context.Background()
-		s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "f.db"), sqlite.Config{})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		_, err = s.Migrate(ctx)
-		require.NoError(t, err)
-		f(t, users.NewDirectory(s.DB(), bcrypt.MinCost, sqlite.IsUniqueViolation))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		pool := postgrestest.NewPool(t)
-		s, err := postgres.New(pool, postgres.Config{})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		_, err = s.Migrate(context.Background())
-		require.NoError(t, err)
-		db := stdlib.OpenDBFromPool(pool)
-		t.Cleanup(func() { db.Close() })
-		f(t, users.NewDirectory(db, bcrypt.MinCost, postgres.IsUniqueViolation))
-	})
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) { f(t, b.Users) })
 }
 
 var agent = users.User{ID: "a1", UserName: "agent.one", Roles: []users.Role{users.RoleAgent}, Features: []string{users.FeatureMultimedia}}

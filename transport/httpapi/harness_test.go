@@ -8,23 +8,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/eventstore/postgres"
-	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
-	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )
@@ -53,30 +48,14 @@ type env struct {
 
 // forEachStore runs f against an API on each store.
 func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), sqlite.Config{})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		f(t, newEnv(t, s, users.NewDirectory(s.DB(), bcrypt.MinCost, sqlite.IsUniqueViolation), s.Migrate))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		pool := postgrestest.NewPool(t)
-		s, err := postgres.New(pool, postgres.Config{})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		db := stdlib.OpenDBFromPool(pool)
-		t.Cleanup(func() { db.Close() })
-		f(t, newEnv(t, s, users.NewDirectory(db, bcrypt.MinCost, postgres.IsUniqueViolation), s.Migrate))
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
+		f(t, newEnv(t, b.Store, b.Users))
 	})
 }
 
-func newEnv(t *testing.T, s eventstore.Store, dir *users.Directory, migrate func(context.Context) (int64, error)) *env {
+func newEnv(t *testing.T, s eventstore.Store, dir *users.Directory) *env {
 	t.Helper()
 	ctx := context.Background()
-	_, err := migrate(ctx)
-	require.NoError(t, err)
 	for _, u := range testUsers {
 		require.NoError(t, dir.Add(ctx, u, password))
 	}
