@@ -70,6 +70,7 @@ func TestLateCommitCheckCatchesNaiveReader(t *testing.T) {
 	s.feedSQL = naiveFeedSQL
 	err := eventstoretest.CheckLateCommit(context.Background(), s, holdAppend, time.Second)
 	require.ErrorContains(t, err, "late missed")
+	t.Logf("the naive reader: %v", err)
 }
 
 func TestAppendOnly(t *testing.T) {
