@@ -27,20 +27,7 @@ func (s *Store) ReadRange(ctx context.Context, p *eventstore.ReadRangeParams) ([
 
 // ScanViews implements eventstore.Store.
 func (s *Store) ScanViews(ctx context.Context, after string, n int) ([]eventstore.StreamView, error) {
-	rows, err := s.read.QueryContext(ctx, scanViewsSQL, after, limit(n))
-	if err != nil {
-		return nil, interpretError(err)
-	}
-	defer rows.Close()
-	var views []eventstore.StreamView
-	for rows.Next() {
-		v, err := scanView(rows)
-		if err != nil {
-			return nil, interpretError(err)
-		}
-		views = append(views, v)
-	}
-	return views, interpretError(rows.Err())
+	return s.queryViews(ctx, scanViewsSQL, after, limit(n))
 }
 
 func limit(n int) int {

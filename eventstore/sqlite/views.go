@@ -23,7 +23,11 @@ func (s *Store) View(ctx context.Context, streamID string) (*eventstore.StreamVi
 
 // ListViews implements eventstore.Store.
 func (s *Store) ListViews(ctx context.Context, p *eventstore.ListViewsParams) ([]eventstore.StreamView, error) {
-	rows, err := s.read.QueryContext(ctx, listViewsSQL, p.Owner, p.ActiveOnly)
+	return s.queryViews(ctx, listViewsSQL, p.Owner, p.ActiveOnly)
+}
+
+func (s *Store) queryViews(ctx context.Context, query string, args ...any) ([]eventstore.StreamView, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, interpretError(err)
 	}

@@ -29,14 +29,11 @@ func TestQuickStart(t *testing.T) {
 	for _, store := range []string{"sqlite", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			t.Parallel()
-			cfg := config.Config{
-				DataDir: t.TempDir(), NATSListen: "127.0.0.1:-1", HTTPAddr: "127.0.0.1:0",
-				SubjectPrefix: "gws.v2", LogLevel: "error", LogFormat: "text", BcryptCost: 4,
-				Stream: "FBSESSION_NOTIFICATIONS", Retention: time.Hour, DuplicateWindow: time.Minute,
-			}
+			dbURL := ""
 			if store == "postgres" {
-				cfg.DatabaseURL = postgrestest.SchemaURL(t)
+				dbURL = postgrestest.SchemaURL(t)
 			}
+			cfg := testConfig(t, dbURL)
 			cli := func(stdin string, args ...string) string {
 				t.Helper()
 				var out, errOut bytes.Buffer
