@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 )
@@ -91,7 +92,7 @@ func StateAt(ctx context.Context, s eventstore.Store, sessionID string, at time.
 	if n == 0 {
 		return fb.State{}, 0, fmt.Errorf("%w at that point: it starts at %s (version 1)", ErrNoSession, events[0].RecordedAt.Format(time.RFC3339Nano))
 	}
-	state, err := fold(events[:n])
+	state, err := commands.FoldRecords(events[:n])
 	return state, events[n-1].Version, err
 }
 

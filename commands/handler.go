@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
@@ -153,12 +152,8 @@ func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded
 	var s loaded
 	for i := range records {
 		rec := &records[i]
-		e, err := fb.Decode(rec.Type, rec.SchemaVersion, rec.Data)
-		if err != nil && !errors.Is(err, fb.ErrUnknownEvent) {
-			return loaded{}, nil, fmt.Errorf("session %s version %d: %w", sessionID, rec.Version, err)
-		}
-		if e != nil {
-			s.state = fb.Evolve(s.state, e)
+		if s.state, err = EvolveRecord(s.state, rec); err != nil {
+			return loaded{}, nil, err
 		}
 		s.version, s.head = rec.Version, rec.Hash
 		if meta, err := eventstore.DecodeMetadata(rec.Metadata); err == nil && meta.IdempotencyKey != "" {

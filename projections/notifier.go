@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 )
@@ -188,15 +189,9 @@ func (n *Notifier) Messages(ctx context.Context, events []eventstore.RecordedEve
 	return out, nil
 }
 
-// sessionState is a session folded up to a version.
-type sessionState struct {
-	state   fb.State
-	version int64
-}
-
 // statesBefore folds each session the changes touch up to just before its
 // first change in the batch, reading all those streams in one query.
-func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent) (map[string]*sessionState, error) {
+func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent) (map[string]*fb.State, error) {
 	first := map[string]int64{}
 	var ids []string
 	for _, change := range batch {
@@ -213,40 +208,27 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 	if err != nil {
 		return nil, err
 	}
-	states := make(map[string]*sessionState, len(ids))
+	states := make(map[string]*fb.State, len(ids))
 	for _, id := range ids {
-		states[id] = &sessionState{}
+		states[id] = &fb.State{}
 	}
 	for i := range records {
 		r := &records[i]
 		if r.Version >= first[r.StreamID] {
 			continue
 		}
-		if err := evolve(states[r.StreamID], r); err != nil {
+		s := states[r.StreamID]
+		if *s, err = commands.EvolveRecord(*s, r); err != nil {
 			return nil, err
 		}
 	}
 	return states, nil
 }
 
-func evolve(s *sessionState, r *eventstore.RecordedEvent) error {
-	e, err := fb.Decode(r.Type, r.SchemaVersion, r.Data)
-	if errors.Is(err, fb.ErrUnknownEvent) {
-		s.version = r.Version
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("%s v%d: %w", r.StreamID, r.Version, err)
-	}
-	s.state = fb.Evolve(s.state, e)
-	s.version = r.Version
-	return nil
-}
-
 // message builds the notification of one change, the session as it was
 // right after it, and moves the session's state past it. Nil for streams
 // that are not sessions.
-func (n *Notifier) message(states map[string]*sessionState, change []eventstore.RecordedEvent) (*nats.Msg, error) {
+func (n *Notifier) message(states map[string]*fb.State, change []eventstore.RecordedEvent) (*nats.Msg, error) {
 	last := &change[len(change)-1]
 	sessionID, ok := strings.CutPrefix(last.StreamID, streamPrefix)
 	if !ok {
@@ -254,7 +236,8 @@ func (n *Notifier) message(states map[string]*sessionState, change []eventstore.
 	}
 	s := states[last.StreamID]
 	for i := range change {
-		if err := evolve(s, &change[i]); err != nil {
+		var err error
+		if *s, err = commands.EvolveRecord(*s, &change[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -266,12 +249,12 @@ func (n *Notifier) message(states map[string]*sessionState, change []eventstore.
 		ReferenceID:      meta.ReferenceID,
 		NotificationType: notificationStatusChange,
 		MessageType:      messageStateChange,
-		Facebooksession:  s.state.Resource(n.cfg.BaseURL),
+		Facebooksession:  s.Resource(n.cfg.BaseURL),
 	})
 	if err != nil {
 		return nil, err
 	}
-	msg := nats.NewMsg(Subject(n.cfg.Prefix, s.state.AgentID, sessionID))
+	msg := nats.NewMsg(Subject(n.cfg.Prefix, s.AgentID, sessionID))
 	msg.Data = body
 	// Stable for the change: a re-publish after a crash is a duplicate.
 	msg.Header.Set(jetstream.MsgIDHeader, last.StreamID+":"+strconv.FormatInt(last.Version, 10))

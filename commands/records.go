@@ -1,0 +1,35 @@
+package commands
+
+import (
+	"errors"
+	"fmt"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// EvolveRecord applies a stored event to a session state. An event of a
+// type or schema version this binary does not know leaves the state as it
+// was, so that an older binary can still fold a log a newer one wrote.
+func EvolveRecord(s fb.State, r *eventstore.RecordedEvent) (fb.State, error) {
+	e, err := fb.Decode(r.Type, r.SchemaVersion, r.Data)
+	if errors.Is(err, fb.ErrUnknownEvent) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("%s v%d (position %d): %w", r.StreamID, r.Version, r.Position, err)
+	}
+	return fb.Evolve(s, e), nil
+}
+
+// FoldRecords folds a stream's stored events, in version order.
+func FoldRecords(records []eventstore.RecordedEvent) (fb.State, error) {
+	var s fb.State
+	for i := range records {
+		var err error
+		if s, err = EvolveRecord(s, &records[i]); err != nil {
+			return fb.State{}, err
+		}
+	}
+	return s, nil
+}
