@@ -61,15 +61,13 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 		args = append(args, e.StreamID, e.Version, e.ID, e.Type, e.SchemaVersion,
 			e.Data, e.Metadata, e.RecordedAt, e.Hash)
 	}
-	sql := insertSQL(len(events))
 	if guarded {
-		sql = guardedInsertSQL(len(events), len(args))
 		args = append(args, p.StreamID, p.ExpectedVersion, p.Head)
 	}
 	if v := p.View; v != nil {
-		sql = withView(sql, len(args))
 		args = append(args, p.StreamID, events[len(events)-1].Version, v.Owner, v.Active, v.Document)
 	}
+	sql := s.appendSQL(appendShape{events: len(events), guarded: guarded, view: p.View != nil})
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, s.appendError(ctx, p, err)
@@ -111,6 +109,31 @@ func (s *Store) appendError(ctx context.Context, p *eventstore.AppendParams, err
 		actual = -1
 	}
 	return &eventstore.ConcurrencyError{StreamID: p.StreamID, Expected: p.ExpectedVersion, Actual: actual}
+}
+
+// appendShape is what an append statement's text depends on.
+type appendShape struct {
+	events        int
+	guarded, view bool
+}
+
+// appendSQL returns the statement of an append of that shape, built once:
+// a Complete is always the same few shapes.
+func (s *Store) appendSQL(k appendShape) string {
+	if sql, ok := s.appendSQLs.Load(k); ok {
+		return sql.(string)
+	}
+	nargs := 9 * k.events
+	sql := insertSQL(k.events)
+	if k.guarded {
+		sql = guardedInsertSQL(k.events, nargs)
+		nargs += 3
+	}
+	if k.view {
+		sql = withView(sql, nargs)
+	}
+	s.appendSQLs.Store(k, sql)
+	return sql
 }
 
 // withView wraps the events' INSERT so that the view is written by the same

@@ -54,6 +54,8 @@ type Store struct {
 	pool    *pgxpool.Pool
 	cfg     Config
 	feedSQL string
+	// appendSQLs caches append statements by appendShape.
+	appendSQLs sync.Map
 
 	wake *wakeup.Broadcaster
 
