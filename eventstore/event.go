@@ -51,10 +51,9 @@ type Metadata struct {
 	// ReferenceID is the referenceId answered to the request and carried by
 	// its notification.
 	ReferenceID int64 `json:"referenceId,omitempty"`
-	// RequestID identifies the HTTP request (X-Request-Id).
+	// RequestID identifies the HTTP request (X-Request-Id), the request
+	// and correlation id SPEC asks events to record.
 	RequestID string `json:"requestId,omitempty"`
-	// CorrelationID links events caused by one business operation.
-	CorrelationID string `json:"correlationId,omitempty"`
 	// IdempotencyKey is the client's Idempotency-Key header: a retry with
 	// the same key by the same actor is answered from these events.
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`

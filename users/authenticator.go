@@ -102,13 +102,6 @@ func (a *Authenticator) Authenticate(ctx context.Context, userName, password str
 	return u, nil
 }
 
-// Forget drops every cached credential, for a change made in this process.
-func (a *Authenticator) Forget() {
-	a.mu.Lock()
-	clear(a.cache)
-	a.mu.Unlock()
-}
-
 func (a *Authenticator) dropIfChanged(ctx context.Context) error {
 	now := a.cfg.Now()
 	a.mu.Lock()

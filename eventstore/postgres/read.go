@@ -35,11 +35,7 @@ func (s *Store) ReadStreams(ctx context.Context, streamIDs []string) ([]eventsto
 
 // ReadFeed implements eventstore.Store.
 func (s *Store) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]eventstore.RecordedEvent, error) {
-	limit := p.Limit
-	if limit <= 0 {
-		limit = eventstore.DefaultFeedLimit
-	}
-	events, err := s.query(ctx, s.feedSQL, p.After.Commit, p.After.Position, limit)
+	events, err := s.query(ctx, s.feedSQL, p.After.Commit, p.After.Position, limit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("read feed after %v: %w", p.After, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -106,14 +107,10 @@ func fromEchoError(he *echo.HTTPError) *apiError {
 
 // unwrapMessage strips the sentinel's prefix from a domain error's text.
 func unwrapMessage(err, sentinel error) string {
-	msg := err.Error()
-	prefix := sentinel.Error() + ": "
-	for i := 0; i+len(prefix) <= len(msg); i++ {
-		if msg[i:i+len(prefix)] == prefix {
-			return msg[i+len(prefix):]
-		}
+	if _, detail, ok := strings.Cut(err.Error(), sentinel.Error()+": "); ok {
+		return detail
 	}
-	return msg
+	return err.Error()
 }
 
 // errorHandler is Echo's HTTPErrorHandler.

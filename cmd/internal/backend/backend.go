@@ -31,8 +31,6 @@ type Backend struct {
 	Users *users.Directory
 	// Dialect is "postgres" or "sqlite".
 	Dialect string
-	// Pool is the PostgreSQL pool, nil on the embedded store.
-	Pool    *pgxpool.Pool
 	migrate func(context.Context) (int64, error)
 	close   func()
 }
@@ -87,7 +85,6 @@ func openPostgres(ctx context.Context, cfg *config.Config, log *slog.Logger) (*B
 		Store:   s,
 		Users:   users.NewDirectory(db, cfg.BcryptCost, postgres.IsUniqueViolation),
 		Dialect: "postgres",
-		Pool:    pool,
 		migrate: s.Migrate,
 		close: func() {
 			s.Close()
