@@ -59,6 +59,8 @@ func main() {
 	f.IntVar(&cfg.Sessions, "sessions", 20000, "sessions to create and complete per run")
 	f.IntSliceVar(&cfg.Clients, "clients", []int{1, 16, 64}, "concurrent HTTP clients, one run each")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the service's CPU profile of each timed phase to this prefix + -c<clients>.pprof")
+	f.IntVar(&cfg.ProfileSeconds, "profile-seconds", 3, "how long each CPU profile lasts, from the start of the timed phase")
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "fbsessionbench:", err)
 		os.Exit(1)

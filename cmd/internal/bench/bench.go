@@ -26,7 +26,12 @@ type Config struct {
 	Daemon   string
 	Sessions int
 	Clients  []int
-	Log      *slog.Logger
+	// CPUProfile, when set, is where the service's CPU profile of the first
+	// ProfileSeconds of each timed phase is written, as
+	// CPUProfile-c<clients>.pprof.
+	CPUProfile     string
+	ProfileSeconds int
+	Log            *slog.Logger
 	// Out receives progress lines.
 	Out io.Writer
 }
@@ -45,9 +50,17 @@ type Result struct {
 	PeakRSSMB       float64 `json:"peakRssMb"`
 	CPUSeconds      float64 `json:"cpuSeconds"`
 	CPUPerComplete  float64 `json:"cpuMsPerComplete"`
-	RawTxPerSec     float64 `json:"rawTxPerSec"`
-	Ratio           float64 `json:"ratio"`
-	Errors          int     `json:"errors"`
+	// DBCPUPerComplete and RawDBCPUPerTx are the PostgreSQL server's CPU
+	// (its processes on this host) per Complete and per raw transaction.
+	DBCPUPerComplete float64 `json:"dbCpuMsPerComplete"`
+	RawDBCPUPerTx    float64 `json:"rawDbCpuMsPerTx"`
+	// WALKBPerComplete and RawWALKBPerTx are the WAL written (the whole
+	// cluster's) per Complete and per raw transaction.
+	WALKBPerComplete float64 `json:"walKbPerComplete"`
+	RawWALKBPerTx    float64 `json:"rawWalKbPerTx"`
+	RawTxPerSec      float64 `json:"rawTxPerSec"`
+	Ratio            float64 `json:"ratio"`
+	Errors           int     `json:"errors"`
 }
 
 // Run measures each concurrency in turn, on fresh schemas.
@@ -73,8 +86,8 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		if err != nil {
 			return out, fmt.Errorf("clients=%d raw: %w", c, err)
 		}
-		r.RawTxPerSec = raw
-		r.Ratio = r.CompletesPerSec / raw
+		r.RawTxPerSec, r.RawDBCPUPerTx, r.RawWALKBPerTx = raw.TxPerSec, raw.DBCPUms, raw.WALKB
+		r.Ratio = r.CompletesPerSec / raw.TxPerSec
 		out = append(out, r)
 	}
 	return out, nil

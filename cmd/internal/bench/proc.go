@@ -2,6 +2,7 @@ package bench
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -23,17 +24,42 @@ func peakRSSMB(pid int) float64 {
 
 // cpuSeconds is a process's user plus system CPU time.
 func cpuSeconds(pid int) float64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	_, cpu := procStat("/proc/" + strconv.Itoa(pid) + "/stat")
+	return cpu
+}
+
+// commandCPUSeconds sums the CPU time of every process running the named
+// command: the PostgreSQL server's backends when it runs on this host, so
+// the report can tell the database's share of a Complete from the
+// service's. Zero when none is visible.
+func commandCPUSeconds(command string) float64 {
+	paths, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var sum float64
+	for _, p := range paths {
+		if comm, cpu := procStat(p); comm == command {
+			sum += cpu
+		}
+	}
+	return sum
+}
+
+// procStat reads a process's command name and user plus system CPU time.
+func procStat(path string) (comm string, seconds float64) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return "", 0
+	}
+	s := string(b)
+	open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if open < 0 || end < open || end+2 > len(s) {
+		return "", 0
 	}
 	// Fields after the command name, which is in parentheses.
-	s := string(b)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	fields := strings.Fields(s[end+2:])
 	if len(fields) < 13 {
-		return 0
+		return "", 0
 	}
 	utime, _ := strconv.ParseFloat(fields[11], 64)
 	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100 // clock ticks; USER_HZ is 100 on Linux
+	return s[open+1 : end], (utime + stime) / 100 // clock ticks; USER_HZ is 100 on Linux
 }

@@ -21,30 +21,36 @@ type eventRow struct {
 	Metadata []byte
 }
 
+// rawResult is what the raw run measured: transactions/s, and the
+// database's CPU milliseconds and WAL KB per transaction.
+type rawResult struct {
+	TxPerSec, DBCPUms, WALKB float64
+}
+
 // runRaw commits as many transactions as the service did Completes, each
 // inserting the same two event rows in one multi-row INSERT (one round
 // trip) into a fresh events table with the service's schema, from as many
-// connections as the service had clients. It returns transactions/s.
-func runRaw(ctx context.Context, cfg Config, clients int, rows [2]eventRow) (float64, error) {
+// connections as the service had clients.
+func runRaw(ctx context.Context, cfg Config, clients int, rows [2]eventRow) (rawResult, error) {
 	url, drop, err := newSchema(ctx, cfg.DatabaseURL, unique("bench_raw_"))
 	if err != nil {
-		return 0, err
+		return rawResult{}, err
 	}
 	defer drop()
 	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return 0, err
+		return rawResult{}, err
 	}
 	pcfg.MaxConns = int32(clients)
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
-		return 0, err
+		return rawResult{}, err
 	}
 	defer pool.Close()
 	db := stdlib.OpenDBFromPool(pool)
 	if _, err := migrations.Up(ctx, db, migrations.Postgres); err != nil {
 		db.Close()
-		return 0, err
+		return rawResult{}, err
 	}
 	db.Close()
 
@@ -58,6 +64,7 @@ func runRaw(ctx context.Context, cfg Config, clients int, rows [2]eventRow) (flo
 		first error
 		once  sync.Once
 	)
+	db0, wal0 := commandCPUSeconds("postgres"), walBytes(ctx, cfg.DatabaseURL)
 	start := time.Now()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
@@ -76,7 +83,12 @@ func runRaw(ctx context.Context, cfg Config, clients int, rows [2]eventRow) (flo
 	}
 	wg.Wait()
 	if first != nil {
-		return 0, first
+		return rawResult{}, first
 	}
-	return float64(cfg.Sessions) / time.Since(start).Seconds(), nil
+	elapsed := time.Since(start)
+	return rawResult{
+		TxPerSec: float64(cfg.Sessions) / elapsed.Seconds(),
+		DBCPUms:  (commandCPUSeconds("postgres") - db0) * 1000 / float64(cfg.Sessions),
+		WALKB:    perUnitKB(wal0, walBytes(ctx, cfg.DatabaseURL), cfg.Sessions),
+	}, nil
 }

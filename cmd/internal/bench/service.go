@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
@@ -48,7 +49,12 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	svc := config.Config{
 		DatabaseURL: dbURL, NATSURL: cfg.NATSURL, HTTPAddr: freeAddr(), SubjectPrefix: prefix,
 		Stream: strings.ToUpper(unique("BENCH_")), Retention: time.Hour, DuplicateWindow: time.Minute,
-		LogLevel: "warn", LogFormat: "text", BcryptCost: 10,
+		// Each agent's password is checked once, before timing: the lowest
+		// cost only shortens the set-up (minutes under the race detector).
+		LogLevel: "warn", LogFormat: "text", BcryptCost: bcrypt.MinCost,
+	}
+	if cfg.CPUProfile != "" {
+		svc.PprofAddr = freeAddr()
 	}
 	stop, pid, err := startService(ctx, cfg, &svc)
 	if err != nil {
@@ -108,11 +114,24 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 		return r, rows, err
 	}
 
-	cpu0 := cpuSeconds(pid)
+	profiled := make(chan error, 1)
+	if cfg.CPUProfile != "" {
+		go func() {
+			profiled <- fetchProfile(ctx, svc.PprofAddr, cfg.ProfileSeconds, fmt.Sprintf("%s-c%d.pprof", cfg.CPUProfile, clients))
+		}()
+	} else {
+		profiled <- nil
+	}
+	cpu0, db0, wal0 := cpuSeconds(pid), commandCPUSeconds("postgres"), walBytes(ctx, dbURL)
 	latencies, errs, elapsed := complete(ctx, client, base, cfg.Sessions, clients)
 	r.Errors = errs
 	r.CPUSeconds = cpuSeconds(pid) - cpu0
 	r.CPUPerComplete = r.CPUSeconds * 1000 / float64(cfg.Sessions)
+	r.DBCPUPerComplete = (commandCPUSeconds("postgres") - db0) * 1000 / float64(cfg.Sessions)
+	r.WALKBPerComplete = perUnitKB(wal0, walBytes(ctx, dbURL), cfg.Sessions)
+	if err := <-profiled; err != nil {
+		return r, rows, fmt.Errorf("cpu profile: %w", err)
+	}
 	r.CompletesPerSec = float64(cfg.Sessions-errs) / elapsed.Seconds()
 	slices.Sort(latencies)
 	r.P50ms, r.P95ms, r.P99ms, r.MaxMs = pct(latencies, .5), pct(latencies, .95), pct(latencies, .99), pct(latencies, 1)
@@ -155,7 +174,7 @@ func startService(ctx context.Context, cfg Config, svc *config.Config) (stop fun
 		cmd.Env = append(os.Environ(),
 			"DATABASE_URL="+svc.DatabaseURL, "NATS_URL="+svc.NATSURL, "FBSESSION_HTTP_ADDR="+svc.HTTPAddr,
 			"FBSESSION_SUBJECT_PREFIX="+svc.SubjectPrefix, "FBSESSION_STREAM="+svc.Stream,
-			"FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h")
+			"FBSESSION_PPROF_ADDR="+svc.PprofAddr, "FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			return nil, 0, fmt.Errorf("start %s: %w", cfg.Daemon, err)
@@ -303,6 +322,32 @@ func commitTimes(ctx context.Context, dbURL string) (map[int64]time.Time, [2]eve
 		}
 	}
 	return out, rows, nil
+}
+
+// fetchProfile writes the service's CPU profile of the next seconds.
+func fetchProfile(ctx context.Context, addr string, seconds int, path string) error {
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(seconds, 1))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: HTTP %d", url, res.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func pct(sorted []time.Duration, p float64) float64 {
