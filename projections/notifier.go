@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -41,6 +42,10 @@ type NotifierConfig struct {
 	DuplicateWindow time.Duration
 	// AckTimeout bounds the wait for a page's acks. Default 10s.
 	AckTimeout time.Duration
+	// CachedSessions bounds the open sessions whose state the notifier
+	// keeps between pages, so that a change needs no read of the stream
+	// before it. Default 10,000 (about a kilobyte each).
+	CachedSessions int
 }
 
 func (c *NotifierConfig) setDefaults() {
@@ -59,15 +64,29 @@ func (c *NotifierConfig) setDefaults() {
 	if c.AckTimeout <= 0 {
 		c.AckTimeout = 10 * time.Second
 	}
+	if c.CachedSessions <= 0 {
+		c.CachedSessions = 10_000
+	}
 }
 
 // Notifier is the projector that publishes one StatusChange per committed
 // change of a session: one per append, not one per event.
 type Notifier struct {
 	cfg NotifierConfig
+	// sessions holds open sessions as they were after the last change the
+	// notifier saw, keyed by stream. An entry serves only the change right
+	// after its version, so a stale one (a replayed page, another process
+	// having projected meanwhile) is read afresh, never trusted.
+	sessions *lru.Cache[string, sessionAt]
 
 	mu      sync.Mutex
 	ensured bool
+}
+
+// sessionAt is a session's state after the change at version.
+type sessionAt struct {
+	version int64
+	state   fb.State
 }
 
 // NewNotifier returns a notifier.
@@ -76,7 +95,11 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("projections: a notifier needs a store")
 	}
-	return &Notifier{cfg: cfg}, nil
+	sessions, err := lru.New[string, sessionAt](cfg.CachedSessions)
+	if err != nil {
+		return nil, err
+	}
+	return &Notifier{cfg: cfg, sessions: sessions}, nil
 }
 
 // StreamConfig is the JetStream stream the notifier keeps.
@@ -106,35 +129,53 @@ func (n *Notifier) EnsureStream(ctx context.Context) error {
 	return nil
 }
 
-// Project implements Projector: it publishes the page's changes
-// asynchronously and returns once JetStream has acknowledged them all.
+// Project implements Projector: it publishes the page's changes and
+// returns once JetStream has acknowledged them all.
 func (n *Notifier) Project(ctx context.Context, events []eventstore.RecordedEvent) error {
+	done, err := n.Start(ctx, events)
+	if err != nil {
+		return err
+	}
+	return <-done
+}
+
+// Start implements Pipeliner: it publishes the page's changes
+// asynchronously; the channel tells when JetStream has acknowledged them
+// all, or which one it did not.
+func (n *Notifier) Start(ctx context.Context, events []eventstore.RecordedEvent) (<-chan error, error) {
 	if n.cfg.JetStream == nil {
-		return errors.New("projections: this notifier has no JetStream to publish with")
+		return nil, errors.New("projections: this notifier has no JetStream to publish with")
 	}
 	if err := n.EnsureStream(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	batch := changes(events)
 	states, err := n.statesBefore(ctx, batch)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var futures []jetstream.PubAckFuture
+	futures := make([]jetstream.PubAckFuture, 0, len(batch))
 	for _, change := range batch {
 		msg, err := n.message(states, change)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if msg == nil {
 			continue
 		}
 		f, err := n.cfg.JetStream.PublishMsgAsync(msg)
 		if err != nil {
-			return fmt.Errorf("publish %s: %w", msg.Header.Get(jetstream.MsgIDHeader), err)
+			return nil, fmt.Errorf("publish %s: %w", msg.Header.Get(jetstream.MsgIDHeader), err)
 		}
 		futures = append(futures, f)
 	}
+	done := make(chan error, 1)
+	go func() { done <- n.acknowledged(ctx, futures) }()
+	return done, nil
+}
+
+// acknowledged waits for every publish's ack, up to AckTimeout.
+func (n *Notifier) acknowledged(ctx context.Context, futures []jetstream.PubAckFuture) error {
 	timeout := time.NewTimer(n.cfg.AckTimeout)
 	defer timeout.Stop()
 	for _, f := range futures {
@@ -189,28 +230,36 @@ func (n *Notifier) Messages(ctx context.Context, events []eventstore.RecordedEve
 	return out, nil
 }
 
-// statesBefore folds each session the changes touch up to just before its
-// first change in the batch, reading all those streams in one query.
+// statesBefore returns each session the changes touch as it was just
+// before its first change in the batch: from the cache when it holds that
+// version, otherwise folded from the streams, all read in one query.
 func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent) (map[string]*fb.State, error) {
 	first := map[string]int64{}
-	var ids []string
+	states := map[string]*fb.State{}
+	var missing []string
 	for _, change := range batch {
 		id := change[0].StreamID
-		if !strings.HasPrefix(id, streamPrefix) {
+		if _, seen := first[id]; seen || !strings.HasPrefix(id, streamPrefix) {
 			continue
 		}
-		if _, ok := first[id]; !ok {
-			first[id] = change[0].Version
-			ids = append(ids, id)
+		first[id] = change[0].Version
+		if change[0].Version == 1 {
+			states[id] = &fb.State{} // a new session: nothing before
+			continue
 		}
+		if c, ok := n.sessions.Peek(id); ok && c.version == change[0].Version-1 {
+			states[id] = &c.state
+			continue
+		}
+		states[id] = &fb.State{}
+		missing = append(missing, id)
 	}
-	records, err := n.cfg.Store.ReadStreams(ctx, ids)
+	if len(missing) == 0 {
+		return states, nil
+	}
+	records, err := n.cfg.Store.ReadStreams(ctx, missing)
 	if err != nil {
 		return nil, err
-	}
-	states := make(map[string]*fb.State, len(ids))
-	for _, id := range ids {
-		states[id] = &fb.State{}
 	}
 	for i := range records {
 		r := &records[i]
@@ -240,6 +289,11 @@ func (n *Notifier) message(states map[string]*fb.State, change []eventstore.Reco
 		if *s, err = commands.EvolveRecord(*s, &change[i]); err != nil {
 			return nil, err
 		}
+	}
+	if s.Status == fb.StatusCompleted {
+		n.sessions.Remove(last.StreamID) // nothing follows a Complete
+	} else {
+		n.sessions.Add(last.StreamID, sessionAt{version: last.Version, state: *s})
 	}
 	meta, err := eventstore.DecodeMetadata(last.Metadata)
 	if err != nil {

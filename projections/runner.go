@@ -18,6 +18,18 @@ type Projector interface {
 	Project(ctx context.Context, events []eventstore.RecordedEvent) error
 }
 
+// A Pipeliner is a Projector that can hand a page off before the pages
+// before it are durable, so that reading the next page overlaps waiting on
+// this one (the Notifier: JetStream acks take a round trip). The runner
+// keeps up to RunnerConfig.InFlight pages started and checkpoints only
+// pages whose result said durable, in feed order.
+type Pipeliner interface {
+	Projector
+	// Start hands the page off and returns a channel that receives one
+	// value: nil once the page's effects are durable, or why they are not.
+	Start(ctx context.Context, events []eventstore.RecordedEvent) (<-chan error, error)
+}
+
 // RunnerConfig configures a Runner.
 type RunnerConfig struct {
 	// Name identifies the projector's checkpoint and lease.
@@ -27,6 +39,11 @@ type RunnerConfig struct {
 	// PageSize is how many events are read and projected at once.
 	// Default 256.
 	PageSize int
+	// InFlight is how many pages a Pipeliner may have started and not yet
+	// made durable. Default 4. A failed page is retried with every page
+	// after it, so a retried change can reach subscribers after a later
+	// change of the same session that did not fail.
+	InFlight int
 	// RetryMin and RetryMax bound the backoff after a failed page.
 	// Defaults 100ms and 5s.
 	RetryMin, RetryMax time.Duration
@@ -45,6 +62,9 @@ type RunnerConfig struct {
 func (c *RunnerConfig) setDefaults() {
 	if c.PageSize <= 0 {
 		c.PageSize = 256
+	}
+	if c.InFlight <= 0 {
+		c.InFlight = 4
 	}
 	if c.RetryMin <= 0 {
 		c.RetryMin = 100 * time.Millisecond
@@ -129,33 +149,20 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 	if err != nil {
 		return false, err
 	}
-	saved, savedAt := cursor, time.Now()
-	// highest is the highest position projected: a drain is over when it
-	// reaches the store's head. An empty page alone does not tell, as a
-	// committed event stays out of the feed while an older transaction
-	// anywhere on the server is still running.
-	highest := cursor.Position
-	save := func(ctx context.Context) error {
-		if saved == cursor {
-			return nil
-		}
-		if err := r.cfg.Store.SaveCheckpoint(ctx, r.cfg.Name, cursor); err != nil {
-			return fmt.Errorf("save checkpoint: %w", err)
-		}
-		saved, savedAt = cursor, time.Now()
-		return nil
-	}
+	p := pipeline{runner: r, ctx: ctx, durable: cursor, highest: cursor.Position, saved: cursor, savedAt: time.Now()}
 	// On a stop, keep what was projected; not on a lost lease, where the
 	// new holder owns the checkpoint.
 	defer func() {
+		p.abandon()
 		if !errors.Is(err, errLeaseLost) {
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			if serr := save(sctx); serr != nil {
+			if serr := p.save(sctx); serr != nil {
 				r.log.Warn("saving the checkpoint on stop", "err", serr)
 			}
 		}
 	}()
+	read := cursor // where the next page starts: past every started page
 	backoff := r.cfg.RetryMin
 	for {
 		select {
@@ -166,34 +173,28 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		default:
 		}
 		wake := r.cfg.Store.Appended()
-		page, err := r.cfg.Store.ReadFeed(ctx, &eventstore.ReadFeedParams{After: cursor, Limit: r.cfg.PageSize})
+		page, err := r.cfg.Store.ReadFeed(ctx, &eventstore.ReadFeedParams{After: read, Limit: r.cfg.PageSize})
 		if err != nil {
 			return false, fmt.Errorf("read feed: %w", err)
 		}
 		page = wholeAppends(page, r.cfg.PageSize)
 		if len(page) == 0 {
-			if err := save(ctx); err != nil {
-				return false, err
+			err = p.settle(0)
+		} else {
+			err = p.start(page)
+			if err == nil {
+				read = page[len(page)-1].Cursor()
+				err = p.settle(r.cfg.InFlight)
 			}
-			r.cfg.Metrics.caughtUp(ctx, r.cfg.Name, r.cfg.Store, cursor)
-			select {
-			case <-wake:
-			case <-lease.Lost():
-				return false, errLeaseLost
-			case <-ctx.Done():
-				return false, nil
-			case <-r.draining:
-				head, err := r.cfg.Store.Head(ctx)
-				if err != nil || head <= highest {
-					return true, nil
-				}
-				time.Sleep(10 * time.Millisecond) // the rest is about to show
-			}
-			continue
 		}
-		if err := r.cfg.Projector.Project(ctx, page); err != nil {
+		if err != nil && ctx.Err() != nil {
+			return false, nil // stopping: pages in flight are projected again on resuming
+		}
+		if err != nil {
 			r.cfg.Metrics.failed(r.cfg.Name)
-			r.log.Warn("projecting failed; retrying from the checkpoint", "err", err, "after", cursor, "retry_in", backoff)
+			r.log.Warn("projecting failed; retrying from the checkpoint", "err", err, "after", p.durable, "retry_in", backoff)
+			p.abandon()
+			read = p.durable
 			select {
 			case <-time.After(backoff):
 			case <-lease.Lost():
@@ -205,16 +206,27 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 			continue
 		}
 		backoff = r.cfg.RetryMin
-		cursor = page[len(page)-1].Cursor()
-		for i := range page {
-			highest = max(highest, page[i].Position)
+		if len(page) > 0 {
+			continue
 		}
-		if time.Since(savedAt) >= r.cfg.CheckpointEvery {
-			if err := save(ctx); err != nil {
-				return false, err
+		// Caught up, and everything started is durable.
+		if err := p.save(ctx); err != nil {
+			return false, err
+		}
+		r.cfg.Metrics.caughtUp(ctx, r.cfg.Name, r.cfg.Store, p.durable)
+		select {
+		case <-wake:
+		case <-lease.Lost():
+			return false, errLeaseLost
+		case <-ctx.Done():
+			return false, nil
+		case <-r.draining:
+			head, err := r.cfg.Store.Head(ctx)
+			if err != nil || head <= p.highest {
+				return true, nil
 			}
+			time.Sleep(10 * time.Millisecond) // the rest is about to show
 		}
-		r.cfg.Metrics.progressed(ctx, r.cfg.Name, r.cfg.Store, &page[len(page)-1])
 	}
 }
 

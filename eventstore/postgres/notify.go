@@ -33,6 +33,13 @@ func (s *Store) appended() {
 	go s.sendNotifications()
 }
 
+// notifySQL commits without waiting for its WAL to reach the disk: a NOTIFY
+// needs a transaction id and a commit record of its own, and a durable
+// commit would cost an fsync for a hint that a crash makes moot anyway
+// (listeners also poll). Set locally, it ends with the statement's
+// implicit transaction, after its commit.
+const notifySQL = `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')`
+
 func (s *Store) sendNotifications() {
 	defer s.wg.Done()
 	for {
@@ -46,7 +53,7 @@ func (s *Store) sendNotifications() {
 		s.notifyMu.Unlock()
 
 		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
-		_, err := s.pool.Exec(ctx, "SELECT pg_notify($1, '')", s.cfg.Channel)
+		_, err := s.pool.Exec(ctx, notifySQL, s.cfg.Channel)
 		cancel()
 		if err != nil && s.ctx.Err() == nil {
 			// Other processes still poll; a lost hint only delays them.

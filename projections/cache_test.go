@@ -1,0 +1,80 @@
+package projections_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/commands"
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/projections"
+)
+
+// countingStore counts the stream reads a notifier makes.
+type countingStore struct {
+	eventstore.Store
+	reads atomic.Int64
+}
+
+func (s *countingStore) ReadStreams(ctx context.Context, ids []string) ([]eventstore.RecordedEvent, error) {
+	s.reads.Add(1)
+	return s.Store.ReadStreams(ctx, ids)
+}
+
+// TestNotifierFollowsSessionsWithoutReadingThem: a notifier that saw a
+// session's intake builds the Complete's notification from its own state,
+// byte for byte what a notifier that must read the stream builds.
+func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := newSQLiteStore(t)
+	cmds := commands.NewHandler(store)
+	f := &fixture{t: t, store: store, cmds: cmds, prefix: "gws.v2"}
+	f.start("s1", "a1")
+	f.start("s2", "a2")
+	q := "PostProcessingQueue"
+	_, err := cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+	require.NoError(t, err)
+	_, err = cmds.Complete(ctx, commands.Request{Actor: "a2"}, "s2", fb.Complete{QueueName: &q})
+	require.NoError(t, err)
+	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
+	require.NoError(t, err)
+	require.Len(t, feed, 6)
+	intakes, completes := feed[:2], feed[2:]
+
+	following := &countingStore{Store: store}
+	n, err := projections.NewNotifier(projections.NotifierConfig{Store: following})
+	require.NoError(t, err)
+	first, err := n.Messages(ctx, intakes)
+	require.NoError(t, err)
+	require.Len(t, first, 2)
+	followed, err := n.Messages(ctx, completes)
+	require.NoError(t, err)
+	require.Zero(t, following.reads.Load(), "intakes and the Completes after them need no stream read")
+
+	fresh := &countingStore{Store: store}
+	n2, err := projections.NewNotifier(projections.NotifierConfig{Store: fresh})
+	require.NoError(t, err)
+	read, err := n2.Messages(ctx, completes)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), fresh.reads.Load(), "a notifier that did not see the intakes reads both streams at once")
+
+	require.Len(t, followed, 2)
+	for i := range read {
+		require.Equal(t, read[i].Subject, followed[i].Subject)
+		require.JSONEq(t, string(read[i].Data), string(followed[i].Data))
+		require.Contains(t, string(followed[i].Data), `"state":"Completed"`)
+	}
+
+	// Seen again (a page retried after a failure), the Completes are read:
+	// the session is no longer followed once completed.
+	again, err := n.Messages(ctx, completes)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), following.reads.Load())
+	for i := range again {
+		require.JSONEq(t, string(read[i].Data), string(again[i].Data))
+	}
+}

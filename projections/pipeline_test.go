@@ -1,0 +1,110 @@
+package projections_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/projections"
+)
+
+// heldPipeliner records the pages it is given and lets the test decide
+// when, and how, each becomes durable.
+type heldPipeliner struct {
+	mu      sync.Mutex
+	started []int64 // first position of each page started, in order
+	results []chan error
+	changed chan struct{}
+}
+
+func (p *heldPipeliner) Project(context.Context, []eventstore.RecordedEvent) error {
+	return errors.New("the runner must start pages of a Pipeliner")
+}
+
+func (p *heldPipeliner) Start(_ context.Context, page []eventstore.RecordedEvent) (<-chan error, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	done := make(chan error, 1)
+	p.started = append(p.started, page[0].Position)
+	p.results = append(p.results, done)
+	p.changed <- struct{}{}
+	return done, nil
+}
+
+// waitStarted waits until n pages were started and returns their first
+// positions.
+func (p *heldPipeliner) waitStarted(t *testing.T, n int) []int64 {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		p.mu.Lock()
+		if len(p.started) >= n {
+			defer p.mu.Unlock()
+			return append([]int64(nil), p.started...)
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.changed:
+		case <-deadline:
+			t.Fatalf("%d pages started, want %d", len(p.started), n)
+		}
+	}
+}
+
+func (p *heldPipeliner) finish(i int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.results[i] <- err
+}
+
+// TestRunnerPipelinesPagesAndCheckpointsOnlyWhatIsDurable: a Pipeliner gets
+// the next pages before the first is durable; the checkpoint never passes
+// a page that is not, even when later ones are; a failed page is started
+// again, with every page after it.
+func TestRunnerPipelinesPagesAndCheckpointsOnlyWhatIsDurable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := newSQLiteStore(t)
+	for i := 1; i <= 3; i++ {
+		_, err := store.Append(ctx, &eventstore.AppendParams{
+			StreamID: fmt.Sprintf("other-%d", i), ExpectedVersion: eventstore.NoStream,
+			Events: []eventstore.EventData{{Type: "Noted", SchemaVersion: 1, Data: []byte(`{}`), Metadata: []byte(`{}`)}},
+		})
+		require.NoError(t, err)
+	}
+	p := &heldPipeliner{changed: make(chan struct{}, 100)}
+	r, err := projections.NewRunner(projections.RunnerConfig{
+		Name: "held", Store: store, Projector: p, PageSize: 1, InFlight: 4,
+		CheckpointEvery: time.Nanosecond, RetryMin: time.Millisecond, RetryMax: time.Millisecond,
+	})
+	require.NoError(t, err)
+	rctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); _ = r.Run(rctx) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	require.Equal(t, []int64{1, 2, 3}, p.waitStarted(t, 3), "pages 2 and 3 start while page 1 is in flight")
+	checkpoint := func() int64 {
+		c, err := store.Checkpoint(ctx, "held")
+		require.NoError(t, err)
+		return c.Position
+	}
+	p.finish(2, nil) // page 3 durable before pages 1 and 2
+	p.finish(0, nil)
+	require.Eventually(t, func() bool { return checkpoint() == 1 }, 10*time.Second, 5*time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
+	require.Equal(t, int64(1), checkpoint(), "page 3 is durable but page 2 is not: the checkpoint stays after page 1")
+
+	p.finish(1, errors.New("no ack"))
+	require.Equal(t, []int64{1, 2, 3, 2, 3}, p.waitStarted(t, 5), "the failed page is started again, with the one after it")
+	require.Equal(t, int64(1), checkpoint())
+	p.finish(3, nil)
+	p.finish(4, nil)
+	require.Eventually(t, func() bool { return checkpoint() == 3 }, 10*time.Second, 5*time.Millisecond)
+}
