@@ -69,6 +69,28 @@ func TestRebuildEqualsLive(t *testing.T) {
 	})
 }
 
+// A stream that cannot be folded stops the rebuild with an error naming it,
+// and the live read model stays as it was: nothing is swapped in half done.
+func TestRebuildFailsWholeOnAnUndecodableEvent(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.sessions(t, 3000)
+		live := allViews(t, e.store)
+		bad := e.events(t, "bulk-002500")[0]
+		e.tamper(t, `UPDATE events SET data = $1 WHERE position = $2`, `{"sessionId":"bulk-002500","agentId":7}`, bad.Position)
+
+		_, err := audit.Rebuild(ctx, e.store, nil)
+		require.ErrorContains(t, err, fb.StreamID("bulk-002500"))
+		require.Equal(t, live, allViews(t, e.store))
+		// And a later rebuild, once the log is mended, starts afresh.
+		e.tamper(t, `UPDATE events SET data = $1 WHERE position = $2`, string(bad.Data), bad.Position)
+		_, err = audit.Rebuild(ctx, e.store, nil)
+		require.NoError(t, err)
+		require.Equal(t, live, allViews(t, e.store))
+	})
+}
+
 // Replay re-publishes a range in order under another prefix and leaves the
 // live notifier's checkpoint alone.
 func TestReplay(t *testing.T) {

@@ -23,7 +23,14 @@ func (s *Store) Append(ctx context.Context, p *eventstore.AppendParams) (*events
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	res, err := s.append(ctx, s.pool, p)
+	// The connection first, then the stamp: recorded_at is then when the
+	// write began, not when it started waiting for a connection.
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, interpretError(fmt.Errorf("append to %s: %w", p.StreamID, err))
+	}
+	res, err := s.append(ctx, conn, p)
+	conn.Release()
 	if err != nil {
 		return nil, err
 	}
