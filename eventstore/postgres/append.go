@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fbsession/fbsession/eventstore"
 )
@@ -30,9 +31,9 @@ func (s *Store) Append(ctx context.Context, p *eventstore.AppendParams) (*events
 		return nil, interpretError(fmt.Errorf("append to %s: %w", p.StreamID, err))
 	}
 	res, err := s.append(ctx, conn, p)
-	conn.Release()
+	conn.Release() // before a lost race's head is read, on another connection
 	if err != nil {
-		return nil, err
+		return nil, s.withActual(ctx, p, err)
 	}
 	s.appended()
 	return res, nil
@@ -65,7 +66,9 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	args := make([]any, 0, len(events)*9)
 	for i := range events {
 		e := &events[i]
-		args = append(args, e.StreamID, e.Version, e.ID, e.Type, e.SchemaVersion,
+		// The id as pgtype.UUID is sent in binary; uuid.UUID, a
+		// driver.Valuer, would be formatted as text and parsed back.
+		args = append(args, e.StreamID, e.Version, pgtype.UUID{Bytes: e.ID, Valid: true}, e.Type, e.SchemaVersion,
 			e.Data, e.Metadata, e.RecordedAt, e.Hash)
 	}
 	if guarded {
@@ -77,7 +80,7 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	sql := s.appendSQL(appendShape{events: len(events), guarded: guarded, view: p.View != nil})
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, s.appendError(ctx, p, err)
+		return nil, appendError(p, err)
 	}
 	i := 0
 	for rows.Next() {
@@ -91,11 +94,11 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 		err = rows.Err()
 	}
 	if err != nil {
-		return nil, s.appendError(ctx, p, err)
+		return nil, appendError(p, err)
 	}
 	if i == 0 && guarded {
 		// The claimed head is not the stream's: it is shorter than expected.
-		return nil, s.appendError(ctx, p, eventstore.ErrConcurrency)
+		return nil, appendError(p, eventstore.ErrConcurrency)
 	}
 	if i != len(events) {
 		return nil, fmt.Errorf("append to %s: %d rows returned for %d events", p.StreamID, i, len(events))
@@ -103,11 +106,16 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	return &eventstore.AppendResult{Events: events}, nil
 }
 
-// appendError turns an insert failure into the store's errors; on a lost
-// race it reads the head again so the error tells the actual version.
-func (s *Store) appendError(ctx context.Context, p *eventstore.AppendParams, err error) error {
-	err = interpretError(fmt.Errorf("append to %s: %w", p.StreamID, err))
-	if !errors.Is(err, eventstore.ErrConcurrency) {
+// appendError turns an insert failure into the store's errors.
+func appendError(p *eventstore.AppendParams, err error) error {
+	return interpretError(fmt.Errorf("append to %s: %w", p.StreamID, err))
+}
+
+// withActual makes a lost race's error tell the stream's actual version,
+// read again.
+func (s *Store) withActual(ctx context.Context, p *eventstore.AppendParams, err error) error {
+	var known *eventstore.ConcurrencyError
+	if !errors.Is(err, eventstore.ErrConcurrency) || errors.As(err, &known) {
 		return err
 	}
 	actual := int64(-1)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/fbsession/fbsession/eventstore"
 )
@@ -55,9 +56,13 @@ func (s *Store) query(ctx context.Context, sql string, args ...any) ([]eventstor
 }
 
 func scanEvent(row pgx.CollectableRow) (eventstore.RecordedEvent, error) {
-	var e eventstore.RecordedEvent
-	err := row.Scan(&e.Position, &e.Commit, &e.StreamID, &e.Version, &e.ID,
+	var (
+		e  eventstore.RecordedEvent
+		id pgtype.UUID // binary; uuid.UUID would be scanned from text
+	)
+	err := row.Scan(&e.Position, &e.Commit, &e.StreamID, &e.Version, &id,
 		&e.Type, &e.SchemaVersion, &e.Data, &e.Metadata, &e.RecordedAt, &e.Hash)
+	e.ID = id.Bytes
 	e.RecordedAt = e.RecordedAt.UTC()
 	return e, err
 }

@@ -54,6 +54,11 @@ type Result struct {
 	// (its processes on this host) per Complete and per raw transaction.
 	DBCPUPerComplete float64 `json:"dbCpuMsPerComplete"`
 	RawDBCPUPerTx    float64 `json:"rawDbCpuMsPerTx"`
+	// NATSCPUPerComplete and ClientCPUPerComplete are the NATS server's CPU
+	// (on this host) and the load generator's own: with everything on one
+	// machine they share its cores with the service and the database.
+	NATSCPUPerComplete   float64 `json:"natsCpuMsPerComplete"`
+	ClientCPUPerComplete float64 `json:"clientCpuMsPerComplete"`
 	// WALKBPerComplete and RawWALKBPerTx are the WAL written (the whole
 	// cluster's) per Complete and per raw transaction.
 	WALKBPerComplete float64 `json:"walKbPerComplete"`

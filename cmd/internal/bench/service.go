@@ -123,12 +123,17 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 		profiled <- nil
 	}
 	cpu0, db0, wal0 := cpuSeconds(pid), commandCPUSeconds("postgres"), walBytes(ctx, dbURL)
+	nats0, client0 := commandCPUSeconds("nats-server"), cpuSeconds(os.Getpid())
 	latencies, errs, elapsed := complete(ctx, client, base, cfg.Sessions, clients)
 	r.Errors = errs
 	r.CPUSeconds = cpuSeconds(pid) - cpu0
 	r.CPUPerComplete = r.CPUSeconds * 1000 / float64(cfg.Sessions)
 	r.DBCPUPerComplete = (commandCPUSeconds("postgres") - db0) * 1000 / float64(cfg.Sessions)
 	r.WALKBPerComplete = perUnitKB(wal0, walBytes(ctx, dbURL), cfg.Sessions)
+	r.NATSCPUPerComplete = (commandCPUSeconds("nats-server") - nats0) * 1000 / float64(cfg.Sessions)
+	if pid != os.Getpid() { // in-process, the client's CPU is the service's
+		r.ClientCPUPerComplete = (cpuSeconds(os.Getpid()) - client0) * 1000 / float64(cfg.Sessions)
+	}
 	if err := <-profiled; err != nil {
 		return r, rows, fmt.Errorf("cpu profile: %w", err)
 	}
