@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,4 +108,76 @@ func TestRunnerPipelinesPagesAndCheckpointsOnlyWhatIsDurable(t *testing.T) {
 	p.finish(3, nil)
 	p.finish(4, nil)
 	require.Eventually(t, func() bool { return checkpoint() == 3 }, 10*time.Second, 5*time.Millisecond)
+}
+
+// countingFeed counts the feed reads of a runner.
+type countingFeed struct {
+	eventstore.Store
+	reads atomic.Int64
+}
+
+func (s *countingFeed) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]eventstore.RecordedEvent, error) {
+	s.reads.Add(1)
+	return s.Store.ReadFeed(ctx, p)
+}
+
+// recordingProjector keeps the positions it projected.
+type recordingProjector struct {
+	mu        sync.Mutex
+	positions []int64
+}
+
+func (p *recordingProjector) Project(_ context.Context, page []eventstore.RecordedEvent) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range page {
+		p.positions = append(p.positions, page[i].Position)
+	}
+	return nil
+}
+
+func (p *recordingProjector) projected() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.positions)
+}
+
+// TestRunnerLingersUnderASteadyStream: while appends keep coming, the
+// runner reads the feed once per Linger, taking in many commits a read,
+// instead of once per commit; it still projects every event, in order.
+func TestRunnerLingersUnderASteadyStream(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := &countingFeed{Store: newSQLiteStore(t)}
+	p := &recordingProjector{}
+	r, err := projections.NewRunner(projections.RunnerConfig{
+		Name: "linger", Store: store, Projector: p, Linger: 100 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	rctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); _ = r.Run(rctx) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	const appends = 100
+	start := time.Now()
+	for i := 1; i <= appends; i++ {
+		_, err := store.Append(ctx, &eventstore.AppendParams{
+			StreamID: fmt.Sprintf("other-%d", i), ExpectedVersion: eventstore.NoStream,
+			Events: []eventstore.EventData{{Type: "Noted", SchemaVersion: 1, Data: []byte(`{}`), Metadata: []byte(`{}`)}},
+		})
+		require.NoError(t, err)
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.Eventually(t, func() bool { return p.projected() == appends }, 10*time.Second, 5*time.Millisecond)
+	elapsed := time.Since(start)
+	// One read per Linger while appends come, plus one per wake-up after
+	// the feed ran dry: far fewer than one per append.
+	maxReads := 2*int64(elapsed/(100*time.Millisecond)) + 4
+	require.LessOrEqual(t, store.reads.Load(), maxReads, "feed reads over %s", elapsed)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, pos := range p.positions {
+		require.Equal(t, int64(i+1), pos)
+	}
 }

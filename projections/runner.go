@@ -44,6 +44,12 @@ type RunnerConfig struct {
 	// after it, so a retried change can reach subscribers after a later
 	// change of the same session that did not fail.
 	InFlight int
+	// Linger is the least time between two reads of the feed while pages
+	// come back neither full nor empty: under a steady stream of appends,
+	// each read then takes in a few milliseconds of commits rather than one
+	// or two, which costs the database and NATS less per change. A caught-up
+	// runner still reads at once when woken. Default 5ms.
+	Linger time.Duration
 	// RetryMin and RetryMax bound the backoff after a failed page.
 	// Defaults 100ms and 5s.
 	RetryMin, RetryMax time.Duration
@@ -62,6 +68,9 @@ type RunnerConfig struct {
 func (c *RunnerConfig) setDefaults() {
 	if c.PageSize <= 0 {
 		c.PageSize = 256
+	}
+	if c.Linger <= 0 {
+		c.Linger = 5 * time.Millisecond
 	}
 	if c.InFlight <= 0 {
 		c.InFlight = 4
@@ -163,6 +172,7 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		}
 	}()
 	read := cursor // where the next page starts: past every started page
+	var lingerUntil time.Time
 	backoff := r.cfg.RetryMin
 	for {
 		select {
@@ -172,10 +182,25 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 			return false, nil
 		default:
 		}
+		if wait := time.Until(lingerUntil); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return false, nil
+			}
+		}
 		wake := r.cfg.Store.Appended()
+		readAt := time.Now()
 		page, err := r.cfg.Store.ReadFeed(ctx, &eventstore.ReadFeedParams{After: read, Limit: r.cfg.PageSize})
 		if err != nil {
 			return false, fmt.Errorf("read feed: %w", err)
+		}
+		// A page that was neither full nor empty means appends are coming
+		// in: wait a little before the next read, so that it takes in
+		// several commits at once instead of one query each.
+		lingerUntil = time.Time{}
+		if len(page) > 0 && len(page) < r.cfg.PageSize {
+			lingerUntil = readAt.Add(r.cfg.Linger)
 		}
 		page = wholeAppends(page, r.cfg.PageSize)
 		if len(page) == 0 {
