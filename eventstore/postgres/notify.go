@@ -38,7 +38,7 @@ func (s *Store) appended() {
 // commit would cost an fsync for a hint that a crash makes moot anyway
 // (listeners also poll). Set locally, it ends with the statement's
 // implicit transaction, after its commit.
-const notifySQL = `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')`
+const notifySQL = `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`
 
 func (s *Store) sendNotifications() {
 	defer s.wg.Done()
@@ -53,7 +53,7 @@ func (s *Store) sendNotifications() {
 		s.notifyMu.Unlock()
 
 		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
-		_, err := s.pool.Exec(ctx, notifySQL, s.cfg.Channel)
+		_, err := s.pool.Exec(ctx, notifySQL, s.cfg.Channel, s.origin)
 		cancel()
 		if err != nil && s.ctx.Err() == nil {
 			// Other processes still poll; a lost hint only delays them.
@@ -63,7 +63,7 @@ func (s *Store) sendNotifications() {
 }
 
 // listen keeps a dedicated connection LISTENing and wakes readers on every
-// notification, and every PollInterval regardless.
+// other process's notification, and every PollInterval regardless.
 func (s *Store) listen() {
 	defer s.wg.Done()
 	backoff := 100 * time.Millisecond
@@ -100,9 +100,11 @@ func (s *Store) listenConn() error {
 	}
 	for {
 		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.PollInterval)
-		_, err := conn.WaitForNotification(ctx)
+		n, err := conn.WaitForNotification(ctx)
 		cancel()
-		s.wake.Broadcast()
+		if err != nil || n.Payload != s.origin {
+			s.wake.Broadcast()
+		}
 		if err != nil && ctx.Err() == nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"sync"
@@ -63,6 +64,9 @@ type Store struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// origin is the payload of this store's NOTIFYs: its listener ignores
+	// them, as its own appends wake local readers directly.
+	origin     string
 	listenOnce sync.Once
 	notifyMu   sync.Mutex
 	notifying  bool // a goroutine is sending NOTIFY
@@ -83,6 +87,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 		cfg:     cfg,
 		feedSQL: feedSQL,
 		wake:    wakeup.New(),
+		origin:  rand.Text(),
 		ctx:     ctx,
 		cancel:  cancel,
 	}, nil

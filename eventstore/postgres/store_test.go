@@ -106,3 +106,30 @@ func TestWakeupAcrossStores(t *testing.T) {
 		t.Fatal("no NOTIFY reached the other store")
 	}
 }
+
+// A store's own NOTIFY does not wake its readers a second time: its appends
+// woke them directly, and a second wake-up is a wasted feed read.
+func TestOwnNotifyIsIgnored(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	base := newStore(t, Config{})
+	s, err := New(base.pool, Config{PollInterval: time.Hour, Channel: "fbsession_own_notify_test"})
+	require.NoError(t, err)
+	defer s.Close()
+
+	first := s.Appended()
+	time.Sleep(200 * time.Millisecond) // let the listener connect
+	_, err = s.Append(ctx, &eventstore.AppendParams{StreamID: "own", Events: []eventstore.EventData{{Type: "T", Data: []byte(`{}`)}}})
+	require.NoError(t, err)
+	select {
+	case <-first:
+	default:
+		t.Fatal("the append did not wake local readers")
+	}
+	second := s.Appended()
+	select {
+	case <-second:
+		t.Fatal("the store's own NOTIFY woke its readers again")
+	case <-time.After(500 * time.Millisecond):
+	}
+}
