@@ -3,7 +3,6 @@ package projections_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore/postgres"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
 )
@@ -125,8 +125,7 @@ func (f *fixture) start(id, agent string) {
 
 func seedNotification(t testing.TB) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile("../../shared/fixtures/seed-notification.json")
-	require.NoError(t, err)
+	raw := seedfixtures.SeedNotification()
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(raw, &m))
 	return m

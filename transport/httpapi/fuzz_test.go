@@ -2,22 +2,19 @@ package httpapi
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
 // seedBodies are the seed page's request bodies and the fixtures.
 func seedBodies(f *testing.F) {
 	f.Add([]byte(`{"operationName": "Complete"}`))
 	f.Add([]byte(`{"operationName": "Complete", "queueName": "PostProcessingQueue"}`))
-	for _, name := range []string{"intake-seed.json", "seed-notification.json"} {
-		if b, err := os.ReadFile("../../../shared/fixtures/" + name); err == nil {
-			f.Add(b)
-		}
-	}
+	f.Add(seedfixtures.IntakeSeed())
+	f.Add(seedfixtures.SeedNotification())
 	f.Add([]byte(`{"id":"a.>","agentId":"a1"}`))
 	f.Add([]byte(`{"agentId":"a1","userData":{"k":{"n":1}}}`))
 	f.Add([]byte("{\"operationName\":\"Complete\",\"queueName\":\"q\xff\"}"))

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -19,6 +18,7 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
@@ -158,8 +158,7 @@ func userName(id string) string {
 // intakeSeed returns the seed's intake body with another session id.
 func intakeSeed(t *testing.T, id string) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile("../../../shared/fixtures/intake-seed.json")
-	require.NoError(t, err)
+	raw := seedfixtures.IntakeSeed()
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(raw, &body))
 	body["id"] = id

@@ -3,13 +3,13 @@ package httpapi_test
 import (
 	"encoding/json"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/internal/jsonshape"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
 func TestReadAuthorization(t *testing.T) {
@@ -45,8 +45,7 @@ func TestSessionResourceHasTheSeedShape(t *testing.T) {
 		require.Equal(t, 200, e.do(http.MethodPost, "/api/v2/me/facebooksessions/0002DaAVKJ0V0095", "a1", `{"operationName":"Complete"}`).status)
 		got := e.do(http.MethodGet, "/api/v2/me/facebooksessions/0002DaAVKJ0V0095", "a1", nil).body["facebooksession"].(map[string]any)
 
-		raw, err := os.ReadFile("../../../shared/fixtures/seed-notification.json")
-		require.NoError(t, err)
+		raw := seedfixtures.SeedNotification()
 		var seed map[string]any
 		require.NoError(t, json.Unmarshal(raw, &seed))
 		want := seed["facebooksession"].(map[string]any)

@@ -12,6 +12,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/fbsession/fbsession/cmd/internal/ctl"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
 // run runs fbsessionctl in-process on the embedded store in dir.
@@ -30,7 +31,7 @@ func TestAuditCommands(t *testing.T) {
 	dir := t.TempDir()
 	_, err := run(t, dir, "correct horse\n", "users", "add", "a1", "--name", "agent1", "--role", "agent", "--feature", "api-multimedia", "--password-stdin")
 	require.NoError(t, err)
-	_, err = run(t, dir, "", "sessions", "create", "--file", "../../../../shared/fixtures/intake-seed.json", "--as", "router")
+	_, err = run(t, dir, "", "sessions", "create", "--file", seedfixtures.IntakeSeedFile(t), "--as", "router")
 	require.NoError(t, err)
 
 	out, err := run(t, dir, "", "history", "0002DaAVKJ0V0095")

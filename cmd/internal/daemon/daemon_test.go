@@ -19,6 +19,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/ctl"
 	"github.com/fbsession/fbsession/cmd/internal/daemon"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
 // The README's quick start, in-process: users and a session made with the
@@ -86,7 +87,7 @@ func TestQuickStart(t *testing.T) {
 			_, err = js.Stream(context.Background(), cfg.Stream)
 			require.NoError(t, err)
 
-			out := cli("", "sessions", "create", "--file", "../../../../shared/fixtures/intake-seed.json")
+			out := cli("", "sessions", "create", "--file", seedfixtures.IntakeSeedFile(t))
 			require.Contains(t, out, "/api/v2/facebooksessions/0002DaAVKJ0V0095")
 
 			req, _ := http.NewRequest(http.MethodPost, base+"/api/v2/me/facebooksessions/0002DaAVKJ0V0095", strings.NewReader(`{"operationName":"Complete"}`))
