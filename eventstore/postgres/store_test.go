@@ -85,21 +85,33 @@ func TestAppendOnly(t *testing.T) {
 	}
 }
 
+// listening is a store that polls once an hour, so only NOTIFYs on channel
+// wake its readers, and whose listener is connected; next to it, on the
+// same schema, a second store.
+func listening(t *testing.T, channel string) (s, other *Store) {
+	t.Helper()
+	other = newStore(t, Config{Channel: channel})
+	s, err := New(other.pool, Config{PollInterval: time.Hour, Channel: channel})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	s.Appended()
+	time.Sleep(200 * time.Millisecond) // let the listener connect
+	return s, other
+}
+
+func appendOne(t *testing.T, s *Store, stream string) {
+	t.Helper()
+	_, err := s.Append(context.Background(), &eventstore.AppendParams{StreamID: stream, Events: []eventstore.EventData{{Type: "T", Data: []byte(`{}`)}}})
+	require.NoError(t, err)
+}
+
 // Another process's appends wake this one's readers through NOTIFY, long
 // before the poll would.
 func TestWakeupAcrossStores(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	writer := newStore(t, Config{})
-	reader, err := New(writer.pool, Config{PollInterval: time.Hour, Channel: "fbsession_wakeup_test"})
-	require.NoError(t, err)
-	defer reader.Close()
-	writer.cfg.Channel = reader.cfg.Channel
-
+	reader, writer := listening(t, "fbsession_wakeup_test")
 	ch := reader.Appended()
-	time.Sleep(200 * time.Millisecond) // let the listener connect
-	_, err = writer.Append(ctx, &eventstore.AppendParams{StreamID: "w", Events: []eventstore.EventData{{Type: "T", Data: []byte(`{}`)}}})
-	require.NoError(t, err)
+	appendOne(t, writer, "w")
 	select {
 	case <-ch:
 	case <-time.After(5 * time.Second):
@@ -111,16 +123,9 @@ func TestWakeupAcrossStores(t *testing.T) {
 // woke them directly, and a second wake-up is a wasted feed read.
 func TestOwnNotifyIsIgnored(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	base := newStore(t, Config{})
-	s, err := New(base.pool, Config{PollInterval: time.Hour, Channel: "fbsession_own_notify_test"})
-	require.NoError(t, err)
-	defer s.Close()
-
+	s, _ := listening(t, "fbsession_own_notify_test")
 	first := s.Appended()
-	time.Sleep(200 * time.Millisecond) // let the listener connect
-	_, err = s.Append(ctx, &eventstore.AppendParams{StreamID: "own", Events: []eventstore.EventData{{Type: "T", Data: []byte(`{}`)}}})
-	require.NoError(t, err)
+	appendOne(t, s, "own")
 	select {
 	case <-first:
 	default:
