@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -19,7 +20,9 @@ import (
 func TestBenchSmoke(t *testing.T) {
 	t.Parallel()
 	results, err := bench.Run(context.Background(), bench.Config{
-		DatabaseURL: postgrestest.URL(t),
+		// With a pool setting for the service, which the bench's own
+		// connections must not send to the server.
+		DatabaseURL: withQuery(t, postgrestest.URL(t), "pool_max_conns", "16"),
 		NATSURL:     natstest.RunServer(t, "", 0).ClientURL(),
 		Sessions:    200,
 		Clients:     []int{1, 4},
@@ -40,4 +43,14 @@ func TestBenchSmoke(t *testing.T) {
 	var table bytes.Buffer
 	require.NoError(t, bench.WriteTable(&table, results))
 	require.Contains(t, table.String(), "service/raw")
+}
+
+func withQuery(t *testing.T, raw, key, value string) string {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set(key, value)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

@@ -2,15 +2,13 @@ package bench
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // walBytes is the position of the whole PostgreSQL cluster's WAL, in
 // bytes, so that a run can tell what a Complete costs the
 // database in WAL against a raw transaction; -1 when it cannot tell.
 func walBytes(ctx context.Context, dbURL string) int64 {
-	conn, err := pgx.Connect(ctx, dbURL)
+	conn, err := connect(ctx, dbURL)
 	if err != nil {
 		return -1
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // newSchema creates a schema and returns a URL working in it, and a
@@ -25,8 +26,19 @@ func newSchema(ctx context.Context, dbURL, name string) (string, func(), error) 
 	return u.String(), drop, nil
 }
 
+// connect opens one connection to dbURL, which may carry pgxpool's
+// settings (pool_max_conns, ...) meant for the service: they are not sent
+// to the server.
+func connect(ctx context.Context, dbURL string) (*pgx.Conn, error) {
+	cfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
+}
+
 func execSQL(ctx context.Context, dbURL, sql string) error {
-	conn, err := pgx.Connect(ctx, dbURL)
+	conn, err := connect(ctx, dbURL)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}

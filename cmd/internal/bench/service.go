@@ -18,7 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"golang.org/x/crypto/bcrypt"
 
@@ -298,7 +297,7 @@ func fanOut(n, workers int, f func(i int) error) error {
 // before their commit), by referenceId, and one Complete's rows.
 func commitTimes(ctx context.Context, dbURL string) (map[int64]time.Time, [2]eventRow, error) {
 	var rows [2]eventRow
-	conn, err := pgx.Connect(ctx, dbURL)
+	conn, err := connect(ctx, dbURL)
 	if err != nil {
 		return nil, rows, err
 	}
