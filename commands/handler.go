@@ -47,9 +47,24 @@ type Handler struct {
 // about a kilobyte each, more with large user data.
 const DefaultCachedSessions = 10_000
 
+// Option adjusts a Handler.
+type Option func(*Handler)
+
+// WithCachedSessions bounds the open sessions whose state the handler
+// keeps (DefaultCachedSessions without it; 0 keeps none). With more open
+// sessions than that, a Complete of one that was pushed out reads its
+// stream first: one more round trip.
+func WithCachedSessions(n int) Option {
+	return func(h *Handler) { h.cache = newStateCache(n) }
+}
+
 // NewHandler returns a handler on store.
-func NewHandler(store eventstore.Store) *Handler {
-	return &Handler{store: store, refs: NewReferenceIDs(store, 0), cache: newStateCache(DefaultCachedSessions)}
+func NewHandler(store eventstore.Store, opts ...Option) *Handler {
+	h := &Handler{store: store, refs: NewReferenceIDs(store, 0), cache: newStateCache(DefaultCachedSessions)}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Start creates a session (intake). It carries no referenceId.

@@ -2,6 +2,7 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -73,5 +74,40 @@ func TestIdempotencyKeyAcrossProcesses(t *testing.T) {
 		events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID("s1")})
 		require.NoError(t, err)
 		require.Len(t, events, 3, "replays append nothing")
+	})
+}
+
+// readCounting counts stream reads.
+type readCounting struct {
+	eventstore.Store
+	reads int
+}
+
+func (s *readCounting) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) ([]eventstore.RecordedEvent, error) {
+	s.reads++
+	return s.Store.ReadStream(ctx, p)
+}
+
+// A Complete of a session the handler keeps costs no read of its stream;
+// one pushed out of a smaller cache does.
+func TestCachedSessionsBoundTheReads(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, s eventstore.Store) {
+		ctx := context.Background()
+		for _, tc := range []struct {
+			cached, wantReads int
+		}{{cached: 2, wantReads: 0}, {cached: 1, wantReads: 1}} {
+			store := &readCounting{Store: s}
+			h := commands.NewHandler(store, commands.WithCachedSessions(tc.cached))
+			a, b := fmt.Sprintf("c%d-a", tc.cached), fmt.Sprintf("c%d-b", tc.cached)
+			start(t, h, a)
+			start(t, h, b)
+			store.reads = 0
+			for _, id := range []string{a, b} {
+				_, err := h.Complete(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{})
+				require.NoError(t, err)
+			}
+			require.Equal(t, tc.wantReads, store.reads, "cache of %d", tc.cached)
+		}
 	})
 }

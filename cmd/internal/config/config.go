@@ -40,6 +40,9 @@ type Config struct {
 	RequestTimeout time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (keep it private).
 	PprofAddr string
+	// CachedSessions bounds the open sessions whose state the command
+	// handler and the notifier each keep in memory.
+	CachedSessions int
 }
 
 // Register adds the flags to fs, each defaulting to its environment
@@ -59,6 +62,7 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")
+	fs.IntVar(&c.CachedSessions, "cached-sessions", envInt("FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state is kept in memory, about 1 KB each, twice; above it a Complete costs one more round trip [FBSESSION_CACHED_SESSIONS]")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", envInt("FBSESSION_BCRYPT_COST", 10), "bcrypt work factor of new passwords [FBSESSION_BCRYPT_COST]")
 }
 

@@ -74,6 +74,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	notifier, err := projections.NewNotifier(projections.NotifierConfig{
 		JetStream: js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
 		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow,
+		CachedSessions: cachedSessions(cfg),
 	})
 	if err != nil {
 		return err
@@ -102,7 +103,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	}()
 
 	api := httpapi.New(httpapi.Config{
-		Commands: commands.NewHandler(b.Store),
+		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg))),
 		Store:    b.Store,
 		Users:    b.Users,
 		Auth:     users.NewAuthenticator(b.Users, users.AuthenticatorConfig{}),
@@ -158,4 +159,13 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		log.Warn("draining NATS", "err", err)
 	}
 	return nil
+}
+
+// cachedSessions is the configured cache size; a configuration built in
+// code without one gets the default.
+func cachedSessions(cfg *config.Config) int {
+	if cfg.CachedSessions <= 0 {
+		return commands.DefaultCachedSessions
+	}
+	return cfg.CachedSessions
 }
