@@ -139,10 +139,12 @@ func (s *Store) appendSQL(k appendShape) string {
 		return sql.(string)
 	}
 	nargs := 9 * k.events
-	sql := insertSQL(k.events)
+	var sql string
 	if k.guarded {
 		sql = guardedInsertSQL(k.events, nargs)
 		nargs += 3
+	} else {
+		sql = insertSQL(k.events)
 	}
 	if k.view {
 		sql = withView(sql, nargs)
@@ -160,13 +162,27 @@ func withView(insert string, nargs int) string {
 		") SELECT position, transaction_id FROM ins ORDER BY position"
 }
 
+// insertSQL is a multi-row INSERT of n events: one statement, one round
+// trip, atomic without an explicit transaction.
+func insertSQL(n int) string {
+	return insertColumns + eventRows(n, false) + insertReturning
+}
+
 // guardedInsertSQL is insertSQL for a stream whose head the caller claims:
 // typed VALUES (a sub-select cannot infer parameter types from the target)
 // filtered by the head check, whose parameters follow the events'.
 func guardedInsertSQL(n, nargs int) string {
-	types := [9]string{"text", "bigint", "uuid", "text", "integer", "json", "json", "timestamptz", "bytea"}
+	return guardedInsertColumns + eventRows(n, true) +
+		fmt.Sprintf(guardSQL, nargs+1, nargs+2, nargs+3) + insertReturning
+}
+
+// eventColumnTypes are the types of an event row's nine parameters.
+var eventColumnTypes = [9]string{"text", "bigint", "uuid", "text", "integer", "json", "json", "timestamptz", "bytea"}
+
+// eventRows is the VALUES rows of n events, $1 to $9n, with casts when
+// typed.
+func eventRows(n int, typed bool) string {
 	var b strings.Builder
-	b.WriteString(guardedInsertColumns)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteString(", ")
@@ -176,34 +192,13 @@ func guardedInsertSQL(n, nargs int) string {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			fmt.Fprintf(&b, "$%d::%s", i*9+j+1, types[j])
-		}
-		b.WriteByte(')')
-	}
-	fmt.Fprintf(&b, guardSQL, nargs+1, nargs+2, nargs+3)
-	b.WriteString(insertReturning)
-	return b.String()
-}
-
-// insertSQL is a multi-row INSERT of n events: one statement, one round
-// trip, atomic without an explicit transaction.
-func insertSQL(n int) string {
-	var b strings.Builder
-	b.WriteString(insertColumns)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j := 1; j <= 9; j++ {
-			if j > 1 {
-				b.WriteString(", ")
-			}
 			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(i*9 + j))
+			b.WriteString(strconv.Itoa(i*9 + j + 1))
+			if typed {
+				b.WriteString("::" + eventColumnTypes[j])
+			}
 		}
 		b.WriteByte(')')
 	}
-	b.WriteString(insertReturning)
 	return b.String()
 }
