@@ -149,20 +149,12 @@ func (n *Notifier) Start(ctx context.Context, events []eventstore.RecordedEvent)
 	if err := n.EnsureStream(ctx); err != nil {
 		return nil, err
 	}
-	batch := changes(events)
-	states, err := n.statesBefore(ctx, batch)
+	msgs, err := n.Messages(ctx, events)
 	if err != nil {
 		return nil, err
 	}
-	futures := make([]jetstream.PubAckFuture, 0, len(batch))
-	for _, change := range batch {
-		msg, err := n.message(states, change)
-		if err != nil {
-			return nil, err
-		}
-		if msg == nil {
-			continue
-		}
+	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
+	for _, msg := range msgs {
 		f, err := n.cfg.JetStream.PublishMsgAsync(msg)
 		if err != nil {
 			return nil, fmt.Errorf("publish %s: %w", msg.Header.Get(jetstream.MsgIDHeader), err)
@@ -209,15 +201,16 @@ func changes(events []eventstore.RecordedEvent) [][]eventstore.RecordedEvent {
 // streamPrefix marks the streams of sessions.
 var streamPrefix = fb.StreamID("")
 
-// Messages builds the notifications of a page of events without
-// publishing them, in feed order (for replays).
+// Messages builds the notifications of a page of events in feed order,
+// without publishing them: Start publishes them, a replay sends them
+// elsewhere.
 func (n *Notifier) Messages(ctx context.Context, events []eventstore.RecordedEvent) ([]*nats.Msg, error) {
 	batch := changes(events)
 	states, err := n.statesBefore(ctx, batch)
 	if err != nil {
 		return nil, err
 	}
-	var out []*nats.Msg
+	out := make([]*nats.Msg, 0, len(batch))
 	for _, change := range batch {
 		msg, err := n.message(states, change)
 		if err != nil {
