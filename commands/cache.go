@@ -1,8 +1,7 @@
 package commands
 
 import (
-	"container/list"
-	"sync"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // stateCache keeps the folded state of recently used sessions, so that a
@@ -10,56 +9,35 @@ import (
 // another process appended: the append then fails its head check, the
 // handler drops the entry and decides again on the stream read afresh.
 type stateCache struct {
-	mu  sync.Mutex
-	max int
-	lru *list.List // of *cached, most recent first
-	m   map[string]*list.Element
-}
-
-type cached struct {
-	id string
-	s  loaded
+	lru *lru.Cache[string, loaded] // nil: a cache of size 0 keeps nothing
 }
 
 func newStateCache(max int) *stateCache {
-	return &stateCache{max: max, lru: list.New(), m: map[string]*list.Element{}}
+	if max <= 0 {
+		return &stateCache{}
+	}
+	c, err := lru.New[string, loaded](max)
+	if err != nil {
+		panic(err) // only for a size <= 0, excluded above
+	}
+	return &stateCache{lru: c}
 }
 
 func (c *stateCache) get(id string) (loaded, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[id]
-	if !ok {
+	if c.lru == nil {
 		return loaded{}, false
 	}
-	c.lru.MoveToFront(e)
-	return e.Value.(*cached).s, true
+	return c.lru.Get(id)
 }
 
 func (c *stateCache) put(id string, s loaded) {
-	if c.max <= 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.m[id]; ok {
-		e.Value.(*cached).s = s
-		c.lru.MoveToFront(e)
-		return
-	}
-	c.m[id] = c.lru.PushFront(&cached{id: id, s: s})
-	for c.lru.Len() > c.max {
-		last := c.lru.Back()
-		c.lru.Remove(last)
-		delete(c.m, last.Value.(*cached).id)
+	if c.lru != nil {
+		c.lru.Add(id, s)
 	}
 }
 
 func (c *stateCache) drop(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.m[id]; ok {
-		c.lru.Remove(e)
-		delete(c.m, id)
+	if c.lru != nil {
+		c.lru.Remove(id)
 	}
 }
