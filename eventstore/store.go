@@ -130,8 +130,17 @@ type ReadFeedParams struct {
 	Limit int
 }
 
-// DefaultFeedLimit is the page size of ReadFeed when none is given.
+// DefaultFeedLimit is the page size of ReadFeed, and of the other paged
+// reads, when none is given.
 const DefaultFeedLimit = 1000
+
+// PageLimit is the page size a driver uses for a requested limit n.
+func PageLimit(n int) int {
+	if n <= 0 {
+		return DefaultFeedLimit
+	}
+	return n
+}
 
 // Validate checks the parameters every driver requires.
 func (p *AppendParams) Validate() error {

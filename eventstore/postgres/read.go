@@ -36,7 +36,7 @@ func (s *Store) ReadStreams(ctx context.Context, streamIDs []string) ([]eventsto
 
 // ReadFeed implements eventstore.Store.
 func (s *Store) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]eventstore.RecordedEvent, error) {
-	events, err := s.query(ctx, s.feedSQL, p.After.Commit, p.After.Position, limit(p.Limit))
+	events, err := s.query(ctx, s.feedSQL, p.After.Commit, p.After.Position, eventstore.PageLimit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("read feed after %v: %w", p.After, err)
 	}

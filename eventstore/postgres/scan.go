@@ -11,7 +11,7 @@ import (
 
 // ScanStreams implements eventstore.Store.
 func (s *Store) ScanStreams(ctx context.Context, p *eventstore.ScanStreamsParams) ([]eventstore.RecordedEvent, error) {
-	events, err := s.query(ctx, scanStreamsSQL, p.AfterStream, p.AfterVersion, limit(p.Limit))
+	events, err := s.query(ctx, scanStreamsSQL, p.AfterStream, p.AfterVersion, eventstore.PageLimit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("scan streams: %w", err)
 	}
@@ -20,7 +20,7 @@ func (s *Store) ScanStreams(ctx context.Context, p *eventstore.ScanStreamsParams
 
 // ReadRange implements eventstore.Store.
 func (s *Store) ReadRange(ctx context.Context, p *eventstore.ReadRangeParams) ([]eventstore.RecordedEvent, error) {
-	events, err := s.query(ctx, readRangeSQL, p.From, p.To, limit(p.Limit))
+	events, err := s.query(ctx, readRangeSQL, p.From, p.To, eventstore.PageLimit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("read positions %d-%d: %w", p.From, p.To, err)
 	}
@@ -29,17 +29,10 @@ func (s *Store) ReadRange(ctx context.Context, p *eventstore.ReadRangeParams) ([
 
 // ScanViews implements eventstore.Store.
 func (s *Store) ScanViews(ctx context.Context, after string, n int) ([]eventstore.StreamView, error) {
-	rows, err := s.pool.Query(ctx, scanViewsSQL, after, limit(n))
+	rows, err := s.pool.Query(ctx, scanViewsSQL, after, eventstore.PageLimit(n))
 	if err != nil {
 		return nil, interpretError(err)
 	}
 	views, err := pgx.CollectRows(rows, scanView)
 	return views, interpretError(err)
-}
-
-func limit(n int) int {
-	if n <= 0 {
-		return eventstore.DefaultFeedLimit
-	}
-	return n
 }

@@ -9,7 +9,7 @@ import (
 
 // ScanStreams implements eventstore.Store.
 func (s *Store) ScanStreams(ctx context.Context, p *eventstore.ScanStreamsParams) ([]eventstore.RecordedEvent, error) {
-	events, err := s.query(ctx, scanStreamsSQL, p.AfterStream, p.AfterVersion, limit(p.Limit))
+	events, err := s.query(ctx, scanStreamsSQL, p.AfterStream, p.AfterVersion, eventstore.PageLimit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("scan streams: %w", err)
 	}
@@ -18,7 +18,7 @@ func (s *Store) ScanStreams(ctx context.Context, p *eventstore.ScanStreamsParams
 
 // ReadRange implements eventstore.Store.
 func (s *Store) ReadRange(ctx context.Context, p *eventstore.ReadRangeParams) ([]eventstore.RecordedEvent, error) {
-	events, err := s.query(ctx, readRangeSQL, p.From, p.To, limit(p.Limit))
+	events, err := s.query(ctx, readRangeSQL, p.From, p.To, eventstore.PageLimit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("read positions %d-%d: %w", p.From, p.To, err)
 	}
@@ -27,12 +27,5 @@ func (s *Store) ReadRange(ctx context.Context, p *eventstore.ReadRangeParams) ([
 
 // ScanViews implements eventstore.Store.
 func (s *Store) ScanViews(ctx context.Context, after string, n int) ([]eventstore.StreamView, error) {
-	return s.queryViews(ctx, scanViewsSQL, after, limit(n))
-}
-
-func limit(n int) int {
-	if n <= 0 {
-		return eventstore.DefaultFeedLimit
-	}
-	return n
+	return s.queryViews(ctx, scanViewsSQL, after, eventstore.PageLimit(n))
 }
