@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/daemon"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/internal/seedfixtures"
+	"github.com/fbsession/fbsession/projections/natstest"
 )
 
 // The README's quick start, in-process: users and a session made with the
@@ -79,13 +79,7 @@ func TestQuickStart(t *testing.T) {
 			<-watching
 
 			// The stream exists from the start, before any change.
-			nc, err := nats.Connect(natsURL)
-			require.NoError(t, err)
-			defer nc.Close()
-			js, err := jetstream.New(nc)
-			require.NoError(t, err)
-			_, err = js.Stream(context.Background(), cfg.Stream)
-			require.NoError(t, err)
+			notificationStream(t, natsURL, cfg.Stream)
 
 			out := cli("", "sessions", "create", "--file", seedfixtures.IntakeSeedFile(t))
 			require.Contains(t, out, "/api/v2/facebooksessions/0002DaAVKJ0V0095")
@@ -152,4 +146,15 @@ func TestNATSPortTakenFailsAtOnce(t *testing.T) {
 	require.ErrorContains(t, err, "NATS_URL")
 	require.Less(t, time.Since(start), 10*time.Second)
 	require.NoFileExists(t, filepath.Join(cfg.DataDir, "nats"))
+}
+
+// notificationStream is the JetStream stream of notifications named name
+// on the NATS server at natsURL; the test fails if there is none.
+func notificationStream(t *testing.T, natsURL, name string) jetstream.Stream {
+	t.Helper()
+	js, err := jetstream.New(natstest.Connect(t, natsURL))
+	require.NoError(t, err)
+	stream, err := js.Stream(context.Background(), name)
+	require.NoError(t, err)
+	return stream
 }

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -157,13 +156,7 @@ func TestKilledUnderLoad(t *testing.T) {
 
 	// The stream: exactly one StatusChange per change, once the notifier of
 	// the last process has caught up.
-	nc, err := nats.Connect(natsURL)
-	require.NoError(t, err)
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	stream, err := js.Stream(ctx, "FBSESSION_NOTIFICATIONS")
-	require.NoError(t, err)
+	stream := notificationStream(t, natsURL, "FBSESSION_NOTIFICATIONS")
 	require.Eventually(t, func() bool {
 		info, err := stream.Info(ctx)
 		return err == nil && info.State.Msgs >= uint64(2*sessions)

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/cmd/internal/config"
@@ -183,13 +181,7 @@ func TestGracefulShutdownFinishesRequestsAndFlushes(t *testing.T) {
 	require.Positive(t, ok)
 	// The notifications of the intakes and of every acknowledged Complete
 	// were flushed into the stream before the exit.
-	nc, err := nats.Connect(cfg.NATSURL)
-	require.NoError(t, err)
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	stream, err := js.Stream(context.Background(), cfg.Stream)
-	require.NoError(t, err)
+	stream := notificationStream(t, cfg.NATSURL, cfg.Stream)
 	info, err := stream.Info(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, uint64(n+ok), info.State.Msgs)
@@ -282,13 +274,7 @@ func TestNATSOutageUnderLoad(t *testing.T) {
 	require.NoError(t, err)
 	natstest.RunServer(t, natsDir, p)
 
-	nc, err := nats.Connect(natsURL)
-	require.NoError(t, err)
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	stream, err := js.Stream(context.Background(), cfg.Stream)
-	require.NoError(t, err)
+	stream := notificationStream(t, natsURL, cfg.Stream)
 	require.Eventually(t, func() bool {
 		info, err := stream.Info(context.Background())
 		return err == nil && info.State.Msgs >= 2*n
