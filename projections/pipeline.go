@@ -29,6 +29,15 @@ type started struct {
 	highest int64
 }
 
+// next is where the next page starts: after the last page started, or
+// after the durable ones when none is in flight.
+func (p *pipeline) next() eventstore.Cursor {
+	if len(p.queue) > 0 {
+		return p.queue[len(p.queue)-1].last.Cursor()
+	}
+	return p.durable
+}
+
 // start hands a page to the projector: started when it is a Pipeliner,
 // projected at once otherwise.
 func (p *pipeline) start(page []eventstore.RecordedEvent) error {

@@ -171,7 +171,6 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 			}
 		}
 	}()
-	read := cursor // where the next page starts: past every started page
 	var lingerUntil time.Time
 	backoff := r.cfg.RetryMin
 	for {
@@ -191,7 +190,7 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		}
 		wake := r.cfg.Store.Appended()
 		readAt := time.Now()
-		page, err := r.cfg.Store.ReadFeed(ctx, &eventstore.ReadFeedParams{After: read, Limit: r.cfg.PageSize})
+		page, err := r.cfg.Store.ReadFeed(ctx, &eventstore.ReadFeedParams{After: p.next(), Limit: r.cfg.PageSize})
 		if err != nil {
 			return false, fmt.Errorf("read feed: %w", err)
 		}
@@ -208,7 +207,6 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		} else {
 			err = p.start(page)
 			if err == nil {
-				read = page[len(page)-1].Cursor()
 				err = p.settle(r.cfg.InFlight)
 			}
 		}
@@ -218,8 +216,7 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		if err != nil {
 			r.cfg.Metrics.failed(r.cfg.Name)
 			r.log.Warn("projecting failed; retrying from the checkpoint", "err", err, "after", p.durable, "retry_in", backoff)
-			p.abandon()
-			read = p.durable
+			p.abandon() // the next page starts after the durable ones
 			select {
 			case <-time.After(backoff):
 			case <-lease.Lost():
