@@ -63,7 +63,7 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, len(events)*9)
+	args := make([]any, 0, len(events)*9+8) // events, head check, view
 	for i := range events {
 		e := &events[i]
 		// The id as pgtype.UUID is sent in binary; uuid.UUID, a
