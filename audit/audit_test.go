@@ -16,13 +16,14 @@ import (
 
 	"github.com/fbsession/fbsession/audit"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/sessionlog"
 )
 
 func TestHistoryAndStateAsOf(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		started := e.clock()
+		started := e.clock.Now()
 		res := e.session(t, "s1", "PostProcessingQueue")
 		completed := started.Add(time.Minute)
 
@@ -143,7 +144,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 		}, "read model is at version 3, the log at 2", true},
 		{"edited read model", func(t *testing.T, e *env) int64 {
 			ev := e.events(t, "s2")
-			e.tamper(t, `UPDATE stream_views SET document = $1 WHERE stream_id = $2`, `{"state":"Chatting"}`, fb.StreamID("s2"))
+			e.tamper(t, `UPDATE stream_views SET document = $1 WHERE stream_id = $2`, `{"state":"Chatting"}`, sessionlog.StreamID("s2"))
 			return ev[2].Position
 		}, "read model differs", false},
 	} {
@@ -163,7 +164,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 				require.NoError(t, err)
 				require.False(t, r.OK())
 				require.Equal(t, want, r.Problems[0].Position, "%+v", r.Problems)
-				require.Equal(t, fb.StreamID("s2"), r.Problems[0].StreamID)
+				require.Equal(t, sessionlog.StreamID("s2"), r.Problems[0].StreamID)
 				require.Contains(t, r.Problems[0].Reason, tc.reason)
 				if tc.headMoves {
 					require.NotEqual(t, before.Digest, r.Digest, "the heads digest moves")

@@ -38,7 +38,7 @@ type ExportParams struct {
 
 // Export writes events as JSON lines in position order and returns how
 // many it wrote.
-func Export(ctx context.Context, s eventstore.Store, w io.Writer, p ExportParams) (int64, error) {
+func Export(ctx context.Context, s eventstore.Scanner, w io.Writer, p ExportParams) (int64, error) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	var n, read int64

@@ -14,41 +14,23 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/storetest"
+	"github.com/fbsession/fbsession/sessionlog"
 )
 
 // env is a store with a settable clock and a way to edit it behind its
 // back, as an intruder with database access would.
 type env struct {
-	store  eventstore.Store
+	store  eventstore.Driver
 	cmds   *commands.Handler
-	now    atomic.Int64
-	tamper func(t *testing.T, sql string, args ...any)
+	clock  *storetest.Clock
+	tamper func(t testing.TB, sql string, args ...any)
 }
-
-func (e *env) clock() time.Time { return time.Unix(0, e.now.Load()).UTC() }
 
 func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
-	e := func() *env {
-		e := &env{}
-		e.now.Store(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC).UnixNano())
-		return e
-	}
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		e := e()
-		e.use(storetest.SQLite(t, storetest.Options{Now: e.clock}))
-		f(t, e)
+	opts := storetest.Options{ClockAt: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
+	storetest.ForEach(t, opts, func(t *testing.T, b *storetest.Backend) {
+		f(t, &env{store: b.Store, cmds: commands.NewHandler(b.Store), clock: b.Clock, tamper: b.Tamper})
 	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		e := e()
-		e.use(storetest.Postgres(t, storetest.Options{Now: e.clock}))
-		f(t, e)
-	})
-}
-
-func (e *env) use(b *storetest.Backend) {
-	e.store, e.cmds, e.tamper = b.Store, commands.NewHandler(b.Store), b.Tamper
 }
 
 // session takes a session through intake and Complete (queued when q is
@@ -58,14 +40,14 @@ func (e *env) session(t *testing.T, id, q string) commands.Result {
 	ctx := context.Background()
 	_, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
 	require.NoError(t, err)
-	e.now.Add(int64(time.Minute))
+	e.clock.Advance(time.Minute)
 	var queue *string
 	if q != "" {
 		queue = &q
 	}
 	res, err := e.cmds.Complete(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{QueueName: queue})
 	require.NoError(t, err)
-	e.now.Add(int64(time.Minute))
+	e.clock.Advance(time.Minute)
 	return res
 }
 
@@ -97,17 +79,17 @@ func (e *env) sessions(t *testing.T, n int) {
 
 func (e *env) events(t *testing.T, id string) []eventstore.RecordedEvent {
 	t.Helper()
-	events, err := e.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: fb.StreamID(id)})
+	events, err := e.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID(id)})
 	require.NoError(t, err)
 	return events
 }
 
-func allViews(t *testing.T, s eventstore.Store) []eventstore.StreamView {
+func allViews(t *testing.T, s eventstore.Views) []eventstore.StreamView {
 	t.Helper()
 	var all []eventstore.StreamView
 	after := ""
 	for {
-		page, err := s.ScanViews(context.Background(), after, 1000)
+		page, err := s.ScanViews(context.Background(), &eventstore.ScanViewsParams{After: after, Limit: 1000})
 		require.NoError(t, err)
 		if len(page) == 0 {
 			return all

@@ -3,14 +3,13 @@ package audit
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/sessionlog"
 )
 
 // Entry is one event of a session's history.
@@ -41,20 +40,19 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 	if err != nil {
 		return nil, err
 	}
-	v := eventstore.NewChainVerifier(fb.StreamID(sessionID))
+	v := eventstore.NewChainVerifier(sessionlog.StreamID(sessionID))
 	broken := ""
 	out := make([]Entry, len(events))
 	for i := range events {
 		e := &events[i]
-		meta, _ := eventstore.DecodeMetadata(e.Metadata)
+		meta, _ := sessionlog.DecodeMetadata(e.Metadata)
 		entry := Entry{
 			Position: e.Position, Version: e.Version, Time: e.RecordedAt, Type: e.Type,
 			Actor: meta.Actor, ReferenceID: meta.ReferenceID, RequestID: meta.RequestID,
 			EventID: e.ID.String(), Hash: hex.EncodeToString(e.Hash),
 		}
-		if e.Type == fb.TypeQueuedTo {
-			var q fb.QueuedTo
-			if json.Unmarshal(e.Data, &q) == nil {
+		if ev, err := sessionlog.Decode(e.Type, e.SchemaVersion, e.Data); err == nil {
+			if q, ok := ev.(fb.QueuedTo); ok {
 				entry.Queue = q.QueueName
 			}
 		}
@@ -92,12 +90,12 @@ func StateAt(ctx context.Context, s eventstore.Store, sessionID string, at time.
 	if n == 0 {
 		return fb.State{}, 0, fmt.Errorf("%w at that point: it starts at %s (version 1)", ErrNoSession, events[0].RecordedAt.Format(time.RFC3339Nano))
 	}
-	state, err := commands.FoldRecords(events[:n])
+	state, err := sessionlog.FoldRecords(events[:n])
 	return state, events[n-1].Version, err
 }
 
 func readSession(ctx context.Context, s eventstore.Store, sessionID string) ([]eventstore.RecordedEvent, error) {
-	events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID(sessionID)})
+	events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID(sessionID)})
 	if errors.Is(err, eventstore.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrNoSession, sessionID)
 	}

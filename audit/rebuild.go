@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/projections/sessionview"
 )
 
 // RebuildReport is the outcome of Rebuild.
@@ -28,7 +29,7 @@ const rebuildBatch = 1000
 // Reading the log, folding it (decoding JSON: most of the CPU) and writing
 // views run on their own goroutines, folding on one per CPU: each stage
 // waits on something else, so in a row they would leave the others idle.
-func Rebuild(ctx context.Context, s eventstore.Store, progress func(events int64)) (*RebuildReport, error) {
+func Rebuild(ctx context.Context, s Log, progress func(events int64)) (*RebuildReport, error) {
 	r, err := s.RebuildViews(ctx)
 	if err != nil {
 		return nil, err
@@ -81,7 +82,7 @@ func Rebuild(ctx context.Context, s eventstore.Store, progress func(events int64
 }
 
 // scan sends the whole log, stream by stream, a page at a time.
-func scan(ctx context.Context, s eventstore.Store, pages chan<- []eventstore.RecordedEvent) error {
+func scan(ctx context.Context, s eventstore.Scanner, pages chan<- []eventstore.RecordedEvent) error {
 	p := &eventstore.ScanStreamsParams{Limit: 2000}
 	for {
 		page, err := s.ScanStreams(ctx, p)
@@ -146,7 +147,7 @@ func foldStreams(ctx context.Context, in <-chan [][]eventstore.RecordedEvent, ou
 		views := make([]eventstore.StreamView, len(streams))
 		for i, events := range streams {
 			var err error
-			if views[i], err = viewOf(events); err != nil {
+			if views[i], err = sessionview.Of(events); err != nil {
 				return err
 			}
 		}
@@ -168,7 +169,7 @@ func sendTo[T any](ctx context.Context, ch chan<- T, v T) error {
 
 // refold computes the views of some streams from their events.
 func refold(ctx context.Context, s eventstore.Store, ids []string) ([]eventstore.StreamView, error) {
-	events, err := s.ReadStreams(ctx, ids)
+	events, err := s.ReadStreams(ctx, &eventstore.ReadStreamsParams{StreamIDs: ids})
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +177,7 @@ func refold(ctx context.Context, s eventstore.Store, ids []string) ([]eventstore
 	start := 0
 	for i := 1; i <= len(events); i++ {
 		if i == len(events) || events[i].StreamID != events[start].StreamID {
-			v, err := viewOf(events[start:i])
+			v, err := sessionview.Of(events[start:i])
 			if err != nil {
 				return nil, err
 			}

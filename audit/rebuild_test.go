@@ -18,6 +18,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore/postgres"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/sessionlog"
 )
 
 // The rebuilt read model equals the live one, repairs a broken row, and
@@ -38,7 +39,7 @@ func TestRebuildEqualsLive(t *testing.T) {
 		live := allViews(t, e.store)
 		require.Len(t, live, sessions)
 
-		e.tamper(t, `UPDATE stream_views SET document = $1 WHERE stream_id = $2`, `{"broken":true}`, fb.StreamID("bulk-000001"))
+		e.tamper(t, `UPDATE stream_views SET document = $1 WHERE stream_id = $2`, `{"broken":true}`, sessionlog.StreamID("bulk-000001"))
 		var calls int
 		r, err := audit.Rebuild(ctx, e.store, func(int64) {
 			calls++
@@ -62,7 +63,7 @@ func TestRebuildEqualsLive(t *testing.T) {
 		for _, v := range live {
 			require.Equal(t, v, byID[v.StreamID])
 		}
-		require.Contains(t, byID, fb.StreamID("during"))
+		require.Contains(t, byID, sessionlog.StreamID("during"))
 		report, err := audit.Verify(ctx, e.store, audit.VerifyParams{})
 		require.NoError(t, err)
 		require.True(t, report.OK(), "%+v", report.Problems)
@@ -81,7 +82,7 @@ func TestRebuildFailsWholeOnAnUndecodableEvent(t *testing.T) {
 		e.tamper(t, `UPDATE events SET data = $1 WHERE position = $2`, `{"sessionId":"bulk-002500","agentId":7}`, bad.Position)
 
 		_, err := audit.Rebuild(ctx, e.store, nil)
-		require.ErrorContains(t, err, fb.StreamID("bulk-002500"))
+		require.ErrorContains(t, err, sessionlog.StreamID("bulk-002500"))
 		require.Equal(t, live, allViews(t, e.store))
 		// And a later rebuild, once the log is mended, starts afresh.
 		e.tamper(t, `UPDATE events SET data = $1 WHERE position = $2`, string(bad.Data), bad.Position)
@@ -112,7 +113,7 @@ func TestReplay(t *testing.T) {
 		require.NoError(t, err)
 		runner.Drain()
 		require.NoError(t, runner.Run(ctx))
-		checkpoint, err := e.store.Checkpoint(ctx, "notifier")
+		checkpoint, err := e.store.Checkpoint(ctx, &eventstore.CheckpointParams{Name: "notifier"})
 		require.NoError(t, err)
 		require.NotEqual(t, eventstore.Start, checkpoint)
 
@@ -146,11 +147,11 @@ func TestReplay(t *testing.T) {
 		}
 		want := make([]string, 0, n)
 		for i := 10; i < 20; i++ {
-			want = append(want, fb.StreamID("r"+strconv.Itoa(i))+":1", fb.StreamID("r"+strconv.Itoa(i))+":3")
+			want = append(want, sessionlog.StreamID("r"+strconv.Itoa(i))+":1", sessionlog.StreamID("r"+strconv.Itoa(i))+":3")
 		}
 		require.Equal(t, want, ids, "in commit order")
 
-		after, err := e.store.Checkpoint(ctx, "notifier")
+		after, err := e.store.Checkpoint(ctx, &eventstore.CheckpointParams{Name: "notifier"})
 		require.NoError(t, err)
 		require.Equal(t, checkpoint, after, "the live checkpoint is untouched")
 		select {

@@ -28,7 +28,7 @@ const replayPage = 500
 // Replay re-publishes the notifications of a range of positions, in order,
 // on core NATS under the notifier's prefix. It reads the log only: the live
 // notifier's checkpoint is not touched. Messages keep their Nats-Msg-Id.
-func Replay(ctx context.Context, s eventstore.Store, p ReplayParams) (published int, err error) {
+func Replay(ctx context.Context, s eventstore.Scanner, p ReplayParams) (published int, err error) {
 	from := max(p.From, 1)
 	var events int64
 	for {

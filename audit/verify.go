@@ -9,10 +9,10 @@ import (
 	"fmt"
 	"hash"
 	"slices"
-	"strings"
 
-	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/projections/sessionview"
+	"github.com/fbsession/fbsession/sessionlog"
 )
 
 // Problem is a place where the record fails verification.
@@ -66,7 +66,7 @@ type VerifyParams struct {
 
 // Verify recomputes every hash chain (or one session's) and compares each
 // stored view with a fresh fold of its stream's events.
-func Verify(ctx context.Context, s eventstore.Store, p VerifyParams) (*Report, error) {
+func Verify(ctx context.Context, s Log, p VerifyParams) (*Report, error) {
 	v := &verifier{report: &Report{Problems: []Problem{}}, digest: sha256.New(), keepHeads: p.KeepHeads}
 	var err error
 	if p.SessionID != "" {
@@ -99,12 +99,12 @@ func (v *verifier) problem(p Problem) {
 	}
 }
 
-func (v *verifier) session(ctx context.Context, s eventstore.Store, sessionID string) error {
+func (v *verifier) session(ctx context.Context, s Log, sessionID string) error {
 	events, err := readSession(ctx, s, sessionID)
 	if err != nil {
 		return err
 	}
-	view, err := s.View(ctx, events[0].StreamID)
+	view, err := s.View(ctx, &eventstore.ViewParams{StreamID: events[0].StreamID})
 	if err != nil && !errors.Is(err, eventstore.ErrNotFound) {
 		return err
 	}
@@ -113,7 +113,7 @@ func (v *verifier) session(ctx context.Context, s eventstore.Store, sessionID st
 }
 
 // all walks every stream in id order beside every view in id order.
-func (v *verifier) all(ctx context.Context, s eventstore.Store, progress func(int64)) error {
+func (v *verifier) all(ctx context.Context, s Log, progress func(int64)) error {
 	views := &viewCursor{s: s}
 	p := &eventstore.ScanStreamsParams{Limit: 1000}
 	var current []eventstore.RecordedEvent
@@ -182,10 +182,10 @@ func (v *verifier) stream(events []eventstore.RecordedEvent, view *eventstore.St
 	if view != nil {
 		v.report.Views++
 	}
-	if !intact || !strings.HasPrefix(id, fb.StreamID("")) {
+	if _, isSession := sessionlog.SessionID(id); !intact || !isSession {
 		return // a broken chain's fold proves nothing; other streams have no view
 	}
-	want, err := viewOf(events)
+	want, err := sessionview.Of(events)
 	switch {
 	case err != nil:
 		v.problem(Problem{Position: last.Position, StreamID: id, Version: last.Version, Reason: "events do not decode: " + err.Error()})
@@ -194,14 +194,14 @@ func (v *verifier) stream(events []eventstore.RecordedEvent, view *eventstore.St
 	case view.Version != want.Version:
 		v.problem(Problem{Position: last.Position, StreamID: id, Version: last.Version,
 			Reason: fmt.Sprintf("read model is at version %d, the log at %d", view.Version, want.Version)})
-	case view.Owner != want.Owner || view.Active != want.Active || !bytes.Equal(view.Document, want.Document):
+	case view.ListKey != want.ListKey || !bytes.Equal(view.Document, want.Document):
 		v.problem(Problem{Position: last.Position, StreamID: id, Version: last.Version, Reason: "read model differs from a fresh fold of the log"})
 	}
 }
 
 // viewCursor pages through the views in stream id order.
 type viewCursor struct {
-	s     eventstore.Store
+	s     eventstore.Views
 	page  []eventstore.StreamView
 	after string
 	done  bool
@@ -209,7 +209,7 @@ type viewCursor struct {
 
 func (c *viewCursor) peek(ctx context.Context) (*eventstore.StreamView, error) {
 	if len(c.page) == 0 && !c.done {
-		page, err := c.s.ScanViews(ctx, c.after, 1000)
+		page, err := c.s.ScanViews(ctx, &eventstore.ScanViewsParams{After: c.after, Limit: 1000})
 		if err != nil {
 			return nil, err
 		}

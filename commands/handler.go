@@ -2,12 +2,20 @@ package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/projections/sessionview"
+	"github.com/fbsession/fbsession/sessionlog"
 )
+
+// Store is what commands need of the event store: the log to decide on and
+// append to, and the sequence referenceIds come from.
+type Store interface {
+	eventstore.Store
+	eventstore.Sequences
+}
 
 // MaxAttempts bounds the decide-append loop of one command. Each conflict
 // means another command on the same session won; a handful of retries
@@ -38,9 +46,24 @@ type Result struct {
 
 // Handler runs commands. Safe for concurrent use.
 type Handler struct {
-	store eventstore.Store
-	refs  *ReferenceIDs
-	cache *stateCache
+	store  Store
+	refs   *ReferenceIDs
+	cache  *stateCache
+	agents Agents
+}
+
+// Agents is the directory intake hands sessions to.
+type Agents interface {
+	// RequireAgent returns nil when id names a user who may be handed
+	// sessions (users.ErrNotAgent otherwise).
+	RequireAgent(ctx context.Context, id string) error
+}
+
+// WithAgents makes Start hand sessions only to the agents a accepts, checked
+// after the command's own validation. Without it any valid id is taken, as
+// in tests of the log alone.
+func WithAgents(a Agents) Option {
+	return func(h *Handler) { h.agents = a }
 }
 
 // DefaultCachedSessions bounds the sessions whose state a handler keeps:
@@ -59,7 +82,7 @@ func WithCachedSessions(n int) Option {
 }
 
 // NewHandler returns a handler on store.
-func NewHandler(store eventstore.Store, opts ...Option) *Handler {
+func NewHandler(store Store, opts ...Option) *Handler {
 	h := &Handler{store: store, refs: NewReferenceIDs(store, 0), cache: newStateCache(DefaultCachedSessions)}
 	for _, o := range opts {
 		o(h)
@@ -105,6 +128,11 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd 
 		events, err := fb.Decide(s.state, cmd)
 		if err != nil {
 			return Result{}, err
+		}
+		if start, ok := cmd.(fb.Start); ok && h.agents != nil && attempt == 1 {
+			if err := h.agents.RequireAgent(ctx, start.AgentID); err != nil {
+				return Result{}, err
+			}
 		}
 		var ref int64
 		if withReference {
@@ -157,7 +185,7 @@ func (s loaded) replay(r Request) *Result {
 // load folds the stream read from the store, and returns the earlier
 // result for r's idempotency key, if the actor used it on the stream.
 func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded, *Result, error) {
-	records, err := h.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID(sessionID)})
+	records, err := h.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID(sessionID)})
 	if errors.Is(err, eventstore.ErrNotFound) {
 		return loaded{}, nil, nil
 	}
@@ -167,11 +195,11 @@ func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded
 	var s loaded
 	for i := range records {
 		rec := &records[i]
-		if s.state, err = EvolveRecord(s.state, rec); err != nil {
+		if s.state, err = sessionlog.EvolveRecord(s.state, rec); err != nil {
 			return loaded{}, nil, err
 		}
 		s.version, s.head = rec.Version, rec.Hash
-		if meta, err := eventstore.DecodeMetadata(rec.Metadata); err == nil && meta.IdempotencyKey != "" {
+		if meta, err := sessionlog.DecodeMetadata(rec.Metadata); err == nil && meta.IdempotencyKey != "" {
 			if s.keys == nil {
 				s.keys = map[[2]string]int64{}
 			}
@@ -184,7 +212,7 @@ func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded
 // append appends the decided events, and the view of the state they make,
 // and returns the result and the stream as it is after them.
 func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Request, ref int64, events []fb.Event) (Result, loaded, error) {
-	meta, err := json.Marshal(eventstore.Metadata{
+	meta, err := sessionlog.EncodeMetadata(sessionlog.Metadata{
 		Actor:          r.Actor,
 		ReferenceID:    ref,
 		RequestID:      r.RequestID,
@@ -196,19 +224,19 @@ func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Requ
 	data := make([]eventstore.EventData, len(events))
 	state := s.state
 	for i, e := range events {
-		body, err := fb.Encode(e)
+		body, err := sessionlog.Encode(e)
 		if err != nil {
 			return Result{}, s, err
 		}
-		data[i] = eventstore.EventData{Type: e.EventType(), SchemaVersion: fb.SchemaVersion, Data: body, Metadata: meta}
+		data[i] = eventstore.EventData{Type: e.EventType(), SchemaVersion: sessionlog.SchemaVersion, Data: body, Metadata: meta}
 		state = fb.Evolve(state, e)
 	}
-	view, err := View(state)
+	view, err := sessionview.Encode(state)
 	if err != nil {
 		return Result{}, s, err
 	}
 	res, err := h.store.Append(ctx, &eventstore.AppendParams{
-		StreamID:        fb.StreamID(sessionID),
+		StreamID:        sessionlog.StreamID(sessionID),
 		ExpectedVersion: s.version,
 		Head:            s.head,
 		Events:          data,
@@ -226,14 +254,4 @@ func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Requ
 		after.keys[[2]string{r.Actor, r.IdempotencyKey}] = ref
 	}
 	return Result{ReferenceID: ref, State: state}, after, nil
-}
-
-// View is the stored view of a session state: listed under its agent,
-// active until completed.
-func View(s fb.State) (*eventstore.View, error) {
-	doc, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	return &eventstore.View{Owner: s.AgentID, Active: s.Status != fb.StatusCompleted, Document: doc}, nil
 }

@@ -11,11 +11,9 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/storetest"
+	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/users"
 )
-
-func forEachStore(t *testing.T, f func(t *testing.T, s eventstore.Store)) {
-	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) { f(t, b.Store) })
-}
 
 func start(t *testing.T, h *commands.Handler, id string) {
 	t.Helper()
@@ -27,7 +25,8 @@ func start(t *testing.T, h *commands.Handler, id string) {
 // saw, and the store's head check keeps a stale cache from doing harm.
 func TestStaleCacheNeverCompletesTwice(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, s eventstore.Store) {
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, be *storetest.Backend) {
+		s := be.Store
 		ctx := context.Background()
 		a, b := commands.NewHandler(s), commands.NewHandler(s)
 		start(t, a, "s1") // a caches s1 as Chatting
@@ -37,7 +36,7 @@ func TestStaleCacheNeverCompletesTwice(t *testing.T) {
 		_, err = a.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
 		require.ErrorIs(t, err, fb.ErrInvalidState, "a's stale cache is caught by the head check")
 
-		events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID("s1")})
+		events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s1")})
 		require.NoError(t, err)
 		require.Len(t, events, 3)
 		require.NoError(t, eventstore.VerifyStream(events))
@@ -46,7 +45,8 @@ func TestStaleCacheNeverCompletesTwice(t *testing.T) {
 
 func TestIdempotencyKeyAcrossProcesses(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, s eventstore.Store) {
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, be *storetest.Backend) {
+		s := be.Store
 		ctx := context.Background()
 		a, b := commands.NewHandler(s), commands.NewHandler(s)
 		start(t, a, "s1")
@@ -71,7 +71,7 @@ func TestIdempotencyKeyAcrossProcesses(t *testing.T) {
 		require.False(t, other.Replayed)
 		require.NotEqual(t, first.ReferenceID, other.ReferenceID)
 
-		events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: fb.StreamID("s1")})
+		events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s1")})
 		require.NoError(t, err)
 		require.Len(t, events, 3, "replays append nothing")
 	})
@@ -79,7 +79,7 @@ func TestIdempotencyKeyAcrossProcesses(t *testing.T) {
 
 // readCounting counts stream reads.
 type readCounting struct {
-	eventstore.Store
+	commands.Store
 	reads int
 }
 
@@ -92,7 +92,8 @@ func (s *readCounting) ReadStream(ctx context.Context, p *eventstore.ReadStreamP
 // one pushed out of a smaller cache does.
 func TestCachedSessionsBoundTheReads(t *testing.T) {
 	t.Parallel()
-	forEachStore(t, func(t *testing.T, s eventstore.Store) {
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, be *storetest.Backend) {
+		s := be.Store
 		ctx := context.Background()
 		for _, tc := range []struct {
 			cached, wantReads int
@@ -109,5 +110,33 @@ func TestCachedSessionsBoundTheReads(t *testing.T) {
 			}
 			require.Equal(t, tc.wantReads, store.reads, "cache of %d", tc.cached)
 		}
+	})
+}
+
+// Intake hands sessions only to enabled agents, after the command's own
+// validation, and appends nothing when it refuses.
+func TestStartRequiresAnEnabledAgent(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		for _, u := range []users.User{
+			{ID: "a1", UserName: "agent1", Roles: []users.Role{users.RoleAgent}},
+			{ID: "gone", UserName: "gone", Roles: []users.Role{users.RoleAgent}, Disabled: true},
+			{ID: "sup", UserName: "sup", Roles: []users.Role{users.RoleSupervisor}},
+		} {
+			require.NoError(t, b.Users.Add(ctx, u, "correct horse"))
+		}
+		h := commands.NewHandler(b.Store, commands.WithAgents(b.Users))
+		r := commands.Request{Actor: "router"}
+		for _, agent := range []string{"nobody", "gone", "sup"} {
+			_, err := h.Start(ctx, r, fb.Start{SessionID: "s-" + agent, AgentID: agent})
+			require.ErrorIs(t, err, users.ErrNotAgent, agent)
+			_, err = b.Store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s-" + agent)})
+			require.ErrorIs(t, err, eventstore.ErrNotFound, "nothing appended for %s", agent)
+		}
+		_, err := h.Start(ctx, r, fb.Start{SessionID: "bad id", AgentID: "nobody"})
+		require.ErrorIs(t, err, fb.ErrInvalid, "the command's validation comes first")
+		_, err = h.Start(ctx, r, fb.Start{SessionID: "s-a1", AgentID: "a1"})
+		require.NoError(t, err)
 	})
 }

@@ -13,7 +13,7 @@ import (
 // block rather than once per request; a block a process did not finish is
 // skipped, which leaves gaps but never duplicates.
 type ReferenceIDs struct {
-	store eventstore.Store
+	store eventstore.Sequences
 	block int64
 
 	mu        sync.Mutex
@@ -25,7 +25,7 @@ const DefaultReferenceBlock = 1000
 
 // NewReferenceIDs returns an allocator reserving block ids at a time
 // (DefaultReferenceBlock when 0).
-func NewReferenceIDs(store eventstore.Store, block int64) *ReferenceIDs {
+func NewReferenceIDs(store eventstore.Sequences, block int64) *ReferenceIDs {
 	if block <= 0 {
 		block = DefaultReferenceBlock
 	}
@@ -37,7 +37,7 @@ func (r *ReferenceIDs) Next(ctx context.Context) (int64, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.next == r.end {
-		first, err := r.store.ReserveSequence(ctx, "referenceId", r.block)
+		first, err := r.store.ReserveSequence(ctx, &eventstore.ReserveSequenceParams{Name: "referenceId", N: r.block})
 		if err != nil {
 			return 0, err
 		}

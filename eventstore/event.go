@@ -1,7 +1,6 @@
 package eventstore
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,7 +13,8 @@ type EventData struct {
 	Type          string
 	SchemaVersion int
 	// Data and Metadata are JSON documents, stored byte for byte: the hash
-	// covers exactly these bytes.
+	// covers exactly these bytes. The store does not look inside either:
+	// what metadata says is its writer's business.
 	Data     []byte
 	Metadata []byte
 }
@@ -42,29 +42,3 @@ type RecordedEvent struct {
 
 // Cursor returns the feed position just after this event.
 func (e *RecordedEvent) Cursor() Cursor { return Cursor{Commit: e.Commit, Position: e.Position} }
-
-// Metadata is what fbsession writes into an event's metadata: who caused the
-// event and which request did.
-type Metadata struct {
-	// Actor is the id of the authenticated user who caused the event.
-	Actor string `json:"actor,omitempty"`
-	// ReferenceID is the referenceId answered to the request and carried by
-	// its notification.
-	ReferenceID int64 `json:"referenceId,omitempty"`
-	// RequestID identifies the HTTP request (X-Request-Id), the request
-	// and correlation id SPEC asks events to record.
-	RequestID string `json:"requestId,omitempty"`
-	// IdempotencyKey is the client's Idempotency-Key header: a retry with
-	// the same key by the same actor is answered from these events.
-	IdempotencyKey string `json:"idempotencyKey,omitempty"`
-}
-
-// DecodeMetadata reads the metadata of a recorded event.
-func DecodeMetadata(raw []byte) (Metadata, error) {
-	var m Metadata
-	if len(raw) == 0 {
-		return m, nil
-	}
-	err := json.Unmarshal(raw, &m)
-	return m, err
-}

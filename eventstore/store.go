@@ -5,7 +5,12 @@ import "context"
 // NoStream is the expected version of a stream that must not exist yet.
 const NoStream int64 = 0
 
-// Store is the event log. Implementations are safe for concurrent use.
+// Store is the event log: streams to append to and read, and the global
+// feed of every stream. Implementations are safe for concurrent use.
+//
+// A driver also keeps small stores beside the log, in the same database
+// (Views, Sequences, Checkpoints, Leases, Scanner); each caller declares
+// only the interface it uses, and Driver names them all.
 type Store interface {
 	// Append adds events to the end of a stream, all or none, provided the
 	// stream is at p.ExpectedVersion; otherwise it returns a
@@ -16,77 +21,36 @@ type Store interface {
 	ReadStream(ctx context.Context, p *ReadStreamParams) ([]RecordedEvent, error)
 	// ReadStreams returns the events of several streams in one query,
 	// ordered by stream id then version; absent streams have no events.
-	ReadStreams(ctx context.Context, streamIDs []string) ([]RecordedEvent, error)
-	// ScanStreams returns up to p.Limit events of all streams after
-	// p.After, ordered by stream id then version: a way through the whole
-	// log stream by stream, for verification and rebuilds.
-	ScanStreams(ctx context.Context, p *ScanStreamsParams) ([]RecordedEvent, error)
-	// ReadRange returns up to p.Limit events with positions in [p.From,
-	// p.To], in position order, for audits of committed history.
-	ReadRange(ctx context.Context, p *ReadRangeParams) ([]RecordedEvent, error)
+	ReadStreams(ctx context.Context, p *ReadStreamsParams) ([]RecordedEvent, error)
 	// ReadFeed returns up to p.Limit events of all streams after p.After, in
 	// feed order. An event it has not returned yet never sorts before the
 	// last one it returned, so a reader can checkpoint the last Cursor. An
 	// event may show a moment after its append returns: a store can hold it
-	// back until every transaction older than its own has ended.
+	// back until every append that could sort before it has ended.
 	ReadFeed(ctx context.Context, p *ReadFeedParams) ([]RecordedEvent, error)
 	// Appended returns a channel closed when events may have been appended
 	// since the call, by this process or another. It is a hint for feed
 	// readers, not a guarantee: take the channel, read the feed, then wait.
 	Appended() <-chan struct{}
-	// View returns a stream's view (see AppendParams.View), or ErrNotFound.
-	View(ctx context.Context, streamID string) (*StreamView, error)
-	// ListViews returns the views of one owner, in stream id order.
-	ListViews(ctx context.Context, p *ListViewsParams) ([]StreamView, error)
-	// ScanViews returns up to limit views after the stream id after, in
-	// stream id order.
-	ScanViews(ctx context.Context, after string, limit int) ([]StreamView, error)
-	// RebuildViews starts replacing every view: see ViewRebuild.
-	RebuildViews(ctx context.Context) (ViewRebuild, error)
-	// ReserveSequence reserves n consecutive values of a named durable
-	// counter starting at 1 and returns the first. Values are never handed
-	// out twice, across processes and restarts.
-	ReserveSequence(ctx context.Context, name string, n int64) (int64, error)
-	// Checkpoint returns where the named feed reader has got to, Start
-	// when it never saved one.
-	Checkpoint(ctx context.Context, name string) (Cursor, error)
-	// SaveCheckpoint records where the named feed reader has got to.
-	SaveCheckpoint(ctx context.Context, name string, c Cursor) error
-	// Lease makes the caller the only holder of name among every process
-	// on this store, or returns ErrLeaseHeld. The lease lasts until Release
-	// or until Lost is closed (its connection broke).
-	Lease(ctx context.Context, name string) (Lease, error)
 	// Head is the highest global position, 0 for an empty store.
 	Head(ctx context.Context) (int64, error)
+}
+
+// Driver is everything a driver provides: the log, the stores kept beside
+// it, and its own life cycle. It is for wiring a process and for the
+// conformance suite; components take the narrow interface they use.
+type Driver interface {
+	Store
+	Views
+	Sequences
+	Checkpoints
+	Leases
+	Scanner
 	// Ping checks that the store can be reached.
 	Ping(ctx context.Context) error
 	// Close stops the store's background work; it does not close a pool the
 	// caller passed in.
 	Close() error
-}
-
-// View is a stream's read model: what the stream looks like after its
-// latest events, kept by the store beside them.
-type View struct {
-	// Owner is whose the stream is, for ListViews.
-	Owner string
-	// Active marks the views ListViews returns with ActiveOnly.
-	Active bool
-	// Document is the view itself, a JSON document.
-	Document []byte
-}
-
-// StreamView is a stored view and the stream version it reflects.
-type StreamView struct {
-	StreamID string
-	Version  int64
-	View
-}
-
-// ListViewsParams are the arguments of Store.ListViews.
-type ListViewsParams struct {
-	Owner      string
-	ActiveOnly bool
 }
 
 // AppendParams are the arguments of Store.Append.
@@ -101,9 +65,9 @@ type AppendParams struct {
 	// *ConcurrencyError.
 	Head   []byte
 	Events []EventData
-	// View, when set, replaces the stream's view in the same atomic step as
-	// the append: a reader of views never sees a state the log lacks, nor
-	// misses one it has (read-your-writes).
+	// View, when set, replaces the stream's view (see Views) in the same
+	// atomic step as the append: a reader of views never sees a state the
+	// log lacks, nor misses one it has (read-your-writes).
 	View *View
 }
 
@@ -121,6 +85,11 @@ type ReadStreamParams struct {
 	StreamID string
 	// FromVersion is the first version to return; 0 and 1 both mean all.
 	FromVersion int64
+}
+
+// ReadStreamsParams are the arguments of Store.ReadStreams.
+type ReadStreamsParams struct {
+	StreamIDs []string
 }
 
 // ReadFeedParams are the arguments of Store.ReadFeed.
@@ -164,45 +133,4 @@ func (p *AppendParams) Validate() error {
 		return errorf("view has no document")
 	}
 	return nil
-}
-
-// Lease is the exclusive right to run something named, such as a
-// projector, held by one process at a time.
-type Lease interface {
-	// Lost is closed when the lease can no longer be trusted: stop work.
-	Lost() <-chan struct{}
-	// Release gives the lease up.
-	Release()
-}
-
-// ScanStreamsParams are the arguments of Store.ScanStreams.
-type ScanStreamsParams struct {
-	// AfterStream and AfterVersion: the scan resumes after this event;
-	// zero values start at the beginning.
-	AfterStream  string
-	AfterVersion int64
-	Limit        int
-}
-
-// ReadRangeParams are the arguments of Store.ReadRange.
-type ReadRangeParams struct {
-	// From and To bound the positions, both included; To 0 means no bound.
-	From, To int64
-	Limit    int
-}
-
-// ViewRebuild fills a fresh view table and then swaps it in. Readers of
-// views see the old set until the swap commits, then the new one, never a
-// mix; appends that write views wait for the swap.
-type ViewRebuild interface {
-	// Put writes views into the fresh table, replacing any of the same
-	// stream.
-	Put(ctx context.Context, views []StreamView) error
-	// Swap locks out view writers, asks refold for the views of every
-	// stream whose fresh and live versions differ (changed since the
-	// rebuild read it, or broken), and replaces the live views with the
-	// fresh ones in one transaction.
-	Swap(ctx context.Context, refold func(ctx context.Context, streamIDs []string) ([]StreamView, error)) error
-	// Abort drops the fresh table; a no-op after Swap.
-	Abort()
 }

@@ -19,9 +19,9 @@ type countingStore struct {
 	reads atomic.Int64
 }
 
-func (s *countingStore) ReadStreams(ctx context.Context, ids []string) ([]eventstore.RecordedEvent, error) {
+func (s *countingStore) ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error) {
 	s.reads.Add(1)
-	return s.Store.ReadStreams(ctx, ids)
+	return s.Store.ReadStreams(ctx, p)
 }
 
 // TestNotifierFollowsSessionsWithoutReadingThem: a notifier that saw a
@@ -63,6 +63,7 @@ func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
 	require.Equal(t, int64(1), fresh.reads.Load(), "a notifier that did not see the intakes reads both streams at once")
 
 	require.Len(t, followed, 2)
+	require.Len(t, read, 2)
 	for i := range read {
 		require.Equal(t, read[i].Subject, followed[i].Subject)
 		require.JSONEq(t, string(read[i].Data), string(followed[i].Data))
@@ -74,6 +75,7 @@ func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
 	again, err := n.Messages(ctx, completes)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), following.reads.Load())
+	require.Len(t, again, 2)
 	for i := range again {
 		require.JSONEq(t, string(read[i].Data), string(again[i].Data))
 	}

@@ -3,7 +3,6 @@ package projections_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,10 +13,8 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/eventstore/postgres"
-	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
-	"github.com/fbsession/fbsession/eventstore/sqlite"
 	"github.com/fbsession/fbsession/internal/seedfixtures"
+	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
 )
@@ -26,7 +23,7 @@ import (
 // of the test's own.
 type fixture struct {
 	t      testing.TB
-	store  eventstore.Store
+	store  eventstore.Driver
 	cmds   *commands.Handler
 	nc     *nats.Conn
 	js     jetstream.JetStream
@@ -34,28 +31,20 @@ type fixture struct {
 	stream string
 }
 
-func newSQLiteStore(t testing.TB) eventstore.Store {
+// newSQLiteStore is a store of the test's own on the embedded driver.
+func newSQLiteStore(t testing.TB) eventstore.Driver {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), sqlite.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	_, err = s.Migrate(context.Background())
-	require.NoError(t, err)
-	return s
+	return storetest.SQLite(t, storetest.Options{}).Store
 }
 
-func newPostgresStore(t testing.TB, url string) eventstore.Store {
+// newPostgresStore opens a store on url (from postgrestest.SchemaURL): two
+// calls on one url are two processes on one database.
+func newPostgresStore(t testing.TB, url string) eventstore.Driver {
 	t.Helper()
-	pool := postgrestest.NewPoolFromURL(t, url)
-	s, err := postgres.New(pool, postgres.Config{PollInterval: 100 * time.Millisecond})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	_, err = s.Migrate(context.Background())
-	require.NoError(t, err)
-	return s
+	return storetest.Postgres(t, storetest.Options{PostgresURL: url, PollInterval: 100 * time.Millisecond}).Store
 }
 
-func newFixture(t testing.TB, store eventstore.Store, natsURL string) *fixture {
+func newFixture(t testing.TB, store eventstore.Driver, natsURL string) *fixture {
 	t.Helper()
 	nc := natstest.Connect(t, natsURL)
 	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(512))
@@ -78,7 +67,7 @@ func (f *fixture) notifier(js jetstream.JetStream, ackTimeout time.Duration) *pr
 
 // run starts a runner of the notifier; the returned stop cancels it and
 // waits for it.
-func (f *fixture) run(store eventstore.Store, n projections.Projector) (stop func()) {
+func (f *fixture) run(store projections.RunnerStore, n projections.Projector) (stop func()) {
 	f.t.Helper()
 	r, err := projections.NewRunner(projections.RunnerConfig{
 		Name: "notifier", Store: store, Projector: n, LeaseRetry: 50 * time.Millisecond,

@@ -15,8 +15,8 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
-	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // BenchmarkNotificationLatency measures commit → receive: from a Complete's
@@ -36,7 +36,7 @@ func BenchmarkNotificationLatency(b *testing.B) {
 	)
 	_, err := f.nc.Subscribe(f.prefix+".>", func(m *nats.Msg) {
 		now := time.Now()
-		var n projections.Notification
+		var n gws.Notification
 		if json.Unmarshal(m.Data, &n) != nil || n.ReferenceID == 0 {
 			intakes.Add(1)
 			return

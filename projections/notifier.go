@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,9 +13,10 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // NotifierConfig configures a Notifier.
@@ -24,7 +24,9 @@ type NotifierConfig struct {
 	// JetStream publishes; it may be nil for a notifier that only builds
 	// messages (replays).
 	JetStream jetstream.JetStream
-	Store     eventstore.Store
+	// Store is read for the sessions a page changes that the notifier has
+	// not followed since their previous change.
+	Store eventstore.Store
 	// Prefix of the subjects, "gws.v2" by default.
 	Prefix string
 	// BaseURL prefixes the resources' uris.
@@ -198,9 +200,6 @@ func changes(events []eventstore.RecordedEvent) [][]eventstore.RecordedEvent {
 	return out
 }
 
-// streamPrefix marks the streams of sessions.
-var streamPrefix = fb.StreamID("")
-
 // Messages builds the notifications of a page of events in feed order,
 // without publishing them: Start publishes them, a replay sends them
 // elsewhere.
@@ -232,7 +231,10 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 	var missing []string
 	for _, change := range batch {
 		id := change[0].StreamID
-		if _, seen := first[id]; seen || !strings.HasPrefix(id, streamPrefix) {
+		if _, seen := first[id]; seen {
+			continue
+		}
+		if _, isSession := sessionlog.SessionID(id); !isSession {
 			continue
 		}
 		first[id] = change[0].Version
@@ -250,7 +252,7 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 	if len(missing) == 0 {
 		return states, nil
 	}
-	records, err := n.cfg.Store.ReadStreams(ctx, missing)
+	records, err := n.cfg.Store.ReadStreams(ctx, &eventstore.ReadStreamsParams{StreamIDs: missing})
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +262,7 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 			continue
 		}
 		s := states[r.StreamID]
-		if *s, err = commands.EvolveRecord(*s, r); err != nil {
+		if *s, err = sessionlog.EvolveRecord(*s, r); err != nil {
 			return nil, err
 		}
 	}
@@ -272,14 +274,14 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 // that are not sessions.
 func (n *Notifier) message(states map[string]*fb.State, change []eventstore.RecordedEvent) (*nats.Msg, error) {
 	last := &change[len(change)-1]
-	sessionID, ok := strings.CutPrefix(last.StreamID, streamPrefix)
+	sessionID, ok := sessionlog.SessionID(last.StreamID)
 	if !ok {
 		return nil, nil
 	}
 	s := states[last.StreamID]
 	for i := range change {
 		var err error
-		if *s, err = commands.EvolveRecord(*s, &change[i]); err != nil {
+		if *s, err = sessionlog.EvolveRecord(*s, &change[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -288,20 +290,15 @@ func (n *Notifier) message(states map[string]*fb.State, change []eventstore.Reco
 	} else {
 		n.sessions.Add(last.StreamID, sessionAt{version: last.Version, state: *s})
 	}
-	meta, err := eventstore.DecodeMetadata(last.Metadata)
+	meta, err := sessionlog.DecodeMetadata(last.Metadata)
 	if err != nil {
 		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
 	}
-	body, err := json.Marshal(Notification{
-		ReferenceID:      meta.ReferenceID,
-		NotificationType: notificationStatusChange,
-		MessageType:      messageStateChange,
-		Facebooksession:  s.Resource(n.cfg.BaseURL),
-	})
+	body, err := json.Marshal(gws.StatusChange(meta.ReferenceID, gws.ResourceOf(*s, n.cfg.BaseURL)))
 	if err != nil {
 		return nil, err
 	}
-	msg := nats.NewMsg(Subject(n.cfg.Prefix, s.AgentID, sessionID))
+	msg := nats.NewMsg(gws.Subject(n.cfg.Prefix, s.AgentID, sessionID))
 	msg.Data = body
 	// Stable for the change: a re-publish after a crash is a duplicate.
 	msg.Header.Set(jetstream.MsgIDHeader, last.StreamID+":"+strconv.FormatInt(last.Version, 10))

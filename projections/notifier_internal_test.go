@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,7 +9,8 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/internal/storetest"
+	"github.com/fbsession/fbsession/sessionlog"
 )
 
 // TestNotifierDoesNotTrustAStateOfAnotherVersion: a followed state serves
@@ -19,13 +19,9 @@ import (
 func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "n.db"), sqlite.Config{})
-	require.NoError(t, err)
-	t.Cleanup(func() { store.Close() })
-	_, err = store.Migrate(ctx)
-	require.NoError(t, err)
+	store := storetest.SQLite(t, storetest.Options{}).Store
 	cmds := commands.NewHandler(store)
-	_, err = cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s1", AgentID: "a1"})
+	_, err := cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s1", AgentID: "a1"})
 	require.NoError(t, err)
 	_, err = cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
 	require.NoError(t, err)
@@ -35,14 +31,14 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 
 	n, err := NewNotifier(NotifierConfig{Store: store})
 	require.NoError(t, err)
-	n.sessions.Add(fb.StreamID("s1"), sessionAt{version: 7, state: fb.State{ID: "s1", AgentID: "intruder", Status: fb.StatusChatting}})
+	n.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 7, state: fb.State{ID: "s1", AgentID: "intruder", Status: fb.StatusChatting}})
 	msgs, err := n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
 	require.Len(t, msgs, 1)
 	require.Equal(t, "gws.v2.users.a1.facebooksession.s1", msgs[0].Subject)
 
 	// At the right version, the followed state is what the change builds on.
-	n.sessions.Add(fb.StreamID("s1"), sessionAt{version: 1, state: fb.State{ID: "s1", AgentID: "a9", Status: fb.StatusChatting}})
+	n.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 1, state: fb.State{ID: "s1", AgentID: "a9", Status: fb.StatusChatting}})
 	msgs, err = n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
 	require.Equal(t, "gws.v2.users.a9.facebooksession.s1", msgs[0].Subject)

@@ -18,8 +18,9 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/internal/jsonshape"
-	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
 func TestCompleteNotifiesOnceWithTheSeedShape(t *testing.T) {
@@ -71,12 +72,12 @@ func TestQueuedCompleteNotifiesOnce(t *testing.T) {
 	q := "PostProcessingQueue"
 	res, err := f.cmds.Complete(context.Background(), commands.Request{Actor: "a1"}, "s1", fb.Complete{QueueName: &q})
 	require.NoError(t, err)
-	var body projections.Notification
+	var body gws.Notification
 	require.NoError(t, json.Unmarshal(receive(t, msgs).Data, &body))
 	require.Equal(t, res.ReferenceID, body.ReferenceID)
 	require.Equal(t, fb.StatusCompleted, body.Facebooksession.State)
 	requireNothingMore(t, msgs)
-	events, err := f.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: fb.StreamID("s1")})
+	events, err := f.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s1")})
 	require.NoError(t, err)
 	require.Equal(t, fb.TypeQueuedTo, events[len(events)-1].Type)
 }

@@ -105,7 +105,7 @@ func (p *pipeline) save(ctx context.Context) error {
 	if p.saved == p.durable {
 		return nil
 	}
-	if err := p.runner.cfg.Store.SaveCheckpoint(ctx, p.runner.cfg.Name, p.durable); err != nil {
+	if err := p.runner.cfg.Store.SaveCheckpoint(ctx, &eventstore.SaveCheckpointParams{Name: p.runner.cfg.Name, Cursor: p.durable}); err != nil {
 		return fmt.Errorf("save checkpoint: %w", err)
 	}
 	p.saved, p.savedAt = p.durable, time.Now()

@@ -71,7 +71,7 @@ func (p *heldPipeliner) finish(i int, err error) {
 func TestRunnerPipelinesPagesAndCheckpointsOnlyWhatIsDurable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newSQLiteStore(t)
+	store := &savingCheckpoints{Driver: newSQLiteStore(t), saved: make(chan int64, 100)}
 	for i := 1; i <= 3; i++ {
 		_, err := store.Append(ctx, &eventstore.AppendParams{
 			StreamID: fmt.Sprintf("other-%d", i), ExpectedVersion: eventstore.NoStream,
@@ -92,33 +92,64 @@ func TestRunnerPipelinesPagesAndCheckpointsOnlyWhatIsDurable(t *testing.T) {
 
 	require.Equal(t, []int64{1, 2, 3}, p.waitStarted(t, 3), "pages 2 and 3 start while page 1 is in flight")
 	checkpoint := func() int64 {
-		c, err := store.Checkpoint(ctx, "held")
+		c, err := store.Checkpoint(ctx, &eventstore.CheckpointParams{Name: "held"})
 		require.NoError(t, err)
 		return c.Position
 	}
 	p.finish(2, nil) // page 3 durable before pages 1 and 2
 	p.finish(0, nil)
-	require.Eventually(t, func() bool { return checkpoint() == 1 }, 10*time.Second, 5*time.Millisecond)
-	time.Sleep(50 * time.Millisecond)
-	require.Equal(t, int64(1), checkpoint(), "page 3 is durable but page 2 is not: the checkpoint stays after page 1")
+	require.Equal(t, int64(1), store.next(t), "page 1 durable: the checkpoint moves after it")
 
+	// The runner saw page 2 fail only after it had seen pages 1 and 3
+	// durable: had it saved a checkpoint past page 2 meanwhile, the save
+	// would be in the channel before the pages were started again.
 	p.finish(1, errors.New("no ack"))
 	require.Equal(t, []int64{1, 2, 3, 2, 3}, p.waitStarted(t, 5), "the failed page is started again, with the one after it")
+	require.Empty(t, store.saved, "page 3 was durable but page 2 was not: no checkpoint past page 1")
 	require.Equal(t, int64(1), checkpoint())
 	p.finish(3, nil)
 	p.finish(4, nil)
-	require.Eventually(t, func() bool { return checkpoint() == 3 }, 10*time.Second, 5*time.Millisecond)
+	for last := int64(0); last != 3; {
+		last = store.next(t)
+	}
+	require.Equal(t, int64(3), checkpoint())
+}
+
+// savingCheckpoints tells each checkpoint a runner saves.
+type savingCheckpoints struct {
+	eventstore.Driver
+	saved chan int64
+}
+
+func (s *savingCheckpoints) SaveCheckpoint(ctx context.Context, p *eventstore.SaveCheckpointParams) error {
+	err := s.Driver.SaveCheckpoint(ctx, p)
+	if err == nil {
+		s.saved <- p.Cursor.Position
+	}
+	return err
+}
+
+// next waits for the next checkpoint saved.
+func (s *savingCheckpoints) next(t *testing.T) int64 {
+	t.Helper()
+	select {
+	case pos := <-s.saved:
+		return pos
+	case <-time.After(10 * time.Second):
+		t.Fatal("no checkpoint saved")
+		return 0
+	}
 }
 
 // countingFeed counts the feed reads of a runner.
 type countingFeed struct {
-	eventstore.Store
+	eventstore.Driver
 	reads atomic.Int64
 }
 
 func (s *countingFeed) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]eventstore.RecordedEvent, error) {
 	s.reads.Add(1)
-	return s.Store.ReadFeed(ctx, p)
+	return s.Driver.ReadFeed(ctx, p)
 }
 
 // recordingProjector keeps the positions it projected.
@@ -148,7 +179,7 @@ func (p *recordingProjector) projected() int {
 func TestRunnerLingersUnderASteadyStream(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := &countingFeed{Store: newSQLiteStore(t)}
+	store := &countingFeed{Driver: newSQLiteStore(t)}
 	p := &recordingProjector{}
 	r, err := projections.NewRunner(projections.RunnerConfig{
 		Name: "linger", Store: store, Projector: p, Linger: 100 * time.Millisecond,

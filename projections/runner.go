@@ -30,11 +30,19 @@ type Pipeliner interface {
 	Start(ctx context.Context, events []eventstore.RecordedEvent) (<-chan error, error)
 }
 
+// RunnerStore is what a runner needs of the event store: the feed, and the
+// checkpoint and lease of its projector kept beside it.
+type RunnerStore interface {
+	eventstore.Store
+	eventstore.Checkpoints
+	eventstore.Leases
+}
+
 // RunnerConfig configures a Runner.
 type RunnerConfig struct {
 	// Name identifies the projector's checkpoint and lease.
 	Name      string
-	Store     eventstore.Store
+	Store     RunnerStore
 	Projector Projector
 	// PageSize is how many events are read and projected at once.
 	// Default 256.
@@ -125,7 +133,7 @@ var errLeaseLost = errors.New("lease lost")
 // lease it waits for it; on store errors it retries.
 func (r *Runner) Run(ctx context.Context) error {
 	for ctx.Err() == nil {
-		lease, err := r.cfg.Store.Lease(ctx, r.cfg.Name)
+		lease, err := r.cfg.Store.Lease(ctx, &eventstore.LeaseParams{Name: r.cfg.Name})
 		switch {
 		case errors.Is(err, eventstore.ErrLeaseHeld):
 			r.log.Debug("another process runs the projector; waiting")
@@ -154,7 +162,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // runLeased projects while the lease holds. done reports a finished drain.
 func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bool, err error) {
 	// err is named: the deferred save looks at it.
-	cursor, err := r.cfg.Store.Checkpoint(ctx, r.cfg.Name)
+	cursor, err := r.cfg.Store.Checkpoint(ctx, &eventstore.CheckpointParams{Name: r.cfg.Name})
 	if err != nil {
 		return false, err
 	}

@@ -141,7 +141,7 @@ func TestDecideStart(t *testing.T) {
 	}
 }
 
-func TestEvolveAndResource(t *testing.T) {
+func TestEvolve(t *testing.T) {
 	t.Parallel()
 	id := started.SessionID
 	for _, tc := range []struct {
@@ -164,28 +164,7 @@ func TestEvolveAndResource(t *testing.T) {
 			require.Equal(t, tc.state, s.Status)
 			require.Equal(t, tc.ended, s.Ended)
 			require.Equal(t, tc.queue, s.Queue)
-			r := s.Resource("http://gws.example")
-			require.Equal(t, tc.state, r.State)
-			require.Equal(t, tc.capabilities, r.Capabilities)
-			require.Equal(t, "http://gws.example/api/v2/facebooksessions/"+s.ID, r.URI)
+			require.Equal(t, tc.capabilities, s.Status.Capabilities())
 		})
 	}
-}
-
-func TestResourceKeepsSessionData(t *testing.T) {
-	t.Parallel()
-	r := fb.Fold([]fb.Event{started}).Resource("")
-	require.Equal(t, started.SessionID, r.ID)
-	require.Equal(t, started.Comment, r.Comment)
-	require.Equal(t, started.Participants, r.Participants)
-	require.JSONEq(t, string(started.UserData), string(r.UserData))
-
-	body, err := json.Marshal(r)
-	require.NoError(t, err)
-	var keys map[string]json.RawMessage
-	require.NoError(t, json.Unmarshal(body, &keys))
-	for _, k := range []string{"id", "uri", "state", "capabilities", "participants", "userData", "comment", "receivedDate", "facebooksessionType", "suggestedQueueUris", "revelantResponseTemplateGroups"} {
-		require.Contains(t, keys, k)
-	}
-	require.JSONEq(t, `[]`, string(keys["suggestedQueueUris"]))
 }

@@ -17,38 +17,38 @@ const (
 
 // Participant is a party of the Facebook conversation, as the API shows it.
 type Participant struct {
-	Nickname      string `json:"nickname"`
-	Type          string `json:"type"`
-	ID            string `json:"id"`
-	Visibility    string `json:"visibility"`
-	ParticipantID string `json:"participantId"`
+	Nickname      string
+	Type          string
+	ID            string
+	Visibility    string
+	ParticipantID string
 }
 
 // SessionStarted records that a session was handed to an agent.
 type SessionStarted struct {
-	SessionID           string          `json:"sessionId"`
-	AgentID             string          `json:"agentId"`
-	FacebooksessionType string          `json:"facebooksessionType"`
-	Comment             string          `json:"comment,omitempty"`
-	ReceivedDate        string          `json:"receivedDate,omitempty"`
-	UserData            json.RawMessage `json:"userData"`
-	Participants        []Participant   `json:"participants"`
+	SessionID           string
+	AgentID             string
+	FacebooksessionType string
+	Comment             string
+	ReceivedDate        string
+	UserData            json.RawMessage
+	Participants        []Participant
 }
 
 // SessionEnded records that the customer's Facebook session was ended.
 type SessionEnded struct {
-	SessionID string `json:"sessionId"`
+	SessionID string
 }
 
 // InteractionCompleted records that the agent closed the interaction.
 type InteractionCompleted struct {
-	SessionID string `json:"sessionId"`
+	SessionID string
 }
 
 // QueuedTo records that the agent placed the interaction in a queue.
 type QueuedTo struct {
-	SessionID string `json:"sessionId"`
-	QueueName string `json:"queueName"`
+	SessionID string
+	QueueName string
 }
 
 func (SessionStarted) EventType() string       { return TypeSessionStarted }

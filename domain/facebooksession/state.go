@@ -3,20 +3,19 @@ package facebooksession
 import "encoding/json"
 
 // State is the fold of a session's events.
-// It is also the document of the session's stored view, hence the tags.
 type State struct {
-	ID                  string          `json:"id"`
-	AgentID             string          `json:"agentId"`
-	Status              Status          `json:"state"`
-	FacebooksessionType string          `json:"facebooksessionType"`
-	Comment             string          `json:"comment,omitempty"`
-	ReceivedDate        string          `json:"receivedDate,omitempty"`
-	UserData            json.RawMessage `json:"userData,omitempty"`
-	Participants        []Participant   `json:"participants,omitempty"`
+	ID                  string
+	AgentID             string
+	Status              Status
+	FacebooksessionType string
+	Comment             string
+	ReceivedDate        string
+	UserData            json.RawMessage
+	Participants        []Participant
 	// Ended tells whether the customer's Facebook session was ended.
-	Ended bool `json:"ended,omitempty"`
+	Ended bool
 	// Queue is where the interaction was placed by Complete, if anywhere.
-	Queue string `json:"queue,omitempty"`
+	Queue string
 }
 
 // Evolve applies one event. Unknown events leave the state unchanged so that

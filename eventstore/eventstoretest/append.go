@@ -63,10 +63,10 @@ func testAppend(t *testing.T, h Harness) {
 				want = append(want, res.Events...)
 			}
 		}
-		got, err := s.ReadStreams(ctx, []string{"m-b", "m-a", "m-none"})
+		got, err := s.ReadStreams(ctx, &eventstore.ReadStreamsParams{StreamIDs: []string{"m-b", "m-a", "m-none"}})
 		require.NoError(t, err)
 		require.Equal(t, append(want[2:], want[:2]...), got, "ordered by stream, then version")
-		none, err := s.ReadStreams(ctx, nil)
+		none, err := s.ReadStreams(ctx, &eventstore.ReadStreamsParams{})
 		require.NoError(t, err)
 		require.Empty(t, none)
 	})
@@ -109,7 +109,7 @@ func testAppend(t *testing.T, h Harness) {
 
 		p := appendParams("head", 2, 1)
 		p.Head = head
-		p.View = &eventstore.View{Owner: "a1", Document: []byte(`{"v":3}`)}
+		p.View = &eventstore.View{ListKey: "a1", Document: []byte(`{"v":3}`)}
 		res, err := s.Append(ctx, p)
 		require.NoError(t, err)
 		require.NoError(t, eventstore.VerifyStream(append(first.Events, res.Events...)))
@@ -120,7 +120,7 @@ func testAppend(t *testing.T, h Harness) {
 			{StreamID: "head", ExpectedVersion: 5, Head: head},                              // ahead of the stream
 		} {
 			bad.Events = events("head", 1)
-			bad.View = &eventstore.View{Owner: "a1", Document: []byte(`{"v":"bad"}`)}
+			bad.View = &eventstore.View{ListKey: "a1", Document: []byte(`{"v":"bad"}`)}
 			_, err := s.Append(ctx, bad)
 			require.ErrorIs(t, err, eventstore.ErrConcurrency)
 		}
@@ -128,7 +128,7 @@ func testAppend(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		require.Len(t, all, 3, "nothing appended")
 		require.NoError(t, eventstore.VerifyStream(all))
-		v, err := s.View(ctx, "head")
+		v, err := s.View(ctx, &eventstore.ViewParams{StreamID: "head"})
 		require.NoError(t, err)
 		require.JSONEq(t, `{"v":3}`, string(v.Document), "nor the view written")
 	})

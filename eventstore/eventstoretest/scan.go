@@ -55,23 +55,28 @@ func testScans(t *testing.T, h Harness) {
 		s := h.New(t)
 		for i := 0; i < 5; i++ {
 			p := appendParams(fmt.Sprintf("v-%d", i), eventstore.NoStream, 1)
-			p.View = &eventstore.View{Owner: "a1", Active: true, Document: []byte(fmt.Sprintf(`{"live":%d}`, i))}
+			p.View = &eventstore.View{ListKey: "a1", Document: []byte(fmt.Sprintf(`{"live":%d}`, i))}
 			_, err := s.Append(ctx, p)
 			require.NoError(t, err)
 		}
 		r, err := s.RebuildViews(ctx)
 		require.NoError(t, err)
-		// The fresh views differ from the live ones for v-0 and v-1 (as if
-		// the live ones were broken) and v-4 is missing from them.
+		// The fresh views differ from the live ones (as if the live ones
+		// were broken): odd ones are listed nowhere. v-4 is missing from
+		// them.
 		var fresh []eventstore.StreamView
 		for i := 0; i < 4; i++ {
+			key := "a1"
+			if i%2 == 1 {
+				key = ""
+			}
 			fresh = append(fresh, eventstore.StreamView{StreamID: fmt.Sprintf("v-%d", i), Version: 1,
-				View: eventstore.View{Owner: "a1", Active: i%2 == 0, Document: []byte(fmt.Sprintf(`{"fresh":%d}`, i))}})
+				View: eventstore.View{ListKey: key, Document: []byte(fmt.Sprintf(`{"fresh":%d}`, i))}})
 		}
 		require.NoError(t, r.Put(ctx, fresh))
 		// A stream changes during the rebuild: its live version moves on.
 		p := appendParams("v-2", 1, 1)
-		p.View = &eventstore.View{Owner: "a1", Active: false, Document: []byte(`{"live":"v-2 after"}`)}
+		p.View = &eventstore.View{Document: []byte(`{"live":"v-2 after"}`)}
 		_, err = s.Append(ctx, p)
 		require.NoError(t, err)
 
@@ -80,7 +85,7 @@ func testScans(t *testing.T, h Harness) {
 			refolded = ids
 			var out []eventstore.StreamView
 			for _, id := range ids {
-				v, err := s.View(ctx, id)
+				v, err := s.View(ctx, &eventstore.ViewParams{StreamID: id})
 				if err != nil {
 					return nil, err
 				}
@@ -92,7 +97,7 @@ func testScans(t *testing.T, h Harness) {
 		require.NoError(t, err)
 		require.ElementsMatch(t, []string{"v-2", "v-4"}, refolded, "streams whose versions differ are refolded")
 
-		views, err := s.ScanViews(ctx, "", 100)
+		views, err := s.ScanViews(ctx, &eventstore.ScanViewsParams{Limit: 100})
 		require.NoError(t, err)
 		got := map[string]string{}
 		for _, v := range views {
@@ -102,16 +107,23 @@ func testScans(t *testing.T, h Harness) {
 			"v-0": `{"fresh":0}`, "v-1": `{"fresh":1}`, "v-3": `{"fresh":3}`,
 			"v-2": `{"refolded":true}`, "v-4": `{"refolded":true}`,
 		}, got)
-		v2, err := s.View(ctx, "v-2")
+		v2, err := s.View(ctx, &eventstore.ViewParams{StreamID: "v-2"})
 		require.NoError(t, err)
 		require.Equal(t, int64(2), v2.Version)
+		listed, err := s.ListViews(ctx, &eventstore.ListViewsParams{ListKey: "a1"})
+		require.NoError(t, err)
+		var ids []string
+		for _, v := range listed {
+			ids = append(ids, v.StreamID)
+		}
+		require.Equal(t, []string{"v-0", "v-4"}, ids, "the swapped-in views keep their list keys")
 
 		// Appends keep writing views after the swap.
 		p = appendParams("v-5", eventstore.NoStream, 1)
-		p.View = &eventstore.View{Owner: "a1", Active: true, Document: []byte(`{}`)}
+		p.View = &eventstore.View{ListKey: "a1", Document: []byte(`{}`)}
 		_, err = s.Append(ctx, p)
 		require.NoError(t, err)
-		_, err = s.View(ctx, "v-5")
+		_, err = s.View(ctx, &eventstore.ViewParams{StreamID: "v-5"})
 		require.NoError(t, err)
 	})
 }

@@ -17,7 +17,7 @@ import (
 type Harness struct {
 	// New returns an empty, migrated store, isolated from every other
 	// store New returns, and closed when t ends.
-	New func(t *testing.T) eventstore.Store
+	New func(t *testing.T) eventstore.Driver
 	// HoldAppend performs p's append in a transaction that stays open until
 	// commit is called. Nil declares that the driver serialises appends, so
 	// that no append can commit after a later one.
@@ -35,6 +35,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("HashChain", func(t *testing.T) { testHashChain(t, h) })
 	t.Run("Wakeup", func(t *testing.T) { testWakeup(t, h) })
 	t.Run("Views", func(t *testing.T) { testViews(t, h) })
+	t.Run("Sequences", func(t *testing.T) { testSequences(t, h) })
 	t.Run("Checkpoints", func(t *testing.T) { testCheckpoints(t, h) })
+	t.Run("Leases", func(t *testing.T) { testLeases(t, h) })
 	t.Run("Scans", func(t *testing.T) { testScans(t, h) })
 }

@@ -63,7 +63,7 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, len(events)*9+8) // events, head check, view
+	args := make([]any, 0, len(events)*9+7) // events, head check, view
 	for i := range events {
 		e := &events[i]
 		// The id as pgtype.UUID is sent in binary; uuid.UUID, a
@@ -75,7 +75,7 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 		args = append(args, p.StreamID, p.ExpectedVersion, p.Head)
 	}
 	if v := p.View; v != nil {
-		args = append(args, p.StreamID, events[len(events)-1].Version, v.Owner, v.Active, v.Document)
+		args = append(args, p.StreamID, events[len(events)-1].Version, v.ListKey, v.Document)
 	}
 	sql := s.appendSQL(appendShape{events: len(events), guarded: guarded, view: p.View != nil})
 	rows, err := q.Query(ctx, sql, args...)
@@ -153,13 +153,11 @@ func (s *Store) appendSQL(k appendShape) string {
 	return sql
 }
 
-// withView wraps the events' INSERT so that the view is written by the same
-// statement: one round trip, and atomic without a transaction.
+// withView wraps the events' INSERT, whose nargs parameters come first, so
+// that the view is written by the same statement.
 func withView(insert string, nargs int) string {
 	n := nargs + 1
-	return "WITH ins AS (" + insert + "), v AS (" +
-		fmt.Sprintf(upsertViewSQL, n, n+1, n+2, n+3, n+4) +
-		") SELECT position, transaction_id FROM ins ORDER BY position"
+	return fmt.Sprintf(withViewSQL, insert, n, n+1, n+2, n+3)
 }
 
 // insertSQL is a multi-row INSERT of n events: one statement, one round
@@ -175,9 +173,6 @@ func guardedInsertSQL(n, nargs int) string {
 	return guardedInsertColumns + eventRows(n, true) +
 		fmt.Sprintf(guardSQL, nargs+1, nargs+2, nargs+3) + insertReturning
 }
-
-// eventColumnTypes are the types of an event row's nine parameters.
-var eventColumnTypes = [9]string{"text", "bigint", "uuid", "text", "integer", "json", "json", "timestamptz", "bytea"}
 
 // eventRows is the VALUES rows of n events, $1 to $9n, with casts when
 // typed.

@@ -17,7 +17,7 @@ func TestAppendSQLShapes(t *testing.T) {
 	require.NotContains(t, plain, "$19")
 	guarded := s.appendSQL(appendShape{events: 2, guarded: true, view: true})
 	require.Contains(t, guarded, "stream_id = $19 AND stream_version = $20 AND hash = $21")
-	require.Contains(t, guarded, "SELECT $22, $23, $24, $25, $26 WHERE EXISTS (SELECT 1 FROM ins)")
+	require.Contains(t, guarded, "SELECT $22, $23, $24, $25 WHERE EXISTS (SELECT 1 FROM ins)")
 	require.True(t, strings.HasPrefix(guarded, "WITH ins AS (INSERT"))
 	cached, ok := s.appendSQLs.Load(appendShape{events: 2, guarded: true, view: true})
 	require.True(t, ok, "built once, then cached")

@@ -12,14 +12,11 @@
 // Positions come from an identity column, drawn while a transaction runs:
 // position 11 can commit and become visible before position 10 does. A
 // reader that checkpoints "position > 11" then loses 10 for good (the classic
-// bigserial gap bug). Two cures were measured (shared/BASELINE.md, same
-// machine, 2 events of 2 KB an append):
-//
-//   - serialising appends with a global advisory lock held through commit:
-//     2.2k appends/s at 16 clients, 1.7k at 64, a quarter of the unlocked
-//     rate, because commits can no longer share an fsync;
-//   - a transaction-id watermark: 7.1k/s at 16 clients, 7.3k at 64, a few
-//     percent under no cure at all.
+// bigserial gap bug). Two cures were measured: serialising appends with a
+// global advisory lock held through commit, which cost most of the append
+// rate because commits could no longer share an fsync, and a
+// transaction-id watermark, which cost next to nothing. The measured
+// comparison is in docs/PERFORMANCE.md.
 //
 // This driver uses the watermark. Every row records the xid8 of the
 // transaction that inserted it (transaction_id, defaulting to

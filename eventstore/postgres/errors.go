@@ -6,11 +6,19 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 
+	"github.com/jackc/pgerrcode"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/puddle/v2"
 
 	"github.com/fbsession/fbsession/eventstore"
+)
+
+// The unique constraints of the events table (migrations/postgres), told
+// apart by name: both are unique_violation.
+const (
+	streamVersionKey = "events_stream_version_key"
+	eventIDKey       = "events_event_id_key"
 )
 
 // interpretError maps PostgreSQL and connection errors to the store's
@@ -25,13 +33,11 @@ func interpretError(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
-		case pgErr.Code == "23505" && pgErr.ConstraintName == "events_stream_version_key":
+		case pgErr.Code == pgerrcode.UniqueViolation && pgErr.ConstraintName == streamVersionKey:
 			return fmt.Errorf("%w: %w", eventstore.ErrConcurrency, err)
-		case pgErr.Code == "23505" && pgErr.ConstraintName == "events_event_id_key":
+		case pgErr.Code == pgerrcode.UniqueViolation && pgErr.ConstraintName == eventIDKey:
 			return fmt.Errorf("%w: %w", eventstore.ErrDuplicateEvent, err)
-		case pgErr.Code[:2] == "08", // connection exception
-			pgErr.Code[:2] == "53",                                              // insufficient resources (too many connections, disk full)
-			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03": // shutdown, cannot connect now
+		case serverUnavailable(pgErr.Code):
 			return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 		}
 		return err
@@ -43,18 +49,30 @@ func interpretError(err error) error {
 	}
 	// A connection lost mid-statement: whether it committed is unknown, so
 	// the caller is told the store is unavailable and may retry (with an
-	// Idempotency-Key, a retry cannot apply the change twice). pgxpool's
-	// closed-pool error is not exported.
+	// Idempotency-Key, a retry cannot apply the change twice). pgxpool is
+	// built on puddle and returns puddle.ErrClosedPool once closed.
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
-		strings.Contains(err.Error(), "closed pool") {
+		errors.Is(err, puddle.ErrClosedPool) {
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 	}
 	return err
+}
+
+// serverUnavailable tells whether a server error means the server cannot
+// serve now, rather than that the statement is wrong: the connection
+// failed, the server is out of connections, memory or disk, or it is
+// shutting down or starting up.
+func serverUnavailable(code string) bool {
+	switch code {
+	case pgerrcode.AdminShutdown, pgerrcode.CrashShutdown, pgerrcode.CannotConnectNow:
+		return true
+	}
+	return pgerrcode.IsConnectionException(code) || pgerrcode.IsInsufficientResources(code)
 }
 
 // IsUniqueViolation tells whether err is PostgreSQL's unique_violation, for
 // components that keep their own tables beside the store's.
 func IsUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+	return errors.As(err, &pgErr) && pgErr.Code == pgerrcode.UniqueViolation
 }

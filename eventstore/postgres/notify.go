@@ -33,13 +33,6 @@ func (s *Store) appended() {
 	go s.sendNotifications()
 }
 
-// notifySQL commits without waiting for its WAL to reach the disk: a NOTIFY
-// needs a transaction id and a commit record of its own, and a durable
-// commit would cost an fsync for a hint that a crash makes moot anyway
-// (listeners also poll). Set locally, it ends with the statement's
-// implicit transaction, after its commit.
-const notifySQL = `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`
-
 func (s *Store) sendNotifications() {
 	defer s.wg.Done()
 	for {
@@ -95,7 +88,7 @@ func (s *Store) listenConn() error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(s.ctx, "LISTEN "+s.cfg.Channel); err != nil {
+	if _, err := conn.Exec(s.ctx, listenSQL+s.cfg.Channel); err != nil {
 		return err
 	}
 	for {

@@ -23,13 +23,13 @@ func (s *Store) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) 
 }
 
 // ReadStreams implements eventstore.Store.
-func (s *Store) ReadStreams(ctx context.Context, streamIDs []string) ([]eventstore.RecordedEvent, error) {
-	if len(streamIDs) == 0 {
+func (s *Store) ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error) {
+	if len(p.StreamIDs) == 0 {
 		return nil, nil
 	}
-	events, err := s.query(ctx, readStreamsSQL, streamIDs)
+	events, err := s.query(ctx, readStreamsSQL, p.StreamIDs)
 	if err != nil {
-		return nil, fmt.Errorf("read %d streams: %w", len(streamIDs), err)
+		return nil, fmt.Errorf("read %d streams: %w", len(p.StreamIDs), err)
 	}
 	return events, nil
 }
@@ -41,6 +41,13 @@ func (s *Store) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]e
 		return nil, fmt.Errorf("read feed after %v: %w", p.After, err)
 	}
 	return events, nil
+}
+
+// Head implements eventstore.Store.
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	var head int64
+	err := s.pool.QueryRow(ctx, lastPositionSQL).Scan(&head)
+	return head, interpretError(err)
 }
 
 func (s *Store) query(ctx context.Context, sql string, args ...any) ([]eventstore.RecordedEvent, error) {

@@ -73,7 +73,7 @@ type Store struct {
 	notifyDue  bool // an append happened since it last sent
 }
 
-var _ eventstore.Store = (*Store)(nil)
+var _ eventstore.Driver = (*Store)(nil)
 
 // New returns a store on pool. The caller keeps ownership of the pool.
 func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
@@ -124,5 +124,5 @@ func (s *Store) Migrate(ctx context.Context) (int64, error) {
 	return migrations.Up(ctx, db, migrations.Postgres)
 }
 
-// Ping implements eventstore.Store.
+// Ping implements eventstore.Driver.
 func (s *Store) Ping(ctx context.Context) error { return interpretError(s.pool.Ping(ctx)) }

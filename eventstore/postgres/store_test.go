@@ -24,7 +24,7 @@ func newStore(t *testing.T, cfg Config) *Store {
 
 func TestConformance(t *testing.T) {
 	eventstoretest.Run(t, eventstoretest.Harness{
-		New:        func(t *testing.T) eventstore.Store { return newStore(t, Config{}) },
+		New:        func(t *testing.T) eventstore.Driver { return newStore(t, Config{}) },
 		HoldAppend: holdAppend,
 		EditData: func(t *testing.T, es eventstore.Store, stream string, version int64, data []byte) {
 			ctx := context.Background()

@@ -10,15 +10,15 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 )
 
-// View implements eventstore.Store.
-func (s *Store) View(ctx context.Context, streamID string) (*eventstore.StreamView, error) {
-	rows, err := s.pool.Query(ctx, viewSQL, streamID)
+// View implements eventstore.Views.
+func (s *Store) View(ctx context.Context, p *eventstore.ViewParams) (*eventstore.StreamView, error) {
+	rows, err := s.pool.Query(ctx, viewSQL, p.StreamID)
 	if err != nil {
 		return nil, interpretError(err)
 	}
 	v, err := pgx.CollectExactlyOneRow(rows, scanView)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("view of %s: %w", streamID, eventstore.ErrNotFound)
+		return nil, fmt.Errorf("view of %s: %w", p.StreamID, eventstore.ErrNotFound)
 	}
 	if err != nil {
 		return nil, interpretError(err)
@@ -26,9 +26,18 @@ func (s *Store) View(ctx context.Context, streamID string) (*eventstore.StreamVi
 	return &v, nil
 }
 
-// ListViews implements eventstore.Store.
+// ListViews implements eventstore.Views.
 func (s *Store) ListViews(ctx context.Context, p *eventstore.ListViewsParams) ([]eventstore.StreamView, error) {
-	rows, err := s.pool.Query(ctx, listViewsSQL, p.Owner, p.ActiveOnly)
+	return s.queryViews(ctx, listViewsSQL, p.ListKey)
+}
+
+// ScanViews implements eventstore.Views.
+func (s *Store) ScanViews(ctx context.Context, p *eventstore.ScanViewsParams) ([]eventstore.StreamView, error) {
+	return s.queryViews(ctx, scanViewsSQL, p.After, eventstore.PageLimit(p.Limit))
+}
+
+func (s *Store) queryViews(ctx context.Context, sql string, args ...any) ([]eventstore.StreamView, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, interpretError(err)
 	}
@@ -36,20 +45,8 @@ func (s *Store) ListViews(ctx context.Context, p *eventstore.ListViewsParams) ([
 	return views, interpretError(err)
 }
 
-// ReserveSequence implements eventstore.Store.
-func (s *Store) ReserveSequence(ctx context.Context, name string, n int64) (int64, error) {
-	if name == "" || n <= 0 {
-		return 0, fmt.Errorf("%w: sequence %q, %d values", eventstore.ErrInvalid, name, n)
-	}
-	var first int64
-	if err := s.pool.QueryRow(ctx, reserveSQL, name, n).Scan(&first); err != nil {
-		return 0, interpretError(fmt.Errorf("reserve %s: %w", name, err))
-	}
-	return first, nil
-}
-
 func scanView(row pgx.CollectableRow) (eventstore.StreamView, error) {
 	var v eventstore.StreamView
-	err := row.Scan(&v.StreamID, &v.Version, &v.Owner, &v.Active, &v.Document)
+	err := row.Scan(&v.StreamID, &v.Version, &v.ListKey, &v.Document)
 	return v, err
 }

@@ -64,7 +64,7 @@ func (s *Store) append(ctx context.Context, p *eventstore.AppendParams) ([]event
 	}
 	if v := p.View; v != nil {
 		if _, err := tx.ExecContext(ctx, upsertViewSQL, p.StreamID, events[len(events)-1].Version,
-			v.Owner, v.Active, string(v.Document)); err != nil {
+			v.ListKey, string(v.Document)); err != nil {
 			return nil, err
 		}
 	}

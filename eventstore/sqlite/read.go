@@ -2,8 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/fbsession/fbsession/eventstore"
@@ -22,19 +22,14 @@ func (s *Store) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) 
 }
 
 // ReadStreams implements eventstore.Store.
-func (s *Store) ReadStreams(ctx context.Context, streamIDs []string) ([]eventstore.RecordedEvent, error) {
-	if len(streamIDs) == 0 {
+func (s *Store) ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error) {
+	if len(p.StreamIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(streamIDs))
-	for i, id := range streamIDs {
-		args[i] = id
-	}
-	q := `SELECT ` + eventColumns + ` FROM events WHERE stream_id IN (?` +
-		strings.Repeat(", ?", len(streamIDs)-1) + `) ORDER BY stream_id, stream_version`
-	events, err := s.query(ctx, q, args...)
+	ids, _ := json.Marshal(p.StreamIDs) // strings always encode
+	events, err := s.query(ctx, readStreamsSQL, string(ids))
 	if err != nil {
-		return nil, fmt.Errorf("read %d streams: %w", len(streamIDs), err)
+		return nil, fmt.Errorf("read %d streams: %w", len(p.StreamIDs), err)
 	}
 	return events, nil
 }
@@ -46,6 +41,13 @@ func (s *Store) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]e
 		return nil, fmt.Errorf("read feed after %v: %w", p.After, err)
 	}
 	return events, nil
+}
+
+// Head implements eventstore.Store.
+func (s *Store) Head(ctx context.Context) (int64, error) {
+	var head int64
+	err := s.read.QueryRowContext(ctx, lastPositionSQL).Scan(&head)
+	return head, interpretError(err)
 }
 
 func (s *Store) query(ctx context.Context, query string, args ...any) ([]eventstore.RecordedEvent, error) {

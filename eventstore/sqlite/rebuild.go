@@ -7,27 +7,9 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 )
 
-const (
-	createRebuildSQL = `CREATE TABLE stream_views_rebuild (
-		stream_id TEXT PRIMARY KEY, version INTEGER NOT NULL, owner TEXT NOT NULL,
-		active INTEGER NOT NULL, document TEXT NOT NULL)`
-	putRebuildSQL = `INSERT INTO stream_views_rebuild (stream_id, version, owner, active, document)
-		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
-			owner = excluded.owner, active = excluded.active, document = excluded.document`
-	changedViewsSQL = `SELECT l.stream_id FROM stream_views l
-		LEFT JOIN stream_views_rebuild r USING (stream_id) WHERE r.version IS NOT l.version
-		UNION
-		SELECT r.stream_id FROM stream_views_rebuild r
-		LEFT JOIN stream_views l USING (stream_id) WHERE l.stream_id IS NULL`
-)
-
-// RebuildViews implements eventstore.Store. The swap runs in one write
+// RebuildViews implements eventstore.Views. The swap runs in one write
 // transaction: readers (WAL) keep the old views until it commits.
 func (s *Store) RebuildViews(ctx context.Context) (eventstore.ViewRebuild, error) {
-	if _, err := s.write.ExecContext(ctx, "DROP TABLE IF EXISTS stream_views_rebuild"); err != nil {
-		return nil, interpretError(err)
-	}
 	if _, err := s.write.ExecContext(ctx, createRebuildSQL); err != nil {
 		return nil, interpretError(err)
 	}
@@ -55,7 +37,7 @@ func putViews(ctx context.Context, tx *sql.Tx, views []eventstore.StreamView) er
 	}
 	defer stmt.Close()
 	for _, v := range views {
-		if _, err := stmt.ExecContext(ctx, v.StreamID, v.Version, v.Owner, v.Active, string(v.Document)); err != nil {
+		if _, err := stmt.ExecContext(ctx, v.StreamID, v.Version, v.ListKey, string(v.Document)); err != nil {
 			return interpretError(err)
 		}
 	}
@@ -63,7 +45,7 @@ func putViews(ctx context.Context, tx *sql.Tx, views []eventstore.StreamView) er
 }
 
 func (r *rebuild) Abort() {
-	_, _ = r.s.write.ExecContext(context.Background(), "DROP TABLE IF EXISTS stream_views_rebuild")
+	_, _ = r.s.write.ExecContext(context.Background(), dropRebuildSQL)
 }
 
 func (r *rebuild) Swap(ctx context.Context, refold func(context.Context, []string) ([]eventstore.StreamView, error)) error {
@@ -95,14 +77,8 @@ func (r *rebuild) Swap(ctx context.Context, refold func(context.Context, []strin
 			return err
 		}
 	}
-	for _, q := range []string{
-		"DELETE FROM stream_views",
-		"INSERT INTO stream_views SELECT stream_id, version, owner, active, document FROM stream_views_rebuild",
-		"DROP TABLE stream_views_rebuild",
-	} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return interpretError(err)
-		}
+	if _, err := tx.ExecContext(ctx, swapViewsSQL); err != nil {
+		return interpretError(err)
 	}
 	return interpretError(tx.Commit())
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 )
 
-// ScanStreams implements eventstore.Store.
+// ScanStreams implements eventstore.Scanner.
 func (s *Store) ScanStreams(ctx context.Context, p *eventstore.ScanStreamsParams) ([]eventstore.RecordedEvent, error) {
 	events, err := s.query(ctx, scanStreamsSQL, p.AfterStream, p.AfterVersion, eventstore.PageLimit(p.Limit))
 	if err != nil {
@@ -16,16 +16,11 @@ func (s *Store) ScanStreams(ctx context.Context, p *eventstore.ScanStreamsParams
 	return events, nil
 }
 
-// ReadRange implements eventstore.Store.
+// ReadRange implements eventstore.Scanner.
 func (s *Store) ReadRange(ctx context.Context, p *eventstore.ReadRangeParams) ([]eventstore.RecordedEvent, error) {
 	events, err := s.query(ctx, readRangeSQL, p.From, p.To, eventstore.PageLimit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("read positions %d-%d: %w", p.From, p.To, err)
 	}
 	return events, nil
-}
-
-// ScanViews implements eventstore.Store.
-func (s *Store) ScanViews(ctx context.Context, after string, n int) ([]eventstore.StreamView, error) {
-	return s.queryViews(ctx, scanViewsSQL, after, eventstore.PageLimit(n))
 }

@@ -58,7 +58,7 @@ type Store struct {
 	pollOnce sync.Once
 }
 
-var _ eventstore.Store = (*Store)(nil)
+var _ eventstore.Driver = (*Store)(nil)
 
 // Open opens (creating if needed) the store in the file at path. Call
 // Migrate before the first use of a new file.
@@ -163,10 +163,10 @@ func (s *Store) poll(conn *sql.Conn, last int64) {
 	}
 }
 
-// dataVersion changes whenever another connection commits to the file.
+// dataVersion tells, by changing, that another connection has committed.
 func dataVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
 	var v int64
-	err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	err := conn.QueryRowContext(ctx, dataVersionSQL).Scan(&v)
 	return v, err
 }
 
@@ -175,5 +175,5 @@ func dataVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
 // wait for them.
 func (s *Store) DB() *sql.DB { return s.write }
 
-// Ping implements eventstore.Store.
+// Ping implements eventstore.Driver.
 func (s *Store) Ping(ctx context.Context) error { return interpretError(s.read.PingContext(ctx)) }

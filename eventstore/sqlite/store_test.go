@@ -25,7 +25,7 @@ func newStore(t *testing.T) *Store {
 
 func TestConformance(t *testing.T) {
 	eventstoretest.Run(t, eventstoretest.Harness{
-		New: func(t *testing.T) eventstore.Store { return newStore(t) },
+		New: func(t *testing.T) eventstore.Driver { return newStore(t) },
 		EditData: func(t *testing.T, es eventstore.Store, stream string, version int64, data []byte) {
 			db, err := sql.Open("sqlite", dsn(es.(*Store).path, ""))
 			require.NoError(t, err)

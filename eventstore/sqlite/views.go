@@ -9,11 +9,11 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 )
 
-// View implements eventstore.Store.
-func (s *Store) View(ctx context.Context, streamID string) (*eventstore.StreamView, error) {
-	v, err := scanView(s.read.QueryRowContext(ctx, viewSQL, streamID))
+// View implements eventstore.Views.
+func (s *Store) View(ctx context.Context, p *eventstore.ViewParams) (*eventstore.StreamView, error) {
+	v, err := scanView(s.read.QueryRowContext(ctx, viewSQL, p.StreamID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("view of %s: %w", streamID, eventstore.ErrNotFound)
+		return nil, fmt.Errorf("view of %s: %w", p.StreamID, eventstore.ErrNotFound)
 	}
 	if err != nil {
 		return nil, interpretError(err)
@@ -21,9 +21,14 @@ func (s *Store) View(ctx context.Context, streamID string) (*eventstore.StreamVi
 	return &v, nil
 }
 
-// ListViews implements eventstore.Store.
+// ListViews implements eventstore.Views.
 func (s *Store) ListViews(ctx context.Context, p *eventstore.ListViewsParams) ([]eventstore.StreamView, error) {
-	return s.queryViews(ctx, listViewsSQL, p.Owner, p.ActiveOnly)
+	return s.queryViews(ctx, listViewsSQL, p.ListKey)
+}
+
+// ScanViews implements eventstore.Views.
+func (s *Store) ScanViews(ctx context.Context, p *eventstore.ScanViewsParams) ([]eventstore.StreamView, error) {
+	return s.queryViews(ctx, scanViewsSQL, p.After, eventstore.PageLimit(p.Limit))
 }
 
 func (s *Store) queryViews(ctx context.Context, query string, args ...any) ([]eventstore.StreamView, error) {
@@ -43,24 +48,12 @@ func (s *Store) queryViews(ctx context.Context, query string, args ...any) ([]ev
 	return views, interpretError(rows.Err())
 }
 
-// ReserveSequence implements eventstore.Store.
-func (s *Store) ReserveSequence(ctx context.Context, name string, n int64) (int64, error) {
-	if name == "" || n <= 0 {
-		return 0, fmt.Errorf("%w: sequence %q, %d values", eventstore.ErrInvalid, name, n)
-	}
-	var first int64
-	if err := s.write.QueryRowContext(ctx, reserveSQL, name, n).Scan(&first); err != nil {
-		return 0, interpretError(fmt.Errorf("reserve %s: %w", name, err))
-	}
-	return first, nil
-}
-
 func scanView(row interface{ Scan(...any) error }) (eventstore.StreamView, error) {
 	var (
 		v   eventstore.StreamView
 		doc string
 	)
-	err := row.Scan(&v.StreamID, &v.Version, &v.Owner, &v.Active, &doc)
+	err := row.Scan(&v.StreamID, &v.Version, &v.ListKey, &doc)
 	v.Document = []byte(doc)
 	return v, err
 }

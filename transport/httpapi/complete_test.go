@@ -10,8 +10,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/sessionlog"
 )
 
 func TestComplete(t *testing.T) {
@@ -62,14 +62,14 @@ func TestCompleteWithQueueAndLegacyPath(t *testing.T) {
 		e.start("s2", "a1")
 		r = e.do(http.MethodPost, "/api/v2/me/facebooksessions/s2", "a1", `{"operationName":"Complete","queueName":"x'); DROP TABLE events;--"}`)
 		require.Equal(t, http.StatusOK, r.status, "%s", r.raw)
-		events, err := e.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: fb.StreamID("s2")})
+		events, err := e.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s2")})
 		require.NoError(t, err)
 		require.Contains(t, string(events[2].Data), `x'); DROP TABLE events;--`)
 		require.Len(t, e.types("s1"), 3, "the events table is intact")
 	})
 }
 
-// Every row of SPEC's failure table: status, statusCode, the exact
+// Every row of the failure table of docs/API.md: status, statusCode, the exact
 // envelope, and nothing appended.
 func TestFailureTable(t *testing.T) {
 	t.Parallel()

@@ -12,6 +12,7 @@ import (
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/transport/gws"
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -65,6 +66,10 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 	switch {
 	case errors.As(err, &e):
 		return e, false
+	case errors.Is(err, gws.ErrInvalidBody):
+		return &apiError{http.StatusBadRequest, codeValidation, unwrapMessage(err, gws.ErrInvalidBody)}, false
+	case errors.Is(err, gws.ErrMissingParameter):
+		return &apiError{http.StatusBadRequest, codeMissingParameter, unwrapMessage(err, gws.ErrMissingParameter)}, false
 	case errors.Is(err, fb.ErrInvalid):
 		return &apiError{http.StatusBadRequest, codeValidation, unwrapMessage(err, fb.ErrInvalid)}, false
 	case errors.Is(err, fb.ErrNotFound), errors.Is(err, fb.ErrNotOwner):
@@ -80,7 +85,9 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 		return &apiError{http.StatusConflict, codeInvalidState, "The facebooksession changed while the operation ran; try again"}, false
 	case errors.Is(err, users.ErrBadCredentials):
 		return errNotAuthenticated, false
-	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, users.ErrNotAgent):
+		return &apiError{http.StatusBadRequest, codeValidation, "agentId names no enabled agent"}, false
+	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, users.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return &apiError{http.StatusServiceUnavailable, codeInternal, msgServiceUnavailable}, true
 	case errors.As(err, &he):
 		return fromEchoError(he), he.Code >= 500

@@ -7,6 +7,7 @@ import (
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/internal/seedfixtures"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // seedBodies are the seed page's request bodies and the fixtures.
@@ -27,9 +28,9 @@ func FuzzOperationBody(f *testing.F) {
 	seedBodies(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var b operationBody
-		if err := decodeBytes(body, &b); err != nil {
-			var e *apiError
-			if !errors.As(err, &e) || e.status != 400 || e.code != codeValidation {
+		if err := gws.DecodeObject(body, &b); err != nil {
+			e, _ := toAPIError(err)
+			if e.status != 400 || e.code != codeValidation {
 				t.Fatalf("decode error %v is not a 400/10", err)
 			}
 			return
@@ -53,10 +54,10 @@ func FuzzOperationBody(f *testing.F) {
 func FuzzIntake(f *testing.F) {
 	seedBodies(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		cmd, err := ParseIntake(body, func() string { return "generated" })
+		cmd, err := gws.ParseIntake(body, func() string { return "generated" })
 		if err != nil {
-			var e *apiError
-			if !errors.As(err, &e) || e.status != 400 || (e.code != codeValidation && e.code != codeMissingParameter) {
+			e, _ := toAPIError(err)
+			if e.status != 400 || (e.code != codeValidation && e.code != codeMissingParameter) {
 				t.Fatalf("intake error %v is not a 400/10 or 400/1", err)
 			}
 			return

@@ -16,10 +16,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/commands"
-	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/internal/storetest"
+	"github.com/fbsession/fbsession/projections/sessionview"
+	"github.com/fbsession/fbsession/sessionlog"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )
@@ -40,7 +41,7 @@ var testUsers = []users.User{
 type env struct {
 	t       *testing.T
 	srv     *httptest.Server
-	store   eventstore.Store
+	store   eventstore.Driver
 	dir     *users.Directory
 	router  routers.Router
 	baseURL string
@@ -49,13 +50,14 @@ type env struct {
 // forEachStore runs f against an API on each store.
 func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
 	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
-		f(t, newEnv(t, b.Store, b.Users))
+		f(t, newEnv(t, b))
 	})
 }
 
-func newEnv(t *testing.T, s eventstore.Store, dir *users.Directory) *env {
+func newEnv(t *testing.T, b *storetest.Backend) *env {
 	t.Helper()
 	ctx := context.Background()
+	s, dir := b.Store, b.Users
 	for _, u := range testUsers {
 		require.NoError(t, dir.Add(ctx, u, password))
 	}
@@ -63,11 +65,11 @@ func newEnv(t *testing.T, s eventstore.Store, dir *users.Directory) *env {
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.baseURL = "http://" + e.srv.Listener.Addr().String()
 	e.srv.Config.Handler = httpapi.New(httpapi.Config{
-		Commands: commands.NewHandler(s),
-		Store:    s,
-		Users:    dir,
+		Commands: commands.NewHandler(s, commands.WithAgents(dir)),
+		Sessions: sessionview.NewReader(s),
 		Auth:     users.NewAuthenticator(dir, users.AuthenticatorConfig{}),
 		BaseURL:  e.baseURL,
+		Ready:    map[string]func(context.Context) error{"store": s.Ping},
 	})
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
@@ -177,7 +179,7 @@ func (e *env) start(id, agent string) {
 // types lists the event types of a session's stream.
 func (e *env) types(id string) []string {
 	e.t.Helper()
-	events, err := e.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: fb.StreamID(id)})
+	events, err := e.store.ReadStream(context.Background(), &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID(id)})
 	if err != nil {
 		require.ErrorIs(e.t, err, eventstore.ErrNotFound)
 		return nil

@@ -26,7 +26,6 @@ func (a *API) readyz(c echo.Context) error {
 			status = http.StatusServiceUnavailable
 		}
 	}
-	report("store", a.cfg.Store.Ping(ctx))
 	for name, check := range a.cfg.Ready {
 		report(name, check(ctx))
 	}

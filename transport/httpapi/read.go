@@ -1,14 +1,13 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/transport/gws"
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -28,7 +27,10 @@ func (a *API) getSession(c echo.Context, anyAgent bool) error {
 	if err != nil {
 		return err
 	}
-	s, err := a.state(c, id)
+	s, err := a.cfg.Sessions.Get(c.Request().Context(), id)
+	if errors.Is(err, fb.ErrNotFound) {
+		return errNotFound
+	}
 	if err != nil {
 		return err
 	}
@@ -36,24 +38,9 @@ func (a *API) getSession(c echo.Context, anyAgent bool) error {
 		return errNotFound
 	}
 	return c.JSON(http.StatusOK, struct {
-		StatusCode      int         `json:"statusCode"`
-		Facebooksession fb.Resource `json:"facebooksession"`
-	}{codeOK, s.Resource(a.cfg.BaseURL)})
-}
-
-// state reads a session from its view, which the append that changed it
-// wrote too: it is never behind a response already sent.
-func (a *API) state(c echo.Context, id string) (fb.State, error) {
-	v, err := a.cfg.Store.View(c.Request().Context(), fb.StreamID(id))
-	if errors.Is(err, eventstore.ErrNotFound) {
-		return fb.State{}, errNotFound
-	}
-	if err != nil {
-		return fb.State{}, err
-	}
-	var s fb.State
-	err = json.Unmarshal(v.Document, &s)
-	return s, err
+		StatusCode      int          `json:"statusCode"`
+		Facebooksession gws.Resource `json:"facebooksession"`
+	}{codeOK, gws.ResourceOf(s, a.cfg.BaseURL)})
 }
 
 // listMine is GET /me/facebooksessions: the caller's sessions that are not
@@ -63,22 +50,18 @@ func (a *API) listMine(c echo.Context) error {
 	if fields != "" && fields != "*" {
 		return badRequest(codeValidation, "fields supports only *")
 	}
-	views, err := a.cfg.Store.ListViews(c.Request().Context(), &eventstore.ListViewsParams{Owner: user(c).ID, ActiveOnly: true})
+	sessions, err := a.cfg.Sessions.Active(c.Request().Context(), user(c).ID)
 	if err != nil {
 		return err
 	}
-	resources := make([]fb.Resource, 0, len(views))
-	for _, v := range views {
-		var s fb.State
-		if err := json.Unmarshal(v.Document, &s); err != nil {
-			return err
-		}
-		resources = append(resources, s.Resource(a.cfg.BaseURL))
+	resources := make([]gws.Resource, len(sessions))
+	for i, s := range sessions {
+		resources[i] = gws.ResourceOf(s, a.cfg.BaseURL)
 	}
 	if fields == "*" {
 		return c.JSON(http.StatusOK, struct {
-			StatusCode       int           `json:"statusCode"`
-			Facebooksessions []fb.Resource `json:"facebooksessions"`
+			StatusCode       int            `json:"statusCode"`
+			Facebooksessions []gws.Resource `json:"facebooksessions"`
 		}{codeOK, resources})
 	}
 	uris := make([]string, len(resources))

@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fbsession/fbsession/commands"
-	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/projections/sessionview"
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -22,12 +22,12 @@ const maxBody = 64 << 10
 // Config holds the API's dependencies and settings.
 type Config struct {
 	Commands *commands.Handler
-	Store    eventstore.Store
-	Users    *users.Directory
+	// Sessions reads the sessions' views for GETs.
+	Sessions *sessionview.Reader
 	Auth     *users.Authenticator
 	// BaseURL prefixes every resource uri, e.g. "http://localhost:8080".
 	BaseURL string
-	// Ready checks what /readyz reports on besides the store (NATS).
+	// Ready checks what /readyz reports on, by name (the store, NATS).
 	Ready map[string]func(context.Context) error
 	// Registry, when set, receives the HTTP metrics and is served at
 	// /metrics with everything else registered in it.

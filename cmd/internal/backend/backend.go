@@ -27,7 +27,7 @@ const DefaultMaxConns = 32
 
 // Backend is an open store and directory.
 type Backend struct {
-	Store eventstore.Store
+	Store eventstore.Driver
 	Users *users.Directory
 	// Dialect is "postgres" or "sqlite".
 	Dialect string

@@ -24,7 +24,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/cmd/internal/daemon"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/transport/gws"
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -94,7 +94,7 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	)
 	sub, err := nc.Subscribe(prefix+".>", func(m *nats.Msg) {
 		now := time.Now()
-		var n projections.Notification
+		var n gws.Notification
 		if json.Unmarshal(m.Data, &n) != nil || n.ReferenceID == 0 {
 			return
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/fbsession/fbsession/audit"
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // ErrVerifyFailed makes fbsessionctl exit non-zero after a report.
@@ -82,7 +83,7 @@ func (c *CLI) stateCommand() *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(c.Err, "version %d\n", v)
-				return c.printJSON(s.Resource(c.cfg.BaseURL()))
+				return c.printJSON(gws.ResourceOf(s, c.cfg.BaseURL()))
 			})
 		},
 	}

@@ -11,7 +11,8 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/transport/httpapi"
+	"github.com/fbsession/fbsession/projections/sessionview"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
 func (c *CLI) sessionsCommand() *cobra.Command {
@@ -31,19 +32,16 @@ func (c *CLI) sessionsCreate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			start, err := httpapi.ParseIntake(body, func() string { return rand.Text()[:16] })
+			start, err := gws.ParseIntake(body, func() string { return rand.Text()[:16] })
 			if err != nil {
 				return err
 			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				if err := httpapi.CheckAgent(cmd.Context(), b.Users, start.AgentID); err != nil {
-					return err
-				}
-				res, err := commands.NewHandler(b.Store).Start(cmd.Context(), commands.Request{Actor: actor}, start)
+				res, err := commands.NewHandler(b.Store, commands.WithAgents(b.Users)).Start(cmd.Context(), commands.Request{Actor: actor}, start)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(c.Out, res.State.Resource(c.cfg.BaseURL()).URI)
+				fmt.Fprintln(c.Out, gws.URI(c.cfg.BaseURL(), res.State.ID))
 				return nil
 			})
 		},
@@ -61,14 +59,14 @@ func (c *CLI) sessionsGet() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				s, err := commands.NewHandler(b.Store).Load(cmd.Context(), args[0])
+				s, err := sessionview.NewReader(b.Store).Get(cmd.Context(), args[0])
 				if errors.Is(err, fb.ErrNotFound) {
 					return fmt.Errorf("session %s: not found", args[0])
 				}
 				if err != nil {
 					return err
 				}
-				return c.printJSON(s.Resource(c.cfg.BaseURL()))
+				return c.printJSON(gws.ResourceOf(s, c.cfg.BaseURL()))
 			})
 		},
 	}

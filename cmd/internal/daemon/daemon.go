@@ -22,6 +22,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/embeddednats"
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/sessionview"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )
@@ -103,12 +104,13 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	}()
 
 	api := httpapi.New(httpapi.Config{
-		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg))),
-		Store:    b.Store,
-		Users:    b.Users,
+		Commands: commands.NewHandler(b.Store,
+			commands.WithCachedSessions(cachedSessions(cfg)), commands.WithAgents(b.Users)),
+		Sessions: sessionview.NewReader(b.Store),
 		Auth:     users.NewAuthenticator(b.Users, users.AuthenticatorConfig{}),
 		BaseURL:  cfg.BaseURL(),
 		Ready: map[string]func(context.Context) error{
+			"store": b.Store.Ping,
 			"nats": func(context.Context) error {
 				if !nc.IsConnected() {
 					return errors.New(nc.Status().String())

@@ -1,4 +1,4 @@
-package commands
+package sessionlog
 
 import (
 	"errors"
@@ -12,8 +12,8 @@ import (
 // type or schema version this binary does not know leaves the state as it
 // was, so that an older binary can still fold a log a newer one wrote.
 func EvolveRecord(s fb.State, r *eventstore.RecordedEvent) (fb.State, error) {
-	e, err := fb.Decode(r.Type, r.SchemaVersion, r.Data)
-	if errors.Is(err, fb.ErrUnknownEvent) {
+	e, err := Decode(r.Type, r.SchemaVersion, r.Data)
+	if errors.Is(err, ErrUnknownEvent) {
 		return s, nil
 	}
 	if err != nil {

@@ -1,0 +1,20 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// ReserveSequence implements eventstore.Sequences.
+func (s *Store) ReserveSequence(ctx context.Context, p *eventstore.ReserveSequenceParams) (int64, error) {
+	if err := p.Validate(); err != nil {
+		return 0, err
+	}
+	var first int64
+	if err := s.write.QueryRowContext(ctx, reserveSQL, p.Name, p.N).Scan(&first); err != nil {
+		return 0, interpretError(fmt.Errorf("reserve %s: %w", p.Name, err))
+	}
+	return first, nil
+}

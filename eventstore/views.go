@@ -1,0 +1,72 @@
+package eventstore
+
+import "context"
+
+// Views are the streams' read models: one document per stream, written by
+// the append that changed the stream (AppendParams.View), so that a reader
+// of views never lags behind a response already sent. The store does not
+// look inside a document; it lists views by the key the writer gave.
+type Views interface {
+	// View returns a stream's view, or ErrNotFound.
+	View(ctx context.Context, p *ViewParams) (*StreamView, error)
+	// ListViews returns the views listed under p.ListKey, in stream id
+	// order.
+	ListViews(ctx context.Context, p *ListViewsParams) ([]StreamView, error)
+	// ScanViews returns up to p.Limit views after the stream id p.After, in
+	// stream id order: a way through every view, for verification.
+	ScanViews(ctx context.Context, p *ScanViewsParams) ([]StreamView, error)
+	// RebuildViews starts replacing every view: see ViewRebuild.
+	RebuildViews(ctx context.Context) (ViewRebuild, error)
+}
+
+// View is a stream's read model, kept by the store beside its events.
+type View struct {
+	// ListKey, when not empty, lists the view under that key (ListViews);
+	// an empty key lists it nowhere.
+	ListKey string
+	// Document is the view itself, a JSON document stored byte for byte.
+	Document []byte
+}
+
+// StreamView is a stored view and the stream version it reflects.
+type StreamView struct {
+	StreamID string
+	Version  int64
+	View
+}
+
+// ViewParams are the arguments of Views.View.
+type ViewParams struct {
+	StreamID string
+}
+
+// ListViewsParams are the arguments of Views.ListViews.
+type ListViewsParams struct {
+	// ListKey is the key to list; the empty key lists nothing.
+	ListKey string
+}
+
+// ScanViewsParams are the arguments of Views.ScanViews.
+type ScanViewsParams struct {
+	// After is the stream id the scan resumes after; "" starts at the
+	// beginning.
+	After string
+	// Limit caps the page; 0 means DefaultFeedLimit.
+	Limit int
+}
+
+// ViewRebuild fills a fresh view table and then swaps it in. Readers of
+// views see the old set until the swap commits, then the new one, never a
+// mix; appends that write views wait for the swap.
+type ViewRebuild interface {
+	// Put writes views into the fresh table, replacing any of the same
+	// stream.
+	Put(ctx context.Context, views []StreamView) error
+	// Swap locks out view writers, asks refold for the views of every
+	// stream whose fresh and live versions differ (changed since the
+	// rebuild read it, or broken), and replaces the live views with the
+	// fresh ones in one transaction.
+	Swap(ctx context.Context, refold func(ctx context.Context, streamIDs []string) ([]StreamView, error)) error
+	// Abort drops the fresh table; a no-op after Swap.
+	Abort()
+}

@@ -1,0 +1,115 @@
+package sessionview_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/commands"
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/internal/storetest"
+	"github.com/fbsession/fbsession/projections/sessionview"
+	"github.com/fbsession/fbsession/sessionlog"
+)
+
+var chatting = fb.State{
+	ID: "s1", AgentID: "a1", Status: fb.StatusChatting, FacebooksessionType: "Inbound",
+	Comment: "c", ReceivedDate: "2015-09-02T15:39:22.000+0300", UserData: []byte(`{"z":1441197555620000001,"a":"x"}`),
+	Participants: []fb.Participant{{Nickname: "V", Type: "Customer", ID: "p1", Visibility: "All", ParticipantID: "p1"}},
+}
+
+// The document is a format on disk that views already written hold, and
+// verify compares byte for byte: it is pinned here.
+func TestDocumentIsTheStoredFormat(t *testing.T) {
+	t.Parallel()
+	v, err := sessionview.Encode(chatting)
+	require.NoError(t, err)
+	require.Equal(t, `{"id":"s1","agentId":"a1","state":"Chatting","facebooksessionType":"Inbound","comment":"c","receivedDate":"2015-09-02T15:39:22.000+0300","userData":{"z":1441197555620000001,"a":"x"},"participants":[{"nickname":"V","type":"Customer","id":"p1","visibility":"All","participantId":"p1"}]}`, string(v.Document))
+
+	done := fb.State{ID: "s2", AgentID: "a1", Status: fb.StatusCompleted, FacebooksessionType: "Inbound", Ended: true, Queue: "Q"}
+	v, err = sessionview.Encode(done)
+	require.NoError(t, err)
+	require.Equal(t, `{"id":"s2","agentId":"a1","state":"Completed","facebooksessionType":"Inbound","ended":true,"queue":"Q"}`, string(v.Document))
+}
+
+func TestDecodeIsTheInverseOfEncode(t *testing.T) {
+	t.Parallel()
+	for _, s := range []fb.State{chatting, {ID: "s2", AgentID: "a2", Status: fb.StatusCompleted, Ended: true, Queue: "Q"}} {
+		v, err := sessionview.Encode(s)
+		require.NoError(t, err)
+		got, err := sessionview.Decode(v.Document)
+		require.NoError(t, err)
+		require.Equal(t, s, got)
+	}
+	_, err := sessionview.Decode([]byte(`{"id":`))
+	require.Error(t, err)
+}
+
+// A session is listed under its agent until it is completed.
+func TestListedUnderItsAgentUntilCompleted(t *testing.T) {
+	t.Parallel()
+	v, err := sessionview.Encode(chatting)
+	require.NoError(t, err)
+	require.Equal(t, "a1", v.ListKey)
+	done := chatting
+	done.Status = fb.StatusCompleted
+	v, err = sessionview.Encode(done)
+	require.NoError(t, err)
+	require.Empty(t, v.ListKey)
+}
+
+func TestOfIsWhatTheAppendStored(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		h := commands.NewHandler(b.Store)
+		_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s1", AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
+		require.NoError(t, err)
+		events, err := b.Store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s1")})
+		require.NoError(t, err)
+		want, err := sessionview.Of(events)
+		require.NoError(t, err)
+		stored, err := b.Store.View(ctx, &eventstore.ViewParams{StreamID: sessionlog.StreamID("s1")})
+		require.NoError(t, err)
+		require.Equal(t, want, *stored)
+
+		_, err = sessionview.Of(nil)
+		require.Error(t, err)
+	})
+}
+
+func TestReader(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		h := commands.NewHandler(b.Store)
+		r := sessionview.NewReader(b.Store)
+		for _, s := range []struct{ id, agent string }{{"s3", "a1"}, {"s1", "a1"}, {"s2", "a1"}, {"s4", "a2"}} {
+			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: s.id, AgentID: s.agent})
+			require.NoError(t, err)
+		}
+		_, err := h.Complete(ctx, commands.Request{Actor: "a1"}, "s2", fb.Complete{})
+		require.NoError(t, err)
+
+		active, err := r.Active(ctx, "a1")
+		require.NoError(t, err)
+		require.Len(t, active, 2)
+		require.Equal(t, "s1", active[0].ID, "in session id order")
+		require.Equal(t, "s3", active[1].ID)
+		require.Equal(t, fb.StatusChatting, active[0].Status)
+
+		none, err := r.Active(ctx, "")
+		require.NoError(t, err)
+		require.Empty(t, none, "completed sessions are nobody's")
+
+		s2, err := r.Get(ctx, "s2")
+		require.NoError(t, err)
+		require.Equal(t, fb.StatusCompleted, s2.Status)
+		require.True(t, s2.Ended)
+
+		_, err = r.Get(ctx, "nope")
+		require.ErrorIs(t, err, fb.ErrNotFound)
+	})
+}

@@ -1,0 +1,103 @@
+package sessionlog_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/sessionlog"
+)
+
+func TestCodecRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, e := range []fb.Event{
+		started,
+		fb.SessionEnded{SessionID: "s"},
+		fb.InteractionCompleted{SessionID: "s"},
+		fb.QueuedTo{SessionID: "s", QueueName: "Q"},
+	} {
+		data, err := sessionlog.Encode(e)
+		require.NoError(t, err)
+		got, err := sessionlog.Decode(e.EventType(), sessionlog.SchemaVersion, data)
+		require.NoError(t, err)
+		require.Equal(t, e, got)
+	}
+}
+
+func TestDecodeUnknown(t *testing.T) {
+	t.Parallel()
+	_, err := sessionlog.Decode("Renamed", sessionlog.SchemaVersion, []byte(`{}`))
+	require.ErrorIs(t, err, sessionlog.ErrUnknownEvent)
+	_, err = sessionlog.Decode(fb.TypeQueuedTo, sessionlog.SchemaVersion+1, []byte(`{}`))
+	require.ErrorIs(t, err, sessionlog.ErrUnknownEvent)
+	_, err = sessionlog.Decode(fb.TypeQueuedTo, sessionlog.SchemaVersion, []byte(`{`))
+	require.Error(t, err)
+	require.NotErrorIs(t, err, sessionlog.ErrUnknownEvent)
+}
+
+func TestUserDataKeepsLargeIntegersAndOrder(t *testing.T) {
+	t.Parallel()
+	raw := []byte(`{"z":1441197555620000001,"a":"x"}`)
+	e := fb.SessionStarted{SessionID: "s", AgentID: "a", UserData: raw}
+	data, err := sessionlog.Encode(e)
+	require.NoError(t, err)
+	got, err := sessionlog.Decode(fb.TypeSessionStarted, sessionlog.SchemaVersion, data)
+	require.NoError(t, err)
+	require.Equal(t, string(raw), string(got.(fb.SessionStarted).UserData))
+}
+
+var started = fb.SessionStarted{
+	SessionID:           "0002DaAVKJ0V0095",
+	AgentID:             "a1",
+	FacebooksessionType: "Inbound",
+	Comment:             "c",
+	ReceivedDate:        "2015-09-02T15:39:22.000+0300",
+	UserData:            []byte(`{"FirstName":"Vitaliy","UserData2":123456789}`),
+	Participants:        []fb.Participant{{Nickname: "VitaliyOnv", Type: "Customer", ID: "007355E6EDFA0107", Visibility: "All", ParticipantID: "007355E6EDFA0107"}},
+}
+
+// The stored bytes are a format on disk that logs already written hold:
+// each event type's encoding is pinned here.
+func TestEncodingIsTheStoredFormat(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		event fb.Event
+		want  string
+	}{
+		{started, `{"sessionId":"0002DaAVKJ0V0095","agentId":"a1","facebooksessionType":"Inbound","comment":"c","receivedDate":"2015-09-02T15:39:22.000+0300","userData":{"FirstName":"Vitaliy","UserData2":123456789},"participants":[{"nickname":"VitaliyOnv","type":"Customer","id":"007355E6EDFA0107","visibility":"All","participantId":"007355E6EDFA0107"}]}`},
+		{fb.SessionStarted{SessionID: "s", AgentID: "a", FacebooksessionType: "Inbound", UserData: []byte(`{}`), Participants: []fb.Participant{}}, `{"sessionId":"s","agentId":"a","facebooksessionType":"Inbound","userData":{},"participants":[]}`},
+		{fb.SessionEnded{SessionID: "s"}, `{"sessionId":"s"}`},
+		{fb.InteractionCompleted{SessionID: "s"}, `{"sessionId":"s"}`},
+		{fb.QueuedTo{SessionID: "s", QueueName: "Q"}, `{"sessionId":"s","queueName":"Q"}`},
+	} {
+		data, err := sessionlog.Encode(tc.event)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, string(data), tc.event.EventType())
+	}
+}
+
+func TestMetadataRoundTrip(t *testing.T) {
+	t.Parallel()
+	m := sessionlog.Metadata{Actor: "a1", ReferenceID: 7, RequestID: "r", IdempotencyKey: "k"}
+	raw, err := sessionlog.EncodeMetadata(m)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"actor":"a1","referenceId":7,"requestId":"r","idempotencyKey":"k"}`, string(raw))
+	got, err := sessionlog.DecodeMetadata(raw)
+	require.NoError(t, err)
+	require.Equal(t, m, got)
+	empty, err := sessionlog.DecodeMetadata(nil)
+	require.NoError(t, err)
+	require.Zero(t, empty)
+	_, err = sessionlog.DecodeMetadata([]byte(`{`))
+	require.Error(t, err)
+}
+
+func TestStreamIDs(t *testing.T) {
+	t.Parallel()
+	id, ok := sessionlog.SessionID(sessionlog.StreamID("s-1"))
+	require.True(t, ok)
+	require.Equal(t, "s-1", id)
+	_, ok = sessionlog.SessionID("other-s-1")
+	require.False(t, ok)
+}

@@ -1,0 +1,34 @@
+package sessionlog
+
+import "encoding/json"
+
+// Metadata is what each append of a session records about its cause: who
+// caused it and which request did. The store hashes and returns these bytes
+// without reading them.
+type Metadata struct {
+	// Actor is the id of the authenticated user who caused the event.
+	Actor string `json:"actor,omitempty"`
+	// ReferenceID is the referenceId answered to the request and carried by
+	// its notification.
+	ReferenceID int64 `json:"referenceId,omitempty"`
+	// RequestID identifies the HTTP request (X-Request-Id), so that an
+	// event can be traced to the request and its logs (docs/API.md, audit).
+	RequestID string `json:"requestId,omitempty"`
+	// IdempotencyKey is the client's Idempotency-Key header: a retry with
+	// the same key by the same actor is answered from these events.
+	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+}
+
+// EncodeMetadata serialises the metadata of an append.
+func EncodeMetadata(m Metadata) ([]byte, error) { return json.Marshal(m) }
+
+// DecodeMetadata reads the metadata of a recorded event; empty metadata is
+// the zero Metadata.
+func DecodeMetadata(raw []byte) (Metadata, error) {
+	var m Metadata
+	if len(raw) == 0 {
+		return m, nil
+	}
+	err := json.Unmarshal(raw, &m)
+	return m, err
+}

@@ -1,0 +1,57 @@
+package gws
+
+import (
+	"encoding/json"
+	"fmt"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+)
+
+// intakeBody is the body of POST /facebooksessions.
+type intakeBody struct {
+	ID                  *string         `json:"id"`
+	AgentID             *string         `json:"agentId"`
+	FacebooksessionType *string         `json:"facebooksessionType"`
+	Comment             *string         `json:"comment"`
+	ReceivedDate        *string         `json:"receivedDate"`
+	UserData            json.RawMessage `json:"userData"`
+	Participants        []Participant   `json:"participants"`
+}
+
+// ParseIntake reads an intake body (docs/API.md, intake) into a Start
+// command, giving it an id from newID when the body has none. The aggregate
+// validates the fields' values.
+func ParseIntake(body []byte, newID func() string) (fb.Start, error) {
+	var b intakeBody
+	if err := DecodeObject(body, &b); err != nil {
+		return fb.Start{}, err
+	}
+	if b.AgentID == nil || *b.AgentID == "" {
+		return fb.Start{}, fmt.Errorf("%w: agentId is required", ErrMissingParameter)
+	}
+	if string(b.UserData) == "null" {
+		b.UserData = nil
+	}
+	cmd := fb.Start{AgentID: *b.AgentID, UserData: b.UserData}
+	if b.Participants != nil {
+		cmd.Participants = make([]fb.Participant, len(b.Participants))
+		for i, p := range b.Participants {
+			cmd.Participants[i] = fb.Participant(p)
+		}
+	}
+	if b.ID != nil {
+		cmd.SessionID = *b.ID
+	} else {
+		cmd.SessionID = newID()
+	}
+	if b.FacebooksessionType != nil {
+		cmd.FacebooksessionType = *b.FacebooksessionType
+	}
+	if b.Comment != nil {
+		cmd.Comment = *b.Comment
+	}
+	if b.ReceivedDate != nil {
+		cmd.ReceivedDate = *b.ReceivedDate
+	}
+	return cmd, nil
+}

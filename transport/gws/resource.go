@@ -1,0 +1,67 @@
+package gws
+
+import (
+	"encoding/json"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+)
+
+// Resource is a facebooksession as the API returns it.
+type Resource struct {
+	ID                  string          `json:"id"`
+	URI                 string          `json:"uri"`
+	State               fb.Status       `json:"state"`
+	Capabilities        []string        `json:"capabilities"`
+	Participants        []Participant   `json:"participants"`
+	UserData            json.RawMessage `json:"userData"`
+	Comment             string          `json:"comment"`
+	ReceivedDate        string          `json:"receivedDate"`
+	FacebooksessionType string          `json:"facebooksessionType"`
+	SuggestedQueueURIs  []string        `json:"suggestedQueueUris"`
+	// The API spells it so; clients depend on the spelling.
+	RevelantResponseTemplateGroups []json.RawMessage `json:"revelantResponseTemplateGroups"`
+}
+
+// Participant is one party of a session, as the API shows it.
+type Participant struct {
+	Nickname      string `json:"nickname"`
+	Type          string `json:"type"`
+	ID            string `json:"id"`
+	Visibility    string `json:"visibility"`
+	ParticipantID string `json:"participantId"`
+}
+
+// ResourcePath is the path of a session under the API root; the resource's
+// uri is the service's base URL followed by it.
+func ResourcePath(sessionID string) string {
+	return "/api/v2/facebooksessions/" + sessionID
+}
+
+// URI is a session's uri for a service at baseURL.
+func URI(baseURL, sessionID string) string { return baseURL + ResourcePath(sessionID) }
+
+// ResourceOf shows a session state as the API does. Lists are never null:
+// clients iterate them without a check.
+func ResourceOf(s fb.State, baseURL string) Resource {
+	userData := s.UserData
+	if len(userData) == 0 {
+		userData = json.RawMessage("{}")
+	}
+	participants := make([]Participant, len(s.Participants))
+	for i, p := range s.Participants {
+		participants[i] = Participant(p)
+	}
+	return Resource{
+		ID:                             s.ID,
+		URI:                            URI(baseURL, s.ID),
+		State:                          s.Status,
+		Capabilities:                   s.Status.Capabilities(),
+		Participants:                   participants,
+		UserData:                       userData,
+		Comment:                        s.Comment,
+		ReceivedDate:                   s.ReceivedDate,
+		FacebooksessionType:            s.FacebooksessionType,
+		SuggestedQueueURIs:             []string{},
+		RevelantResponseTemplateGroups: []json.RawMessage{},
+	}
+}
