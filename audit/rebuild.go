@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/projections/sessionview"
+	"github.com/fbsession/fbsession/sessionview"
 )
 
 // RebuildReport is the outcome of Rebuild.

@@ -11,8 +11,8 @@ import (
 	"slices"
 
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/projections/sessionview"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/sessionview"
 )
 
 // Problem is a place where the record fails verification.

@@ -19,8 +19,8 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/internal/storetest"
-	"github.com/fbsession/fbsession/projections/sessionview"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )

@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/fbsession/fbsession/commands"
-	"github.com/fbsession/fbsession/projections/sessionview"
+	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/users"
 )
 

@@ -22,7 +22,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/embeddednats"
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/projections"
-	"github.com/fbsession/fbsession/projections/sessionview"
+	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )

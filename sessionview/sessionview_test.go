@@ -10,8 +10,8 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/storetest"
-	"github.com/fbsession/fbsession/projections/sessionview"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/sessionview"
 )
 
 var chatting = fb.State{
