@@ -59,9 +59,8 @@ type Agents interface {
 	RequireAgent(ctx context.Context, id string) error
 }
 
-// WithAgents makes Start hand sessions only to the agents a accepts, checked
-// after the command's own validation. Without it any valid id is taken, as
-// in tests of the log alone.
+// WithAgents makes Start hand sessions only to the agents a accepts.
+// Without it any valid id is taken, as in tests of the log alone.
 func WithAgents(a Agents) Option {
 	return func(h *Handler) { h.agents = a }
 }
@@ -92,6 +91,14 @@ func NewHandler(store Store, opts ...Option) *Handler {
 
 // Start creates a session (intake). It carries no referenceId.
 func (h *Handler) Start(ctx context.Context, r Request, cmd fb.Start) (Result, error) {
+	// The agent comes first, before a retry is answered or the id is
+	// judged taken: a session for nobody is refused whatever else holds.
+	// An id that is not one at all is the aggregate's to reject.
+	if h.agents != nil && fb.ValidID(cmd.AgentID) {
+		if err := h.agents.RequireAgent(ctx, cmd.AgentID); err != nil {
+			return Result{}, err
+		}
+	}
 	return h.execute(ctx, cmd.SessionID, r, cmd, false)
 }
 
@@ -99,15 +106,6 @@ func (h *Handler) Start(ctx context.Context, r Request, cmd fb.Start) (Result, e
 func (h *Handler) Complete(ctx context.Context, r Request, sessionID string, cmd fb.Complete) (Result, error) {
 	cmd.By = r.Actor
 	return h.execute(ctx, sessionID, r, cmd, true)
-}
-
-// Load folds a session's stream; ErrNotFound (facebooksession's) when none.
-func (h *Handler) Load(ctx context.Context, sessionID string) (fb.State, error) {
-	s, _, err := h.load(ctx, sessionID, Request{})
-	if err == nil && s.state.Status == fb.StatusNone {
-		err = fb.ErrNotFound
-	}
-	return s.state, err
 }
 
 func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd fb.Command, withReference bool) (Result, error) {
@@ -128,11 +126,6 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd 
 		events, err := fb.Decide(s.state, cmd)
 		if err != nil {
 			return Result{}, err
-		}
-		if start, ok := cmd.(fb.Start); ok && h.agents != nil && attempt == 1 {
-			if err := h.agents.RequireAgent(ctx, start.AgentID); err != nil {
-				return Result{}, err
-			}
 		}
 		var ref int64
 		if withReference {

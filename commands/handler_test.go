@@ -113,8 +113,8 @@ func TestCachedSessionsBoundTheReads(t *testing.T) {
 	})
 }
 
-// Intake hands sessions only to enabled agents, after the command's own
-// validation, and appends nothing when it refuses.
+// Intake hands sessions only to enabled agents, before anything else is
+// judged (a taken id, a retry), and appends nothing when it refuses.
 func TestStartRequiresAnEnabledAgent(t *testing.T) {
 	t.Parallel()
 	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
@@ -134,9 +134,15 @@ func TestStartRequiresAnEnabledAgent(t *testing.T) {
 			_, err = b.Store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s-" + agent)})
 			require.ErrorIs(t, err, eventstore.ErrNotFound, "nothing appended for %s", agent)
 		}
-		_, err := h.Start(ctx, r, fb.Start{SessionID: "bad id", AgentID: "nobody"})
-		require.ErrorIs(t, err, fb.ErrInvalid, "the command's validation comes first")
-		_, err = h.Start(ctx, r, fb.Start{SessionID: "s-a1", AgentID: "a1"})
+		_, err := h.Start(ctx, r, fb.Start{SessionID: "s-x", AgentID: "a 1"})
+		require.ErrorIs(t, err, fb.ErrInvalid, "an id that is not one is the aggregate's to reject")
+		retry := commands.Request{Actor: "router", IdempotencyKey: "k"}
+		_, err = h.Start(ctx, retry, fb.Start{SessionID: "s-a1", AgentID: "a1"})
 		require.NoError(t, err)
+		_, err = h.Start(ctx, r, fb.Start{SessionID: "s-a1", AgentID: "nobody"})
+		require.ErrorIs(t, err, users.ErrNotAgent, "the agent is checked before the id is judged taken")
+		require.NoError(t, b.Users.SetDisabled(ctx, "a1", true))
+		_, err = h.Start(ctx, retry, fb.Start{SessionID: "s-a1", AgentID: "a1"})
+		require.ErrorIs(t, err, users.ErrNotAgent, "a retry for an agent disabled since is refused too")
 	})
 }

@@ -19,6 +19,12 @@ import (
 	"github.com/fbsession/fbsession/transport/gws"
 )
 
+// StreamsReader is what a notifier needs of the store: the streams of
+// sessions it has not followed.
+type StreamsReader interface {
+	ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error)
+}
+
 // NotifierConfig configures a Notifier.
 type NotifierConfig struct {
 	// JetStream publishes; it may be nil for a notifier that only builds
@@ -26,7 +32,7 @@ type NotifierConfig struct {
 	JetStream jetstream.JetStream
 	// Store is read for the sessions a page changes that the notifier has
 	// not followed since their previous change.
-	Store eventstore.Store
+	Store StreamsReader
 	// Prefix of the subjects, "gws.v2" by default.
 	Prefix string
 	// BaseURL prefixes the resources' uris.

@@ -12,11 +12,17 @@ import (
 
 // Reader reads sessions from their views.
 type Reader struct {
-	views eventstore.Views
+	views Views
+}
+
+// Views is what a Reader needs of the store's views.
+type Views interface {
+	View(ctx context.Context, p *eventstore.ViewParams) (*eventstore.StreamView, error)
+	ListViews(ctx context.Context, p *eventstore.ListViewsParams) ([]eventstore.StreamView, error)
 }
 
 // NewReader returns a reader of the views in v.
-func NewReader(v eventstore.Views) *Reader { return &Reader{views: v} }
+func NewReader(v Views) *Reader { return &Reader{views: v} }
 
 // Get returns a session as its view holds it, or fb.ErrNotFound.
 func (r *Reader) Get(ctx context.Context, sessionID string) (fb.State, error) {

@@ -58,11 +58,16 @@ func interpretError(err error) error {
 		}
 		return err
 	}
-	// Extended codes (SQLITE_BUSY_SNAPSHOT, SQLITE_IOERR_FSYNC...) carry
-	// their primary code in the low byte.
+	switch code {
+	case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
+	}
+	// Extended codes of contention and I/O (SQLITE_BUSY_SNAPSHOT,
+	// SQLITE_IOERR_FSYNC...) carry their primary code in the low byte; the
+	// other extended codes (SQLITE_READONLY_DBMOVED...) say more than
+	// "try again" and are left as they are.
 	switch code & 0xff {
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
-		sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY:
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_IOERR:
 		return fmt.Errorf("%w: %w", eventstore.ErrUnavailable, err)
 	}
 	return err

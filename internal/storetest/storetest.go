@@ -27,11 +27,9 @@ import (
 
 // Options adjust the stores.
 type Options struct {
-	// Now is the stores' clock; time.Now by default.
-	Now func() time.Time
 	// ClockAt, when set, gives each backend a clock of its own that
 	// starts there and moves only when told (Backend.Clock), for tests of
-	// histories and of states as of a time. It takes precedence over Now.
+	// histories and of states as of a time; time.Now otherwise.
 	ClockAt time.Time
 	// PollInterval is how often a store looks for appends made by other
 	// processes; the driver's default when 0.
@@ -145,7 +143,7 @@ func (o Options) now(c *Clock) func() time.Time {
 	if c != nil {
 		return c.Now
 	}
-	return o.Now
+	return nil // the driver's default: time.Now
 }
 
 // Clock is a settable clock for Options.Now: tests of histories and of

@@ -31,14 +31,9 @@ type Participant struct {
 	ParticipantID string `json:"participantId"`
 }
 
-// ResourcePath is the path of a session under the API root; the resource's
-// uri is the service's base URL followed by it.
-func ResourcePath(sessionID string) string {
-	return "/api/v2/facebooksessions/" + sessionID
-}
-
-// URI is a session's uri for a service at baseURL.
-func URI(baseURL, sessionID string) string { return baseURL + ResourcePath(sessionID) }
+// URI is a session's uri for a service at baseURL: GET on it reads the
+// session.
+func URI(baseURL, sessionID string) string { return baseURL + "/api/v2/facebooksessions/" + sessionID }
 
 // ResourceOf shows a session state as the API does. Lists are never null:
 // clients iterate them without a check.
