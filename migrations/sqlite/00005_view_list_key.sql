@@ -1,4 +1,8 @@
 -- +goose Up
+-- Upgrading across this migration: stop every fbsessiond of the older
+-- version first (or run fbsessionctl migrate while they are stopped). The
+-- older binaries read and write owner/active, which this drops, and the
+-- UPDATE rewrites every view under an exclusive lock.
 -- The store no longer knows what a view's owner or activity mean: the
 -- writer lists a view under one key of its choosing, or nowhere (''). A
 -- view was listed by its owner while active, so that is its key. SQLite
