@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/transport/gws"
@@ -51,6 +54,7 @@ var (
 	errNotAuthenticated = &apiError{http.StatusUnauthorized, codeNotAuthenticated, msgAccessDenied}
 	errNoPermission     = &apiError{http.StatusForbidden, codeNoPermission, "The user lacks the " + users.FeatureMultimedia + " feature"}
 	errNotFound         = &apiError{http.StatusNotFound, codeNotFound, msgNotFound}
+	errThrottled        = &apiError{http.StatusTooManyRequests, codeNotAuthenticated, "Too many failed attempts; try again later"}
 )
 
 // errorBody is the GWS failure envelope.
@@ -85,6 +89,10 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 		return &apiError{http.StatusConflict, codeInvalidState, "The facebooksession changed while the operation ran; try again"}, false
 	case errors.Is(err, users.ErrBadCredentials):
 		return errNotAuthenticated, false
+	case errors.Is(err, users.ErrThrottled):
+		return errThrottled, false
+	case errors.Is(err, commands.ErrIdempotencyKeyReused):
+		return &apiError{http.StatusUnprocessableEntity, codeValidation, "The Idempotency-Key was already used for another request"}, false
 	case errors.Is(err, users.ErrNotAgent):
 		return &apiError{http.StatusBadRequest, codeValidation, "agentId names no enabled agent"}, false
 	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, users.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
@@ -131,6 +139,10 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.ErrorContext(c.Request().Context(), "request failed",
 				"method", c.Request().Method, "path", c.Path(), "err", err,
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		}
+		var te *users.ThrottledError
+		if errors.As(err, &te) {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(te.RetryAfter.Round(time.Second)/time.Second))))
 		}
 		if e.status == http.StatusUnauthorized {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="fbsession", charset="UTF-8"`)
