@@ -4,11 +4,13 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
 )
 
 func TestStateCacheIsBounded(t *testing.T) {
 	t.Parallel()
-	c := newStateCache(2)
+	c := newStateCache(2, DefaultCacheBytes)
 	c.put("a", loaded{version: 1})
 	c.put("b", loaded{version: 1})
 	_, ok := c.get("a") // a is now the most recent
@@ -26,5 +28,36 @@ func TestStateCacheIsBounded(t *testing.T) {
 	c.drop("a")
 	_, ok = c.get("a")
 	require.False(t, ok)
-	newStateCache(0).put("x", loaded{}) // a zero-size cache keeps nothing, and does not panic
+	newStateCache(0, DefaultCacheBytes).put("x", loaded{}) // a zero-size cache keeps nothing, and does not panic
+	newStateCache(1, 0).put("x", loaded{})
+}
+
+// Large sessions are bounded by their bytes, however few they are: the
+// cache never holds more than its budget, and evicts the least recently
+// used first.
+func TestStateCacheIsBoundedInBytes(t *testing.T) {
+	t.Parallel()
+	large := func(v int64) loaded {
+		return loaded{version: v, state: fb.State{ID: "s", UserData: make([]byte, 60_000)}}
+	}
+	budget := 3 * large(0).size()
+	c := newStateCache(1000, budget)
+	for i := range 10 {
+		c.put(string(rune('a'+i)), large(int64(i)))
+		require.LessOrEqual(t, c.bytes, budget)
+	}
+	require.Equal(t, 3, c.lru.Len())
+	for _, id := range []string{"h", "i", "j"} {
+		_, ok := c.get(id)
+		require.True(t, ok, id)
+	}
+	c.put("j", large(11)) // replacing an entry counts it once
+	require.Equal(t, budget, c.bytes)
+	c.drop("j")
+	require.Equal(t, 2*large(0).size(), c.bytes)
+
+	c.put("huge", loaded{state: fb.State{UserData: make([]byte, budget)}})
+	_, ok := c.get("huge")
+	require.False(t, ok, "an entry larger than the budget is not kept")
+	require.Equal(t, 2, c.lru.Len(), "and pushes nothing out")
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
@@ -28,8 +29,11 @@ type Request struct {
 	Actor string
 	// RequestID identifies the HTTP request (X-Request-Id).
 	RequestID string
-	// IdempotencyKey, when set, makes a retry by the same actor return the
-	// original result instead of running again.
+	// IdempotencyKey, when set, makes a retry by the same actor, of the
+	// same operation on the same session, return the original result
+	// instead of running again; the key sent with another request for that
+	// operation is ErrIdempotencyKeyReused. Requests are compared by a
+	// fingerprint of the command (requestHash), not by their bytes.
 	IdempotencyKey string
 }
 
@@ -50,6 +54,8 @@ type Handler struct {
 	refs   *ReferenceIDs
 	cache  *stateCache
 	agents Agents
+
+	cachedSessions, cacheBytes int // the cache's bounds, until it is made
 }
 
 // Agents is the directory intake hands sessions to.
@@ -65,9 +71,12 @@ func WithAgents(a Agents) Option {
 	return func(h *Handler) { h.agents = a }
 }
 
-// DefaultCachedSessions bounds the sessions whose state a handler keeps:
-// about a kilobyte each, more with large user data.
+// DefaultCachedSessions bounds the sessions whose state a handler keeps.
 const DefaultCachedSessions = 10_000
+
+// DefaultCacheBytes bounds the memory those states take: a state holds the
+// session's user data, so sessions alone do not bound it.
+const DefaultCacheBytes = 32 << 20
 
 // Option adjusts a Handler.
 type Option func(*Handler)
@@ -77,15 +86,23 @@ type Option func(*Handler)
 // sessions than that, a Complete of one that was pushed out reads its
 // stream first: one more round trip.
 func WithCachedSessions(n int) Option {
-	return func(h *Handler) { h.cache = newStateCache(n) }
+	return func(h *Handler) { h.cachedSessions = n }
+}
+
+// WithCacheBytes bounds the memory the kept states take, estimated from
+// their sizes (DefaultCacheBytes without it; 0 keeps none). The first
+// bound reached evicts the least recently used.
+func WithCacheBytes(n int) Option {
+	return func(h *Handler) { h.cacheBytes = n }
 }
 
 // NewHandler returns a handler on store.
 func NewHandler(store Store, opts ...Option) *Handler {
-	h := &Handler{store: store, refs: NewReferenceIDs(store, 0), cache: newStateCache(DefaultCachedSessions)}
+	h := &Handler{store: store, refs: NewReferenceIDs(store, 0), cachedSessions: DefaultCachedSessions, cacheBytes: DefaultCacheBytes}
 	for _, o := range opts {
 		o(h)
 	}
+	h.cache = newStateCache(h.cachedSessions, h.cacheBytes)
 	return h
 }
 
@@ -99,41 +116,82 @@ func (h *Handler) Start(ctx context.Context, r Request, cmd fb.Start) (Result, e
 			return Result{}, err
 		}
 	}
-	return h.execute(ctx, cmd.SessionID, r, cmd, false)
+	return h.execute(ctx, cmd.SessionID, r, operation{name: OperationIntake, cmd: cmd})
 }
 
 // Complete completes a session, or queues it with a queue name.
 func (h *Handler) Complete(ctx context.Context, r Request, sessionID string, cmd fb.Complete) (Result, error) {
 	cmd.By = r.Actor
-	return h.execute(ctx, sessionID, r, cmd, true)
+	// Input first, as the aggregate judges it, so that a bad request gets
+	// the same answer whatever the session; then who asks; then the key.
+	if cmd.QueueName != nil {
+		if err := fb.ValidateQueueName(*cmd.QueueName); err != nil {
+			return Result{}, err
+		}
+	}
+	return h.execute(ctx, sessionID, r, operation{name: OperationComplete, cmd: cmd, withReference: true,
+		authorize: func(s fb.State) error {
+			switch {
+			case s.Status == fb.StatusNone:
+				return fmt.Errorf("session %s: %w", sessionID, fb.ErrNotFound)
+			case s.AgentID != r.Actor:
+				return fmt.Errorf("session %s: %w", sessionID, fb.ErrNotOwner)
+			}
+			return nil
+		}})
 }
 
-func (h *Handler) execute(ctx context.Context, sessionID string, r Request, cmd fb.Command, withReference bool) (Result, error) {
+// operation is a command with what its execution needs to know.
+type operation struct {
+	name string // recorded in the metadata; scopes idempotency keys
+	cmd  fb.Command
+	// withReference: the result carries a new referenceId.
+	withReference bool
+	// authorize, when set, refuses an actor who may not run the command on
+	// the session, before an idempotency key is looked at: a key never
+	// answers for a session its sender may not touch.
+	authorize func(fb.State) error
+	hash      string // of the request, when it carries a key
+}
+
+func (h *Handler) execute(ctx context.Context, sessionID string, r Request, op operation) (Result, error) {
+	if r.IdempotencyKey != "" {
+		var err error
+		if op.hash, err = requestHash(op.cmd); err != nil {
+			return Result{}, err
+		}
+	}
 	for attempt := 1; ; attempt++ {
 		s, hit := h.cache.get(sessionID)
-		var replay *Result
-		if hit {
-			replay = s.replay(r)
-		} else {
+		if !hit {
 			var err error
-			if s, replay, err = h.load(ctx, sessionID, r); err != nil {
+			if s, err = h.load(ctx, sessionID); err != nil {
 				return Result{}, err
 			}
+		}
+		if op.authorize != nil {
+			if err := op.authorize(s.state); err != nil {
+				return Result{}, err
+			}
+		}
+		replay, err := s.replay(r, op)
+		if err != nil {
+			return Result{}, err
 		}
 		if replay != nil {
 			return *replay, nil
 		}
-		events, err := fb.Decide(s.state, cmd)
+		events, err := fb.Decide(s.state, op.cmd)
 		if err != nil {
 			return Result{}, err
 		}
 		var ref int64
-		if withReference {
+		if op.withReference {
 			if ref, err = h.refs.Next(ctx); err != nil {
 				return Result{}, err
 			}
 		}
-		res, after, err := h.append(ctx, sessionID, s, r, ref, events)
+		res, after, err := h.append(ctx, sessionID, s, r, op, ref, events)
 		switch {
 		case err == nil && after.state.Status == fb.StatusCompleted:
 			h.cache.drop(sessionID) // done: a retry reads the stream
@@ -158,58 +216,64 @@ type loaded struct {
 	state   fb.State
 	version int64
 	head    []byte // hash of the last event
-	// keys are the idempotency keys used on the stream, by actor and key,
-	// with the referenceId answered.
-	keys map[[2]string]int64
+	// keys are the idempotency keys used on the stream, in their scope,
+	// with what they were used for.
+	keys map[keyID]keyUse
 }
 
-// replay is the earlier result for r's idempotency key, if any.
-func (s loaded) replay(r Request) *Result {
+// replay is the earlier result for r's idempotency key, if op is the
+// request the key was used for; ErrIdempotencyKeyReused if the key came
+// with another request for the same operation.
+func (s loaded) replay(r Request, op operation) (*Result, error) {
 	if r.IdempotencyKey == "" {
-		return nil
+		return nil, nil
 	}
-	ref, ok := s.keys[[2]string{r.Actor, r.IdempotencyKey}]
-	if !ok {
-		return nil
+	use, ok := s.keys[keyID{r.Actor, op.name, r.IdempotencyKey}]
+	switch {
+	case !ok:
+		return nil, nil
+	case use.hash != "" && use.hash != op.hash:
+		return nil, fmt.Errorf("%s of session %s: %w", op.name, s.state.ID, ErrIdempotencyKeyReused)
 	}
-	return &Result{ReferenceID: ref, Replayed: true, State: s.state}
+	return &Result{ReferenceID: use.ref, Replayed: true, State: s.state}, nil
 }
 
-// load folds the stream read from the store, and returns the earlier
-// result for r's idempotency key, if the actor used it on the stream.
-func (h *Handler) load(ctx context.Context, sessionID string, r Request) (loaded, *Result, error) {
+// load folds the stream read from the store.
+func (h *Handler) load(ctx context.Context, sessionID string) (loaded, error) {
 	records, err := h.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID(sessionID)})
 	if errors.Is(err, eventstore.ErrNotFound) {
-		return loaded{}, nil, nil
+		return loaded{}, nil
 	}
 	if err != nil {
-		return loaded{}, nil, err
+		return loaded{}, err
 	}
 	var s loaded
 	for i := range records {
 		rec := &records[i]
 		if s.state, err = sessionlog.EvolveRecord(s.state, rec); err != nil {
-			return loaded{}, nil, err
+			return loaded{}, err
 		}
 		s.version, s.head = rec.Version, rec.Hash
 		if meta, err := sessionlog.DecodeMetadata(rec.Metadata); err == nil && meta.IdempotencyKey != "" {
 			if s.keys == nil {
-				s.keys = map[[2]string]int64{}
+				s.keys = map[keyID]keyUse{}
 			}
-			s.keys[[2]string{meta.Actor, meta.IdempotencyKey}] = meta.ReferenceID
+			s.keys[keyID{meta.Actor, operationOf(rec.Type, meta), meta.IdempotencyKey}] = keyUse{ref: meta.ReferenceID, hash: meta.RequestHash}
 		}
 	}
-	return s, s.replay(r), nil
+	return s, nil
 }
 
 // append appends the decided events, and the view of the state they make,
 // and returns the result and the stream as it is after them.
-func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Request, ref int64, events []fb.Event) (Result, loaded, error) {
+func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Request, op operation, ref int64, events []fb.Event) (Result, loaded, error) {
 	meta, err := sessionlog.EncodeMetadata(sessionlog.Metadata{
 		Actor:          r.Actor,
 		ReferenceID:    ref,
 		RequestID:      r.RequestID,
 		IdempotencyKey: r.IdempotencyKey,
+		Operation:      op.name,
+		RequestHash:    op.hash,
 	})
 	if err != nil {
 		return Result{}, s, err
@@ -240,11 +304,11 @@ func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Requ
 	}
 	after := loaded{state: state, version: res.Version(), head: res.Events[len(res.Events)-1].Hash, keys: s.keys}
 	if r.IdempotencyKey != "" {
-		after.keys = make(map[[2]string]int64, len(s.keys)+1)
+		after.keys = make(map[keyID]keyUse, len(s.keys)+1)
 		for k, v := range s.keys {
 			after.keys[k] = v
 		}
-		after.keys[[2]string{r.Actor, r.IdempotencyKey}] = ref
+		after.keys[keyID{r.Actor, op.name, r.IdempotencyKey}] = keyUse{ref: ref, hash: op.hash}
 	}
 	return Result{ReferenceID: ref, State: state}, after, nil
 }

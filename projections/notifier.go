@@ -2,6 +2,9 @@ package projections
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -52,8 +55,19 @@ type NotifierConfig struct {
 	AckTimeout time.Duration
 	// CachedSessions bounds the open sessions whose state the notifier
 	// keeps between pages, so that a change needs no read of the stream
-	// before it. Default 10,000 (about a kilobyte each).
+	// before it. Default 10,000.
 	CachedSessions int
+	// MsgIDKey, when set, keys the messages' Nats-Msg-Id (an HMAC of the
+	// stream and version): a client that could publish to the subjects
+	// cannot then guess a future id and publish a fake under it first,
+	// which JetStream would keep and drop the real notification as its
+	// duplicate. Every process of a deployment needs the same key.
+	MsgIDKey []byte
+	// CachedBytes bounds the memory those states take, estimated from their
+	// sizes: a state holds the session's user data, so a count alone does
+	// not bound it. Default 32 MiB. A session pushed out is read from its
+	// stream at its next change.
+	CachedBytes int
 }
 
 func (c *NotifierConfig) setDefaults() {
@@ -75,6 +89,9 @@ func (c *NotifierConfig) setDefaults() {
 	if c.CachedSessions <= 0 {
 		c.CachedSessions = 10_000
 	}
+	if c.CachedBytes <= 0 {
+		c.CachedBytes = 32 << 20
+	}
 }
 
 // Notifier is the projector that publishes one StatusChange per committed
@@ -85,7 +102,7 @@ type Notifier struct {
 	// notifier saw, keyed by stream. An entry serves only the change right
 	// after its version, so a stale one (a replayed page, another process
 	// having projected meanwhile) is read afresh, never trusted.
-	sessions *lru.Cache[string, sessionAt]
+	sessions *sessionCache
 
 	mu      sync.Mutex
 	ensured bool
@@ -97,13 +114,70 @@ type sessionAt struct {
 	state   fb.State
 }
 
+// size estimates the memory an entry keeps: its strings and user data,
+// and a fixed overhead for the structs and the LRU's element and slot.
+func (s sessionAt) size() int {
+	st := s.state
+	n := 512 + len(st.ID) + len(st.AgentID) + len(st.FacebooksessionType) + len(st.Comment) +
+		len(st.ReceivedDate) + len(st.UserData) + len(st.Queue) + len(st.Status)
+	for _, p := range st.Participants {
+		n += 80 + len(p.Nickname) + len(p.Type) + len(p.ID) + len(p.Visibility) + len(p.ParticipantID)
+	}
+	return n
+}
+
+// sessionCache is an LRU of sessions bounded in entries and in bytes.
+type sessionCache struct {
+	mu       sync.Mutex
+	lru      *simplelru.LRU[string, sessionAt]
+	bytes    int // sum of the entries' sizes
+	maxBytes int
+}
+
+func newSessionCache(maxSessions, maxBytes int) (*sessionCache, error) {
+	c := &sessionCache{maxBytes: maxBytes}
+	lru, err := simplelru.NewLRU(maxSessions, func(_ string, s sessionAt) { c.bytes -= s.size() })
+	if err != nil {
+		return nil, err
+	}
+	c.lru = lru
+	return c, nil
+}
+
+func (c *sessionCache) Peek(id string) (sessionAt, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Peek(id)
+}
+
+func (c *sessionCache) Add(id string, s sessionAt) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lru.Remove(id) // an update is not an eviction: take the old size off
+	size := s.size()
+	if size > c.maxBytes {
+		return
+	}
+	c.lru.Add(id, s)
+	c.bytes += size
+	for c.bytes > c.maxBytes {
+		c.lru.RemoveOldest()
+	}
+}
+
+func (c *sessionCache) Remove(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lru.Remove(id)
+}
+
 // NewNotifier returns a notifier.
 func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	cfg.setDefaults()
 	if cfg.Store == nil {
 		return nil, errors.New("projections: a notifier needs a store")
 	}
-	sessions, err := lru.New[string, sessionAt](cfg.CachedSessions)
+	sessions, err := newSessionCache(cfg.CachedSessions, cfg.CachedBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +381,19 @@ func (n *Notifier) message(states map[string]*fb.State, change []eventstore.Reco
 	msg := nats.NewMsg(gws.Subject(n.cfg.Prefix, s.AgentID, sessionID))
 	msg.Data = body
 	// Stable for the change: a re-publish after a crash is a duplicate.
-	msg.Header.Set(jetstream.MsgIDHeader, last.StreamID+":"+strconv.FormatInt(last.Version, 10))
+	msg.Header.Set(jetstream.MsgIDHeader, n.msgID(last))
 	msg.Header.Set("Fbsession-Position", strconv.FormatInt(last.Position, 10))
 	return msg, nil
+}
+
+// msgID is the change's Nats-Msg-Id: "<stream>:<version>", keyed when a
+// key is configured (see NotifierConfig.MsgIDKey).
+func (n *Notifier) msgID(last *eventstore.RecordedEvent) string {
+	id := last.StreamID + ":" + strconv.FormatInt(last.Version, 10)
+	if len(n.cfg.MsgIDKey) == 0 {
+		return id
+	}
+	m := hmac.New(sha256.New, n.cfg.MsgIDKey)
+	m.Write([]byte(id))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }

@@ -79,10 +79,10 @@ func TestEncodingIsTheStoredFormat(t *testing.T) {
 
 func TestMetadataRoundTrip(t *testing.T) {
 	t.Parallel()
-	m := sessionlog.Metadata{Actor: "a1", ReferenceID: 7, RequestID: "r", IdempotencyKey: "k"}
+	m := sessionlog.Metadata{Actor: "a1", ReferenceID: 7, RequestID: "r", IdempotencyKey: "k", Operation: "Complete", RequestHash: "ab12"}
 	raw, err := sessionlog.EncodeMetadata(m)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"actor":"a1","referenceId":7,"requestId":"r","idempotencyKey":"k"}`, string(raw))
+	require.JSONEq(t, `{"actor":"a1","referenceId":7,"requestId":"r","idempotencyKey":"k","operation":"Complete","requestHash":"ab12"}`, string(raw))
 	got, err := sessionlog.DecodeMetadata(raw)
 	require.NoError(t, err)
 	require.Equal(t, m, got)

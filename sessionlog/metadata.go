@@ -15,8 +15,18 @@ type Metadata struct {
 	// event can be traced to the request and its logs (docs/API.md, audit).
 	RequestID string `json:"requestId,omitempty"`
 	// IdempotencyKey is the client's Idempotency-Key header: a retry with
-	// the same key by the same actor is answered from these events.
+	// the same key by the same actor, for the same operation on the same
+	// session, is answered from these events.
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
+	// Operation names what the request did ("intake", "Complete"), so that
+	// a key is scoped to it. Events written before it was recorded lack
+	// it; their type tells the operation.
+	Operation string `json:"operation,omitempty"`
+	// RequestHash fingerprints the request an IdempotencyKey came with
+	// (hex SHA-256), so that the key reused with another request is told
+	// apart from a retry. Empty without a key, and in events written
+	// before it was recorded.
+	RequestHash string `json:"requestHash,omitempty"`
 }
 
 // EncodeMetadata serialises the metadata of an append.

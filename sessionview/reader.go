@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
@@ -36,21 +38,57 @@ func (r *Reader) Get(ctx context.Context, sessionID string) (fb.State, error) {
 	return Decode(v.Document)
 }
 
-// Active returns an agent's sessions that are not completed, in session id
-// order.
-func (r *Reader) Active(ctx context.Context, agentID string) ([]fb.State, error) {
+// MaxPage is the most sessions one list returns: a session holds up to
+// tens of kilobytes of user data, and an agent may hold thousands.
+const MaxPage = 100
+
+// Page selects part of a list, in session id order.
+type Page struct {
+	// After is the session id the page starts after; "" starts at the
+	// first.
+	After string
+	// Limit is the most sessions returned; 0, or more than MaxPage, is
+	// MaxPage.
+	Limit int
+}
+
+// Active returns a page of an agent's sessions that are not completed, in
+// session id order (bytewise, whatever the store's collation), and whether
+// more follow it.
+//
+// The store lists the agent's whole set (ListViews has no limit yet): only
+// the page's documents are decoded, which bounds what the answer builds,
+// not what the read holds.
+func (r *Reader) Active(ctx context.Context, agentID string, p Page) ([]fb.State, bool, error) {
 	if agentID == "" {
-		return nil, nil // the empty key lists completed views, never an agent's
+		return nil, false, nil // the empty key lists completed views, never an agent's
+	}
+	limit := p.Limit
+	if limit <= 0 || limit > MaxPage {
+		limit = MaxPage
 	}
 	views, err := r.views.ListViews(ctx, &eventstore.ListViewsParams{ListKey: agentID})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	slices.SortFunc(views, func(a, b eventstore.StreamView) int { return strings.Compare(a.StreamID, b.StreamID) })
+	if p.After != "" {
+		after := sessionlog.StreamID(p.After)
+		first, _ := slices.BinarySearchFunc(views, after, func(v eventstore.StreamView, id string) int {
+			if v.StreamID <= id {
+				return -1
+			}
+			return 1
+		})
+		views = views[first:]
+	}
+	more := len(views) > limit
+	views = views[:min(limit, len(views))]
 	out := make([]fb.State, len(views))
 	for i := range views {
 		if out[i], err = Decode(views[i].Document); err != nil {
-			return nil, fmt.Errorf("%s: %w", views[i].StreamID, err)
+			return nil, false, fmt.Errorf("%s: %w", views[i].StreamID, err)
 		}
 	}
-	return out, nil
+	return out, more, nil
 }

@@ -2,6 +2,8 @@ package sessionview_test
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -93,14 +95,15 @@ func TestReader(t *testing.T) {
 		_, err := h.Complete(ctx, commands.Request{Actor: "a1"}, "s2", fb.Complete{})
 		require.NoError(t, err)
 
-		active, err := r.Active(ctx, "a1")
+		active, more, err := r.Active(ctx, "a1", sessionview.Page{})
 		require.NoError(t, err)
+		require.False(t, more)
 		require.Len(t, active, 2)
 		require.Equal(t, "s1", active[0].ID, "in session id order")
 		require.Equal(t, "s3", active[1].ID)
 		require.Equal(t, fb.StatusChatting, active[0].Status)
 
-		none, err := r.Active(ctx, "")
+		none, _, err := r.Active(ctx, "", sessionview.Page{})
 		require.NoError(t, err)
 		require.Empty(t, none, "completed sessions are nobody's")
 
@@ -111,5 +114,55 @@ func TestReader(t *testing.T) {
 
 		_, err = r.Get(ctx, "nope")
 		require.ErrorIs(t, err, fb.ErrNotFound)
+	})
+}
+
+// An agent's list is answered a page at a time, MaxPage at most, each page
+// starting after the last id of the one before.
+func TestReaderPages(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
+		ctx := context.Background()
+		h := commands.NewHandler(b.Store)
+		r := sessionview.NewReader(b.Store)
+		const n = sessionview.MaxPage + 5
+		var want []string
+		for i := range n {
+			// Ids whose byte order is not every collation's order.
+			id := fmt.Sprintf("%c%03d", "aB_-"[i%4], i)
+			want = append(want, id)
+			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1"})
+			require.NoError(t, err)
+		}
+		sort.Strings(want)
+
+		first, more, err := r.Active(ctx, "a1", sessionview.Page{Limit: 1000})
+		require.NoError(t, err)
+		require.True(t, more)
+		require.Len(t, first, sessionview.MaxPage, "a page holds MaxPage at most")
+
+		var got []string
+		page := sessionview.Page{Limit: 7}
+		for {
+			sessions, more, err := r.Active(ctx, "a1", page)
+			require.NoError(t, err)
+			require.LessOrEqual(t, len(sessions), 7)
+			for _, s := range sessions {
+				got = append(got, s.ID)
+			}
+			if !more {
+				break
+			}
+			page.After = sessions[len(sessions)-1].ID
+		}
+		require.Equal(t, want, got)
+
+		rest, more, err := r.Active(ctx, "a1", sessionview.Page{After: want[n-3]})
+		require.NoError(t, err)
+		require.False(t, more)
+		require.Len(t, rest, 2)
+		rest, _, err = r.Active(ctx, "a1", sessionview.Page{After: "zzz"})
+		require.NoError(t, err)
+		require.Empty(t, rest)
 	})
 }

@@ -5,9 +5,14 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"net/netip"
+	"runtime"
 	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -16,11 +21,26 @@ type AuthenticatorConfig struct {
 	// TTL bounds how long verified credentials are trusted without a new
 	// bcrypt check. Default 5 minutes.
 	TTL time.Duration
-	// CheckEvery is how often the directory's version is read to drop the
-	// cache after any user changed (disabled, new password). Default 1s.
+	// CheckEvery is how often the directory is asked which users changed
+	// (disabled, new password), to forget their credentials. Default 1s.
 	CheckEvery time.Duration
-	// MaxEntries caps the cache; when full it is emptied. Default 100k.
+	// MaxEntries caps the cache, least recently used first out. Default
+	// 100k.
 	MaxEntries int
+	// PerName and PerAddress limit failed attempts per user name and per
+	// client address. Defaults: 5 free failures per name, then waits from
+	// 1s doubling up to 1 minute (short, since anyone can lock a name
+	// out); 20 per address, up to 15 minutes.
+	PerName, PerAddress BackoffConfig
+	// Checks bounds the bcrypt checks running at once, so that a flood of
+	// wrong passwords leaves CPU to serve verified users. Default
+	// GOMAXPROCS-1, at least 1.
+	Checks int
+	// CheckWait bounds how long an attempt waits for a check slot before
+	// it is throttled. Default 1s.
+	CheckWait time.Duration
+	// Registerer, when set, receives fbsession_auth_failures_total.
+	Registerer prometheus.Registerer
 	Now        func() time.Time
 }
 
@@ -34,6 +54,14 @@ func (c *AuthenticatorConfig) setDefaults() {
 	if c.MaxEntries <= 0 {
 		c.MaxEntries = 100_000
 	}
+	c.PerName.setDefaults(5, time.Minute)
+	c.PerAddress.setDefaults(20, 15*time.Minute)
+	if c.Checks <= 0 {
+		c.Checks = max(1, runtime.GOMAXPROCS(0)-1)
+	}
+	if c.CheckWait <= 0 {
+		c.CheckWait = time.Second
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -44,22 +72,35 @@ func (c *AuthenticatorConfig) setDefaults() {
 // verified credentials are cached under an HMAC of name and password, with
 // a key drawn at start that never leaves the process: the cache holds
 // neither passwords nor anything that could be checked against one
-// offline. The cache is dropped as soon as any user changes.
+// offline. A user's credentials are forgotten as soon as that user
+// changes; the others' stay.
+//
+// Cache misses cost a bcrypt check each, which makes wrong passwords a
+// cheap way to exhaust the CPU: failures are limited per name and per
+// address, refused before any check, and the checks run a few at a time.
 type Authenticator struct {
 	dir *Directory
 	cfg AuthenticatorConfig
 	key []byte
 
-	flight singleflight.Group
+	flight   singleflight.Group
+	cache    *lru.Cache[[sha256.Size]byte, cachedUser]
+	names    *backoff
+	addrs    *backoff
+	checks   *semaphore.Weighted
+	failures *prometheus.CounterVec
 
 	mu        sync.Mutex
-	cache     map[[sha256.Size]byte]cachedUser
-	version   int64
+	version   int64 // of the directory when last checked; -1 before
 	checkedAt time.Time
+	// changed holds the row version of each user changed since start:
+	// credentials verified on an older row are stale.
+	changed map[string]int64
 }
 
 type cachedUser struct {
 	user    User
+	version int64
 	expires time.Time
 }
 
@@ -68,64 +109,130 @@ func NewAuthenticator(dir *Directory, cfg AuthenticatorConfig) *Authenticator {
 	cfg.setDefaults()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key) // never fails on supported platforms
-	return &Authenticator{dir: dir, cfg: cfg, key: key, cache: map[[sha256.Size]byte]cachedUser{}, version: -1}
+	// lru.New errs only on a size <= 0, which setDefaults rules out.
+	cache, _ := lru.New[[sha256.Size]byte, cachedUser](cfg.MaxEntries)
+	// The dummy hash now, so that the first unknown name costs no more
+	// than the next.
+	dir.dummyHash()
+	return &Authenticator{
+		dir: dir, cfg: cfg, key: key, cache: cache,
+		names: newBackoff(cfg.PerName), addrs: newBackoff(cfg.PerAddress),
+		checks:   semaphore.NewWeighted(int64(cfg.Checks)),
+		failures: newFailureCounter(cfg.Registerer),
+		version:  -1, changed: map[string]int64{},
+	}
 }
 
 // Authenticate returns the user the credentials belong to, or
-// ErrBadCredentials.
-func (a *Authenticator) Authenticate(ctx context.Context, userName, password string) (User, error) {
-	if err := a.dropIfChanged(ctx); err != nil {
+// ErrBadCredentials, or a *ThrottledError when the name or the client
+// address failed too often or too many checks are running. client is the
+// client's IP address; empty when unknown, which skips the per-address
+// limit.
+func (a *Authenticator) Authenticate(ctx context.Context, client, userName, password string) (User, error) {
+	if err := a.refresh(ctx); err != nil {
 		return User{}, err
 	}
 	key := a.cacheKey(userName, password)
-	now := a.cfg.Now()
-	a.mu.Lock()
-	c, ok := a.cache[key]
-	a.mu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.user, nil
+	if c, ok := a.cache.Get(key); ok {
+		if a.cfg.Now().Before(c.expires) && !a.stale(c) {
+			return c.user, nil
+		}
+		a.cache.Remove(key)
 	}
-	// Concurrent first requests with the same credentials share one check.
-	v, err, _ := a.flight.Do(string(key[:]), func() (any, error) {
-		return a.dir.Verify(ctx, userName, password)
+	// Concurrent first requests with the same credentials from the same
+	// client share one check.
+	v, err, _ := a.flight.Do(string(key[:])+client, func() (any, error) {
+		return a.check(ctx, clientKey(client), userName, password)
 	})
 	if err != nil {
 		return User{}, err
 	}
-	u := v.(User)
-	a.mu.Lock()
-	if len(a.cache) >= a.cfg.MaxEntries {
-		clear(a.cache)
-	}
-	a.cache[key] = cachedUser{user: u, expires: now.Add(a.cfg.TTL)}
-	a.mu.Unlock()
-	return u, nil
+	return v.(User), nil
 }
 
-func (a *Authenticator) dropIfChanged(ctx context.Context) error {
+// check runs a bcrypt check, unless the name or the address is throttled.
+func (a *Authenticator) check(ctx context.Context, addr, userName, password string) (User, error) {
+	now := a.cfg.Now()
+	if wait := a.names.begin(userName, now); wait > 0 {
+		return User{}, a.throttled(reasonThrottled, wait)
+	}
+	failed := false
+	defer func() { a.names.end(userName, failed, a.cfg.Now()) }()
+	if addr != "" {
+		if wait := a.addrs.begin(addr, now); wait > 0 {
+			return User{}, a.throttled(reasonThrottled, wait)
+		}
+		defer func() { a.addrs.end(addr, failed, a.cfg.Now()) }()
+	}
+
+	wait, cancel := context.WithTimeout(ctx, a.cfg.CheckWait)
+	defer cancel()
+	if err := a.checks.Acquire(wait, 1); err != nil {
+		if ctx.Err() != nil {
+			return User{}, ctx.Err()
+		}
+		return User{}, a.throttled(reasonBusy, time.Second)
+	}
+	v, err := a.dir.verify(ctx, userName, password)
+	a.checks.Release(1)
+	if err != nil {
+		return User{}, err
+	}
+	if v.outcome != verified {
+		failed = true
+		a.failures.WithLabelValues(v.outcome.reason()).Inc()
+		return User{}, ErrBadCredentials
+	}
+	a.names.forget(userName)
+	a.cache.Add(a.cacheKey(userName, password), cachedUser{user: v.user, version: v.version, expires: now.Add(a.cfg.TTL)})
+	return v.user, nil
+}
+
+func (a *Authenticator) throttled(reason string, wait time.Duration) error {
+	a.failures.WithLabelValues(reason).Inc()
+	return &ThrottledError{RetryAfter: wait}
+}
+
+// stale tells whether c's user changed after c was verified.
+func (a *Authenticator) stale(c cachedUser) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return c.version < a.changed[c.user.ID]
+}
+
+// refresh learns, at most every CheckEvery, which users changed.
+func (a *Authenticator) refresh(ctx context.Context) error {
 	now := a.cfg.Now()
 	a.mu.Lock()
 	due := now.Sub(a.checkedAt) >= a.cfg.CheckEvery
 	if due {
 		a.checkedAt = now // one caller checks; the others go on meanwhile
 	}
+	since := a.version
 	a.mu.Unlock()
 	if !due {
 		return nil
 	}
-	v, err := a.dir.Version(ctx)
-	if err != nil {
-		a.mu.Lock()
-		a.checkedAt = time.Time{}
-		a.mu.Unlock()
-		return err
+	var (
+		changed map[string]int64
+		err     error
+	)
+	if since < 0 {
+		since, err = a.dir.Version(ctx) // nothing is cached yet
+	} else {
+		changed, err = a.dir.changedSince(ctx, since)
 	}
 	a.mu.Lock()
-	if v != a.version {
-		clear(a.cache)
-		a.version = v
+	defer a.mu.Unlock()
+	if err != nil {
+		a.checkedAt = time.Time{}
+		return err
 	}
-	a.mu.Unlock()
+	a.version = max(a.version, since)
+	for id, v := range changed {
+		a.changed[id] = max(a.changed[id], v)
+		a.version = max(a.version, v)
+	}
 	return nil
 }
 
@@ -137,4 +244,20 @@ func (a *Authenticator) cacheKey(userName, password string) [sha256.Size]byte {
 	var k [sha256.Size]byte
 	m.Sum(k[:0])
 	return k
+}
+
+// clientKey is what failures are counted under for a client address: the
+// address itself, or its /64 for IPv6, where one client commonly holds a
+// whole /64 to rotate through.
+func clientKey(client string) string {
+	a, err := netip.ParseAddr(client)
+	if err != nil {
+		return client
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }

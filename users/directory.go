@@ -20,9 +20,12 @@ type Directory struct {
 	db *sql.DB
 	// cost is bcrypt's work factor.
 	cost int
-	// dummy is a hash to compare against for unknown names.
+	// dummy is a hash of the current cost to compare against for unknown
+	// names.
 	dummy     []byte
 	dummyOnce sync.Once
+	// compare is bcrypt's comparison; tests count its calls.
+	compare func(hash, password []byte) error
 	// isUnique tells whether err is a unique-key violation, which each
 	// database driver reports its own way.
 	isUnique func(error) bool
@@ -34,7 +37,7 @@ func NewDirectory(db *sql.DB, cost int, isUnique func(error) bool) *Directory {
 	if cost == 0 {
 		cost = bcrypt.DefaultCost
 	}
-	return &Directory{db: db, cost: cost, isUnique: isUnique}
+	return &Directory{db: db, cost: cost, isUnique: isUnique, compare: bcrypt.CompareHashAndPassword}
 }
 
 // The SQL numbers its parameters in order of first use, which both
@@ -113,20 +116,73 @@ func (d *Directory) List(ctx context.Context) ([]User, error) {
 
 // Verify checks a user name and password, at bcrypt's cost.
 func (d *Directory) Verify(ctx context.Context, userName, password string) (User, error) {
-	u, hash, err := d.scanOne(d.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE user_name = $1`, userName))
-	if errors.Is(err, ErrNotFound) {
-		// Spend the same time as for a known user, so that timing does not
-		// tell which names exist.
-		_ = bcrypt.CompareHashAndPassword(d.dummyHash(), []byte(password))
-		return User{}, ErrBadCredentials
+	v, err := d.verify(ctx, userName, password)
+	if err == nil && v.outcome != verified {
+		err = ErrBadCredentials
+	}
+	return v.user, err
+}
+
+// outcome is why a verification failed, for the authenticator's metrics and
+// throttling; callers outside the package only ever see ErrBadCredentials.
+type outcome int
+
+const (
+	verified outcome = iota
+	unknownUser
+	badPassword
+	disabledUser
+)
+
+// verification is what verify found: the user and the version of its row
+// when verified.
+type verification struct {
+	user    User
+	version int64
+	outcome outcome
+}
+
+func (d *Directory) verify(ctx context.Context, userName, password string) (verification, error) {
+	var (
+		v    verification
+		hash string
+	)
+	err := scanInto(d.db.QueryRowContext(ctx, `SELECT `+userColumns+`, version FROM users WHERE user_name = $1`, userName), &v.user, &hash, &v.version)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Spend what a known user at the current cost does, so that timing
+		// does not tell which names exist.
+		_ = d.compare(d.dummyHash(), []byte(password))
+		return verification{outcome: unknownUser}, nil
 	}
 	if err != nil {
-		return User{}, err
+		return verification{}, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || u.Disabled {
-		return User{}, ErrBadCredentials
+	switch {
+	case d.compare([]byte(hash), []byte(password)) != nil:
+		return verification{outcome: badPassword}, nil
+	case v.user.Disabled:
+		return verification{outcome: disabledUser}, nil
 	}
-	return u, nil
+	d.rehash(ctx, v.user.ID, hash, password)
+	return v, nil
+}
+
+// rehash stores the password again at the current cost when its hash has
+// another: a user hashed at another cost answers in another time than an
+// unknown name, which tells that the name exists. The password, hence the
+// version, is unchanged, so no cache need drop it. Best effort: a failure
+// leaves the old hash, to be replaced at the next login.
+func (d *Directory) rehash(ctx context.Context, id, hash, password string) {
+	if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost == d.cost {
+		return
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), d.cost)
+	if err != nil {
+		return
+	}
+	// Only if the hash is still the one checked: a new password set
+	// meanwhile wins.
+	_, _ = d.db.ExecContext(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`, string(h), id, hash)
 }
 
 // Version grows whenever any user changes.
@@ -134,6 +190,31 @@ func (d *Directory) Version(ctx context.Context) (int64, error) {
 	var v int64
 	err := d.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM users`).Scan(&v)
 	return v, err
+}
+
+// changedSince returns the version of each user row at version since or
+// above. Each change gives the changed row the next version, so this is
+// the users changed since a reader saw since. The row at since itself is
+// included because two concurrent changes may get the same version and
+// commit apart.
+func (d *Directory) changedSince(ctx context.Context, since int64) (map[string]int64, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, version FROM users WHERE version >= $1`, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var (
+			id string
+			v  int64
+		)
+		if err := rows.Scan(&id, &v); err != nil {
+			return nil, err
+		}
+		out[id] = v
+	}
+	return out, rows.Err()
 }
 
 func (d *Directory) hash(password string) (string, error) {
@@ -164,18 +245,24 @@ func (d *Directory) scanOne(row *sql.Row) (User, string, error) {
 
 func scan(row interface{ Scan(...any) error }) (User, string, error) {
 	var (
-		u               User
-		hash            string
-		roles, features string
+		u    User
+		hash string
 	)
-	if err := row.Scan(&u.ID, &u.UserName, &hash, &roles, &features, &u.Disabled); err != nil {
-		return User{}, "", err
+	err := scanInto(row, &u, &hash)
+	return u, hash, err
+}
+
+// scanInto reads userColumns, then extra.
+func scanInto(row interface{ Scan(...any) error }, u *User, hash *string, extra ...any) error {
+	var roles, features string
+	if err := row.Scan(append([]any{&u.ID, &u.UserName, hash, &roles, &features, &u.Disabled}, extra...)...); err != nil {
+		return err
 	}
 	for _, r := range strings.Fields(roles) {
 		u.Roles = append(u.Roles, Role(r))
 	}
 	u.Features = strings.Fields(features)
-	return u, hash, nil
+	return nil
 }
 
 func join(roles []Role) string {

@@ -81,10 +81,10 @@ func TestAuthenticatorCachesAndForgetsOnChange(t *testing.T) {
 		clock := func() time.Time { return time.Unix(0, now.Load()) }
 		a := users.NewAuthenticator(d, users.AuthenticatorConfig{Now: clock, CheckEvery: time.Second, TTL: time.Minute})
 
-		u, err := a.Authenticate(ctx, "agent.one", "correct horse")
+		u, err := a.Authenticate(ctx, "10.0.0.1", "agent.one", "correct horse")
 		require.NoError(t, err)
 		require.Equal(t, "a1", u.ID)
-		_, err = a.Authenticate(ctx, "agent.one", "wrong horse")
+		_, err = a.Authenticate(ctx, "10.0.0.1", "agent.one", "wrong horse")
 		require.ErrorIs(t, err, users.ErrBadCredentials)
 
 		// Concurrent logins with the same credentials all succeed.
@@ -93,26 +93,26 @@ func TestAuthenticatorCachesAndForgetsOnChange(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := a.Authenticate(ctx, "agent.one", "correct horse")
+				_, err := a.Authenticate(ctx, "10.0.0.1", "agent.one", "correct horse")
 				require.NoError(t, err)
 			}()
 		}
 		wg.Wait()
 
 		require.NoError(t, d.SetDisabled(ctx, "a1", true))
-		_, err = a.Authenticate(ctx, "agent.one", "correct horse")
+		_, err = a.Authenticate(ctx, "10.0.0.1", "agent.one", "correct horse")
 		require.NoError(t, err, "within CheckEvery the cache still answers")
 		now.Add(int64(time.Second))
-		_, err = a.Authenticate(ctx, "agent.one", "correct horse")
-		require.ErrorIs(t, err, users.ErrBadCredentials, "a change to any user drops the cache")
+		_, err = a.Authenticate(ctx, "10.0.0.1", "agent.one", "correct horse")
+		require.ErrorIs(t, err, users.ErrBadCredentials, "a change to the user drops its credentials")
 
 		require.NoError(t, d.SetDisabled(ctx, "a1", false))
 		now.Add(int64(time.Second))
-		_, err = a.Authenticate(ctx, "agent.one", "correct horse")
+		_, err = a.Authenticate(ctx, "10.0.0.1", "agent.one", "correct horse")
 		require.NoError(t, err)
 		now.Add(int64(2 * time.Minute))
 		require.NoError(t, d.SetPassword(ctx, "a1", "battery staple"))
-		_, err = a.Authenticate(ctx, "agent.one", "correct horse")
+		_, err = a.Authenticate(ctx, "10.0.0.1", "agent.one", "correct horse")
 		require.ErrorIs(t, err, users.ErrBadCredentials)
 	})
 }

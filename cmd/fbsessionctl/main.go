@@ -21,7 +21,7 @@ func main() {
 		cli.ReadPassword = func() ([]byte, error) { return term.ReadPassword(fd) }
 	}
 	if err := cli.Command().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "fbsessionctl:", err)
+		fmt.Fprintln(os.Stderr, "fbsessionctl:", ctl.Printable(err.Error()))
 		os.Exit(1)
 	}
 }

@@ -3,10 +3,15 @@ package facebooksession
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Limits of the intake and Complete inputs. Ids double as NATS subject tokens
@@ -17,7 +22,12 @@ const (
 	MaxCommentLength   = 4096
 	MaxDateLength      = 64
 	MaxParticipants    = 100
-	DefaultType        = "Inbound"
+	// MaxUserDataBytes and MaxUserDataKeys bound what one intake keeps in
+	// memory and in every event that carries it: GWS user data is a few
+	// dozen short pairs (the seed has 40 in 2 KiB).
+	MaxUserDataBytes = 16 << 10
+	MaxUserDataKeys  = 256
+	DefaultType      = "Inbound"
 )
 
 // ValidID tells whether s is a valid session or user id:
@@ -43,7 +53,7 @@ func ValidateQueueName(q string) error {
 	case utf8.RuneCountInString(q) > MaxQueueNameLength:
 		return fmt.Errorf("%w: queueName is longer than %d characters", ErrInvalid, MaxQueueNameLength)
 	case !printable(q):
-		return fmt.Errorf("%w: queueName must be UTF-8 without control characters", ErrInvalid)
+		return fmt.Errorf("%w: queueName must be UTF-8 without control or format characters", ErrInvalid)
 	case strings.ContainsAny(q, "*>."):
 		// Queue names are not subject tokens today, but they are names
 		// routing systems may build subjects and keys from.
@@ -70,38 +80,77 @@ func validateStart(cmd Start) error {
 	return validateUserData(cmd.UserData)
 }
 
-// validateUserData accepts a JSON object whose values are strings, numbers,
-// booleans or null, as GWS user data is a flat key-value list.
+// validateUserData accepts a JSON object of at most MaxUserDataKeys
+// distinct keys and MaxUserDataBytes whose values are strings, finite
+// numbers, booleans or null, as GWS user data is a flat key-value list. It
+// is stored and served as sent, so whatever another JSON reader could take
+// differently (a repeated key, an unpaired surrogate, a number no float
+// holds) is refused.
 func validateUserData(raw json.RawMessage) error {
 	if len(raw) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil || m == nil {
+	if len(raw) > MaxUserDataBytes {
+		return fmt.Errorf("%w: userData must be at most %d bytes", ErrInvalid, MaxUserDataBytes)
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
 		return fmt.Errorf("%w: userData must be a JSON object", ErrInvalid)
 	}
-	for k, v := range m {
-		switch v.(type) {
-		case string, json.Number, bool, nil:
+	for keys := 0; dec.PeekKind() != '}'; keys++ {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return userDataSyntax(err)
+		}
+		name := tok.String() // the token is only valid until the next read
+		if keys == MaxUserDataKeys {
+			return fmt.Errorf("%w: userData must have at most %d keys", ErrInvalid, MaxUserDataKeys)
+		}
+		val, err := dec.ReadToken()
+		if err != nil {
+			return userDataSyntax(err)
+		}
+		switch val.Kind() {
+		case '"', 't', 'f', 'n':
+		case '0':
+			if _, err := strconv.ParseFloat(val.String(), 64); err != nil {
+				return fmt.Errorf("%w: userData.%s is a number out of range", ErrInvalid, name)
+			}
 		default:
-			return fmt.Errorf("%w: userData.%s must be a string, number, boolean or null", ErrInvalid, k)
+			return fmt.Errorf("%w: userData.%s must be a string, number, boolean or null", ErrInvalid, name)
 		}
 	}
+	if _, err := dec.ReadToken(); err != nil {
+		return userDataSyntax(err)
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: userData must be one JSON object", ErrInvalid)
+	}
 	return nil
+}
+
+// userDataSyntax names what jsontext found: a repeated key, invalid UTF-8
+// or an unpaired surrogate, or broken JSON.
+func userDataSyntax(err error) error {
+	if errors.Is(err, jsontext.ErrDuplicateName) {
+		return fmt.Errorf("%w: userData has a repeated key", ErrInvalid)
+	}
+	return fmt.Errorf("%w: userData must be a JSON object of valid UTF-8 (%v)", ErrInvalid, err)
 }
 
 func printableWithin(s string, max int) bool {
 	return utf8.RuneCountInString(s) <= max && printable(s)
 }
 
+// printable refuses, besides C0/C1 controls, the format characters (Cf:
+// bidi overrides such as U+202E, zero-width joiners) and line and paragraph
+// separators, which make a name display as something it is not.
 func printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
 			return false
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -22,13 +23,29 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return errNotAuthenticated
 		}
-		u, err := a.cfg.Auth.Authenticate(c.Request().Context(), name, password)
+		u, err := a.cfg.Auth.Authenticate(c.Request().Context(), clientAddress(c), name, password)
 		if err != nil {
 			return directoryError(err)
 		}
 		c.Set(userKey, u)
 		return next(c)
 	}
+}
+
+// clientAddress is the address failed logins are counted under. Echo's
+// RealIP believes X-Forwarded-For and X-Real-IP from anyone unless an
+// IPExtractor says which proxies to trust, and a client choosing its own
+// address would escape the per-address limit: without one, the
+// connection's peer is the client.
+func clientAddress(c echo.Context) string {
+	if c.Echo().IPExtractor != nil {
+		return c.RealIP()
+	}
+	host, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+	if err != nil {
+		return c.Request().RemoteAddr
+	}
+	return host
 }
 
 func (a *API) requireFeature(next echo.HandlerFunc) echo.HandlerFunc {
@@ -59,7 +76,7 @@ func user(c echo.Context) users.User {
 // directoryError keeps the directory's verdicts and treats any other
 // failure of it as the database being unreachable.
 func directoryError(err error) error {
-	if errors.Is(err, users.ErrBadCredentials) || errors.Is(err, users.ErrNotFound) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, users.ErrBadCredentials) || errors.Is(err, users.ErrThrottled) || errors.Is(err, users.ErrNotFound) || errors.Is(err, context.Canceled) {
 		return err
 	}
 	return fmt.Errorf("%w: user directory: %w", eventstore.ErrUnavailable, err)

@@ -67,9 +67,13 @@ func newEnv(t *testing.T, b *storetest.Backend) *env {
 	e.srv.Config.Handler = httpapi.New(httpapi.Config{
 		Commands: commands.NewHandler(s, commands.WithAgents(dir)),
 		Sessions: sessionview.NewReader(s),
-		Auth:     users.NewAuthenticator(dir, users.AuthenticatorConfig{}),
-		BaseURL:  e.baseURL,
-		Ready:    map[string]func(context.Context) error{"store": s.Ping},
+		// The tests send wrong credentials on purpose, more than the
+		// default limits allow; auth_throttle_test.go tests the limits.
+		Auth: users.NewAuthenticator(dir, users.AuthenticatorConfig{
+			PerName: users.BackoffConfig{Free: 1000}, PerAddress: users.BackoffConfig{Free: 1000},
+		}),
+		BaseURL: e.baseURL,
+		Ready:   map[string]func(context.Context) error{"store": s.Ping},
 	})
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

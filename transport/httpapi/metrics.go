@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -9,8 +10,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// instrument records request latencies by route, method and status.
-func instrument(reg prometheus.Registerer) echo.MiddlewareFunc {
+// otherLabel stands for every method and path outside the closed sets, so
+// that made-up ones cannot grow the series (and memory) without bound.
+const otherLabel = "other"
+
+// instrument records request latencies by route, method and status. The
+// route is the template Echo matched (/api/v2/facebooksessions/:id) and
+// routes says which templates exist; anything else is "other".
+func instrument(reg prometheus.Registerer, routes func() map[string]bool) echo.MiddlewareFunc {
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "fbsession_http_request_duration_seconds",
 		Help:    "HTTP request latencies by route, method and status.",
@@ -24,11 +31,24 @@ func instrument(reg prometheus.Registerer) echo.MiddlewareFunc {
 			if err != nil {
 				c.Error(err) // write the response now, so its status is known
 			}
-			latency.WithLabelValues(c.Request().Method, c.Path(), strconv.Itoa(c.Response().Status)).
+			route := c.Path()
+			if !routes()[route] {
+				route = otherLabel
+			}
+			latency.WithLabelValues(methodLabel(c.Request().Method), route, strconv.Itoa(c.Response().Status)).
 				Observe(time.Since(start).Seconds())
 			return nil
 		}
 	}
+}
+
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return otherLabel
 }
 
 func metricsHandler(g prometheus.Gatherer) echo.HandlerFunc {

@@ -3,10 +3,12 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/gws"
 	"github.com/fbsession/fbsession/users"
 )
@@ -44,15 +46,24 @@ func (a *API) getSession(c echo.Context, anyAgent bool) error {
 }
 
 // listMine is GET /me/facebooksessions: the caller's sessions that are not
-// Completed, as uris, or as resources with ?fields=*.
+// Completed, as uris, or as resources with ?fields=*, a page at a time
+// (?limit, ?after; nextAfter names the next page's after).
 func (a *API) listMine(c echo.Context) error {
 	fields := c.QueryParam("fields")
 	if fields != "" && fields != "*" {
 		return badRequest(codeValidation, "fields supports only *")
 	}
-	sessions, err := a.cfg.Sessions.Active(c.Request().Context(), user(c).ID)
+	page, err := listPage(c)
 	if err != nil {
 		return err
+	}
+	sessions, more, err := a.cfg.Sessions.Active(c.Request().Context(), user(c).ID, page)
+	if err != nil {
+		return err
+	}
+	var next string
+	if more {
+		next = sessions[len(sessions)-1].ID
 	}
 	resources := make([]gws.Resource, len(sessions))
 	for i, s := range sessions {
@@ -62,7 +73,8 @@ func (a *API) listMine(c echo.Context) error {
 		return c.JSON(http.StatusOK, struct {
 			StatusCode       int            `json:"statusCode"`
 			Facebooksessions []gws.Resource `json:"facebooksessions"`
-		}{codeOK, resources})
+			NextAfter        string         `json:"nextAfter,omitempty"`
+		}{codeOK, resources, next})
 	}
 	uris := make([]string, len(resources))
 	for i, r := range resources {
@@ -71,7 +83,28 @@ func (a *API) listMine(c echo.Context) error {
 	return c.JSON(http.StatusOK, struct {
 		StatusCode int      `json:"statusCode"`
 		URIs       []string `json:"uris"`
-	}{codeOK, uris})
+		NextAfter  string   `json:"nextAfter,omitempty"`
+	}{codeOK, uris, next})
+}
+
+// listPage reads a list's ?limit (1 to sessionview.MaxPage, the most when
+// absent) and ?after (the id the page starts after).
+func listPage(c echo.Context) (sessionview.Page, error) {
+	var p sessionview.Page
+	if raw := c.QueryParam("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 || n > sessionview.MaxPage {
+			return p, badRequest(codeValidation, "limit must be an integer from 1 to %d", sessionview.MaxPage)
+		}
+		p.Limit = n
+	}
+	if after := c.QueryParam("after"); after != "" {
+		if !fb.ValidID(after) {
+			return p, badRequest(codeValidation, "after must be a facebooksession id")
+		}
+		p.After = after
+	}
+	return p, nil
 }
 
 // me is GET /me.

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -55,30 +57,34 @@ func (c *Config) setDefaults() {
 
 // API serves the REST API.
 type API struct {
-	cfg Config
+	cfg    Config
+	writes *writeHealth
 }
 
 // New returns the Echo server of the API.
 func New(cfg Config) *echo.Echo {
 	cfg.setDefaults()
-	a := &API{cfg: cfg}
+	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(cfg.Logger)
+	routes := map[string]bool{}
 	e.Use(middleware.Recover())
-	e.Use(middleware.RequestID())
+	e.Use(requestID())
 	e.Use(requestLogger(cfg.Logger))
 	if cfg.Registry != nil {
-		e.Use(instrument(cfg.Registry))
+		e.Use(instrument(cfg.Registry, func() map[string]bool { return routes }))
 		e.GET("/metrics", metricsHandler(cfg.Registry))
 	}
+	e.Use(healthOnly)
 	e.Use(middleware.BodyLimit("64K"))
+	e.Use(requireJSON)
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
 
-	api := e.Group("/api/v2", deadline(cfg.RequestTimeout), a.authenticate)
+	api := e.Group("/api/v2", deadline(cfg.RequestTimeout), a.writes.trackWrites, a.authenticate)
 	api.GET("/me", a.me)
 	api.GET("/me/facebooksessions", a.listMine, a.requireFeature)
 	for _, p := range []string{"/me/facebooksessions/:id", "/me/facebooksession/:id"} {
@@ -87,16 +93,26 @@ func New(cfg Config) *echo.Echo {
 	}
 	api.GET("/facebooksessions/:id", a.get, a.requireFeature)
 	api.POST("/facebooksessions", a.intake, a.requireRole(users.RoleIntegration))
+	// Filled before the first request, read-only after.
+	for _, r := range e.Routes() {
+		routes[r.Path] = true
+	}
 	return e
 }
 
-// deadline gives the request's context a timeout.
+// deadline gives the request's context a timeout, and the reading of its
+// body the same: a client that sends the headers and then trickles the body
+// is cut off instead of holding a connection and a goroutine.
 func deadline(d time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(ctx))
+			err := http.NewResponseController(c.Response()).SetReadDeadline(time.Now().Add(d))
+			if err != nil && !errors.Is(err, http.ErrNotSupported) {
+				return err
+			}
 			return next(c)
 		}
 	}

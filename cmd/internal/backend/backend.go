@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -35,19 +34,58 @@ type Backend struct {
 	close   func()
 }
 
+// Option changes how Open opens.
+type Option func(*options)
+
+type options struct{ exclusive bool }
+
+// Exclusive makes the Backend hold the lock of the data directory until
+// Close, when the configuration uses one (the embedded store or the
+// in-process NATS): a second fbsessiond there would share the JetStream
+// store and lose notifications. fbsessionctl does not take it, so that it
+// works beside a running fbsessiond.
+func Exclusive() Option { return func(o *options) { o.exclusive = true } }
+
 // Open connects to the configured database. It does not migrate.
-func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Backend, error) {
-	if cfg.DatabaseURL == "" {
-		return openSQLite(ctx, cfg, log)
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*Backend, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
 	}
-	return openPostgres(ctx, cfg, log)
+	unlock := func() {}
+	if cfg.DatabaseURL == "" || (o.exclusive && cfg.NATSURL == "") {
+		if err := prepareDataDir(cfg.DataDir, log); err != nil {
+			return nil, err
+		}
+		if o.exclusive {
+			var err error
+			if unlock, err = lockDataDir(cfg.DataDir); err != nil {
+				return nil, err
+			}
+		}
+	}
+	open := openPostgres
+	if cfg.DatabaseURL == "" {
+		open = openSQLite
+	}
+	b, err := open(ctx, cfg, log)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	closeStore := b.close
+	b.close = func() {
+		closeStore()
+		unlock()
+	}
+	return b, nil
 }
 
 func openSQLite(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Backend, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
-	}
 	path := filepath.Join(cfg.DataDir, "events.db")
+	if err := prepareDBFile(path, log); err != nil {
+		return nil, err
+	}
 	s, err := sqlite.Open(ctx, path, sqlite.Config{Logger: log})
 	if err != nil {
 		return nil, err

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 )
 
 // Config is what both binaries are configured with.
@@ -22,8 +24,18 @@ type Config struct {
 	DataDir     string
 	// NATSURL selects an external NATS; empty means an in-process server
 	// listening on NATSListen, storing JetStream data in DataDir.
-	NATSURL       string
-	NATSListen    string
+	NATSURL    string
+	NATSListen string
+	// NATSCreds, NATSUser and NATSPassword, or NATSToken authenticate to
+	// an external NATS; the in-process one uses the credentials it
+	// generated in DataDir.
+	NATSCreds    string
+	NATSUser     string
+	NATSPassword string
+	NATSToken    string
+	// MsgIDKey keys the notifications' Nats-Msg-Id so that no other client
+	// can guess one; every fbsessiond of a deployment needs the same.
+	MsgIDKey      string
 	SubjectPrefix string
 	HTTPAddr      string
 	// PublicURL prefixes resource uris; default http://HTTPAddr.
@@ -41,8 +53,18 @@ type Config struct {
 	// PprofAddr, when set, serves net/http/pprof there (keep it private).
 	PprofAddr string
 	// CachedSessions bounds the open sessions whose state the command
-	// handler and the notifier each keep in memory.
+	// handler and the notifier each keep in memory; CacheBytes bounds the
+	// bytes each of the two caches may hold.
 	CachedSessions int
+	CacheBytes     int64
+	// CheckpointKey, when set, is the ed25519 key file fbsessiond signs
+	// checkpoints of the log with, every CheckpointInterval, into the
+	// JetStream stream CheckpointStream (kept CheckpointRetention, 0 for
+	// ever).
+	CheckpointKey       string
+	CheckpointInterval  time.Duration
+	CheckpointStream    string
+	CheckpointRetention time.Duration
 }
 
 // Register adds the flags to fs, each defaulting to its environment
@@ -50,8 +72,16 @@ type Config struct {
 func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty runs on the embedded single-file store [DATABASE_URL]")
 	fs.StringVar(&c.DataDir, "data-dir", env("FBSESSION_DATA_DIR", "./data"), "directory of the embedded store and embedded NATS [FBSESSION_DATA_DIR]")
-	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", ""), "NATS URL; empty runs an in-process NATS server [NATS_URL]")
-	fs.StringVar(&c.NATSListen, "nats-listen", env("FBSESSION_NATS_LISTEN", "127.0.0.1:4222"), "address of the in-process NATS server [FBSESSION_NATS_LISTEN]")
+	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", ""), "NATS URL; empty runs an in-process NATS server, with generated credentials in the data directory [NATS_URL]")
+	fs.StringVar(&c.NATSCreds, "nats-creds", env("NATS_CREDS", ""), "NATS credentials file (JWT and NKey seed) for NATS_URL [NATS_CREDS]")
+	fs.StringVar(&c.NATSUser, "nats-user", env("NATS_USER", ""), "NATS user for NATS_URL, with the password in NATS_PASSWORD [NATS_USER]")
+	// Secrets come only from the environment: a command line is visible
+	// to every user of the machine (ps), and a flag's default is printed
+	// by --help.
+	c.NATSPassword = os.Getenv("NATS_PASSWORD")
+	c.NATSToken = os.Getenv("NATS_TOKEN")
+	c.MsgIDKey = os.Getenv("FBSESSION_MSGID_KEY")
+	fs.StringVar(&c.NATSListen, "nats-listen", env("FBSESSION_NATS_LISTEN", "127.0.0.1:4222"), "address of the in-process NATS server; keep it on loopback unless others need it [FBSESSION_NATS_LISTEN]")
 	fs.StringVar(&c.SubjectPrefix, "subject-prefix", env("FBSESSION_SUBJECT_PREFIX", "gws.v2"), "prefix of notification subjects [FBSESSION_SUBJECT_PREFIX]")
 	fs.StringVar(&c.HTTPAddr, "http-addr", env("FBSESSION_HTTP_ADDR", "127.0.0.1:8080"), "HTTP listen address [FBSESSION_HTTP_ADDR]")
 	fs.StringVar(&c.PublicURL, "public-url", env("FBSESSION_PUBLIC_URL", ""), "base URL of resource uris; default http://<http-addr> [FBSESSION_PUBLIC_URL]")
@@ -62,8 +92,26 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")
-	fs.IntVar(&c.CachedSessions, "cached-sessions", envInt("FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state is kept in memory, about 1 KB each, twice; above it a Complete costs one more round trip [FBSESSION_CACHED_SESSIONS]")
+	fs.IntVar(&c.CachedSessions, "cached-sessions", envInt("FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state is kept in memory, twice (also bounded by --cache-bytes); above it a Complete costs one more round trip [FBSESSION_CACHED_SESSIONS]")
+	fs.Int64Var(&c.CacheBytes, "cache-bytes", int64(envInt("FBSESSION_CACHE_BYTES", 32<<20)), "bytes each of the two session caches may hold (user data included) [FBSESSION_CACHE_BYTES]")
+	fs.StringVar(&c.CheckpointKey, "checkpoint-key", env("FBSESSION_CHECKPOINT_KEY", ""), "ed25519 key file to sign periodic checkpoints of the log with (fbsessionctl checkpoint keygen); off when empty [FBSESSION_CHECKPOINT_KEY]")
+	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", envDuration("FBSESSION_CHECKPOINT_INTERVAL", time.Hour), "how often fbsessiond signs a checkpoint of the log [FBSESSION_CHECKPOINT_INTERVAL]")
+	fs.StringVar(&c.CheckpointStream, "checkpoint-stream", env("FBSESSION_CHECKPOINT_STREAM", "FBSESSION_CHECKPOINTS"), "JetStream stream of the signed checkpoints [FBSESSION_CHECKPOINT_STREAM]")
+	fs.DurationVar(&c.CheckpointRetention, "checkpoint-retention", envDuration("FBSESSION_CHECKPOINT_RETENTION", 0), "how long the checkpoint stream keeps checkpoints; 0 keeps them for ever [FBSESSION_CHECKPOINT_RETENTION]")
 	fs.IntVar(&c.BcryptCost, "bcrypt-cost", envInt("FBSESSION_BCRYPT_COST", 10), "bcrypt work factor of new passwords [FBSESSION_BCRYPT_COST]")
+	for _, name := range []string{"database-url", "nats-url"} {
+		f := fs.Lookup(name)
+		f.DefValue = natsconn.Redact(f.DefValue)
+	}
+}
+
+// NATS is the NATS connection settings.
+func (c *Config) NATS() natsconn.Settings {
+	return natsconn.Settings{
+		URL: c.NATSURL, DataDir: c.DataDir,
+		Creds: c.NATSCreds, User: c.NATSUser, Password: c.NATSPassword, Token: c.NATSToken,
+		MsgIDKey: c.MsgIDKey,
+	}
 }
 
 // NATSClientURL is the NATS server to connect to as a client: NATSURL, or

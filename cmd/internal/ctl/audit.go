@@ -13,6 +13,7 @@ import (
 
 	"github.com/fbsession/fbsession/audit"
 	"github.com/fbsession/fbsession/cmd/internal/backend"
+	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/transport/gws"
 )
@@ -47,7 +48,7 @@ func (c *CLI) historyCommand() *cobra.Command {
 						ref = fmt.Sprint(e.ReferenceID)
 					}
 					fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Position, e.Version,
-						e.Time.Format("2006-01-02 15:04:05.000000"), e.Type, e.Actor, ref, e.Queue, check)
+						e.Time.Format("2006-01-02 15:04:05.000000"), Printable(e.Type), Printable(e.Actor), ref, Printable(e.Queue), Printable(check))
 				}
 				return w.Flush()
 			})
@@ -94,22 +95,57 @@ func (c *CLI) stateCommand() *cobra.Command {
 
 func (c *CLI) verifyCommand() *cobra.Command {
 	var (
-		session string
-		heads   bool
-		asJSON  bool
+		session   string
+		heads     bool
+		asJSON    bool
+		since     string
+		publicKey string
+		cpFlags   checkpointFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "verify [--session ID] [--heads] [--json]",
 		Short: "Recompute every hash chain and check the read model against the log",
 		Long: "Exits non-zero, naming the first bad position and why, when a chain or the read\n" +
-			"model does not verify. Prints a digest over every stream's head: keep it\n" +
-			"elsewhere, and a later verify that prints another tells the log was cut or changed.",
+			"model does not verify. Someone who can write to the database can also recompute\n" +
+			"the chains: --since-checkpoint proves, against a checkpoint signed with a key kept\n" +
+			"out of the database (fbsessionctl checkpoint), that no stream it lists was\n" +
+			"rewritten, truncated or deleted since.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (since == "") != (publicKey == "") {
+				return errors.New("--since-checkpoint and --public-key go together")
+			}
+			if since != "" && session != "" {
+				return errors.New("a checkpoint is verified against the whole log: drop --session")
+			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				update, done := c.progress(cmd.Context(), b.Store, "verifying")
-				report, err := audit.Verify(cmd.Context(), b.Store, audit.VerifyParams{SessionID: session, KeepHeads: heads, Progress: update})
-				done()
+				p := audit.VerifyParams{SessionID: session, KeepHeads: heads}
+				var (
+					report *audit.Report
+					err    error
+				)
+				if since != "" {
+					pub, err := audit.LoadPublicKey(publicKey)
+					if err != nil {
+						return err
+					}
+					cp, err := c.loadCheckpoint(cmd.Context(), cpFlags, since)
+					if err != nil {
+						return err
+					}
+					update, done := c.progress(cmd.Context(), b.Store, "verifying")
+					p.Progress = update
+					report, err = audit.VerifySince(cmd.Context(), b.Store, cp, pub, p)
+					done()
+					if err != nil {
+						return err
+					}
+				} else {
+					update, done := c.progress(cmd.Context(), b.Store, "verifying")
+					p.Progress = update
+					report, err = audit.Verify(cmd.Context(), b.Store, p)
+					done()
+				}
 				if err != nil {
 					return err
 				}
@@ -122,7 +158,7 @@ func (c *CLI) verifyCommand() *cobra.Command {
 				}
 				if !report.OK() {
 					return fmt.Errorf("%w: first bad position %d (%s v%d): %s", ErrVerifyFailed,
-						report.Problems[0].Position, report.Problems[0].StreamID, report.Problems[0].Version, report.Problems[0].Reason)
+						report.Problems[0].Position, Printable(report.Problems[0].StreamID), report.Problems[0].Version, Printable(report.Problems[0].Reason))
 				}
 				return nil
 			})
@@ -131,22 +167,32 @@ func (c *CLI) verifyCommand() *cobra.Command {
 	cmd.Flags().StringVar(&session, "session", "", "verify one session only")
 	cmd.Flags().BoolVar(&heads, "heads", false, "print every stream's head hash")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().StringVar(&since, "since-checkpoint", "", "also prove the log extends this signed checkpoint: a file, or latest (from JetStream)")
+	cmd.Flags().StringVar(&publicKey, "public-key", "", "public key (PEM) the checkpoint must be signed with")
+	cpFlags.register(cmd, false)
 	return cmd
 }
 
 func (c *CLI) printReport(r *audit.Report) {
 	fmt.Fprintf(c.Out, "streams %d, events %d, read model rows %d\n", r.Streams, r.Events, r.Views)
 	for _, h := range r.Heads {
-		fmt.Fprintf(c.Out, "head %s v%d %s\n", h.StreamID, h.Version, h.Hash)
+		fmt.Fprintf(c.Out, "head %s v%d %s\n", Printable(h.StreamID), h.Version, h.Hash)
 	}
 	fmt.Fprintf(c.Out, "heads digest %s\n", r.Digest)
+	if r.Checkpoint != nil {
+		fmt.Fprintf(c.Out, "checkpoint %s of %s: position %d, %d streams\n", r.Checkpoint.ID,
+			r.Checkpoint.Created.Format(time.RFC3339), r.Checkpoint.Position, r.Checkpoint.Streams)
+	}
 	if r.OK() {
 		fmt.Fprintln(c.Out, "OK: every hash chain verifies and the read model matches the log")
+		if r.Checkpoint != nil {
+			fmt.Fprintln(c.Out, "OK: the log extends the signed checkpoint: every stream it lists still has its signed head")
+		}
 		return
 	}
 	fmt.Fprintf(c.Out, "FAILED: %d problem(s)\n", r.ProblemCount)
 	for _, p := range r.Problems {
-		fmt.Fprintf(c.Out, "  position %d  %s v%d: %s\n", p.Position, p.StreamID, p.Version, p.Reason)
+		fmt.Fprintf(c.Out, "  position %d  %s v%d: %s\n", p.Position, Printable(p.StreamID), p.Version, Printable(p.Reason))
 	}
 }
 
@@ -190,7 +236,7 @@ func (c *CLI) replayCommand() *cobra.Command {
 				return errors.New("--prefix must be a literal subject prefix")
 			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				nc, err := nats.Connect(c.cfg.NATSClientURL(), nats.Name("fbsessionctl replay"))
+				nc, err := natsconn.Dial(c.cfg.NATS(), natsconn.Publisher, c.cfg.NATSClientURL(), nats.Name("fbsessionctl replay"))
 				if err != nil {
 					return err
 				}

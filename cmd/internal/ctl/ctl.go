@@ -3,6 +3,7 @@
 package ctl
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -40,7 +41,7 @@ func (c *CLI) Command() *cobra.Command {
 	root.SetIn(c.In)
 	c.cfg.Register(root.PersistentFlags())
 	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand(), c.watchCommand(),
-		c.historyCommand(), c.stateCommand(), c.verifyCommand(), c.rebuildCommand(), c.replayCommand(), c.exportCommand())
+		c.historyCommand(), c.stateCommand(), c.verifyCommand(), c.rebuildCommand(), c.replayCommand(), c.exportCommand(), c.checkpointCommand())
 	return root
 }
 
@@ -62,10 +63,14 @@ func (c *CLI) withBackend(ctx context.Context, f func(*backend.Backend) error) e
 }
 
 func (c *CLI) migrateCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "migrate",
-		Short: "Apply pending schema migrations (fbsessiond also does on start)",
-		Args:  cobra.NoArgs,
+	var serviceRole string
+	cmd := &cobra.Command{
+		Use:   "migrate [--service-role NAME]",
+		Short: "Apply pending schema migrations as the owner role, and print the service role's grants",
+		Long: "Run as the role that is to own the tables. On PostgreSQL, prints the GRANT\n" +
+			"statements that let the service role (fbsessiond's) insert and read events and\n" +
+			"nothing more: run them, with psql, after every migration (docs/ROLES.md).",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := c.cfg.Logger(c.Err)
 			if err != nil {
@@ -80,14 +85,28 @@ func (c *CLI) migrateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.Out, "%s schema at version %d\n", b.Dialect, v)
-			return nil
+			if b.Dialect != "postgres" || serviceRole == "" {
+				fmt.Fprintf(c.Out, "%s schema at version %d\n", b.Dialect, v)
+				return nil
+			}
+			// All SQL, for psql: the status is a comment.
+			fmt.Fprintf(c.Out, "-- %s schema at version %d\n", b.Dialect, v)
+			return c.printGrants(cmd.Context(), serviceRole)
 		},
 	}
+	cmd.Flags().StringVar(&serviceRole, "service-role", DefaultServiceRole, "role whose grants to print; empty prints none")
+	return cmd
 }
 
+// printJSON writes v indented, with the characters Printable escapes
+// escaped as JSON \u escapes.
 func (c *CLI) printJSON(v any) error {
-	enc := json.NewEncoder(c.Out)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := c.Out.Write(printableJSON(b.Bytes()))
+	return err
 }

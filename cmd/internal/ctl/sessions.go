@@ -41,7 +41,7 @@ func (c *CLI) sessionsCreate() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(c.Out, gws.URI(c.cfg.BaseURL(), res.State.ID))
+				fmt.Fprintln(c.Out, Printable(gws.URI(c.cfg.BaseURL(), res.State.ID)))
 				return nil
 			})
 		},
@@ -61,7 +61,7 @@ func (c *CLI) sessionsGet() *cobra.Command {
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
 				s, err := sessionview.NewReader(b.Store).Get(cmd.Context(), args[0])
 				if errors.Is(err, fb.ErrNotFound) {
-					return fmt.Errorf("session %s: not found", args[0])
+					return fmt.Errorf("session %s: not found", Printable(args[0]))
 				}
 				if err != nil {
 					return err

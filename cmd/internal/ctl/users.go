@@ -46,7 +46,7 @@ func (c *CLI) usersAdd() *cobra.Command {
 				if err := b.Users.Add(cmd.Context(), u, password); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.Out, "user %s added\n", u.ID)
+				fmt.Fprintf(c.Out, "user %s added\n", Printable(u.ID))
 				return nil
 			})
 		},
@@ -85,7 +85,8 @@ func (c *CLI) usersList() *cobra.Command {
 					for i, r := range u.Roles {
 						roles[i] = string(r)
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.UserName, strings.Join(roles, ","), strings.Join(u.Features, ","), status)
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", Printable(u.ID), Printable(u.UserName),
+						Printable(strings.Join(roles, ",")), Printable(strings.Join(u.Features, ",")), status)
 				}
 				return w.Flush()
 			})
@@ -109,7 +110,7 @@ func (c *CLI) usersSetDisabled(disabled bool) *cobra.Command {
 				if err := b.Users.SetDisabled(cmd.Context(), args[0], disabled); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.Out, "user %s %sd\n", args[0], strings.Fields(use)[0])
+				fmt.Fprintf(c.Out, "user %s %sd\n", Printable(args[0]), strings.Fields(use)[0])
 				return nil
 			})
 		},
@@ -131,7 +132,7 @@ func (c *CLI) usersPasswd() *cobra.Command {
 				if err := b.Users.SetPassword(cmd.Context(), args[0], password); err != nil {
 					return err
 				}
-				fmt.Fprintf(c.Out, "password of %s set\n", args[0])
+				fmt.Fprintf(c.Out, "password of %s set\n", Printable(args[0]))
 				return nil
 			})
 		},

@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/spf13/cobra"
 
+	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 )
 
@@ -33,9 +34,11 @@ func (c *CLI) watchCommand() *cobra.Command {
 				token = userID
 			}
 			url := c.cfg.NATSClientURL()
-			nc, err := nats.Connect(url, nats.Name("fbsessionctl watch"), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+			// Read-only on the in-process server: the subscriber's user.
+			nc, err := natsconn.Dial(c.cfg.NATS(), natsconn.Subscriber, url, nats.Name("fbsessionctl watch"),
+				nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
 			if err != nil {
-				return fmt.Errorf("NATS %s: %w", url, err)
+				return err
 			}
 			defer nc.Close()
 			subject := c.cfg.SubjectPrefix + ".users." + token + ".facebooksession.>"
@@ -45,10 +48,15 @@ func (c *CLI) watchCommand() *cobra.Command {
 				return err
 			}
 			defer sub.Unsubscribe() //nolint:errcheck
+			// A refused subscription is only reported asynchronously;
+			// Flush makes it arrive before we say we are watching.
 			if err := nc.Flush(); err != nil {
-				return err
+				return natsconn.RedactError(err, url)
 			}
-			fmt.Fprintf(c.Err, "watching %s on %s\n", subject, url)
+			if err := nc.LastError(); err != nil {
+				return natsconn.RedactError(fmt.Errorf("subscribe to %s: %w", subject, err), url)
+			}
+			fmt.Fprintf(c.Err, "watching %s on %s\n", subject, natsconn.Redact(url))
 			for n := 0; count == 0 || n < count; n++ {
 				select {
 				case <-cmd.Context().Done():
@@ -72,15 +80,15 @@ func (c *CLI) printNotification(m *nats.Msg, asJSON bool) error {
 	if asJSON {
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, m.Data); err != nil {
-			return fmt.Errorf("notification on %s is not JSON: %w", m.Subject, err)
+			return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.Subject), err)
 		}
-		_, err := fmt.Fprintln(c.Out, compact.String())
+		_, err := fmt.Fprintln(c.Out, string(printableJSON(compact.Bytes())))
 		return err
 	}
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, m.Data, "", "  "); err != nil {
-		return fmt.Errorf("notification on %s is not JSON: %w", m.Subject, err)
+		return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.Subject), err)
 	}
-	_, err := fmt.Fprintf(c.Out, "# %s\n%s\n", m.Subject, pretty.String())
+	_, err := fmt.Fprintf(c.Out, "# %s\n%s\n", Printable(m.Subject), printableJSON(pretty.Bytes()))
 	return err
 }

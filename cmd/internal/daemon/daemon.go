@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/cmd/internal/embeddednats"
+	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/sessionview"
@@ -36,7 +36,9 @@ type Started func(httpAddr, natsURL string)
 
 // Run serves until ctx ends, then shuts down gracefully.
 func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Started) error {
-	b, err := backend.Open(ctx, cfg, log)
+	// Exclusive: a second fbsessiond on this data directory would share
+	// the in-process NATS store and lose notifications.
+	b, err := backend.Open(ctx, cfg, log, backend.Exclusive())
 	if err != nil {
 		return err
 	}
@@ -49,20 +51,21 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 
 	natsURL := cfg.NATSURL
 	if natsURL == "" {
-		ns, err := embeddednats.Start(cfg.NATSListen, filepath.Join(cfg.DataDir, "nats"))
+		ns, err := embeddednats.Run(embeddednats.Config{Addr: cfg.NATSListen, DataDir: cfg.DataDir, SubjectPrefix: cfg.SubjectPrefix})
 		if err != nil {
 			return err
 		}
 		defer ns.Shutdown()
 		natsURL = ns.ClientURL()
-		log.Info("in-process NATS server running", "url", natsURL)
+		log.Info("in-process NATS server running", "url", natsURL,
+			"credentials", filepath.Join(cfg.DataDir, natsconn.EmbeddedFile))
 	}
 	// Requests never wait for NATS: the connection retries in the
 	// background, and only /readyz reports it missing.
-	nc, err := nats.Connect(natsURL, nats.Name("fbsessiond"), nats.RetryOnFailedConnect(true),
-		nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond))
+	nc, err := natsconn.Dial(cfg.NATS(), natsconn.Publisher, natsURL, nats.Name("fbsessiond"),
+		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(500*time.Millisecond))
 	if err != nil {
-		return fmt.Errorf("NATS %s: %w", natsURL, err)
+		return err
 	}
 	defer nc.Close()
 
@@ -72,10 +75,17 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	if err != nil {
 		return err
 	}
+	msgIDKey, err := natsconn.MsgIDKey(cfg.NATS())
+	if err != nil {
+		return err
+	}
+	if msgIDKey == nil {
+		log.Warn("notification message ids are not keyed: set FBSESSION_MSGID_KEY, the same for every fbsessiond, so that no other publisher can guess one")
+	}
 	notifier, err := projections.NewNotifier(projections.NotifierConfig{
 		JetStream: js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
 		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow,
-		CachedSessions: cachedSessions(cfg),
+		CachedSessions: cachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
 	})
 	if err != nil {
 		return err
@@ -95,6 +105,13 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	if err != nil {
 		return err
 	}
+	cpCtx, stopCheckpointer := context.WithCancel(ctx)
+	checkpointerDone, err := startCheckpointer(cpCtx, cfg, b, js, log)
+	if err != nil {
+		stopCheckpointer()
+		return err
+	}
+	defer func() { stopCheckpointer(); <-checkpointerDone }()
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	defer stopRunner()
 	runnerDone := make(chan struct{})
@@ -104,10 +121,10 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	}()
 
 	api := httpapi.New(httpapi.Config{
-		Commands: commands.NewHandler(b.Store,
-			commands.WithCachedSessions(cachedSessions(cfg)), commands.WithAgents(b.Users)),
+		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
+			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users)),
 		Sessions: sessionview.NewReader(b.Store),
-		Auth:     users.NewAuthenticator(b.Users, users.AuthenticatorConfig{}),
+		Auth:     users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg}),
 		BaseURL:  cfg.BaseURL(),
 		Ready: map[string]func(context.Context) error{
 			"store": b.Store.Ping,
@@ -129,7 +146,9 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	if err != nil {
 		return fmt.Errorf("HTTP listen on %s (set FBSESSION_HTTP_ADDR or --http-addr): %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	limits := defaultHTTPLimits(cfg.RequestTimeout)
+	l = limits.listener(l)
+	srv := limits.server(api)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	log.Info("serving", "http", l.Addr().String(), "base_url", cfg.BaseURL())

@@ -11,15 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/cmd/internal/ctl"
 	"github.com/fbsession/fbsession/cmd/internal/daemon"
+	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/internal/seedfixtures"
-	"github.com/fbsession/fbsession/projections/natstest"
 )
 
 // The README's quick start, in-process: users and a session made with the
@@ -69,7 +70,7 @@ func TestQuickStart(t *testing.T) {
 				var out bytes.Buffer
 				c := &ctl.CLI{Out: &out, Err: &signalWriter{ch: watching}, In: strings.NewReader("")}
 				cmd := c.Command()
-				cmd.SetArgs([]string{"watch", "--user", "a1", "--json", "--count", "2", "--nats-listen", strings.TrimPrefix(natsURL, "nats://")})
+				cmd.SetArgs([]string{"watch", "--user", "a1", "--json", "--count", "2", "--nats-listen", strings.TrimPrefix(natsURL, "nats://"), "--data-dir", cfg.DataDir})
 				if err := cmd.ExecuteContext(context.Background()); err != nil {
 					watched <- err.Error()
 					return
@@ -79,12 +80,13 @@ func TestQuickStart(t *testing.T) {
 			<-watching
 
 			// The stream exists from the start, before any change.
-			notificationStream(t, natsURL, cfg.Stream)
+			notificationStream(t, &cfg, natsURL)
 
 			out := cli("", "sessions", "create", "--file", seedfixtures.IntakeSeedFile(t))
 			require.Contains(t, out, "/api/v2/facebooksessions/0002DaAVKJ0V0095")
 
 			req, _ := http.NewRequest(http.MethodPost, base+"/api/v2/me/facebooksessions/0002DaAVKJ0V0095", strings.NewReader(`{"operationName":"Complete"}`))
+			req.Header.Set("Content-Type", "application/json")
 			req.SetBasicAuth("agent1", "correct horse")
 			res, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
@@ -148,13 +150,19 @@ func TestNATSPortTakenFailsAtOnce(t *testing.T) {
 	require.NoFileExists(t, filepath.Join(cfg.DataDir, "nats"))
 }
 
-// notificationStream is the JetStream stream of notifications named name
-// on the NATS server at natsURL; the test fails if there is none.
-func notificationStream(t *testing.T, natsURL, name string) jetstream.Stream {
+// notificationStream is the JetStream stream of notifications of cfg on
+// the NATS server at natsURL, as fbsessiond's user; the test fails if
+// there is none.
+func notificationStream(t *testing.T, cfg *config.Config, natsURL string) jetstream.Stream {
 	t.Helper()
-	js, err := jetstream.New(natstest.Connect(t, natsURL))
+	opts, err := natsconn.Options(cfg.NATS(), natsconn.Publisher)
 	require.NoError(t, err)
-	stream, err := js.Stream(context.Background(), name)
+	nc, err := nats.Connect(natsURL, opts...)
+	require.NoError(t, err)
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	stream, err := js.Stream(context.Background(), cfg.Stream)
 	require.NoError(t, err)
 	return stream
 }

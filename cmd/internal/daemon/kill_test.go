@@ -20,6 +20,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/projections/natstest"
 )
@@ -156,7 +157,7 @@ func TestKilledUnderLoad(t *testing.T) {
 
 	// The stream: exactly one StatusChange per change, once the notifier of
 	// the last process has caught up.
-	stream := notificationStream(t, natsURL, "FBSESSION_NOTIFICATIONS")
+	stream := notificationStream(t, &config.Config{NATSURL: natsURL, Stream: "FBSESSION_NOTIFICATIONS"}, natsURL)
 	require.Eventually(t, func() bool {
 		info, err := stream.Info(ctx)
 		return err == nil && info.State.Msgs >= uint64(2*sessions)

@@ -83,6 +83,7 @@ func (s *service) seed(dbURL string, sessions int) {
 
 func (s *service) post(path, user, password, body string, headers ...string) (int, string) {
 	req, _ := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	req.SetBasicAuth(user, password)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
@@ -181,7 +182,7 @@ func TestGracefulShutdownFinishesRequestsAndFlushes(t *testing.T) {
 	require.Positive(t, ok)
 	// The notifications of the intakes and of every acknowledged Complete
 	// were flushed into the stream before the exit.
-	stream := notificationStream(t, cfg.NATSURL, cfg.Stream)
+	stream := notificationStream(t, &cfg, cfg.NATSURL)
 	info, err := stream.Info(context.Background())
 	require.NoError(t, err)
 	require.Equal(t, uint64(n+ok), info.State.Msgs)
@@ -274,7 +275,7 @@ func TestNATSOutageUnderLoad(t *testing.T) {
 	require.NoError(t, err)
 	natstest.RunServer(t, natsDir, p)
 
-	stream := notificationStream(t, natsURL, cfg.Stream)
+	stream := notificationStream(t, &cfg, natsURL)
 	require.Eventually(t, func() bool {
 		info, err := stream.Info(context.Background())
 		return err == nil && info.State.Msgs >= 2*n

@@ -1,0 +1,98 @@
+package commands
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/sessionlog"
+)
+
+// Operation names recorded in the metadata of appends. An idempotency key
+// is scoped to its user, its session and its operation: the same key sent
+// for another operation is another request.
+const (
+	OperationIntake   = "intake"
+	OperationComplete = fb.OperationComplete
+)
+
+// keyID is an idempotency key in its scope on one stream.
+type keyID struct{ actor, operation, key string }
+
+// keyUse is what a key was used for: the referenceId answered and the
+// fingerprint of the request ("" for events written before fingerprints
+// were recorded, which match any request).
+type keyUse struct {
+	ref  int64
+	hash string
+}
+
+// operationOf is the operation an append was for: recorded in its
+// metadata, or for events written before that, told by the event type.
+func operationOf(eventType string, meta sessionlog.Metadata) string {
+	switch {
+	case meta.Operation != "":
+		return meta.Operation
+	case eventType == fb.TypeSessionStarted:
+		return OperationIntake
+	default:
+		return OperationComplete
+	}
+}
+
+// requestHash fingerprints a command as the aggregate sees it, not the
+// bytes the client sent: the same request with its JSON keys reordered,
+// spaced differently or with a default spelled out is the same request.
+// The session and the user are not in it: they scope the key already.
+func requestHash(cmd fb.Command) (string, error) {
+	var canonical any
+	switch cmd := cmd.(type) {
+	case fb.Start:
+		typ := cmd.FacebooksessionType
+		if typ == "" {
+			typ = fb.DefaultType
+		}
+		participants := cmd.Participants
+		if participants == nil {
+			participants = []fb.Participant{}
+		}
+		canonical = struct {
+			Operation           string           `json:"operation"`
+			AgentID             string           `json:"agentId"`
+			FacebooksessionType string           `json:"facebooksessionType"`
+			Comment             string           `json:"comment"`
+			ReceivedDate        string           `json:"receivedDate"`
+			UserData            any              `json:"userData"`
+			Participants        []fb.Participant `json:"participants"`
+		}{OperationIntake, cmd.AgentID, typ, cmd.Comment, cmd.ReceivedDate, canonicalObject(cmd.UserData), participants}
+	case fb.Complete:
+		canonical = struct {
+			Operation string  `json:"operation"`
+			QueueName *string `json:"queueName"`
+		}{OperationComplete, cmd.QueueName}
+	default:
+		return "", fmt.Errorf("commands: no fingerprint for %T", cmd)
+	}
+	raw, err := json.Marshal(canonical)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// canonicalObject is a JSON object with its keys sorted (json.Marshal
+// sorts map keys and compacts raw values); not an object is kept as it
+// is, for the aggregate to reject.
+func canonicalObject(raw json.RawMessage) any {
+	if len(raw) == 0 || string(raw) == "null" {
+		return map[string]json.RawMessage{}
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return string(raw)
+	}
+	return m
+}

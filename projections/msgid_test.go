@@ -1,0 +1,44 @@
+package projections_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/commands"
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/projections"
+)
+
+// With a key, a message id cannot be derived from what a subscriber sees
+// (the session id and its version), yet every process with the key gives
+// a change the same id, so re-publishes are still dropped.
+func TestKeyedMessageIDs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := newSQLiteStore(t)
+	f := &fixture{t: t, store: store, cmds: commands.NewHandler(store), prefix: "gws.v2"}
+	f.start("s1", "a1")
+	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
+	require.NoError(t, err)
+
+	ids := func(key string) string {
+		n, err := projections.NewNotifier(projections.NotifierConfig{Store: store, MsgIDKey: []byte(key)})
+		require.NoError(t, err)
+		msgs, err := n.Messages(ctx, feed)
+		require.NoError(t, err)
+		require.Len(t, msgs, 1)
+		return msgs[0].Header.Get(jetstream.MsgIDHeader)
+	}
+	plain := ids("")
+	require.Equal(t, "facebooksession-s1:1", plain)
+	keyed := ids("k1")
+	require.NotContains(t, keyed, "s1")
+	require.Len(t, keyed, 32)
+	require.Equal(t, keyed, ids("k1"), "the same key gives the same id in every process")
+	require.NotEqual(t, keyed, ids("k2"))
+	require.False(t, strings.Contains(keyed, ":"))
+}
