@@ -67,27 +67,94 @@ type Config struct {
 	CheckpointRetention time.Duration
 }
 
-// Register adds the flags to fs, each defaulting to its environment
-// variable, so that flags override the environment.
+// Register adds every setting to fs, fbsessiond's flags, each defaulting
+// to its environment variable, so that flags override the environment.
 func (c *Config) Register(fs *pflag.FlagSet) {
-	fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty runs on the embedded single-file store [DATABASE_URL]")
-	fs.StringVar(&c.DataDir, "data-dir", env("FBSESSION_DATA_DIR", "./data"), "directory of the embedded store and embedded NATS [FBSESSION_DATA_DIR]")
-	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", ""), "NATS URL; empty runs an in-process NATS server, with generated credentials in the data directory [NATS_URL]")
-	fs.StringVar(&c.NATSCreds, "nats-creds", env("NATS_CREDS", ""), "NATS credentials file (JWT and NKey seed) for NATS_URL [NATS_CREDS]")
-	fs.StringVar(&c.NATSUser, "nats-user", env("NATS_USER", ""), "NATS user for NATS_URL, with the password in NATS_PASSWORD [NATS_USER]")
+	c.RegisterStore(fs)
+	c.RegisterNATS(fs)
+	c.RegisterStream(fs)
+	c.RegisterCheckpointStream(fs)
+	c.RegisterPublicURL(fs)
+	c.RegisterLog(fs)
+	c.RegisterDaemon(fs)
+}
+
+// The groups below let each fbsessionctl command show only the settings
+// it uses. A setting two groups share (data-dir) is added once: adding a
+// flag twice to a FlagSet panics.
+
+// RegisterStore adds the settings of the event store and the user
+// directory: database-url, data-dir, bcrypt-cost.
+func (c *Config) RegisterStore(fs *pflag.FlagSet) {
+	if fs.Lookup("database-url") == nil {
+		fs.StringVar(&c.DatabaseURL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL; empty runs on the embedded single-file store [DATABASE_URL]")
+		redactDefault(fs, "database-url")
+	}
+	c.registerDataDir(fs)
+	if fs.Lookup("bcrypt-cost") == nil {
+		fs.IntVar(&c.BcryptCost, "bcrypt-cost", envInt("FBSESSION_BCRYPT_COST", 10), "bcrypt work factor of new passwords [FBSESSION_BCRYPT_COST]")
+	}
+}
+
+// RegisterNATS adds the settings of the NATS connection: nats-url,
+// nats-creds, nats-user, nats-listen, subject-prefix, and data-dir (where
+// the in-process server's credentials are).
+func (c *Config) RegisterNATS(fs *pflag.FlagSet) {
 	// Secrets come only from the environment: a command line is visible
 	// to every user of the machine (ps), and a flag's default is printed
 	// by --help.
 	c.NATSPassword = os.Getenv("NATS_PASSWORD")
 	c.NATSToken = os.Getenv("NATS_TOKEN")
 	c.MsgIDKey = os.Getenv("FBSESSION_MSGID_KEY")
+	if fs.Lookup("nats-url") != nil {
+		return
+	}
+	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", ""), "NATS URL; empty runs an in-process NATS server, with generated credentials in the data directory [NATS_URL]")
+	redactDefault(fs, "nats-url")
+	fs.StringVar(&c.NATSCreds, "nats-creds", env("NATS_CREDS", ""), "NATS credentials file (JWT and NKey seed) for NATS_URL [NATS_CREDS]")
+	fs.StringVar(&c.NATSUser, "nats-user", env("NATS_USER", ""), "NATS user for NATS_URL, with the password in NATS_PASSWORD [NATS_USER]")
 	fs.StringVar(&c.NATSListen, "nats-listen", env("FBSESSION_NATS_LISTEN", "127.0.0.1:4222"), "address of the in-process NATS server; keep it on loopback unless others need it [FBSESSION_NATS_LISTEN]")
 	fs.StringVar(&c.SubjectPrefix, "subject-prefix", env("FBSESSION_SUBJECT_PREFIX", "gws.v2"), "prefix of notification subjects [FBSESSION_SUBJECT_PREFIX]")
-	fs.StringVar(&c.HTTPAddr, "http-addr", env("FBSESSION_HTTP_ADDR", "127.0.0.1:8080"), "HTTP listen address [FBSESSION_HTTP_ADDR]")
-	fs.StringVar(&c.PublicURL, "public-url", env("FBSESSION_PUBLIC_URL", ""), "base URL of resource uris; default http://<http-addr> [FBSESSION_PUBLIC_URL]")
-	fs.StringVar(&c.LogLevel, "log-level", env("FBSESSION_LOG_LEVEL", "info"), "debug, info, warn or error [FBSESSION_LOG_LEVEL]")
-	fs.StringVar(&c.LogFormat, "log-format", env("FBSESSION_LOG_FORMAT", "text"), "text or json [FBSESSION_LOG_FORMAT]")
-	fs.StringVar(&c.Stream, "stream", env("FBSESSION_STREAM", "FBSESSION_NOTIFICATIONS"), "JetStream stream of the notifications [FBSESSION_STREAM]")
+	c.registerDataDir(fs)
+}
+
+// RegisterStream adds the name of the JetStream stream of notifications.
+func (c *Config) RegisterStream(fs *pflag.FlagSet) {
+	if fs.Lookup("stream") == nil {
+		fs.StringVar(&c.Stream, "stream", env("FBSESSION_STREAM", "FBSESSION_NOTIFICATIONS"), "JetStream stream of the notifications [FBSESSION_STREAM]")
+	}
+}
+
+// RegisterCheckpointStream adds the name of the JetStream stream of
+// signed checkpoints.
+func (c *Config) RegisterCheckpointStream(fs *pflag.FlagSet) {
+	if fs.Lookup("checkpoint-stream") == nil {
+		fs.StringVar(&c.CheckpointStream, "checkpoint-stream", env("FBSESSION_CHECKPOINT_STREAM", "FBSESSION_CHECKPOINTS"), "JetStream stream of the signed checkpoints [FBSESSION_CHECKPOINT_STREAM]")
+	}
+}
+
+// RegisterPublicURL adds public-url, the prefix of resource uris. Its
+// default derives from HTTPAddr, which commands other than fbsessiond
+// take from the environment only.
+func (c *Config) RegisterPublicURL(fs *pflag.FlagSet) {
+	if fs.Lookup("public-url") == nil {
+		c.HTTPAddr = env("FBSESSION_HTTP_ADDR", defaultHTTPAddr)
+		fs.StringVar(&c.PublicURL, "public-url", env("FBSESSION_PUBLIC_URL", ""), "base URL of resource uris; default http://<http-addr> [FBSESSION_PUBLIC_URL]")
+	}
+}
+
+// RegisterLog adds log-level and log-format.
+func (c *Config) RegisterLog(fs *pflag.FlagSet) {
+	if fs.Lookup("log-level") == nil {
+		fs.StringVar(&c.LogLevel, "log-level", env("FBSESSION_LOG_LEVEL", "info"), "debug, info, warn or error [FBSESSION_LOG_LEVEL]")
+		fs.StringVar(&c.LogFormat, "log-format", env("FBSESSION_LOG_FORMAT", "text"), "text or json [FBSESSION_LOG_FORMAT]")
+	}
+}
+
+// RegisterDaemon adds the settings only fbsessiond uses: HTTP, caches,
+// stream retention, profiling and periodic checkpoints.
+func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
+	fs.StringVar(&c.HTTPAddr, "http-addr", env("FBSESSION_HTTP_ADDR", defaultHTTPAddr), "HTTP listen address [FBSESSION_HTTP_ADDR]")
 	fs.DurationVar(&c.Retention, "stream-retention", envDuration("FBSESSION_STREAM_RETENTION", 7*24*time.Hour), "how long the stream keeps notifications [FBSESSION_STREAM_RETENTION]")
 	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
@@ -96,13 +163,22 @@ func (c *Config) Register(fs *pflag.FlagSet) {
 	fs.Int64Var(&c.CacheBytes, "cache-bytes", int64(envInt("FBSESSION_CACHE_BYTES", 32<<20)), "bytes each of the two session caches may hold (user data included) [FBSESSION_CACHE_BYTES]")
 	fs.StringVar(&c.CheckpointKey, "checkpoint-key", env("FBSESSION_CHECKPOINT_KEY", ""), "ed25519 key file to sign periodic checkpoints of the log with (fbsessionctl checkpoint keygen); off when empty [FBSESSION_CHECKPOINT_KEY]")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", envDuration("FBSESSION_CHECKPOINT_INTERVAL", time.Hour), "how often fbsessiond signs a checkpoint of the log [FBSESSION_CHECKPOINT_INTERVAL]")
-	fs.StringVar(&c.CheckpointStream, "checkpoint-stream", env("FBSESSION_CHECKPOINT_STREAM", "FBSESSION_CHECKPOINTS"), "JetStream stream of the signed checkpoints [FBSESSION_CHECKPOINT_STREAM]")
 	fs.DurationVar(&c.CheckpointRetention, "checkpoint-retention", envDuration("FBSESSION_CHECKPOINT_RETENTION", 0), "how long the checkpoint stream keeps checkpoints; 0 keeps them for ever [FBSESSION_CHECKPOINT_RETENTION]")
-	fs.IntVar(&c.BcryptCost, "bcrypt-cost", envInt("FBSESSION_BCRYPT_COST", 10), "bcrypt work factor of new passwords [FBSESSION_BCRYPT_COST]")
-	for _, name := range []string{"database-url", "nats-url"} {
-		f := fs.Lookup(name)
-		f.DefValue = natsconn.Redact(f.DefValue)
+}
+
+const defaultHTTPAddr = "127.0.0.1:8080"
+
+func (c *Config) registerDataDir(fs *pflag.FlagSet) {
+	if fs.Lookup("data-dir") == nil {
+		fs.StringVar(&c.DataDir, "data-dir", env("FBSESSION_DATA_DIR", "./data"), "directory of the embedded store and embedded NATS [FBSESSION_DATA_DIR]")
 	}
+}
+
+// redactDefault hides a password an environment variable put in a URL
+// flag's default, which --help prints.
+func redactDefault(fs *pflag.FlagSet, name string) {
+	f := fs.Lookup(name)
+	f.DefValue = natsconn.Redact(f.DefValue)
 }
 
 // NATS is the NATS connection settings.

@@ -36,3 +36,26 @@ func TestNATSCredentials(t *testing.T) {
 	require.Contains(t, help, "postgres://fb:xxxxx@db/fb")
 	require.Nil(t, fs.Lookup("nats-password"), "a password on the command line is visible to ps")
 }
+
+// The groups fbsessionctl's commands take share data-dir, default from
+// the environment like fbsessiond's flags, and leave out the daemon's.
+// Not parallel: it sets the environment.
+func TestGroups(t *testing.T) {
+	t.Setenv("FBSESSION_DATA_DIR", "/env-dir")
+	t.Setenv("FBSESSION_HTTP_ADDR", "10.0.0.1:80")
+	t.Setenv("FBSESSION_STREAM", "S")
+	var cfg config.Config
+	fs := pflag.NewFlagSet("watch", pflag.ContinueOnError)
+	cfg.RegisterNATS(fs)
+	cfg.RegisterStore(fs)
+	cfg.RegisterStream(fs)
+	cfg.RegisterPublicURL(fs)
+	require.NoError(t, fs.Parse([]string{"--nats-listen", "127.0.0.1:1"}))
+	require.Equal(t, "/env-dir", cfg.DataDir)
+	require.Equal(t, "S", cfg.Stream)
+	require.Equal(t, "nats://127.0.0.1:1", cfg.NATSClientURL())
+	require.Equal(t, "http://10.0.0.1:80", cfg.BaseURL(), "the default of public-url still follows FBSESSION_HTTP_ADDR")
+	for _, daemonOnly := range []string{"http-addr", "cached-sessions", "stream-retention", "checkpoint-interval", "request-timeout"} {
+		require.Nil(t, fs.Lookup(daemonOnly), daemonOnly)
+	}
+}

@@ -24,9 +24,10 @@ var ErrVerifyFailed = errors.New("verification failed")
 func (c *CLI) historyCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "history SESSION_ID [--json]",
-		Short: "Every event of a session: when, what, who, and whether its hash verifies",
-		Args:  cobra.ExactArgs(1),
+		Use:     "history SESSION_ID [--json]",
+		Short:   "Every event of a session: when, what, who, and whether its hash verifies",
+		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
 				entries, err := audit.History(cmd.Context(), b.Store, args[0])
@@ -55,7 +56,7 @@ func (c *CLI) historyCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return c.storeFlags(cmd, false)
 }
 
 func (c *CLI) stateCommand() *cobra.Command {
@@ -66,7 +67,9 @@ func (c *CLI) stateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "state SESSION_ID [--at RFC3339 | --version N]",
 		Short: "A session as the API showed it at a time or a version, folded from the log",
-		Args:  cobra.ExactArgs(1),
+		Example: "  fbsessionctl state 0002DaAVKJ0V0095 --at 2026-11-24T10:15:00Z\n" +
+			"  fbsessionctl state 0002DaAVKJ0V0095 --version 3",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var when time.Time
 			if at != "" {
@@ -90,7 +93,7 @@ func (c *CLI) stateCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&at, "at", "", "a time (RFC 3339)")
 	cmd.Flags().Int64Var(&version, "version", 0, "a stream version")
-	return cmd
+	return c.publicURLFlags(c.storeFlags(cmd, false))
 }
 
 func (c *CLI) verifyCommand() *cobra.Command {
@@ -110,6 +113,8 @@ func (c *CLI) verifyCommand() *cobra.Command {
 			"the chains: --since-checkpoint proves, against a checkpoint signed with a key kept\n" +
 			"out of the database (fbsessionctl checkpoint), that no stream it lists was\n" +
 			"rewritten, truncated or deleted since.",
+		Example: "  fbsessionctl verify\n  fbsessionctl verify --session 0002DaAVKJ0V0095 --json\n" +
+			"  fbsessionctl verify --since-checkpoint latest --public-key checkpoint.key.pub",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (since == "") != (publicKey == "") {
@@ -170,7 +175,9 @@ func (c *CLI) verifyCommand() *cobra.Command {
 	cmd.Flags().StringVar(&since, "since-checkpoint", "", "also prove the log extends this signed checkpoint: a file, or latest (from JetStream)")
 	cmd.Flags().StringVar(&publicKey, "public-key", "", "public key (PEM) the checkpoint must be signed with")
 	cpFlags.register(cmd, false)
-	return cmd
+	// NATS: --since-checkpoint latest reads the checkpoint stream.
+	c.cfg.RegisterCheckpointStream(cmd.Flags())
+	return c.natsFlags(c.storeFlags(cmd, false))
 }
 
 func (c *CLI) printReport(r *audit.Report) {
@@ -197,10 +204,11 @@ func (c *CLI) printReport(r *audit.Report) {
 }
 
 func (c *CLI) rebuildCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "rebuild",
-		Short: "Rebuild the read model from the log into a fresh table, then swap it in",
-		Args:  cobra.NoArgs,
+	return c.storeFlags(&cobra.Command{
+		Use:     "rebuild",
+		Short:   "Rebuild the read model from the log into a fresh table, then swap it in",
+		Example: "  fbsessionctl rebuild --database-url postgres://owner@db/fbsession",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
 				update, done := c.progress(cmd.Context(), b.Store, "rebuilding")
@@ -216,7 +224,7 @@ func (c *CLI) rebuildCommand() *cobra.Command {
 				return nil
 			})
 		},
-	}
+	}, false)
 }
 
 func (c *CLI) replayCommand() *cobra.Command {
@@ -225,9 +233,10 @@ func (c *CLI) replayCommand() *cobra.Command {
 		prefix   string
 	)
 	cmd := &cobra.Command{
-		Use:   "replay --from POS [--to POS] --prefix audit.replay",
-		Short: "Re-publish the notifications of a range of positions under another subject prefix",
-		Args:  cobra.NoArgs,
+		Use:     "replay --from POS [--to POS] --prefix audit.replay",
+		Short:   "Re-publish the notifications of a range of positions under another subject prefix",
+		Example: "  fbsessionctl replay --from 1200 --to 1300 --prefix audit.replay --nats-url nats://nats:4222",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if prefix == c.cfg.SubjectPrefix {
 				return fmt.Errorf("--prefix must differ from the live prefix %q", prefix)
@@ -261,7 +270,7 @@ func (c *CLI) replayCommand() *cobra.Command {
 	cmd.Flags().Int64Var(&from, "from", 1, "first position")
 	cmd.Flags().Int64Var(&to, "to", 0, "last position (0: the end)")
 	cmd.Flags().StringVar(&prefix, "prefix", "audit.replay", "subject prefix of the replayed notifications")
-	return cmd
+	return c.publicURLFlags(c.natsFlags(c.storeFlags(cmd, false)))
 }
 
 func (c *CLI) exportCommand() *cobra.Command {
@@ -273,7 +282,9 @@ func (c *CLI) exportCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "export [--from POS] [--to POS] [--since TIME] [--until TIME] [-o FILE]",
 		Short: "Write events as JSON lines with their hashes (docs/AUDIT.md tells how to verify them)",
-		Args:  cobra.NoArgs,
+		Example: "  fbsessionctl export --since 2026-11-24T00:00:00Z --until 2026-11-25T00:00:00Z -o events.jsonl\n" +
+			"  fbsessionctl export --from 1200 --to 1300",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if since != "" {
@@ -313,5 +324,5 @@ func (c *CLI) exportCommand() *cobra.Command {
 	cmd.Flags().StringVar(&since, "since", "", "first recording time (RFC 3339)")
 	cmd.Flags().StringVar(&until, "until", "", "last recording time (RFC 3339)")
 	cmd.Flags().StringVarP(&output, "output", "o", "-", "file to write (default stdout)")
-	return cmd
+	return c.storeFlags(cmd, false)
 }

@@ -18,7 +18,7 @@ import (
 )
 
 // checkpointFlags are the settings of the checkpoint commands; the
-// stream is fbsessiond's (--checkpoint-stream, a global setting).
+// stream is fbsessiond's (--checkpoint-stream, a shared setting).
 type checkpointFlags struct {
 	key string
 }
@@ -33,6 +33,8 @@ func (c *CLI) checkpointCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "checkpoint",
 		Short: "Signed checkpoints of the whole log, kept out of the database (docs/AUDIT.md)",
+		Example: "  fbsessionctl checkpoint keygen --key /etc/fbsession/checkpoint.key\n" +
+			"  fbsessionctl checkpoint create --key /etc/fbsession/checkpoint.key --publish",
 	}
 	cmd.AddCommand(c.checkpointKeygen(), c.checkpointPublicKey(), c.checkpointCreate())
 	return cmd
@@ -42,9 +44,10 @@ func (c *CLI) checkpointKeygen() *cobra.Command {
 	var f checkpointFlags
 	var public string
 	cmd := &cobra.Command{
-		Use:   "keygen --key FILE [--public-out FILE]",
-		Short: "Make an ed25519 signing key (mode 0600) and its public key (FILE.pub)",
-		Args:  cobra.NoArgs,
+		Use:     "keygen --key FILE [--public-out FILE]",
+		Short:   "Make an ed25519 signing key (mode 0600) and its public key (FILE.pub)",
+		Example: "  fbsessionctl checkpoint keygen --key /etc/fbsession/checkpoint.key",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.key == "" {
 				return errors.New("--key (or FBSESSION_CHECKPOINT_KEY) names the file to write")
@@ -63,15 +66,16 @@ func (c *CLI) checkpointKeygen() *cobra.Command {
 	}
 	f.register(cmd, true)
 	cmd.Flags().StringVar(&public, "public-out", "", "public key file (default: the key file + .pub)")
-	return cmd
+	return c.acceptStoreFlags(cmd)
 }
 
 func (c *CLI) checkpointPublicKey() *cobra.Command {
 	var f checkpointFlags
 	cmd := &cobra.Command{
-		Use:   "public-key --key FILE",
-		Short: "Print the public key of a signing key, for auditors",
-		Args:  cobra.NoArgs,
+		Use:     "public-key --key FILE",
+		Short:   "Print the public key of a signing key, for auditors",
+		Example: "  fbsessionctl checkpoint public-key --key /etc/fbsession/checkpoint.key >checkpoint.pub",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pub, err := audit.LoadPublicKey(f.key)
 			if err != nil {
@@ -86,7 +90,7 @@ func (c *CLI) checkpointPublicKey() *cobra.Command {
 		},
 	}
 	f.register(cmd, true)
-	return cmd
+	return c.acceptStoreFlags(cmd)
 }
 
 func (c *CLI) checkpointCreate() *cobra.Command {
@@ -98,7 +102,9 @@ func (c *CLI) checkpointCreate() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create [--publish] [--out FILE]",
 		Short: "Verify every hash chain and sign every stream's head",
-		Args:  cobra.NoArgs,
+		Example: "  fbsessionctl checkpoint create --key /etc/fbsession/checkpoint.key --publish\n" +
+			"  fbsessionctl checkpoint create --key checkpoint.key --out cp-2026-11-24.json",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !publish && out == "" {
 				return errors.New("give --publish, --out FILE or both: a checkpoint kept nowhere proves nothing")
@@ -142,7 +148,8 @@ func (c *CLI) checkpointCreate() *cobra.Command {
 	f.register(cmd, true)
 	cmd.Flags().BoolVar(&publish, "publish", false, "publish to the JetStream checkpoint stream")
 	cmd.Flags().StringVar(&out, "out", "", "write the checkpoint, heads included, to this file (JSON)")
-	return cmd
+	c.cfg.RegisterCheckpointStream(cmd.Flags())
+	return c.natsFlags(c.storeFlags(cmd, false))
 }
 
 // writeCheckpoint writes the file whole or not at all.

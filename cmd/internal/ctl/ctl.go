@@ -31,15 +31,19 @@ type CLI struct {
 // Command returns the root command.
 func (c *CLI) Command() *cobra.Command {
 	root := &cobra.Command{
-		Use:           "fbsessionctl",
-		Short:         "Operate and audit fbsession: users, sessions, migrations",
+		Use:   "fbsessionctl",
+		Short: "Operate and audit fbsession: users, sessions, migrations",
+		Long: "Operate and audit fbsession. Each command takes the settings it uses as flags,\n" +
+			"defaulting to the environment variables fbsessiond reads (shown in brackets).",
+		Example: "  fbsessionctl users add a1 --name agent1 --role agent --password-stdin <password.txt\n" +
+			"  fbsessionctl watch --since 1h --session 0002DaAVKJ0V0095\n" +
+			"  source <(fbsessionctl completion bash)",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(c.Out)
 	root.SetErr(c.Err)
 	root.SetIn(c.In)
-	c.cfg.Register(root.PersistentFlags())
 	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand(), c.watchCommand(),
 		c.historyCommand(), c.stateCommand(), c.verifyCommand(), c.rebuildCommand(), c.replayCommand(), c.exportCommand(), c.checkpointCommand())
 	return root
@@ -70,6 +74,8 @@ func (c *CLI) migrateCommand() *cobra.Command {
 		Long: "Run as the role that is to own the tables. On PostgreSQL, prints the GRANT\n" +
 			"statements that let the service role (fbsessiond's) insert and read events and\n" +
 			"nothing more: run them, with psql, after every migration (docs/ROLES.md).",
+		Example: "  DATABASE_URL=postgres://owner@db/fbsession fbsessionctl migrate | psql postgres://owner@db/fbsession\n" +
+			"  fbsessionctl migrate --data-dir /var/lib/fbsession",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := c.cfg.Logger(c.Err)
@@ -95,7 +101,7 @@ func (c *CLI) migrateCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&serviceRole, "service-role", DefaultServiceRole, "role whose grants to print; empty prints none")
-	return cmd
+	return c.storeFlags(cmd, false)
 }
 
 // printJSON writes v indented, with the characters Printable escapes

@@ -16,7 +16,8 @@ import (
 )
 
 func (c *CLI) sessionsCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "sessions", Short: "Create and read facebooksessions"}
+	cmd := &cobra.Command{Use: "sessions", Short: "Create and read facebooksessions",
+		Example: "  fbsessionctl sessions create --file intake.json\n  fbsessionctl sessions get 0002DaAVKJ0V0095"}
 	cmd.AddCommand(c.sessionsCreate(), c.sessionsGet())
 	return cmd
 }
@@ -24,9 +25,10 @@ func (c *CLI) sessionsCommand() *cobra.Command {
 func (c *CLI) sessionsCreate() *cobra.Command {
 	var file, actor string
 	cmd := &cobra.Command{
-		Use:   "create --file INTAKE.json",
-		Short: "Create a session from an intake body, as POST /api/v2/facebooksessions does",
-		Args:  cobra.NoArgs,
+		Use:     "create --file INTAKE.json",
+		Short:   "Create a session from an intake body, as POST /api/v2/facebooksessions does",
+		Example: "  fbsessionctl sessions create --file intake.json --public-url https://fbsession.example.com",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			body, err := os.ReadFile(file)
 			if err != nil {
@@ -49,14 +51,15 @@ func (c *CLI) sessionsCreate() *cobra.Command {
 	cmd.Flags().StringVarP(&file, "file", "f", "", "intake body (JSON)")
 	cmd.Flags().StringVar(&actor, "as", "fbsessionctl", "actor recorded in the events' metadata")
 	_ = cmd.MarkFlagRequired("file")
-	return cmd
+	return c.publicURLFlags(c.storeFlags(cmd, false))
 }
 
 func (c *CLI) sessionsGet() *cobra.Command {
-	return &cobra.Command{
-		Use:   "get ID",
-		Short: "Print a session as the API shows it",
-		Args:  cobra.ExactArgs(1),
+	return c.publicURLFlags(c.storeFlags(&cobra.Command{
+		Use:     "get ID",
+		Short:   "Print a session as the API shows it",
+		Example: "  fbsessionctl sessions get 0002DaAVKJ0V0095",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
 				s, err := sessionview.NewReader(b.Store).Get(cmd.Context(), args[0])
@@ -69,5 +72,5 @@ func (c *CLI) sessionsGet() *cobra.Command {
 				return c.printJSON(gws.ResourceOf(s, c.cfg.BaseURL()))
 			})
 		},
-	}
+	}, false))
 }

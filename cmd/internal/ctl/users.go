@@ -15,7 +15,8 @@ import (
 )
 
 func (c *CLI) usersCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "users", Short: "Manage API users"}
+	cmd := &cobra.Command{Use: "users", Short: "Manage API users",
+		Example: "  fbsessionctl users list\n  fbsessionctl users disable a1"}
 	cmd.AddCommand(c.usersAdd(), c.usersList(), c.usersSetDisabled(true), c.usersSetDisabled(false), c.usersPasswd())
 	return cmd
 }
@@ -29,7 +30,9 @@ func (c *CLI) usersAdd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add ID --name NAME --role ROLE [--feature api-multimedia] [--password-stdin]",
 		Short: "Add a user; the password is prompted for, or read from stdin",
-		Args:  cobra.ExactArgs(1),
+		Example: "  fbsessionctl users add a1 --name agent1 --role agent --feature api-multimedia\n" +
+			"  printf '%s\\n' \"$PASSWORD\" | fbsessionctl users add router --name router --role integration --password-stdin",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			u.ID = args[0]
 			for _, r := range roles {
@@ -56,15 +59,16 @@ func (c *CLI) usersAdd() *cobra.Command {
 	cmd.Flags().StringSliceVar(&u.Features, "feature", nil, "api-multimedia (repeatable)")
 	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
 	_ = cmd.MarkFlagRequired("name")
-	return cmd
+	return c.storeFlags(cmd, true)
 }
 
 func (c *CLI) usersList() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List users",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Short:   "List users",
+		Example: "  fbsessionctl users list\n  fbsessionctl users list --json --database-url postgres://fbsession@db/fbsession",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
 				list, err := b.Users.List(cmd.Context())
@@ -93,7 +97,7 @@ func (c *CLI) usersList() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	return c.storeFlags(cmd, false)
 }
 
 func (c *CLI) usersSetDisabled(disabled bool) *cobra.Command {
@@ -101,10 +105,11 @@ func (c *CLI) usersSetDisabled(disabled bool) *cobra.Command {
 	if disabled {
 		use, short = "disable ID", "Stop a user from logging in (takes effect within a second)"
 	}
-	return &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  cobra.ExactArgs(1),
+	return c.storeFlags(&cobra.Command{
+		Use:     use,
+		Short:   short,
+		Example: "  fbsessionctl users " + strings.Fields(use)[0] + " a1",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
 				if err := b.Users.SetDisabled(cmd.Context(), args[0], disabled); err != nil {
@@ -114,15 +119,16 @@ func (c *CLI) usersSetDisabled(disabled bool) *cobra.Command {
 				return nil
 			})
 		},
-	}
+	}, false)
 }
 
 func (c *CLI) usersPasswd() *cobra.Command {
 	var passwordStdin bool
 	cmd := &cobra.Command{
-		Use:   "passwd ID [--password-stdin]",
-		Short: "Set a user's password",
-		Args:  cobra.ExactArgs(1),
+		Use:     "passwd ID [--password-stdin]",
+		Short:   "Set a user's password",
+		Example: "  fbsessionctl users passwd a1\n  fbsessionctl users passwd a1 --password-stdin <password.txt",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			password, err := c.password(passwordStdin)
 			if err != nil {
@@ -138,7 +144,7 @@ func (c *CLI) usersPasswd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
-	return cmd
+	return c.storeFlags(cmd, true)
 }
 
 // password reads a new password: from stdin's first line, or prompted

@@ -2,67 +2,73 @@ package ctl
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/spf13/cobra"
 
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 )
 
+// notification is what watch prints, live or replayed from the stream.
+type notification struct {
+	subject string
+	data    []byte
+}
+
+type watchFlags struct {
+	userID, sessionID string
+	asJSON            bool
+	count             int
+	since             time.Duration
+	all               bool
+}
+
 func (c *CLI) watchCommand() *cobra.Command {
-	var (
-		userID string
-		asJSON bool
-		count  int
-	)
+	var f watchFlags
 	cmd := &cobra.Command{
-		Use:   "watch [--user ID] [--json]",
-		Short: "Print notifications as they arrive",
-		Long: "Subscribes to <prefix>.users.<user>.facebooksession.> (every user by default)\n" +
-			"on the configured NATS, or the in-process server of a local fbsessiond.",
+		Use:   "watch [--user ID] [--session ID] [--since DURATION | --all] [--json]",
+		Short: "Print notifications as they arrive, and those the stream kept",
+		Long: "Subscribes to <prefix>.users.<user>.facebooksession.<session> (every user and\n" +
+			"session by default) on the configured NATS, or the in-process server of a local\n" +
+			"fbsessiond. With --since or --all, first prints what the JetStream stream kept\n" +
+			"(since then, or all of it), in the order it was stored, then goes on live.",
+		Example: "  fbsessionctl watch\n" +
+			"  fbsessionctl watch --user a1 --json\n" +
+			"  fbsessionctl watch --since 1h --session 0002DaAVKJ0V0095\n" +
+			"  fbsessionctl watch --all --json --count 100 --nats-url nats://nats:4222",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			token := "*"
-			if userID != "" {
-				if !fb.ValidID(userID) {
-					return fmt.Errorf("--user must be 1-%d characters of [A-Za-z0-9_-]", fb.MaxIDLength)
-				}
-				token = userID
-			}
-			url := c.cfg.NATSClientURL()
-			// Read-only on the in-process server: the subscriber's user.
-			nc, err := natsconn.Dial(c.cfg.NATS(), natsconn.Subscriber, url, nats.Name("fbsessionctl watch"),
-				nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+			subject, err := c.watchSubject(f)
 			if err != nil {
 				return err
 			}
-			defer nc.Close()
-			subject := c.cfg.SubjectPrefix + ".users." + token + ".facebooksession.>"
-			msgs := make(chan *nats.Msg, 1024)
-			sub, err := nc.ChanSubscribe(subject, msgs)
+			if f.since < 0 {
+				return errors.New("--since must be positive: how long ago to start")
+			}
+			msgs := make(chan notification, 1024)
+			var stop func()
+			if f.since == 0 && !f.all {
+				stop, err = c.subscribe(subject, msgs)
+			} else {
+				stop, err = c.consumeStream(cmd.Context(), subject, f, msgs)
+			}
 			if err != nil {
 				return err
 			}
-			defer sub.Unsubscribe() //nolint:errcheck
-			// A refused subscription is only reported asynchronously;
-			// Flush makes it arrive before we say we are watching.
-			if err := nc.Flush(); err != nil {
-				return natsconn.RedactError(err, url)
-			}
-			if err := nc.LastError(); err != nil {
-				return natsconn.RedactError(fmt.Errorf("subscribe to %s: %w", subject, err), url)
-			}
-			fmt.Fprintf(c.Err, "watching %s on %s\n", subject, natsconn.Redact(url))
-			for n := 0; count == 0 || n < count; n++ {
+			defer stop()
+			for n := 0; f.count == 0 || n < f.count; n++ {
 				select {
 				case <-cmd.Context().Done():
 					return nil
 				case m := <-msgs:
-					if err := c.printNotification(m, asJSON); err != nil {
+					if err := c.printNotification(m, f.asJSON); err != nil {
 						return err
 					}
 				}
@@ -70,25 +76,128 @@ func (c *CLI) watchCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&userID, "user", "", "only this user's notifications")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON document per line")
-	cmd.Flags().IntVar(&count, "count", 0, "stop after this many notifications (0: never)")
-	return cmd
+	cmd.Flags().StringVar(&f.userID, "user", "", "only this user's notifications")
+	cmd.Flags().StringVar(&f.sessionID, "session", "", "only this session's notifications")
+	cmd.Flags().BoolVar(&f.asJSON, "json", false, "one JSON document per line")
+	cmd.Flags().IntVar(&f.count, "count", 0, "stop after this many notifications (0: never)")
+	cmd.Flags().DurationVar(&f.since, "since", 0, "first print what the stream kept since this long ago (e.g. 90m, 24h)")
+	cmd.Flags().BoolVar(&f.all, "all", false, "first print everything the stream kept")
+	cmd.MarkFlagsMutuallyExclusive("since", "all")
+	c.cfg.RegisterStream(cmd.Flags())
+	return c.natsFlags(cmd)
 }
 
-func (c *CLI) printNotification(m *nats.Msg, asJSON bool) error {
+// watchSubject is the subject, or filter, of the notifications watched.
+func (c *CLI) watchSubject(f watchFlags) (string, error) {
+	user, session := "*", ">"
+	for _, id := range []struct {
+		flag, value string
+		token       *string
+	}{{"--user", f.userID, &user}, {"--session", f.sessionID, &session}} {
+		if id.value == "" {
+			continue
+		}
+		if !fb.ValidID(id.value) {
+			return "", fmt.Errorf("%s must be 1-%d characters of [A-Za-z0-9_-]", id.flag, fb.MaxIDLength)
+		}
+		*id.token = id.value
+	}
+	return c.cfg.SubjectPrefix + ".users." + user + ".facebooksession." + session, nil
+}
+
+// subscribe sends the notifications published from now on to msgs.
+func (c *CLI) subscribe(subject string, msgs chan<- notification) (stop func(), err error) {
+	url := c.cfg.NATSClientURL()
+	// Read-only on the in-process server: the subscriber's user.
+	nc, err := natsconn.Dial(c.cfg.NATS(), natsconn.Subscriber, url, nats.Name("fbsessionctl watch"),
+		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	sub, err := nc.Subscribe(subject, func(m *nats.Msg) {
+		select {
+		case msgs <- notification{m.Subject, m.Data}:
+		case <-done:
+		}
+	})
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	// A refused subscription is only reported asynchronously; Flush makes
+	// it arrive before we say we are watching.
+	if err := nc.Flush(); err != nil {
+		nc.Close()
+		return nil, natsconn.RedactError(err, url)
+	}
+	if err := nc.LastError(); err != nil {
+		nc.Close()
+		return nil, natsconn.RedactError(fmt.Errorf("subscribe to %s: %w", subject, err), url)
+	}
+	fmt.Fprintf(c.Err, "watching %s on %s\n", subject, natsconn.Redact(url))
+	return func() { close(done); _ = sub.Unsubscribe(); nc.Close() }, nil
+}
+
+// consumeStream sends to msgs the notifications the stream kept since
+// f.since ago (or all of them), in order, then those stored from now on,
+// through an ordered consumer: ephemeral, in memory, unacknowledged, and
+// recreated by the client where it left off if the server loses it.
+func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, msgs chan<- notification) (stop func(), err error) {
+	url := c.cfg.NATSClientURL()
+	// On the in-process server the subscriber's user has no JetStream API
+	// (it can only receive live notifications); the publisher's, whose
+	// password is in the same file, can create the consumer.
+	nc, err := natsconn.Dial(c.cfg.NATS(), natsconn.Publisher, url, nats.Name("fbsessionctl watch"),
+		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverAllPolicy}
+	from := "its start"
+	if f.since > 0 {
+		start := time.Now().Add(-f.since)
+		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
+		from = start.UTC().Format(time.RFC3339)
+	}
+	cons, err := js.OrderedConsumer(ctx, c.cfg.Stream, cfg)
+	if err != nil {
+		nc.Close()
+		return nil, natsconn.RedactError(fmt.Errorf("stream %s: %w", c.cfg.Stream, err), url)
+	}
+	done := make(chan struct{})
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		select {
+		case msgs <- notification{m.Subject(), m.Data()}:
+		case <-done:
+		}
+	})
+	if err != nil {
+		nc.Close()
+		return nil, natsconn.RedactError(fmt.Errorf("stream %s: %w", c.cfg.Stream, err), url)
+	}
+	fmt.Fprintf(c.Err, "watching %s on %s, replaying stream %s from %s\n", subject, natsconn.Redact(url), c.cfg.Stream, from)
+	return func() { close(done); cc.Stop(); nc.Close() }, nil
+}
+
+func (c *CLI) printNotification(m notification, asJSON bool) error {
 	if asJSON {
 		var compact bytes.Buffer
-		if err := json.Compact(&compact, m.Data); err != nil {
-			return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.Subject), err)
+		if err := json.Compact(&compact, m.data); err != nil {
+			return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.subject), err)
 		}
 		_, err := fmt.Fprintln(c.Out, string(printableJSON(compact.Bytes())))
 		return err
 	}
 	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, m.Data, "", "  "); err != nil {
-		return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.Subject), err)
+	if err := json.Indent(&pretty, m.data, "", "  "); err != nil {
+		return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.subject), err)
 	}
-	_, err := fmt.Fprintf(c.Out, "# %s\n%s\n", Printable(m.Subject), printableJSON(pretty.Bytes()))
+	_, err := fmt.Fprintf(c.Out, "# %s\n%s\n", Printable(m.subject), printableJSON(pretty.Bytes()))
 	return err
 }
