@@ -54,6 +54,8 @@ type Handler struct {
 	refs   *ReferenceIDs
 	cache  *stateCache
 	agents Agents
+	// metrics, when set by WithMetrics, count conflicts and retries.
+	metrics *metrics
 
 	cachedSessions, cacheBytes int // the cache's bounds, until it is made
 }
@@ -199,6 +201,7 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, op o
 			h.cache.put(sessionID, after)
 		case errors.Is(err, eventstore.ErrConcurrency):
 			h.cache.drop(sessionID)
+			h.metrics.conflict(op.name, attempt < MaxAttempts)
 			if attempt < MaxAttempts {
 				continue
 			}

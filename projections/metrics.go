@@ -21,6 +21,9 @@ type Metrics struct {
 	lagEvents  *prometheus.GaugeVec
 	lagSeconds *prometheus.GaugeVec
 	errors     *prometheus.CounterVec
+
+	published       prometheus.Counter
+	publishFailures prometheus.Counter
 }
 
 // NewMetrics registers the projector metrics with reg.
@@ -39,8 +42,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fbsession_projector_errors_total", Help: "Pages that failed to project (publish errors) and were retried.",
 		}, []string{"projector"}),
+		published: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fbsession_notifications_published_total",
+			Help: "Notifications JetStream acknowledged as stored (re-publishes it dropped as duplicates excluded).",
+		}),
+		publishFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fbsession_notification_publish_failures_total",
+			Help: "Notifications JetStream refused or did not acknowledge in time; their page is retried.",
+		}),
 	}
-	reg.MustRegister(m.position, m.lagEvents, m.lagSeconds, m.errors)
+	reg.MustRegister(m.position, m.lagEvents, m.lagSeconds, m.errors, m.published, m.publishFailures)
 	return m
 }
 
@@ -73,6 +84,9 @@ func (m *Metrics) caughtUp(ctx context.Context, name string, s eventstore.Store,
 		return
 	}
 	m.lagSeconds.WithLabelValues(name).Set(0)
+	// The errors series shows from the first catch-up, at 0, so that a rate
+	// of it needs no absent().
+	m.errors.WithLabelValues(name)
 	m.lag(ctx, name, s, c.Position)
 }
 
@@ -81,4 +95,20 @@ func (m *Metrics) failed(name string) {
 		return
 	}
 	m.errors.WithLabelValues(name).Inc()
+}
+
+// notified counts the notifications JetStream acknowledged.
+func (m *Metrics) notified(n int) {
+	if m == nil || n == 0 {
+		return
+	}
+	m.published.Add(float64(n))
+}
+
+// notifyFailed counts notifications that were not stored.
+func (m *Metrics) notifyFailed(n int) {
+	if m == nil || n == 0 {
+		return
+	}
+	m.publishFailures.Add(float64(n))
 }

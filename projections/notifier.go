@@ -68,6 +68,9 @@ type NotifierConfig struct {
 	// not bound it. Default 32 MiB. A session pushed out is read from its
 	// stream at its next change.
 	CachedBytes int
+	// Metrics, when set, count the notifications published and the
+	// publishes that failed.
+	Metrics *Metrics
 }
 
 func (c *NotifierConfig) setDefaults() {
@@ -239,6 +242,7 @@ func (n *Notifier) Start(ctx context.Context, events []eventstore.RecordedEvent)
 	for _, msg := range msgs {
 		f, err := n.cfg.JetStream.PublishMsgAsync(msg)
 		if err != nil {
+			n.cfg.Metrics.notifyFailed(len(msgs) - len(futures))
 			return nil, fmt.Errorf("publish %s: %w", msg.Header.Get(jetstream.MsgIDHeader), err)
 		}
 		futures = append(futures, f)
@@ -248,16 +252,25 @@ func (n *Notifier) Start(ctx context.Context, events []eventstore.RecordedEvent)
 	return done, nil
 }
 
-// acknowledged waits for every publish's ack, up to AckTimeout.
+// acknowledged waits for every publish's ack, up to AckTimeout. The page
+// is retried whole once one fails, so every message not acknowledged by
+// then counts as a failure; a cancelled context (shutdown) counts none.
 func (n *Notifier) acknowledged(ctx context.Context, futures []jetstream.PubAckFuture) error {
 	timeout := time.NewTimer(n.cfg.AckTimeout)
 	defer timeout.Stop()
-	for _, f := range futures {
+	stored := 0
+	defer func() { n.cfg.Metrics.notified(stored) }()
+	for i, f := range futures {
 		select {
-		case <-f.Ok():
+		case ack := <-f.Ok():
+			if !ack.Duplicate {
+				stored++
+			}
 		case err := <-f.Err():
+			n.cfg.Metrics.notifyFailed(len(futures) - i)
 			return fmt.Errorf("publish %s: %w", f.Msg().Header.Get(jetstream.MsgIDHeader), err)
 		case <-timeout.C:
+			n.cfg.Metrics.notifyFailed(len(futures) - i)
 			return errors.New("publish: no ack in time")
 		case <-ctx.Done():
 			return ctx.Err()

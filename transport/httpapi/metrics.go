@@ -14,7 +14,8 @@ import (
 // that made-up ones cannot grow the series (and memory) without bound.
 const otherLabel = "other"
 
-// instrument records request latencies by route, method and status. The
+// instrument records request latencies by route, method and status, and
+// counts the operations among the requests (operationmetrics.go). The
 // route is the template Echo matched (/api/v2/facebooksessions/:id) and
 // routes says which templates exist; anything else is "other".
 func instrument(reg prometheus.Registerer, routes func() map[string]bool) echo.MiddlewareFunc {
@@ -24,6 +25,7 @@ func instrument(reg prometheus.Registerer, routes func() map[string]bool) echo.M
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"method", "route", "status"})
 	reg.MustRegister(latency)
+	ops := newOperationCounter(reg)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			start := time.Now()
@@ -31,6 +33,7 @@ func instrument(reg prometheus.Registerer, routes func() map[string]bool) echo.M
 			if err != nil {
 				c.Error(err) // write the response now, so its status is known
 			}
+			ops.observe(c, err)
 			route := c.Path()
 			if !routes()[route] {
 				route = otherLabel

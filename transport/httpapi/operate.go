@@ -31,6 +31,9 @@ func (a *API) operate(c echo.Context) error {
 	if err := decodeObject(c, &body); err != nil {
 		return err
 	}
+	if body.OperationName != nil {
+		setOperation(c, *body.OperationName)
+	}
 	switch {
 	case body.OperationName == nil:
 		return badRequest(codeMissingParameter, "operationName is required")

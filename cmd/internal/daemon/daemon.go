@@ -82,10 +82,12 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	if msgIDKey == nil {
 		log.Warn("notification message ids are not keyed: set FBSESSION_MSGID_KEY, the same for every fbsessiond, so that no other publisher can guess one")
 	}
+	projectorMetrics := projections.NewMetrics(reg)
 	notifier, err := projections.NewNotifier(projections.NotifierConfig{
 		JetStream: js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
 		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow,
 		CachedSessions: cachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
+		Metrics: projectorMetrics,
 	})
 	if err != nil {
 		return err
@@ -100,7 +102,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	cancel()
 	runner, err := projections.NewRunner(projections.RunnerConfig{
 		Name: "notifier", Store: b.Store, Projector: notifier,
-		Metrics: projections.NewMetrics(reg), Logger: log,
+		Metrics: projectorMetrics, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -122,7 +124,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 
 	api := httpapi.New(httpapi.Config{
 		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
-			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users)),
+			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg)),
 		Sessions: sessionview.NewReader(b.Store),
 		Auth:     users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg}),
 		BaseURL:  cfg.BaseURL(),
