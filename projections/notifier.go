@@ -107,6 +107,10 @@ type Notifier struct {
 	// having projected meanwhile) is read afresh, never trusted.
 	sessions *sessionCache
 
+	// order holds a session's later change until JetStream acknowledged
+	// the one before it.
+	order *sessionOrder
+
 	mu      sync.Mutex
 	ensured bool
 }
@@ -184,7 +188,7 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Notifier{cfg: cfg, sessions: sessions}, nil
+	return &Notifier{cfg: cfg, sessions: sessions, order: newSessionOrder()}, nil
 }
 
 // StreamConfig is the JetStream stream the notifier keeps.
@@ -224,61 +228,6 @@ func (n *Notifier) Project(ctx context.Context, events []eventstore.RecordedEven
 	return <-done
 }
 
-// Start implements Pipeliner: it publishes the page's changes
-// asynchronously; the channel tells when JetStream has acknowledged them
-// all, or which one it did not.
-func (n *Notifier) Start(ctx context.Context, events []eventstore.RecordedEvent) (<-chan error, error) {
-	if n.cfg.JetStream == nil {
-		return nil, errors.New("projections: this notifier has no JetStream to publish with")
-	}
-	if err := n.EnsureStream(ctx); err != nil {
-		return nil, err
-	}
-	msgs, err := n.Messages(ctx, events)
-	if err != nil {
-		return nil, err
-	}
-	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
-	for _, msg := range msgs {
-		f, err := n.cfg.JetStream.PublishMsgAsync(msg)
-		if err != nil {
-			n.cfg.Metrics.notifyFailed(len(msgs) - len(futures))
-			return nil, fmt.Errorf("publish %s: %w", msg.Header.Get(jetstream.MsgIDHeader), err)
-		}
-		futures = append(futures, f)
-	}
-	done := make(chan error, 1)
-	go func() { done <- n.acknowledged(ctx, futures) }()
-	return done, nil
-}
-
-// acknowledged waits for every publish's ack, up to AckTimeout. The page
-// is retried whole once one fails, so every message not acknowledged by
-// then counts as a failure; a cancelled context (shutdown) counts none.
-func (n *Notifier) acknowledged(ctx context.Context, futures []jetstream.PubAckFuture) error {
-	timeout := time.NewTimer(n.cfg.AckTimeout)
-	defer timeout.Stop()
-	stored := 0
-	defer func() { n.cfg.Metrics.notified(stored) }()
-	for i, f := range futures {
-		select {
-		case ack := <-f.Ok():
-			if !ack.Duplicate {
-				stored++
-			}
-		case err := <-f.Err():
-			n.cfg.Metrics.notifyFailed(len(futures) - i)
-			return fmt.Errorf("publish %s: %w", f.Msg().Header.Get(jetstream.MsgIDHeader), err)
-		case <-timeout.C:
-			n.cfg.Metrics.notifyFailed(len(futures) - i)
-			return errors.New("publish: no ack in time")
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return nil
-}
-
 // changes splits a page into appends: consecutive events of one stream
 // sharing a commit.
 func changes(events []eventstore.RecordedEvent) [][]eventstore.RecordedEvent {
@@ -297,19 +246,34 @@ func changes(events []eventstore.RecordedEvent) [][]eventstore.RecordedEvent {
 // without publishing them: Start publishes them, a replay sends them
 // elsewhere.
 func (n *Notifier) Messages(ctx context.Context, events []eventstore.RecordedEvent) ([]*nats.Msg, error) {
+	pubs, err := n.publications(ctx, events)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*nats.Msg, len(pubs))
+	for i, p := range pubs {
+		out[i] = p.msg
+	}
+	return out, nil
+}
+
+// publications builds the notifications of a page with the session and
+// versions of each, which Start needs to keep a session's changes in order.
+func (n *Notifier) publications(ctx context.Context, events []eventstore.RecordedEvent) ([]*publication, error) {
 	batch := changes(events)
 	states, err := n.statesBefore(ctx, batch)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*nats.Msg, 0, len(batch))
+	out := make([]*publication, 0, len(batch))
 	for _, change := range batch {
 		msg, err := n.message(states, change)
 		if err != nil {
 			return nil, err
 		}
 		if msg != nil {
-			out = append(out, msg)
+			last := &change[len(change)-1]
+			out = append(out, &publication{msg: msg, stream: last.StreamID, first: change[0].Version, version: last.Version})
 		}
 	}
 	return out, nil

@@ -98,7 +98,12 @@ func (p *pipeline) settle(keep int) error {
 
 // abandon forgets the pages in flight: after a failure they are projected
 // again from the durable cursor, and on a stop their fate is unknown.
-func (p *pipeline) abandon() { p.queue = nil }
+func (p *pipeline) abandon() {
+	p.queue = nil
+	if a, ok := p.runner.cfg.Projector.(Abandoner); ok {
+		a.Abandon()
+	}
+}
 
 // save writes the durable cursor as the checkpoint, if it moved.
 func (p *pipeline) save(ctx context.Context) error {

@@ -30,6 +30,14 @@ type Pipeliner interface {
 	Start(ctx context.Context, events []eventstore.RecordedEvent) (<-chan error, error)
 }
 
+// An Abandoner is a Pipeliner told when the runner gives up on the pages it
+// started and that are not durable (a page failed, the runner stopped):
+// the next page it starts follows its checkpoint, so everything before is
+// durable. The Notifier then holds no change behind those pages' changes.
+type Abandoner interface {
+	Abandon()
+}
+
 // RunnerStore is what a runner needs of the event store: the feed, and the
 // checkpoint and lease of its projector kept beside it.
 type RunnerStore interface {
@@ -49,8 +57,8 @@ type RunnerConfig struct {
 	PageSize int
 	// InFlight is how many pages a Pipeliner may have started and not yet
 	// made durable. Default 4. A failed page is retried with every page
-	// after it, so a retried change can reach subscribers after a later
-	// change of the same session that did not fail.
+	// after it; the Notifier keeps each session's changes in order across
+	// them by holding a change until the one before it is acknowledged.
 	InFlight int
 	// Linger is the least time between two reads of the feed while pages
 	// come back neither full nor empty: under a steady stream of appends,

@@ -39,6 +39,11 @@ type AuthenticatorConfig struct {
 	// CheckWait bounds how long an attempt waits for a check slot before
 	// it is throttled. Default 1s.
 	CheckWait time.Duration
+	// CheckTimeout bounds a whole check, slot wait included. A check is
+	// shared by the concurrent attempts with the same credentials, so it
+	// runs on none of their contexts: one caller giving up must not fail
+	// the others. Default CheckWait plus 10s.
+	CheckTimeout time.Duration
 	// Registerer, when set, receives fbsession_auth_failures_total.
 	Registerer prometheus.Registerer
 	Now        func() time.Time
@@ -61,6 +66,9 @@ func (c *AuthenticatorConfig) setDefaults() {
 	}
 	if c.CheckWait <= 0 {
 		c.CheckWait = time.Second
+	}
+	if c.CheckTimeout <= 0 {
+		c.CheckTimeout = c.CheckWait + 10*time.Second
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -89,6 +97,10 @@ type Authenticator struct {
 	addrs    *backoff
 	checks   *semaphore.Weighted
 	failures *prometheus.CounterVec
+
+	// joined, when set, is called once an attempt waits on a check:
+	// tests learn that it shares one.
+	joined func()
 
 	mu        sync.Mutex
 	version   int64 // of the directory when last checked; -1 before
@@ -140,14 +152,26 @@ func (a *Authenticator) Authenticate(ctx context.Context, client, userName, pass
 		a.cache.Remove(key)
 	}
 	// Concurrent first requests with the same credentials from the same
-	// client share one check.
-	v, err, _ := a.flight.Do(string(key[:])+client, func() (any, error) {
-		return a.check(ctx, clientKey(client), userName, password)
+	// client share one check, which runs on a context of its own (see
+	// CheckTimeout); each caller still stops waiting when its own ends.
+	// The values ctx carries (trace ids) are kept.
+	done := a.flight.DoChan(string(key[:])+client, func() (any, error) {
+		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.CheckTimeout)
+		defer cancel()
+		return a.check(shared, clientKey(client), userName, password)
 	})
-	if err != nil {
-		return User{}, err
+	if a.joined != nil {
+		a.joined()
 	}
-	return v.(User), nil
+	select {
+	case r := <-done:
+		if r.Err != nil {
+			return User{}, r.Err
+		}
+		return r.Val.(User), nil
+	case <-ctx.Done():
+		return User{}, ctx.Err()
+	}
 }
 
 // check runs a bcrypt check, unless the name or the address is throttled.

@@ -17,8 +17,10 @@ type BackoffConfig struct {
 	Base   time.Duration
 	Max    time.Duration
 	Forget time.Duration
-	// Keys bounds how many keys are remembered, least recently tried
-	// first out, so that rotating names or addresses cannot grow memory.
+	// Keys bounds how many keys with failures are remembered, so that
+	// rotating names or addresses cannot grow memory: up to Keys not
+	// locked out, least recently failed first out, and up to Keys locked
+	// out, which are never forgotten early (see backoff).
 	Keys int
 }
 
@@ -40,63 +42,100 @@ func (c *BackoffConfig) setDefaults(free int, max time.Duration) {
 	}
 }
 
+// key is a hashed key: a name in an HTTP header can be a megabyte long.
+type key = [sha256.Size]byte
+
 // backoff applies a BackoffConfig. Safe for concurrent use.
+//
+// Only failures are remembered: were every attempt, an attacker's
+// successes or fresh names would push out the record of a name locked
+// out, and the lockout with it. A locked-out key moves to locked, which
+// nothing evicts; when locked is full, an attempt that could lock one
+// more key is refused (throttled) until a lockout expires. This fails
+// closed for keys near their lockout, never open for the locked ones,
+// and keeps clean keys working. Filling it takes Keys × Free failed
+// bcrypt checks within Max, which the check slots make slow.
 type backoff struct {
 	cfg BackoffConfig
 	mu  sync.Mutex
-	// keys are hashed: a name in an HTTP header can be a megabyte long.
-	keys *simplelru.LRU[[sha256.Size]byte, *failures]
+	// running counts each key's attempts in flight; a key leaves when its
+	// last one ends, so that the map is bounded by concurrent attempts.
+	running map[key]int
+	// counted holds the keys with failures not locked out.
+	counted *simplelru.LRU[key, *failures]
+	// locked holds the keys locked out, at most Keys plus the attempts in
+	// flight when it filled. Expired ones go back to counted when room is
+	// needed; none expires before nextExpiry, so that a full table of
+	// live lockouts costs no scan per attempt.
+	locked     map[key]*failures
+	nextExpiry time.Time
 }
 
 type failures struct {
-	n        int
-	last     time.Time
-	until    time.Time
-	inFlight int
+	n     int
+	last  time.Time
+	until time.Time
 }
 
 func newBackoff(cfg BackoffConfig) *backoff {
-	keys, _ := simplelru.NewLRU[[sha256.Size]byte, *failures](cfg.Keys, nil) // errs only on a size <= 0
-	return &backoff{cfg: cfg, keys: keys}
+	counted, _ := simplelru.NewLRU[key, *failures](cfg.Keys, nil) // errs only on a size <= 0
+	return &backoff{cfg: cfg, running: map[key]int{}, counted: counted, locked: map[key]*failures{}}
 }
 
-// begin tells how long to wait before an attempt on key, or 0 and counts
+// begin tells how long to wait before an attempt on name, or 0 and counts
 // the attempt in flight until end. Past the free failures only one attempt
 // at a time runs, so parallel guesses cannot slip in before the failures
 // are counted.
-func (b *backoff) begin(key string, now time.Time) time.Duration {
+func (b *backoff) begin(name string, now time.Time) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	k := sha256.Sum256([]byte(key))
-	f, ok := b.keys.Get(k)
-	if !ok {
-		f = &failures{}
-		b.keys.Add(k, f)
+	k := sha256.Sum256([]byte(name))
+	b.expire(now) // first: it may evict k from counted
+	running := b.running[k]
+	f, isLocked := b.locked[k]
+	if !isLocked {
+		f, _ = b.counted.Get(k)
 	}
-	if f.inFlight == 0 && now.Sub(f.last) > b.cfg.Forget {
-		f.n = 0
+	if f != nil && running == 0 && now.Sub(f.last) > b.cfg.Forget {
+		b.drop(k)
+		f, isLocked = nil, false
+	}
+	n := 0
+	if f != nil {
+		n = f.n
+		if now.Before(f.until) {
+			return f.until.Sub(now)
+		}
 	}
 	switch {
-	case now.Before(f.until):
-		return f.until.Sub(now)
-	case f.n+f.inFlight >= b.cfg.Free && f.inFlight > 0:
+	case n+running >= b.cfg.Free && running > 0:
 		return b.cfg.Base
+	case !isLocked && n+running+1 >= b.cfg.Free && len(b.locked) >= b.cfg.Keys:
+		return b.cfg.Base // a failure would lock k out, with no room to remember it
 	}
-	f.inFlight++
+	b.running[k]++
 	return 0
 }
 
 // end closes an attempt begun; failed attempts count.
-func (b *backoff) end(key string, failed bool, now time.Time) {
+func (b *backoff) end(name string, failed bool, now time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f, ok := b.keys.Peek(sha256.Sum256([]byte(key)))
-	if !ok {
-		return // evicted meanwhile
+	k := sha256.Sum256([]byte(name))
+	if b.running[k] <= 1 {
+		delete(b.running, k)
+	} else {
+		b.running[k]--
 	}
-	f.inFlight = max(0, f.inFlight-1)
 	if !failed {
 		return
+	}
+	f, ok := b.locked[k]
+	if !ok {
+		if f, ok = b.counted.Peek(k); !ok {
+			f = &failures{}
+			b.counted.Add(k, f)
+		}
 	}
 	f.n++
 	f.last = now
@@ -106,14 +145,51 @@ func (b *backoff) end(key string, failed bool, now time.Time) {
 			wait *= 2
 		}
 		f.until = now.Add(min(wait, b.cfg.Max))
+		b.lock(k, f)
 	}
 }
 
-// forget drops key's failures, after a success.
-func (b *backoff) forget(key string) {
+// forget drops name's failures, after a success.
+func (b *backoff) forget(name string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if f, ok := b.keys.Peek(sha256.Sum256([]byte(key))); ok {
-		f.n, f.until = 0, time.Time{}
+	b.drop(sha256.Sum256([]byte(name)))
+}
+
+func (b *backoff) drop(k key) {
+	delete(b.locked, k)
+	b.counted.Remove(k)
+}
+
+func (b *backoff) lock(k key, f *failures) {
+	b.counted.Remove(k)
+	b.locked[k] = f
+	if b.nextExpiry.IsZero() || f.until.Before(b.nextExpiry) {
+		b.nextExpiry = f.until
 	}
+}
+
+// expire makes room in a full locked by moving the expired lockouts back
+// to counted: they keep their failures, so that the next one waits twice
+// as long, but may be evicted again.
+func (b *backoff) expire(now time.Time) {
+	if len(b.locked) < b.cfg.Keys || now.Before(b.nextExpiry) {
+		return
+	}
+	b.nextExpiry = time.Time{}
+	for k, f := range b.locked {
+		if !now.Before(f.until) {
+			delete(b.locked, k)
+			b.counted.Add(k, f)
+		} else if b.nextExpiry.IsZero() || f.until.Before(b.nextExpiry) {
+			b.nextExpiry = f.until
+		}
+	}
+}
+
+// size is how many keys have failures remembered.
+func (b *backoff) size() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.counted.Len() + len(b.locked)
 }

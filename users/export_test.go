@@ -55,10 +55,8 @@ func PasswordHash(ctx context.Context, d *Directory, id string) (string, error) 
 
 // BackoffKeys returns how many names and addresses a holds failures for.
 func BackoffKeys(a *Authenticator) (names, addrs int) {
-	a.names.mu.Lock()
-	names = a.names.keys.Len()
-	a.names.mu.Unlock()
-	a.addrs.mu.Lock()
-	defer a.addrs.mu.Unlock()
-	return names, a.addrs.keys.Len()
+	return a.names.size(), a.addrs.size()
 }
+
+// OnJoin makes a call f once an attempt waits on a check. Call before use.
+func OnJoin(a *Authenticator, f func()) { a.joined = f }

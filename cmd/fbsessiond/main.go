@@ -19,12 +19,17 @@ func main() {
 	defer stop()
 	var cfg config.Config
 	cmd := &cobra.Command{
-		Use:           "fbsessiond",
-		Short:         "Serve the fbsession REST API (GWS Facebook Private Messaging: Complete)",
+		Use:   "fbsessiond",
+		Short: "Serve the fbsession REST API (GWS Facebook Private Messaging: Complete)",
+		Long: "Serve the fbsession REST API (GWS Facebook Private Messaging: Complete).\n\n" +
+			"Every flag defaults to the environment variable in brackets.\n\n" + config.EnvSecrets,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
 			log, err := cfg.Logger(os.Stderr)
 			if err != nil {
 				return err

@@ -142,17 +142,24 @@ func printableWithin(s string, max int) bool {
 	return utf8.RuneCountInString(s) <= max && printable(s)
 }
 
-// printable refuses, besides C0/C1 controls, the format characters (Cf:
-// bidi overrides such as U+202E, zero-width joiners) and line and paragraph
-// separators, which make a name display as something it is not.
+// printable refuses invalid UTF-8 and every IsHidden character.
 func printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp) {
+		if IsHidden(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// IsHidden tells whether r does something to a display instead of
+// showing: C0/C1 controls (Cc), format characters (Cf: bidi overrides such
+// as U+202E, zero-width joiners), and the line and paragraph separators
+// (Zl, Zp), which make a name display as something it is not. Validation
+// refuses them; fbsessionctl escapes them in what was stored before.
+func IsHidden(r rune) bool {
+	return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
 }

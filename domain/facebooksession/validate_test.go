@@ -28,6 +28,19 @@ func TestValidateQueueNameRefusesFormatAndControlCharacters(t *testing.T) {
 	require.NoError(t, fb.ValidateQueueName("PostProcessingQueue é 队列"))
 }
 
+// IsHidden is the one definition of a character that does not show:
+// fbsessionctl escapes exactly what validation refuses.
+func TestIsHidden(t *testing.T) {
+	t.Parallel()
+	for _, r := range []rune{'\x00', '\t', '\n', '\x1b', '\x7f', '\u0085', '\u009b', '\u00ad', '\u200b', '\u202e', '\u2066', '\u2028', '\u2029', '\ufeff', '\U000E0041'} {
+		require.True(t, fb.IsHidden(r), "%U", r)
+		require.ErrorIs(t, fb.ValidateQueueName("q"+string(r)), fb.ErrInvalid, "%U", r)
+	}
+	for _, r := range []rune{'a', ' ', '\\', 'é', '队', '\u00a0', '\ufffd', '\U0001F600'} {
+		require.False(t, fb.IsHidden(r), "%U", r)
+	}
+}
+
 func TestStartRefusesAmbiguousOrOversizedUserData(t *testing.T) {
 	t.Parallel()
 	start := func(ud string) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -65,6 +66,15 @@ type Config struct {
 	CheckpointInterval  time.Duration
 	CheckpointStream    string
 	CheckpointRetention time.Duration
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For is believed, to tell the client address failed
+	// logins are counted under; empty trusts none, so that no client can
+	// pick the address it is throttled as.
+	TrustedProxies []netip.Prefix
+
+	// trustedProxiesErr is FBSESSION_TRUSTED_PROXIES' parse error, which
+	// registration cannot return; Validate does.
+	trustedProxiesErr error
 }
 
 // Register adds every setting to fs, fbsessiond's flags, each defaulting
@@ -100,15 +110,17 @@ func (c *Config) RegisterStore(fs *pflag.FlagSet) {
 // nats-creds, nats-user, nats-listen, subject-prefix, and data-dir (where
 // the in-process server's credentials are).
 func (c *Config) RegisterNATS(fs *pflag.FlagSet) {
-	// Secrets come only from the environment: a command line is visible
-	// to every user of the machine (ps), and a flag's default is printed
-	// by --help.
-	c.NATSPassword = os.Getenv("NATS_PASSWORD")
-	c.NATSToken = os.Getenv("NATS_TOKEN")
-	c.MsgIDKey = os.Getenv("FBSESSION_MSGID_KEY")
 	if fs.Lookup("nats-url") != nil {
 		return
 	}
+	// Secrets come only from the environment (see EnvSecrets): a command
+	// line is visible to every user of the machine (ps), and a flag's
+	// default is printed by --help. Read where the flags are registered,
+	// like their defaults, so that registering again on the same set
+	// leaves alone what the caller set meanwhile.
+	c.NATSPassword = os.Getenv("NATS_PASSWORD")
+	c.NATSToken = os.Getenv("NATS_TOKEN")
+	c.MsgIDKey = os.Getenv("FBSESSION_MSGID_KEY")
 	fs.StringVar(&c.NATSURL, "nats-url", env("NATS_URL", ""), "NATS URL; empty runs an in-process NATS server, with generated credentials in the data directory [NATS_URL]")
 	redactDefault(fs, "nats-url")
 	fs.StringVar(&c.NATSCreds, "nats-creds", env("NATS_CREDS", ""), "NATS credentials file (JWT and NKey seed) for NATS_URL [NATS_CREDS]")
@@ -151,9 +163,13 @@ func (c *Config) RegisterLog(fs *pflag.FlagSet) {
 	}
 }
 
-// RegisterDaemon adds the settings only fbsessiond uses: HTTP, caches,
-// stream retention, profiling and periodic checkpoints.
+// RegisterDaemon adds the settings only fbsessiond uses: HTTP, trusted
+// proxies, caches, stream retention, profiling and periodic checkpoints.
+// Call Validate after parsing.
 func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
+	c.TrustedProxies, c.trustedProxiesErr = parsePrefixes(os.Getenv("FBSESSION_TRUSTED_PROXIES"))
+	fs.Var(prefixes{p: &c.TrustedProxies, envErr: &c.trustedProxiesErr}, "trusted-proxies",
+		"comma-separated networks (CIDR, or single addresses) of the reverse proxies whose X-Forwarded-For gives the client address; empty trusts none [FBSESSION_TRUSTED_PROXIES]")
 	fs.StringVar(&c.HTTPAddr, "http-addr", env("FBSESSION_HTTP_ADDR", defaultHTTPAddr), "HTTP listen address [FBSESSION_HTTP_ADDR]")
 	fs.DurationVar(&c.Retention, "stream-retention", envDuration("FBSESSION_STREAM_RETENTION", 7*24*time.Hour), "how long the stream keeps notifications [FBSESSION_STREAM_RETENTION]")
 	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
@@ -167,6 +183,28 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 }
 
 const defaultHTTPAddr = "127.0.0.1:8080"
+
+// Validate reports the settings an environment variable gave a value
+// registration could not parse, and a flag did not replace. (Flags are
+// checked as they are parsed.)
+func (c *Config) Validate() error {
+	if c.trustedProxiesErr != nil {
+		return fmt.Errorf("FBSESSION_TRUSTED_PROXIES: %w", c.trustedProxiesErr)
+	}
+	return nil
+}
+
+// EnvSecrets describes the settings read from the environment only, for
+// a command's --help: flags have no room for them.
+const EnvSecrets = `Secrets are read from the environment only, never from flags (a command
+line is visible to every user of the machine, and --help prints flag
+defaults):
+  NATS_PASSWORD        password of --nats-user on an external NATS (NATS_URL)
+  NATS_TOKEN           token for an external NATS, instead of a user or creds
+  FBSESSION_MSGID_KEY  key of the notifications' Nats-Msg-Id, in hex, at
+                       least 32 bytes (openssl rand -hex 32); the same for
+                       every fbsessiond of a deployment; generated in the
+                       data directory with the in-process NATS`
 
 func (c *Config) registerDataDir(fs *pflag.FlagSet) {
 	if fs.Lookup("data-dir") == nil {

@@ -1,6 +1,8 @@
 package config_test
 
 import (
+	"io"
+	"net/netip"
 	"testing"
 
 	"github.com/spf13/pflag"
@@ -55,7 +57,74 @@ func TestGroups(t *testing.T) {
 	require.Equal(t, "S", cfg.Stream)
 	require.Equal(t, "nats://127.0.0.1:1", cfg.NATSClientURL())
 	require.Equal(t, "http://10.0.0.1:80", cfg.BaseURL(), "the default of public-url still follows FBSESSION_HTTP_ADDR")
-	for _, daemonOnly := range []string{"http-addr", "cached-sessions", "stream-retention", "checkpoint-interval", "request-timeout"} {
+	for _, daemonOnly := range []string{"trusted-proxies", "http-addr", "cached-sessions", "stream-retention", "checkpoint-interval", "request-timeout"} {
 		require.Nil(t, fs.Lookup(daemonOnly), daemonOnly)
+	}
+}
+
+// Trusted proxies come from FBSESSION_TRUSTED_PROXIES or the flag, which
+// wins; each network is checked, a bad flag failing the parse and a bad
+// environment value Validate. Not parallel: it sets the environment.
+func TestTrustedProxies(t *testing.T) {
+	parse := func(args ...string) (*config.Config, error) {
+		var cfg config.Config
+		fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg.Register(fs)
+		return &cfg, fs.Parse(args)
+	}
+
+	cfg, err := parse()
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate())
+	require.Empty(t, cfg.TrustedProxies, "no proxy is trusted by default")
+
+	t.Setenv("FBSESSION_TRUSTED_PROXIES", " 10.0.0.0/8, 2001:db8::/32,192.0.2.7 ")
+	cfg, err = parse()
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate())
+	require.Equal(t, []netip.Prefix{
+		netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8::/32"), netip.MustParsePrefix("192.0.2.7/32"),
+	}, cfg.TrustedProxies)
+	cfg, err = parse("--trusted-proxies", "172.16.0.0/12")
+	require.NoError(t, err)
+	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("172.16.0.0/12")}, cfg.TrustedProxies, "the flag wins")
+
+	for _, bad := range []string{"10.0.0.0/33", "proxy.local", "10.0.0.1/8", "fe80::1%eth0"} {
+		_, err := parse("--trusted-proxies", "10.0.0.0/8,"+bad)
+		require.ErrorContains(t, err, bad)
+	}
+	_, err = parse("--trusted-proxies", "10.0.0.1/8")
+	require.ErrorContains(t, err, "did you mean 10.0.0.0/8")
+
+	t.Setenv("FBSESSION_TRUSTED_PROXIES", "10.0.0.0/8,nonsense")
+	cfg, err = parse()
+	require.NoError(t, err)
+	require.ErrorContains(t, cfg.Validate(), "FBSESSION_TRUSTED_PROXIES")
+	require.ErrorContains(t, cfg.Validate(), "nonsense")
+	cfg, err = parse("--trusted-proxies", "10.0.0.0/8")
+	require.NoError(t, err)
+	require.NoError(t, cfg.Validate(), "a flag replaces the bad environment value")
+}
+
+// The secrets read from the environment only are read where the NATS
+// flags are registered: registering again on the same flags leaves what
+// the caller set since. Not parallel: it sets the environment.
+func TestRegisterNATSReadsSecretsOnce(t *testing.T) {
+	t.Setenv("NATS_PASSWORD", "pw-env")
+	var cfg config.Config
+	fs := pflag.NewFlagSet("watch", pflag.ContinueOnError)
+	cfg.RegisterNATS(fs)
+	require.Equal(t, "pw-env", cfg.NATSPassword)
+	cfg.NATSPassword = "set-by-caller"
+	cfg.RegisterNATS(fs)
+	require.Equal(t, "set-by-caller", cfg.NATSPassword)
+}
+
+// --help names every secret taken from the environment only.
+func TestEnvSecretsNamesEverySecret(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"NATS_PASSWORD", "NATS_TOKEN", "FBSESSION_MSGID_KEY"} {
+		require.Contains(t, config.EnvSecrets, name)
 	}
 }

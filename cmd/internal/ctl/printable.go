@@ -3,9 +3,10 @@ package ctl
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/fbsession/fbsession/domain/facebooksession"
 )
 
 // Text the store holds (queue names, user data, actors, user names) is
@@ -52,18 +53,19 @@ func needsEscape(s string) bool {
 	return false
 }
 
-// hidden: a character that does something to a terminal instead of
-// showing.
-func hidden(r rune) bool {
-	return unicode.IsControl(r) || unicode.In(r, unicode.Cf) || r == '\u2028' || r == '\u2029'
-}
+// hidden is the domain's definition, so that what is shown escaped is
+// exactly what validation now refuses (the store may hold older text).
+func hidden(r rune) bool { return facebooksession.IsHidden(r) }
 
 // printableJSON escapes, in JSON written by encoding/json, the characters
 // Printable escapes that encoding/json leaves raw (it escapes C0
 // controls, U+2028 and U+2029, and turns invalid UTF-8 into U+FFFD, but
 // writes U+202E and the other format characters as they are). They can
 // only be in strings, where \u escapes mean the same: the JSON decodes to
-// the same values.
+// the same values. An invalid UTF-8 byte, which json.Marshal never writes
+// but json.Compact, json.Indent and a json.RawMessage keep as received,
+// becomes \ufffd, what a JSON decoder reads it as anyway: raw, a byte
+// such as 0x9b is an 8-bit CSI to some terminals.
 func printableJSON(b []byte) []byte {
 	if !needsJSONEscape(b) {
 		return b
@@ -71,14 +73,17 @@ func printableJSON(b []byte) []byte {
 	out := make([]byte, 0, len(b)+32)
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
-		if r > 0x7F && hidden(r) {
+		switch {
+		case r == utf8.RuneError && size == 1:
+			out = append(out, `\ufffd`...)
+		case r > 0x7F && hidden(r):
 			if r > 0xFFFF {
 				hi, lo := utf16.EncodeRune(r)
 				out = fmt.Appendf(out, `\u%04x\u%04x`, hi, lo)
 			} else {
 				out = fmt.Appendf(out, `\u%04x`, r)
 			}
-		} else {
+		default:
 			out = append(out, b[i:i+size]...)
 		}
 		i += size
@@ -89,7 +94,7 @@ func printableJSON(b []byte) []byte {
 func needsJSONEscape(b []byte) bool {
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
-		if r > 0x7F && hidden(r) {
+		if r == utf8.RuneError && size == 1 || r > 0x7F && hidden(r) {
 			return true
 		}
 		b = b[size:]

@@ -1,8 +1,10 @@
 package ctl
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -41,4 +43,24 @@ func TestPrintableJSON(t *testing.T) {
 	var back map[string]string
 	require.NoError(t, json.Unmarshal(out, &back))
 	require.Equal(t, in, back)
+}
+
+// A message body is indented as received, invalid UTF-8 included: a raw
+// 0x9b would be an 8-bit CSI to some terminals, so it is written as the
+// \ufffd a JSON decoder reads it as. Printable shows the byte itself.
+func TestPrintableJSONEscapesInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	body := []byte("{\"queueName\":\"q\x9b31m\xff\",\"ok\":\"\u00e9\"}")
+	var indented bytes.Buffer
+	require.NoError(t, json.Indent(&indented, body, "", "  "))
+	require.Contains(t, indented.String(), "\x9b", "json.Indent keeps invalid bytes")
+	out := printableJSON(indented.Bytes())
+	require.True(t, utf8.Valid(out), "%q", out)
+	require.Contains(t, string(out), `q\ufffd31m\ufffd`)
+	require.Contains(t, string(out), "\u00e9", "valid UTF-8 is kept")
+	var back, want map[string]string
+	require.NoError(t, json.Unmarshal(out, &back))
+	require.NoError(t, json.Unmarshal(body, &want))
+	require.Equal(t, want, back, "decodes as the original does")
+	require.Equal(t, `q\x9b31m\xff`, Printable("q\x9b31m\xff"))
 }

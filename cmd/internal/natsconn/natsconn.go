@@ -27,8 +27,9 @@ type Settings struct {
 	User     string
 	Password string
 	Token    string
-	// MsgIDKey keys the notifications' message ids; empty means the
-	// in-process server's generated key, or none with an external server.
+	// MsgIDKey keys the notifications' message ids, in hex (at least
+	// MinMsgIDKeyBytes once decoded); empty means the in-process server's
+	// generated key, or none with an external server.
 	MsgIDKey string
 }
 
@@ -120,12 +121,21 @@ func Connect(url string, opts ...nats.Option) (*nats.Conn, error) {
 	return nc, nil
 }
 
-// MsgIDKey is the key of the notifications' message ids: s.MsgIDKey, or
-// the in-process server's generated one; nil with an external server and
-// no key, which keeps the predictable ids.
+// MinMsgIDKeyBytes is the shortest message-id key accepted: as long as the
+// generated one, so that the ids cannot be guessed by trying keys.
+const MinMsgIDKeyBytes = 32
+
+// ErrMsgIDKey: FBSESSION_MSGID_KEY is not hex, or too short.
+var ErrMsgIDKey = fmt.Errorf("FBSESSION_MSGID_KEY must be at least %d bytes in hex (%d hex digits; openssl rand -hex %d)",
+	MinMsgIDKeyBytes, 2*MinMsgIDKeyBytes, MinMsgIDKeyBytes)
+
+// MsgIDKey is the key of the notifications' message ids: s.MsgIDKey
+// decoded from hex, as the in-process server's generated one is stored,
+// or that one; nil with an external server and no key, which keeps the
+// predictable ids.
 func MsgIDKey(s Settings) ([]byte, error) {
 	if s.MsgIDKey != "" {
-		return []byte(s.MsgIDKey), nil
+		return decodeMsgIDKey(s.MsgIDKey)
 	}
 	if s.URL != "" {
 		return nil, nil
@@ -135,4 +145,17 @@ func MsgIDKey(s Settings) ([]byte, error) {
 		return nil, err
 	}
 	return hex.DecodeString(e.MsgIDKey)
+}
+
+// decodeMsgIDKey's errors tell what is wrong but never the key, not even
+// the bad digit hex's error would quote.
+func decodeMsgIDKey(k string) ([]byte, error) {
+	key, err := hex.DecodeString(k)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%w: it is not hex", ErrMsgIDKey)
+	case len(key) < MinMsgIDKeyBytes:
+		return nil, fmt.Errorf("%w: it is %d bytes", ErrMsgIDKey, len(key))
+	}
+	return key, nil
 }

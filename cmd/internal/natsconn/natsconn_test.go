@@ -1,8 +1,10 @@
 package natsconn_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,12 +104,34 @@ func TestEmbeddedMsgIDKey(t *testing.T) {
 	key, err := natsconn.MsgIDKey(natsconn.Settings{DataDir: dir})
 	require.NoError(t, err)
 	require.Len(t, key, 32)
-	key, err = natsconn.MsgIDKey(natsconn.Settings{DataDir: dir, MsgIDKey: "shared"})
+	shared := strings.Repeat("5a", 32)
+	key, err = natsconn.MsgIDKey(natsconn.Settings{DataDir: dir, MsgIDKey: shared})
 	require.NoError(t, err)
-	require.Equal(t, []byte("shared"), key)
+	require.Equal(t, bytes.Repeat([]byte{0x5a}, 32), key)
 	key, err = natsconn.MsgIDKey(natsconn.Settings{URL: "nats://h:4222"})
 	require.NoError(t, err)
 	require.Nil(t, key)
+}
+
+// A configured key is hex of at least 32 bytes, like the generated one;
+// the error says so without quoting the key.
+func TestMsgIDKeyIsHexOfAtLeast32Bytes(t *testing.T) {
+	t.Parallel()
+	for _, k := range []string{
+		"k",                             // one byte, not hex
+		strings.Repeat("ab", 31),        // 31 bytes
+		strings.Repeat("s3cret", 11),    // long enough, not hex
+		strings.Repeat("ab", 31) + "a",  // odd length
+		strings.Repeat("ab", 31) + "s3", // a bad digit
+	} {
+		_, err := natsconn.MsgIDKey(natsconn.Settings{URL: "nats://h:4222", MsgIDKey: k})
+		require.ErrorIs(t, err, natsconn.ErrMsgIDKey, "%q", k)
+		require.Contains(t, err.Error(), "64 hex digits")
+		require.NotContains(t, err.Error(), "s3")
+	}
+	key, err := natsconn.MsgIDKey(natsconn.Settings{URL: "nats://h:4222", MsgIDKey: strings.Repeat("AB", 40)})
+	require.NoError(t, err)
+	require.Equal(t, bytes.Repeat([]byte{0xab}, 40), key, "longer keys and upper-case digits are fine")
 }
 
 // runOperator starts a server in operator (JWT) mode and writes the
