@@ -44,7 +44,8 @@ type SignedCheckpoint struct {
 	Format  string    `json:"format"`
 	Created time.Time `json:"created"`
 	// Position is the store's Head when the checkpoint began: every later
-	// log has a Head at least this high.
+	// log has a Head at least this high, and every head signed is an event
+	// at or below it (see Checkpoint).
 	Position int64 `json:"position"`
 	Streams  int64 `json:"streams"`
 	Events   int64 `json:"events"`
@@ -93,8 +94,22 @@ func HeadsDigest(heads []Head) string {
 // Checkpoint verifies every hash chain, and signs the head of every stream
 // with signer, an ed25519 key (crypto.Signer, so that the key can live in
 // a KMS or HSM). It refuses, with ErrLogBroken, to vouch for a log that
-// does not verify. It reads the whole log; appends may go on meanwhile:
-// each head is then a stream's last event at some moment of the scan.
+// does not verify.
+//
+// It reads the store's Head first, as the checkpoint's Position, then the
+// whole log, leaving out the events above Position that appends made
+// meanwhile: Streams, Events and the heads are of the log up to Position,
+// so the statement never vouches for an event past the position it
+// signs, and those events are verified by the next checkpoint.
+//
+// Where appends commit in position order (SQLite: one writer), each head
+// is exactly its stream's last event at or below Position. On PostgreSQL
+// an append takes its position before it commits, so one holding a
+// position below Position may become visible only after the scan passed
+// its stream: that stream's head is then an older event of it, or the
+// stream is missing if that was its first event. The checkpoint then
+// vouches for less of the log, never for anything the log lacks; every
+// later log still extends it.
 func Checkpoint(ctx context.Context, s CheckpointLog, signer crypto.Signer) (*SignedCheckpoint, error) {
 	pub, ok := signer.Public().(ed25519.PublicKey)
 	if !ok {
@@ -103,9 +118,9 @@ func Checkpoint(ctx context.Context, s CheckpointLog, signer crypto.Signer) (*Si
 	created := time.Now().UTC()
 	position, err := s.Head(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("audit: checkpoint: read the head: %w", err)
 	}
-	report, err := verify(ctx, s, nil, VerifyParams{KeepHeads: true, ChainsOnly: true})
+	report, err := verify(ctx, &boundedLog{CheckpointLog: s, to: position}, nil, VerifyParams{KeepHeads: true, ChainsOnly: true})
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,8 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, eventstore.ErrLeaseHeld):
+		case errors.Is(err, errLeaseLost):
+			log.Warn("checkpoint not published: the lease was lost, another process may checkpoint")
 		default:
 			log.Error("checkpoint failed", "err", err)
 		}
@@ -60,15 +62,40 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 	}
 }
 
+// errLeaseLost: the checkpointer's lease was lost before it published.
+var errLeaseLost = errors.New("audit: checkpointer lease lost")
+
 // once makes a checkpoint unless the log's head is still at last, and
 // returns the head it checkpointed.
+//
+// The lease is held across a scan of the whole log, which it does not
+// renew: on PostgreSQL it is an advisory lock on a connection of its own,
+// lost when that connection breaks, and another process may then take it
+// and checkpoint too. So a lost lease cancels the scan, and a checkpoint
+// is published only if the lease still held once it was made. The check
+// and the publication are not atomic: a lease lost in between lets two
+// checkpoints through, each a true statement signed with the same key,
+// which costs a duplicate and nothing else.
 func (c *Checkpointer) once(ctx context.Context, last int64) (int64, error) {
+	var lost <-chan struct{} // nil, never closed, without Leases
 	if c.Leases != nil {
 		lease, err := c.Leases.Lease(ctx, &eventstore.LeaseParams{Name: CheckpointerLease})
 		if err != nil {
 			return last, err
 		}
 		defer lease.Release()
+		lost = lease.Lost()
+		// A lost lease stops the scan: its result would not be published.
+		leaseCtx, cancel := context.WithCancelCause(ctx)
+		defer cancel(nil)
+		go func() {
+			select {
+			case <-lost:
+				cancel(errLeaseLost)
+			case <-leaseCtx.Done():
+			}
+		}()
+		ctx = leaseCtx
 	}
 	head, err := c.Store.Head(ctx)
 	if err != nil || head == last {
@@ -81,6 +108,11 @@ func (c *Checkpointer) once(ctx context.Context, last int64) (int64, error) {
 	}
 	start := time.Now()
 	cp, err := Checkpoint(ctx, c.Store, c.Signer)
+	select {
+	case <-lost:
+		return last, errLeaseLost
+	default:
+	}
 	if err != nil {
 		return last, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,12 +29,38 @@ func (a *API) readyz(c echo.Context) error {
 		if err != nil {
 			checks[name] = "unavailable"
 			status = http.StatusServiceUnavailable
-			a.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "not ready", slog.String("check", name), slog.Any("err", err))
 		}
+		a.readiness.observe(ctx, a.cfg.Logger, name, err)
 	}
 	for name, check := range a.cfg.Ready {
 		report(name, check(ctx))
 	}
 	report(storeWritesCheck, a.writes.check())
 	return c.JSON(status, checks)
+}
+
+// readiness remembers which checks failed at the last probe, so that the
+// log tells when a check fails and when it recovers, not once per probe: a
+// load balancer polling every second would flood it.
+type readiness struct {
+	mu      sync.Mutex
+	failing map[string]bool // by check name; absent is ok
+}
+
+// observe logs err if the check was ok until now, and its recovery if it
+// was failing. Every check starts ok, so a failure at start is logged.
+func (r *readiness) observe(ctx context.Context, log *slog.Logger, name string, err error) {
+	// Logged under the lock, so that concurrent probes log the changes in
+	// the order they were recorded.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	was := r.failing[name]
+	switch {
+	case err != nil && !was:
+		r.failing[name] = true
+		log.LogAttrs(ctx, slog.LevelWarn, "not ready", slog.String("check", name), slog.Any("err", err))
+	case err == nil && was:
+		delete(r.failing, name)
+		log.LogAttrs(ctx, slog.LevelInfo, "ready again", slog.String("check", name))
+	}
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -37,6 +40,20 @@ type Config struct {
 	// RequestTimeout bounds each API request's work, so that an unreachable
 	// database yields a quick 503 instead of a hung request. Default 1.5s.
 	RequestTimeout time.Duration
+	// MaxRequestRead bounds how long a request's body may still take to
+	// arrive once its handler runs: the body's deadline is the earlier of
+	// this and RequestTimeout, so that a long RequestTimeout does not
+	// loosen the server's own ReadTimeout. A server with one passes what
+	// is left of it once the slowest headers are in (ReadTimeout less
+	// ReadHeaderTimeout). Default 15s.
+	MaxRequestRead time.Duration
+	// TrustedProxies are the load balancers and proxies whose
+	// X-Forwarded-For is believed: behind them the client's address, which
+	// failed logins are counted under, is the nearest one in that header
+	// not in these ranges. Empty (the default), the header is ignored and
+	// the connection's peer is the client; loopback and private addresses
+	// are trusted only when listed.
+	TrustedProxies []netip.Prefix
 	// NewID generates intake ids when the body has none.
 	NewID  func() string
 	Logger *slog.Logger
@@ -52,21 +69,28 @@ func (c *Config) setDefaults() {
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 1500 * time.Millisecond
 	}
+	if c.MaxRequestRead <= 0 {
+		c.MaxRequestRead = 15 * time.Second
+	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 }
 
 // API serves the REST API.
 type API struct {
-	cfg    Config
-	writes *writeHealth
+	cfg       Config
+	writes    *writeHealth
+	readiness *readiness
 }
 
 // New returns the Echo server of the API.
 func New(cfg Config) *echo.Echo {
 	cfg.setDefaults()
-	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}}
+	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}, readiness: &readiness{failing: map[string]bool{}}}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	if len(cfg.TrustedProxies) > 0 {
+		e.IPExtractor = forwardedFor(cfg.TrustedProxies)
+	}
 	e.HTTPErrorHandler = errorHandler(cfg.Logger)
 	routes := map[string]bool{}
 	e.Use(middleware.Recover())
@@ -84,7 +108,7 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/readyz", a.readyz)
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
 
-	api := e.Group("/api/v2", deadline(cfg.RequestTimeout), a.writes.trackWrites, a.authenticate)
+	api := e.Group("/api/v2", deadline(cfg.RequestTimeout, cfg.MaxRequestRead), a.writes.trackWrites, a.authenticate)
 	api.GET("/me", a.me)
 	api.GET("/me/facebooksessions", a.listMine, a.requireFeature)
 	for _, p := range []string{"/me/facebooksessions/:id", "/me/facebooksession/:id"} {
@@ -100,22 +124,39 @@ func New(cfg Config) *echo.Echo {
 	return e
 }
 
-// deadline gives the request's context a timeout, and the reading of its
-// body the same: a client that sends the headers and then trickles the body
-// is cut off instead of holding a connection and a goroutine.
-func deadline(d time.Duration) echo.MiddlewareFunc {
+// deadline gives the request's context a timeout d, and the reading of its
+// body the same or maxRead if earlier: a client that sends the headers and
+// then trickles the body is cut off instead of holding a connection and a
+// goroutine, and never later than the server would have cut it.
+func deadline(d, maxRead time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(ctx))
-			err := http.NewResponseController(c.Response()).SetReadDeadline(time.Now().Add(d))
+			err := http.NewResponseController(c.Response()).SetReadDeadline(time.Now().Add(min(d, maxRead)))
 			if err != nil && !errors.Is(err, http.ErrNotSupported) {
-				return err
+				return fmt.Errorf("body read deadline: %w", err)
 			}
 			return next(c)
 		}
 	}
+}
+
+// forwardedFor takes the client's address from X-Forwarded-For, believing
+// only what the proxies listed appended: Echo would otherwise trust any
+// loopback, link-local or private peer too, and a client on such a network
+// could choose its own address.
+func forwardedFor(proxies []netip.Prefix) echo.IPExtractor {
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range proxies {
+		if !p.IsValid() {
+			continue // the zero Prefix: nothing to trust
+		}
+		p = p.Masked()
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // randomID is 16 characters of [A-Za-z0-9], like GWS interaction ids.

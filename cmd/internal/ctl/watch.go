@@ -52,12 +52,15 @@ func (c *CLI) watchCommand() *cobra.Command {
 			if f.since < 0 {
 				return errors.New("--since must be positive: how long ago to start")
 			}
+			// "Since 2s" counts from when the command started, not from
+			// when the connection is up: a slow connect loses nothing.
+			start := time.Now().Add(-f.since)
 			msgs := make(chan notification, 1024)
 			var stop func()
 			if f.since == 0 && !f.all {
 				stop, err = c.subscribe(subject, msgs)
 			} else {
-				stop, err = c.consumeStream(cmd.Context(), subject, f, msgs)
+				stop, err = c.consumeStream(cmd.Context(), subject, f, start, msgs)
 			}
 			if err != nil {
 				return err
@@ -140,14 +143,22 @@ func (c *CLI) subscribe(subject string, msgs chan<- notification) (stop func(), 
 }
 
 // consumeStream sends to msgs the notifications the stream kept since
-// f.since ago (or all of them), in order, then those stored from now on,
-// through an ordered consumer: ephemeral, in memory, unacknowledged, and
-// recreated by the client where it left off if the server loses it.
-func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, msgs chan<- notification) (stop func(), err error) {
+// start (with f.since; all of them with f.all), in order, then those
+// stored from now on, through an ordered consumer: ephemeral, in memory,
+// unacknowledged, and recreated by the client where it left off if the
+// server loses it.
+//
+// It publishes nothing: the connection serves only the consumer, whose
+// requests go to the JetStream API ($JS.API.CONSUMER.*), never under the
+// subject prefix, and it has no acks to send. That matters because on the
+// in-process server it connects as the publisher (below), whom the server
+// would let publish notifications; the TestWatchReplaysTheStream tests
+// hold it to this.
+func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, start time.Time, msgs chan<- notification) (stop func(), err error) {
 	url := c.cfg.NATSClientURL()
 	// On the in-process server the subscriber's user has no JetStream API
 	// (it can only receive live notifications); the publisher's, whose
-	// password is in the same file, can create the consumer.
+	// password is in the same file, can create the consumer (docs/NATS.md).
 	nc, err := natsconn.Dial(c.cfg.NATS(), natsconn.Publisher, url, nats.Name("fbsessionctl watch"),
 		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
 	if err != nil {
@@ -161,7 +172,6 @@ func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, m
 	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}, DeliverPolicy: jetstream.DeliverAllPolicy}
 	from := "its start"
 	if f.since > 0 {
-		start := time.Now().Add(-f.since)
 		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &start
 		from = start.UTC().Format(time.RFC3339)
 	}

@@ -3,6 +3,7 @@ package ctl_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -41,9 +42,10 @@ func watchStream(t *testing.T, args ...string) (started <-chan struct{}, result 
 }
 
 // replayScenario publishes, to a stream of notifications on prefix, two
-// notifications (sessions s1, s2) that --since 2s leaves out, then two
-// it takes; then checks what watch prints, replayed and live, with conn
-// (the flags naming the server) and sends a live one through pub.
+// notifications (sessions s1, s2) that --since leaves out, then, 3 s
+// later, two it takes; then checks what watch prints, replayed and live,
+// with conn (the flags naming the server) and sends a live one through
+// pub. Last, it checks that watch published nothing itself.
 func replayScenario(t *testing.T, pub *nats.Conn, prefix, stream string, conn ...string) {
 	js, err := jetstream.New(pub)
 	require.NoError(t, err)
@@ -51,16 +53,30 @@ func replayScenario(t *testing.T, pub *nats.Conn, prefix, stream string, conn ..
 	_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: stream, Subjects: []string{prefix + ".users.>"}, Storage: jetstream.MemoryStorage})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = js.DeleteStream(context.Background(), stream) })
+	everything, err := pub.SubscribeSync(prefix + ".>")
+	require.NoError(t, err)
+	require.NoError(t, pub.Flush())
+	var sent []string
 	publish := func(user, session, state string) {
 		t.Helper()
-		_, err := js.Publish(ctx, prefix+".users."+user+".facebooksession."+session, fmt.Appendf(nil, `{"id": %q, "state": %q}`, session, state))
+		subject := prefix + ".users." + user + ".facebooksession." + session
+		data := fmt.Sprintf(`{"id": %q, "state": %q}`, session, state)
+		_, err := js.Publish(ctx, subject, []byte(data))
 		require.NoError(t, err)
+		sent = append(sent, subject+" "+data)
 	}
 	publish("a1", "s1", "old")
 	publish("a2", "s2", "old")
+	// The server stored both before it acknowledged them.
+	oldStored := time.Now()
 	time.Sleep(3 * time.Second)
 	publish("a1", "s1", "recent")
 	publish("a2", "s2", "recent")
+	// since is a --since that starts just after the old notifications,
+	// counted from now: the recent ones, 3 s younger, stay in it however
+	// long the earlier runs took, and however slowly watch starts (up to
+	// nearly 3 s). A fixed --since would drop them under load.
+	since := func() string { return (time.Since(oldStored) - 10*time.Millisecond).String() }
 
 	conn = append(conn, "--stream", stream, "--subject-prefix", prefix)
 	run := func(live [3]string, args ...string) string {
@@ -89,19 +105,34 @@ func replayScenario(t *testing.T, pub *nats.Conn, prefix, stream string, conn ..
 		run([3]string{"a1", "s1", "live"}, "--all", "--session", "s1", "--json", "--count", "3"))
 	// --since: only what is younger; every session.
 	require.Equal(t, `{"id":"s1","state":"recent"}`+"\n"+`{"id":"s2","state":"recent"}`+"\n",
-		run(none, "--since", "2s", "--json", "--count", "2"))
+		run(none, "--since", since(), "--json", "--count", "2"))
 	// --since with --user.
 	require.Equal(t, `{"id":"s2","state":"recent"}`+"\n"+`{"id":"s2","state":"live2"}`+"\n",
-		run([3]string{"a2", "s2", "live2"}, "--since", "2s", "--user", "a2", "--json", "--count", "2"))
+		run([3]string{"a2", "s2", "live2"}, "--since", since(), "--user", "a2", "--json", "--count", "2"))
 	// Replayed and live notifications print alike.
 	text := func(state string) string {
 		return "# " + prefix + ".users.a1.facebooksession.s1\n{\n  \"id\": \"s1\",\n  \"state\": \"" + state + "\"\n}\n"
 	}
 	require.Equal(t, text("recent")+text("live")+text("live3"),
-		run([3]string{"a1", "s1", "live3"}, "--since", "2s", "--session", "s1", "--count", "3"))
+		run([3]string{"a1", "s1", "live3"}, "--since", since(), "--session", "s1", "--count", "3"))
 	// Without --since or --all, live only, --session filtering too.
 	require.Equal(t, `{"id":"s2","state":"live4"}`+"\n",
 		run([3]string{"a2", "s2", "live4"}, "--session", "s2", "--json", "--count", "1"))
+
+	// Every notification is one the test published: watch published
+	// nothing, though on the in-process server it connects as the
+	// publisher.
+	require.NoError(t, pub.Flush())
+	var got []string
+	for {
+		m, err := everything.NextMsg(200 * time.Millisecond)
+		if errors.Is(err, nats.ErrTimeout) {
+			break
+		}
+		require.NoError(t, err)
+		got = append(got, m.Subject+" "+string(m.Data))
+	}
+	require.Equal(t, sent, got)
 }
 
 // On the in-process server (NATS 2.15), with the data directory's

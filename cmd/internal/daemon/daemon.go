@@ -122,6 +122,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		_ = runner.Run(runCtx)
 	}()
 
+	limits := defaultHTTPLimits(cfg.RequestTimeout)
 	api := httpapi.New(httpapi.Config{
 		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
 			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg)),
@@ -139,6 +140,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		},
 		Registry:       reg,
 		RequestTimeout: cfg.RequestTimeout,
+		MaxRequestRead: limits.bodyRead(),
+		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 	})
 	if cfg.PprofAddr != "" {
@@ -148,7 +151,6 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	if err != nil {
 		return fmt.Errorf("HTTP listen on %s (set FBSESSION_HTTP_ADDR or --http-addr): %w", cfg.HTTPAddr, err)
 	}
-	limits := defaultHTTPLimits(cfg.RequestTimeout)
 	l = limits.listener(l)
 	srv := limits.server(api)
 	served := make(chan error, 1)

@@ -3,10 +3,12 @@ package daemon
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -24,8 +26,8 @@ import (
 const testPassword = "correct horse"
 
 // serveAPI runs the API on a SQLite store behind the listener and server
-// the limits make, and returns its address.
-func serveAPI(t *testing.T, lim httpLimits) string {
+// the limits make, and returns its address and the listener.
+func serveAPI(t *testing.T, lim httpLimits) (string, *limitListener) {
 	t.Helper()
 	ctx := context.Background()
 	b := storetest.SQLite(t, storetest.Options{})
@@ -44,9 +46,10 @@ func serveAPI(t *testing.T, lim httpLimits) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	srv := lim.server(api)
-	go func() { _ = srv.Serve(lim.listener(l)) }()
+	ll := lim.listener(l)
+	go func() { _ = srv.Serve(ll) }()
 	t.Cleanup(func() { _ = srv.Close() })
-	return l.Addr().String()
+	return l.Addr().String(), ll.(*limitListener)
 }
 
 // call sends one request on a fresh connection and returns the status.
@@ -58,7 +61,7 @@ func call(t *testing.T, addr, method, path, user, body string) int {
 	if user != "" {
 		req.SetBasicAuth(user, testPassword)
 	}
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	res, err := client.Do(req)
 	require.NoError(t, err, "%s %s", method, path)
 	defer res.Body.Close()
@@ -119,18 +122,21 @@ func TestSlowAndIdleConnectionsAreCut(t *testing.T) {
 	t.Parallel()
 	lim := httpLimits{ReadHeaderTimeout: 500 * time.Millisecond, ReadTimeout: time.Second,
 		WriteTimeout: 3 * time.Second, IdleTimeout: time.Second, MaxHeaderBytes: 8 << 10,
-		MaxConns: 300, HealthConns: 4}
-	addr := serveAPI(t, lim)
+		// No health reserve: a request accepted on it is turned away (see
+		// TestHealthChecksHaveAReserve), and this test is about the
+		// ordinary connections the attack frees.
+		MaxConns: 60, HealthConns: 0}
+	addr, _ := serveAPI(t, lim)
 	const sessions = 20
 	for i := range sessions {
 		require.Equal(t, http.StatusCreated, call(t, addr, http.MethodPost, "/api/v2/facebooksessions", "router",
 			fmt.Sprintf(`{"id":"s%d","agentId":"a1"}`, i)))
 	}
 
-	const attackers = 400 // more than MaxConns: some wait in the backlog
+	const attackers = 100 // more than MaxConns: some wait in the backlog
 	closed := make(chan time.Duration, attackers)
 	attack(t, addr, attackers, closed)
-	// Each Complete is served within the client's 5 s timeout (call
+	// Each Complete is served within the client's 15 s timeout (call
 	// fails the test otherwise), attack or not.
 	for i := range sessions {
 		require.Equal(t, http.StatusOK, call(t, addr, http.MethodPost, fmt.Sprintf("/api/v2/me/facebooksessions/s%d", i), "agent1",
@@ -152,11 +158,146 @@ func TestHealthChecksHaveAReserve(t *testing.T) {
 	lim := httpLimits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second, MaxHeaderBytes: 8 << 10,
 		MaxConns: 20, HealthConns: 2}
-	addr := serveAPI(t, lim)
+	addr, l := serveAPI(t, lim)
 	closed := make(chan time.Duration, 20)
 	attack(t, addr, 20, closed)
-	time.Sleep(100 * time.Millisecond) // let the server accept them all
+	require.Eventually(t, func() bool { return len(l.general) == lim.MaxConns }, 10*time.Second, 10*time.Millisecond,
+		"the server accepts the attacking connections")
 	require.Equal(t, http.StatusOK, call(t, addr, http.MethodGet, "/readyz", "", ""))
 	require.Equal(t, http.StatusOK, call(t, addr, http.MethodGet, "/healthz", "", ""))
 	require.Equal(t, http.StatusServiceUnavailable, call(t, addr, http.MethodPost, "/api/v2/facebooksessions", "router", `{"agentId":"a1"}`))
+}
+
+// However low the file limit, some connections are served: a general cap
+// of 0 or less would block Accept for good or panic.
+func TestConnsForLowFileLimits(t *testing.T) {
+	t.Parallel()
+	for limit, want := range map[uint64]int{0: 1, 64: 1, 86: 1, 87: 1, 90: 2, 1024: 704, 1 << 20: 10_000 - healthConns} {
+		require.Equal(t, want, connsFor(limit), "file limit %d", limit)
+	}
+	require.Positive(t, maxConns())
+}
+
+// The body of a request may take what is left of ReadTimeout once the
+// slowest headers have arrived, so that httpapi's body deadline is never
+// later than the server's.
+func TestBodyReadNeverOutlastsReadTimeout(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, 10*time.Second, defaultHTTPLimits(time.Minute).bodyRead())
+	require.Equal(t, time.Millisecond, httpLimits{ReadHeaderTimeout: time.Second, ReadTimeout: time.Second}.bodyRead())
+	require.Zero(t, httpLimits{ReadHeaderTimeout: time.Second}.bodyRead(), "no ReadTimeout: httpapi's default")
+}
+
+// acceptHook is a real listener that tells of each connection it accepts,
+// and can break one before handing it over.
+type acceptHook struct {
+	net.Listener
+	accepted chan struct{}
+	// breakNth is the connection (from 1) closed before it is handed over,
+	// as if its file had gone; 0 for none.
+	breakNth, n int
+}
+
+func (l *acceptHook) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.n++
+	if l.n == l.breakNth {
+		_ = c.Close()
+	}
+	l.accepted <- struct{}{}
+	return c, nil
+}
+
+func hookedListener(t *testing.T, lim httpLimits, breakNth int) (net.Listener, *acceptHook) {
+	t.Helper()
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	hook := &acceptHook{Listener: inner, accepted: make(chan struct{}, 16), breakNth: breakNth}
+	l := lim.listener(hook)
+	t.Cleanup(func() { _ = l.Close() })
+	return l, hook
+}
+
+func dial(t *testing.T, l net.Listener) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// within waits for a functional outcome, with a bound generous enough for
+// a loaded CI machine.
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal(what)
+		panic("unreachable")
+	}
+}
+
+type accepted struct {
+	c   net.Conn
+	err error
+}
+
+// An Accept waiting for a slot gives up when the listener is closed, as
+// http.Server.Shutdown does, and closes the connection it held instead of
+// handing it to a server that has stopped.
+func TestCloseReleasesAnAcceptWaitingForASlot(t *testing.T) {
+	t.Parallel()
+	l, hook := hookedListener(t, httpLimits{MaxConns: 1, HealthConns: 1}, 0)
+	for range 2 { // the general slot, then the reserve's
+		dial(t, l)
+		c, err := l.Accept()
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	waiting := dial(t, l)
+	result := make(chan accepted, 1)
+	go func() {
+		c, err := l.Accept()
+		result <- accepted{c, err}
+	}()
+	within(t, hook.accepted, "the third connection is not accepted") // and now waits for a slot
+	require.NoError(t, l.Close())
+	got := within(t, result, "Accept still waits after Close")
+	require.ErrorIs(t, got.err, net.ErrClosed)
+	require.Nil(t, got.c)
+	require.NoError(t, waiting.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err := waiting.Read(make([]byte, 1))
+	require.Error(t, err)
+	require.False(t, errors.Is(err, os.ErrDeadlineExceeded), "the held connection is still open")
+}
+
+// A connection whose deadline cannot be set is closed and its slot given
+// back, and Accept goes on with the next instead of returning an error that
+// would stop the server.
+func TestAcceptSkipsAConnectionItCannotKeepADeadlineOn(t *testing.T) {
+	t.Parallel()
+	// The second connection goes to the reserve, which sets a deadline.
+	l, _ := hookedListener(t, httpLimits{MaxConns: 1, HealthConns: 1}, 2)
+	dial(t, l)
+	c, err := l.Accept()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	dial(t, l)
+	dial(t, l)
+	result := make(chan accepted, 1)
+	go func() {
+		c, err := l.Accept()
+		result <- accepted{c, err}
+	}()
+	got := within(t, result, "Accept returns neither the broken connection nor the next")
+	require.NoError(t, got.err)
+	t.Cleanup(func() { _ = got.c.Close() })
+	// The broken one's reserve slot came back, and the next one has it.
+	require.True(t, got.c.(*limitedConn).reserve)
+	require.Len(t, l.(*limitListener).reserve, 1)
 }
