@@ -44,7 +44,7 @@ func TestStateCacheIsBoundedInBytes(t *testing.T) {
 	c := newStateCache(1000, budget)
 	for i := range 10 {
 		c.put(string(rune('a'+i)), large(int64(i)))
-		require.LessOrEqual(t, c.bytes, budget)
+		require.LessOrEqual(t, c.lru.Bytes(), budget)
 	}
 	require.Equal(t, 3, c.lru.Len())
 	for _, id := range []string{"h", "i", "j"} {
@@ -52,9 +52,9 @@ func TestStateCacheIsBoundedInBytes(t *testing.T) {
 		require.True(t, ok, id)
 	}
 	c.put("j", large(11)) // replacing an entry counts it once
-	require.Equal(t, budget, c.bytes)
+	require.Equal(t, budget, c.lru.Bytes())
 	c.drop("j")
-	require.Equal(t, 2*large(0).size(), c.bytes)
+	require.Equal(t, 2*large(0).size(), c.lru.Bytes())
 
 	c.put("huge", loaded{state: fb.State{UserData: make([]byte, budget)}})
 	_, ok := c.get("huge")

@@ -13,14 +13,16 @@ import (
 	"github.com/fbsession/fbsession/projections"
 )
 
-// countingStore counts the stream reads a notifier makes.
+// countingStore counts the reads of streams a notifier makes, and the
+// streams they read.
 type countingStore struct {
 	eventstore.Store
-	reads atomic.Int64
+	reads, streams atomic.Int64
 }
 
 func (s *countingStore) ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error) {
 	s.reads.Add(1)
+	s.streams.Add(int64(len(p.StreamIDs)))
 	return s.Store.ReadStreams(ctx, p)
 }
 

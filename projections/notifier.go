@@ -12,12 +12,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/internal/bytelru"
 	"github.com/fbsession/fbsession/sessionlog"
 	"github.com/fbsession/fbsession/transport/gws"
 )
@@ -105,7 +105,7 @@ type Notifier struct {
 	// notifier saw, keyed by stream. An entry serves only the change right
 	// after its version, so a stale one (a replayed page, another process
 	// having projected meanwhile) is read afresh, never trusted.
-	sessions *sessionCache
+	sessions *bytelru.Cache[string, sessionAt]
 
 	// order holds a session's later change until JetStream acknowledged
 	// the one before it.
@@ -121,61 +121,9 @@ type sessionAt struct {
 	state   fb.State
 }
 
-// size estimates the memory an entry keeps: its strings and user data,
-// and a fixed overhead for the structs and the LRU's element and slot.
+// size estimates the memory an entry keeps.
 func (s sessionAt) size() int {
-	st := s.state
-	n := 512 + len(st.ID) + len(st.AgentID) + len(st.FacebooksessionType) + len(st.Comment) +
-		len(st.ReceivedDate) + len(st.UserData) + len(st.Queue) + len(st.Status)
-	for _, p := range st.Participants {
-		n += 80 + len(p.Nickname) + len(p.Type) + len(p.ID) + len(p.Visibility) + len(p.ParticipantID)
-	}
-	return n
-}
-
-// sessionCache is an LRU of sessions bounded in entries and in bytes.
-type sessionCache struct {
-	mu       sync.Mutex
-	lru      *simplelru.LRU[string, sessionAt]
-	bytes    int // sum of the entries' sizes
-	maxBytes int
-}
-
-func newSessionCache(maxSessions, maxBytes int) (*sessionCache, error) {
-	c := &sessionCache{maxBytes: maxBytes}
-	lru, err := simplelru.NewLRU(maxSessions, func(_ string, s sessionAt) { c.bytes -= s.size() })
-	if err != nil {
-		return nil, err
-	}
-	c.lru = lru
-	return c, nil
-}
-
-func (c *sessionCache) Peek(id string) (sessionAt, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lru.Peek(id)
-}
-
-func (c *sessionCache) Add(id string, s sessionAt) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lru.Remove(id) // an update is not an eviction: take the old size off
-	size := s.size()
-	if size > c.maxBytes {
-		return
-	}
-	c.lru.Add(id, s)
-	c.bytes += size
-	for c.bytes > c.maxBytes {
-		c.lru.RemoveOldest()
-	}
-}
-
-func (c *sessionCache) Remove(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lru.Remove(id)
+	return bytelru.EntryOverhead + sessionlog.StateBytes(s.state)
 }
 
 // NewNotifier returns a notifier.
@@ -184,10 +132,7 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("projections: a notifier needs a store")
 	}
-	sessions, err := newSessionCache(cfg.CachedSessions, cfg.CachedBytes)
-	if err != nil {
-		return nil, err
-	}
+	sessions := bytelru.New[string](cfg.CachedSessions, cfg.CachedBytes, sessionAt.size)
 	return &Notifier{cfg: cfg, sessions: sessions, order: newSessionOrder()}, nil
 }
 

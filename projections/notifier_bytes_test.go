@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,17 +13,6 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/projections"
 )
-
-// streamCounting counts the streams a notifier reads.
-type streamCounting struct {
-	eventstore.Store
-	streams atomic.Int64
-}
-
-func (s *streamCounting) ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error) {
-	s.streams.Add(int64(len(p.StreamIDs)))
-	return s.Store.ReadStreams(ctx, p)
-}
 
 // The notifier's cache is bounded in bytes: of sessions with large user
 // data it keeps only as many as its budget holds, the most recent, and
@@ -53,7 +41,7 @@ func TestNotifierCacheIsBoundedInBytes(t *testing.T) {
 	for _, budget := range []struct {
 		bytes, reads int
 	}{{bytes: 100 << 20, reads: 0}, {bytes: 25_000, reads: sessions - 2}} {
-		counting := &streamCounting{Store: store}
+		counting := &countingStore{Store: store}
 		n, err := projections.NewNotifier(projections.NotifierConfig{Store: counting, CachedBytes: budget.bytes})
 		require.NoError(t, err)
 		_, err = n.Messages(ctx, intakes)
