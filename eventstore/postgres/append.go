@@ -133,50 +133,42 @@ type appendShape struct {
 }
 
 // appendSQL returns the statement of an append of that shape, built once:
-// a Complete is always the same few shapes.
+// a Complete is always the same few shapes. Every shape begins with
+// markSQL: no append reaches the table without the feed lock.
 func (s *Store) appendSQL(k appendShape) string {
 	if sql, ok := s.appendSQLs.Load(k); ok {
 		return sql.(string)
 	}
 	nargs := 9 * k.events
-	var sql string
+	sql := insertSQL(k.events)
 	if k.guarded {
 		sql = guardedInsertSQL(k.events, nargs)
 		nargs += 3
-	} else {
-		sql = insertSQL(k.events)
 	}
 	if k.view {
-		sql = withView(sql, nargs)
+		sql = markSQL + fmt.Sprintf(withViewSQL, sql, nargs+1, nargs+2, nargs+3, nargs+4)
+	} else {
+		sql = markSQL + " " + sql
 	}
 	s.appendSQLs.Store(k, sql)
 	return sql
 }
 
-// withView wraps the events' INSERT, whose nargs parameters come first, so
-// that the view is written by the same statement.
-func withView(insert string, nargs int) string {
-	n := nargs + 1
-	return fmt.Sprintf(withViewSQL, insert, n, n+1, n+2, n+3)
-}
-
-// insertSQL is a multi-row INSERT of n events: one statement, one round
-// trip, atomic without an explicit transaction.
+// insertSQL is a multi-row INSERT of n events, without its WITH mark: one
+// statement, one round trip, atomic without an explicit transaction.
 func insertSQL(n int) string {
-	return insertColumns + eventRows(n, false) + insertReturning
+	return insertColumns + eventRows(n) + insertValuesEnd + insertReturning
 }
 
-// guardedInsertSQL is insertSQL for a stream whose head the caller claims:
-// typed VALUES (a sub-select cannot infer parameter types from the target)
+// guardedInsertSQL is insertSQL for a stream whose head the caller claims,
 // filtered by the head check, whose parameters follow the events'.
 func guardedInsertSQL(n, nargs int) string {
-	return guardedInsertColumns + eventRows(n, true) +
+	return insertColumns + eventRows(n) + insertValuesEnd +
 		fmt.Sprintf(guardSQL, nargs+1, nargs+2, nargs+3) + insertReturning
 }
 
-// eventRows is the VALUES rows of n events, $1 to $9n, with casts when
-// typed.
-func eventRows(n int, typed bool) string {
+// eventRows is the typed VALUES rows of n events, $1 to $9n.
+func eventRows(n int) string {
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		if i > 0 {
@@ -189,9 +181,7 @@ func eventRows(n int, typed bool) string {
 			}
 			b.WriteByte('$')
 			b.WriteString(strconv.Itoa(i*9 + j + 1))
-			if typed {
-				b.WriteString("::" + eventColumnTypes[j])
-			}
+			b.WriteString("::" + eventColumnTypes[j])
 		}
 		b.WriteByte(')')
 	}

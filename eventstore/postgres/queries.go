@@ -18,33 +18,50 @@ const (
 	headSQL = `SELECT stream_version, hash FROM events
 		WHERE stream_id = $1 ORDER BY stream_version DESC LIMIT 1`
 
-	// insertColumns prefixes the multi-row VALUES built by insertSQL.
+	// markSQL begins every append: it takes the feed lock (see the package
+	// doc and watermarkSQL) in a CTE that the inserted rows are joined
+	// with, so that the lock is held before the first row is made, and so
+	// before the transaction gets its id (TestAppendLocksBeforeItHasAnID).
+	// MATERIALIZED says what PostgreSQL does anyway with a volatile CTE:
+	// run it once, never inline it.
+	markSQL = `WITH mark AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(` + feedLockClass + `, 'events'::regclass::oid::int4))`
+
+	// insertColumns prefixes the typed VALUES built by insertSQL, joined
+	// with mark. Typed: a sub-select cannot infer parameter types from the
+	// target.
 	insertColumns = `INSERT INTO events (stream_id, stream_version, event_id,
-		event_type, schema_version, data, metadata, recorded_at, hash) VALUES `
+		event_type, schema_version, data, metadata, recorded_at, hash) SELECT e.* FROM mark, (VALUES `
+
+	insertValuesEnd = `) AS e`
 
 	insertReturning = ` RETURNING position, transaction_id`
 
-	// guardedInsertColumns and guardSQL insert only if the stream's event
-	// at the expected version has the hash the caller claims: the head is
-	// checked in the statement instead of read before it.
-	guardedInsertColumns = `INSERT INTO events (stream_id, stream_version, event_id,
-		event_type, schema_version, data, metadata, recorded_at, hash) SELECT * FROM (VALUES `
-	guardSQL = `) AS v WHERE EXISTS (SELECT 1 FROM events
+	// guardSQL inserts only if the stream's event at the expected version
+	// has the hash the caller claims: the head is checked in the statement
+	// instead of read before it.
+	guardSQL = ` WHERE EXISTS (SELECT 1 FROM events
 		WHERE stream_id = $%d AND stream_version = $%d AND hash = $%d)`
 
-	// withViewSQL wraps an events INSERT (%s) so that the view is written
-	// by the same statement: one round trip, and atomic without a
-	// transaction. The view's four parameters follow the insert's.
-	withViewSQL = `WITH ins AS (%s), v AS (INSERT INTO stream_views (stream_id, version, list_key, document)
+	// withViewSQL follows markSQL and wraps an events INSERT (%s) so that
+	// the view is written by the same statement: one round trip, and atomic
+	// without a transaction. The view's four parameters follow the
+	// insert's.
+	withViewSQL = `, ins AS (%s), v AS (INSERT INTO stream_views (stream_id, version, list_key, document)
 		SELECT $%d, $%d, $%d, $%d WHERE EXISTS (SELECT 1 FROM ins)
 		ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,
 			list_key = EXCLUDED.list_key, document = EXCLUDED.document)
 		SELECT position, transaction_id FROM ins ORDER BY position`
 )
 
-// eventColumnTypes are the casts of an event row's nine parameters in a
-// guarded insert, where a sub-select cannot infer them from the target.
+// eventColumnTypes are the casts of an event row's nine parameters.
 var eventColumnTypes = [9]string{"text", "bigint", "uuid", "text", "integer", "json", "json", "timestamptz", "bytea"}
+
+// The feed lock. Its key is two numbers: feedLockClass, this driver's, and
+// the oid of the events table, so that the stores of two schemas of one
+// database do not wait for each other's appends. A two-number advisory
+// lock (objsubid 2 in pg_locks) never meets the leases' one-number locks
+// (objsubid 1).
+const feedLockClass = `1717728102` // "fbsf"
 
 // Reads of the log.
 const (
@@ -55,13 +72,31 @@ const (
 	readStreamsSQL = `SELECT ` + eventColumns + ` FROM events
 		WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version`
 
-	// feedSQL returns only events of transactions older than every one still
-	// running: see the package doc.
+	// watermarkSQL is the first statement of a feed read: the id of the
+	// oldest transaction that holds the feed lock, or, if none does, the
+	// xmax of the statement's snapshot. A transaction that holds the lock
+	// and has an id below that xmax was running when the snapshot was
+	// taken, so it is in the snapshot's list of running ids, as a full
+	// xid8; pg_stat_activity tells its 32-bit id. One that has no id yet
+	// gets one above the xmax. It runs as a transaction of its own:
+	// pg_stat_activity is a copy taken once per transaction, which later
+	// statements of that transaction would read stale. See the package doc.
+	watermarkSQL = `SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot()))
+		FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+		WHERE x::text::bigint % 4294967296 IN (
+			SELECT a.backend_xid::text::bigint FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			WHERE l.locktype = 'advisory' AND l.objsubid = 2
+			  AND l.classid = ` + feedLockClass + `::oid AND l.objid = 'events'::regclass::oid
+			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()))`
+
+	// feedSQL is the second statement, with a newer snapshot: the events
+	// of transactions below the watermark ($3), all of them committed or
+	// rolled back by now.
 	feedSQL = `SELECT ` + eventColumns + ` FROM events
 		WHERE (transaction_id, position) > ($1::xid8, $2::bigint)
-		  AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+		  AND transaction_id < $3::xid8
 		ORDER BY transaction_id, position
-		LIMIT $3`
+		LIMIT $4`
 
 	lastPositionSQL = `SELECT COALESCE(MAX(position), 0) FROM events`
 

@@ -34,9 +34,22 @@ func (s *Store) ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams
 	return events, nil
 }
 
-// ReadFeed implements eventstore.Store.
+// ReadFeed implements eventstore.Store. Two statements, each with its own
+// snapshot: the watermark, then the events below it (see the package doc).
+// Never one: a snapshot taken before the watermark is computed can miss an
+// append that commits in between. One connection for both: under load a
+// second wait for the pool cost more than the second round trip.
 func (s *Store) ReadFeed(ctx context.Context, p *eventstore.ReadFeedParams) ([]eventstore.RecordedEvent, error) {
-	events, err := s.query(ctx, s.feedSQL, p.After.Commit, p.After.Position, eventstore.PageLimit(p.Limit))
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, interpretError(fmt.Errorf("read feed: %w", err))
+	}
+	defer conn.Release()
+	var watermark uint64
+	if err := conn.QueryRow(ctx, watermarkSQL).Scan(&watermark); err != nil {
+		return nil, interpretError(fmt.Errorf("read feed watermark: %w", err))
+	}
+	events, err := queryEvents(ctx, conn, s.feedSQL, p.After.Commit, p.After.Position, watermark, eventstore.PageLimit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("read feed after %v: %w", p.After, err)
 	}
@@ -51,7 +64,11 @@ func (s *Store) Head(ctx context.Context) (int64, error) {
 }
 
 func (s *Store) query(ctx context.Context, sql string, args ...any) ([]eventstore.RecordedEvent, error) {
-	rows, err := s.pool.Query(ctx, sql, args...)
+	return queryEvents(ctx, s.pool, sql, args...)
+}
+
+func queryEvents(ctx context.Context, q querier, sql string, args ...any) ([]eventstore.RecordedEvent, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, interpretError(err)
 	}

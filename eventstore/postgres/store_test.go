@@ -57,10 +57,11 @@ func holdAppend(ctx context.Context, es eventstore.Store, p *eventstore.AppendPa
 	return func() error { return tx.Commit(ctx) }, nil
 }
 
-// naiveFeedSQL is the classic reader: "position > checkpoint".
+// naiveFeedSQL is the classic reader: "position > checkpoint". It ignores
+// the cursor's transaction id ($1) and the watermark ($3).
 const naiveFeedSQL = `SELECT ` + eventColumns + ` FROM events
-	WHERE $1::xid8 IS NOT NULL AND position > $2
-	ORDER BY position LIMIT $3`
+	WHERE $1::xid8 IS NOT NULL AND $3::xid8 IS NOT NULL AND position > $2
+	ORDER BY position LIMIT $4`
 
 // The late-commit check must catch the bug it is there for: against a
 // naive reader it reports the held event as missed.

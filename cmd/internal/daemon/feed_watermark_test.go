@@ -1,0 +1,37 @@
+package daemon_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
+)
+
+// A write transaction left open in another database of the cluster does
+// not hold notifications back (issue 13): a Complete's notification is in
+// NATS within 2 s, as without it.
+func TestNotificationNotHeldBackByOtherDatabase(t *testing.T) {
+	t.Parallel()
+	dbURL := postgrestest.SchemaURL(t)
+	s := startService(t, testConfig(t, dbURL), discardLogger())
+	s.seed(dbURL, 1)
+	stream := notificationStream(t, &s.cfg, s.natsURL)
+	msgs := func() uint64 {
+		info, err := stream.Info(context.Background())
+		if err != nil {
+			return 0
+		}
+		return info.State.Msgs
+	}
+	require.Eventually(t, func() bool { return msgs() == 1 }, 10*time.Second, 10*time.Millisecond, "the intake's notification")
+
+	postgrestest.HoldWriteInOtherDatabase(t)
+	status, body := s.post("/api/v2/me/facebooksessions/s0", "agent1", "correct horse", `{"operationName":"Complete"}`)
+	require.Equal(t, 200, status, body)
+	completed := time.Now()
+	require.Eventually(t, func() bool { return msgs() == 2 }, 2*time.Second, 10*time.Millisecond, "the Complete's notification")
+	t.Logf("notified %v after the Complete's response", time.Since(completed).Round(time.Millisecond))
+}
