@@ -47,6 +47,9 @@ type NotifierConfig struct {
 	SkipStream bool
 	// Retention is how long the stream keeps messages. Default 7 days.
 	Retention time.Duration
+	// Replicas is how many servers of a NATS cluster keep each message of
+	// the stream: 3 survives the loss of any one. Default 1.
+	Replicas int
 	// DuplicateWindow is how long JetStream remembers message ids to drop
 	// a re-publish. It must outlast the longest restart; every id in it
 	// costs server memory. Default 10 minutes.
@@ -146,6 +149,7 @@ func (n *Notifier) StreamConfig() jetstream.StreamConfig {
 		Retention:   jetstream.LimitsPolicy,
 		MaxAge:      n.cfg.Retention,
 		Duplicates:  n.cfg.DuplicateWindow,
+		Replicas:    max(n.cfg.Replicas, 1),
 	}
 }
 

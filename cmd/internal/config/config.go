@@ -49,6 +49,8 @@ type Config struct {
 	Stream          string
 	Retention       time.Duration
 	DuplicateWindow time.Duration
+	// StreamReplicas is how many NATS cluster servers keep the stream.
+	StreamReplicas int
 	// RequestTimeout bounds each API request.
 	RequestTimeout time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (keep it private).
@@ -172,6 +174,7 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 		"comma-separated networks (CIDR, or single addresses) of the reverse proxies whose X-Forwarded-For gives the client address; empty trusts none [FBSESSION_TRUSTED_PROXIES]")
 	fs.StringVar(&c.HTTPAddr, "http-addr", env("FBSESSION_HTTP_ADDR", defaultHTTPAddr), "HTTP listen address [FBSESSION_HTTP_ADDR]")
 	fs.DurationVar(&c.Retention, "stream-retention", envDuration("FBSESSION_STREAM_RETENTION", 7*24*time.Hour), "how long the stream keeps notifications [FBSESSION_STREAM_RETENTION]")
+	fs.IntVar(&c.StreamReplicas, "stream-replicas", envInt("FBSESSION_STREAM_REPLICAS", 1), "how many servers of the NATS cluster keep each notification: 3 survives losing one; at most the cluster's size; the same for every fbsessiond [FBSESSION_STREAM_REPLICAS]")
 	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")

@@ -85,7 +85,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	projectorMetrics := projections.NewMetrics(reg)
 	notifier, err := projections.NewNotifier(projections.NotifierConfig{
 		JetStream: js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
-		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow,
+		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.StreamReplicas,
 		CachedSessions: cachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
 		Metrics: projectorMetrics,
 	})
