@@ -58,6 +58,7 @@ func main() {
 	f.StringVar(&cfg.Daemon, "fbsessiond", "", "fbsessiond binary (default: beside this one; none found: in-process)")
 	f.IntVar(&cfg.Sessions, "sessions", 20000, "sessions to create and complete per run")
 	f.IntSliceVar(&cfg.Clients, "clients", []int{1, 16, 64}, "concurrent HTTP clients, one run each")
+	f.IntVar(&cfg.Daemons, "daemons", 1, "fbsessiond processes sharing the schema; clients spread sessions over them round robin")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the service's CPU profile of each timed phase to this prefix + -c<clients>.pprof")
 	f.IntVar(&cfg.ProfileSeconds, "profile-seconds", 3, "how long each CPU profile lasts, from the start of the timed phase")

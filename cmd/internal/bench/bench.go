@@ -26,6 +26,11 @@ type Config struct {
 	Daemon   string
 	Sessions int
 	Clients  []int
+	// Daemons is how many fbsessiond share the schema (default 1). The
+	// clients spread their requests over them, round robin by session, as
+	// a simple client-side balancer would; one of them holds the
+	// projector's lease and publishes.
+	Daemons int
 	// CPUProfile, when set, is where the service's CPU profile of the first
 	// ProfileSeconds of each timed phase is written, as
 	// CPUProfile-c<clients>.pprof.
@@ -38,6 +43,7 @@ type Config struct {
 
 // Result is one run at one concurrency.
 type Result struct {
+	Daemons         int     `json:"daemons"`
 	Clients         int     `json:"clients"`
 	Completes       int     `json:"completes"`
 	CompletesPerSec float64 `json:"completesPerSec"`
@@ -59,6 +65,9 @@ type Result struct {
 	// machine they share its cores with the service and the database.
 	NATSCPUPerComplete   float64 `json:"natsCpuMsPerComplete"`
 	ClientCPUPerComplete float64 `json:"clientCpuMsPerComplete"`
+	// HostCPUBusy is the share of the host's CPU time (all cores) that was
+	// not idle during the timed phase, 0 to 1.
+	HostCPUBusy float64 `json:"hostCpuBusy"`
 	// WALKBPerComplete and RawWALKBPerTx are the WAL written (the whole
 	// cluster's) per Complete and per raw transaction.
 	WALKBPerComplete float64 `json:"walKbPerComplete"`
@@ -78,6 +87,12 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	}
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
+	}
+	if cfg.Daemons <= 0 {
+		cfg.Daemons = 1
+	}
+	if cfg.Daemons > 1 && cfg.Daemon == "" {
+		return nil, errors.New("bench needs an fbsessiond binary for more than one daemon")
 	}
 	var out []Result
 	for _, c := range cfg.Clients {

@@ -28,6 +28,40 @@ func cpuSeconds(pid int) float64 {
 	return cpu
 }
 
+// sumCPUSeconds is the CPU time of several processes.
+func sumCPUSeconds(pids []int) float64 {
+	var sum float64
+	for _, p := range pids {
+		sum += cpuSeconds(p)
+	}
+	return sum
+}
+
+// hostCPU reads the host's busy and total CPU time, all cores, in clock
+// ticks, from /proc/stat; busy excludes idle and iowait.
+func hostCPU() (busy, total float64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 6 || fields[0] != "cpu" {
+		return 0, 0
+	}
+	for i, f := range fields[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		if i >= 8 { // guest time is already counted in user
+			break
+		}
+		total += v
+		if i != 3 && i != 4 { // idle, iowait
+			busy += v
+		}
+	}
+	return busy, total
+}
+
 // commandCPUSeconds sums the CPU time of every process running the named
 // command: the PostgreSQL server's backends when it runs on this host, so
 // the report can tell the database's share of a Complete from the

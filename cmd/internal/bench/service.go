@@ -38,7 +38,7 @@ const (
 // It returns the event rows of one Complete for the raw run.
 func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventRow, error) {
 	var rows [2]eventRow
-	r := Result{Clients: clients, Completes: cfg.Sessions}
+	r := Result{Daemons: max(cfg.Daemons, 1), Clients: clients, Completes: cfg.Sessions}
 	dbURL, drop, err := newSchema(ctx, cfg.DatabaseURL, unique("bench_"))
 	if err != nil {
 		return r, rows, err
@@ -55,15 +55,29 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	if cfg.CPUProfile != "" {
 		svc.PprofAddr = freeAddr()
 	}
-	stop, pid, err := startService(ctx, cfg, &svc)
-	if err != nil {
-		return r, rows, err
+	// The daemons share the schema; each listens on its own address.
+	var (
+		bases []string
+		pids  []int
+	)
+	for d := 0; d < r.Daemons; d++ {
+		if d > 0 {
+			svc.HTTPAddr, svc.PprofAddr = freeAddr(), ""
+		}
+		stop, pid, err := startService(ctx, cfg, &svc)
+		if err != nil {
+			return r, rows, err
+		}
+		defer stop()
+		bases, pids = append(bases, "http://"+svc.HTTPAddr), append(pids, pid)
+		if d == 0 {
+			if err := addUsers(ctx, &svc, cfg); err != nil {
+				return r, rows, err
+			}
+		}
 	}
-	defer stop()
-	if err := addUsers(ctx, &svc, cfg); err != nil {
-		return r, rows, err
-	}
-	base := "http://" + svc.HTTPAddr
+	pid := pids[0]
+	base := roundRobin(bases)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(clients, 16), MaxConnsPerHost: max(clients, 16)}, Timeout: 30 * time.Second}
 
 	if err := intake(ctx, client, base, cfg.Sessions); err != nil {
@@ -71,9 +85,9 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	}
 	// Each agent's first request pays one bcrypt check, once per process:
 	// a desktop logs in once, then works for hours. Pay it before timing.
-	if err := fanOut(agents, 16, func(i int) error {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v2/me", nil)
-		req.SetBasicAuth("a"+strconv.Itoa(i), password)
+	if err := fanOut(agents*len(bases), 16, func(i int) error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, bases[i/agents]+"/api/v2/me", nil)
+		req.SetBasicAuth("a"+strconv.Itoa(i%agents), password)
 		res, err := client.Do(req)
 		if err == nil {
 			res.Body.Close()
@@ -121,11 +135,16 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	} else {
 		profiled <- nil
 	}
-	cpu0, db0, wal0 := cpuSeconds(pid), commandCPUSeconds("postgres"), walBytes(ctx, dbURL)
+	cpu0, db0, wal0 := sumCPUSeconds(pids), commandCPUSeconds("postgres"), walBytes(ctx, dbURL)
 	nats0, client0 := commandCPUSeconds("nats-server"), cpuSeconds(os.Getpid())
+	busy0, total0 := hostCPU()
 	latencies, errs, elapsed := complete(ctx, client, base, cfg.Sessions, clients)
+	busy1, total1 := hostCPU()
+	if total1 > total0 {
+		r.HostCPUBusy = (busy1 - busy0) / (total1 - total0)
+	}
 	r.Errors = errs
-	r.CPUSeconds = cpuSeconds(pid) - cpu0
+	r.CPUSeconds = sumCPUSeconds(pids) - cpu0
 	r.CPUPerComplete = r.CPUSeconds * 1000 / float64(cfg.Sessions)
 	r.DBCPUPerComplete = (commandCPUSeconds("postgres") - db0) * 1000 / float64(cfg.Sessions)
 	r.WALKBPerComplete = perUnitKB(wal0, walBytes(ctx, dbURL), cfg.Sessions)
@@ -144,7 +163,9 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	case <-time.After(60 * time.Second):
 		return r, rows, fmt.Errorf("%d of %d notifications arrived", len(received), cfg.Sessions)
 	}
-	r.PeakRSSMB = peakRSSMB(pid)
+	for _, p := range pids {
+		r.PeakRSSMB = max(r.PeakRSSMB, peakRSSMB(p))
+	}
 
 	committed, rows, err := commitTimes(ctx, dbURL)
 	if err != nil {
@@ -224,10 +245,10 @@ func addUsers(ctx context.Context, svc *config.Config, cfg Config) error {
 
 // intake creates the sessions, s<i> for agent a<i % agents>, from 16
 // clients; not measured.
-func intake(ctx context.Context, client *http.Client, base string, n int) error {
+func intake(ctx context.Context, client *http.Client, base func(i int) string, n int) error {
 	return fanOut(n, 16, func(i int) error {
 		body := fmt.Sprintf(`{"id":"s%d","agentId":"a%d","userData":{"FirstName":"Vitaliy","LastName":"Onv","_facebookPMThreadNMessages":"101"},"participants":[{"nickname":"VitaliyOnv","type":"Customer","id":"007355E6EDFA0107","visibility":"All","participantId":"007355E6EDFA0107"}]}`, i, i%agents)
-		status, err := post(ctx, client, base+"/api/v2/facebooksessions", "router", body)
+		status, err := post(ctx, client, base(i)+"/api/v2/facebooksessions", "router", body)
 		if err == nil && status != http.StatusCreated {
 			err = fmt.Errorf("intake s%d: HTTP %d", i, status)
 		}
@@ -237,13 +258,13 @@ func intake(ctx context.Context, client *http.Client, base string, n int) error 
 
 // complete completes every session from the given number of clients and
 // returns each request's latency, the failures and the elapsed time.
-func complete(ctx context.Context, client *http.Client, base string, n, clients int) ([]time.Duration, int, time.Duration) {
+func complete(ctx context.Context, client *http.Client, base func(i int) string, n, clients int) ([]time.Duration, int, time.Duration) {
 	latencies := make([]time.Duration, n)
 	var errs atomic.Int64
 	start := time.Now()
 	_ = fanOut(n, clients, func(i int) error {
 		t0 := time.Now()
-		status, err := post(ctx, client, fmt.Sprintf("%s/api/v2/me/facebooksessions/s%d", base, i), "a"+strconv.Itoa(i%agents), `{"operationName":"Complete"}`)
+		status, err := post(ctx, client, fmt.Sprintf("%s/api/v2/me/facebooksessions/s%d", base(i), i), "a"+strconv.Itoa(i%agents), `{"operationName":"Complete"}`)
 		latencies[i] = time.Since(t0)
 		if err != nil || status != http.StatusOK {
 			errs.Add(1)
@@ -251,6 +272,12 @@ func complete(ctx context.Context, client *http.Client, base string, n, clients 
 		return nil
 	})
 	return latencies, int(errs.Load()), time.Since(start)
+}
+
+// roundRobin spreads sessions over the daemons: session i, its intake
+// and its Complete, go to bases[i % len(bases)].
+func roundRobin(bases []string) func(i int) string {
+	return func(i int) string { return bases[i%len(bases)] }
 }
 
 func post(ctx context.Context, client *http.Client, url, user, body string) (int, error) {
