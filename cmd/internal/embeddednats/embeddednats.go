@@ -28,22 +28,9 @@ type Config struct {
 	SubjectPrefix string
 }
 
-// Start is the server without users that daemon.go ran before Run.
-//
-// Deprecated: anyone who can connect reads and publishes everything; it
-// is kept only until daemon.go calls Run. Delete it then.
-func Start(addr, dir string) (*server.Server, error) {
-	return start(Config{Addr: addr}, &server.Options{StoreDir: dir})
-}
-
 // Run runs a NATS server with JetStream as cfg says. A taken address
 // fails at once, naming the settings to change.
 func Run(cfg Config) (*server.Server, error) {
-	return start(cfg, nil)
-}
-
-// start runs the server of cfg, or of legacy (no users) when not nil.
-func start(cfg Config, legacy *server.Options) (*server.Server, error) {
 	host, portText, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("NATS listen address %q: %w", cfg.Addr, err)
@@ -62,17 +49,14 @@ func start(cfg Config, legacy *server.Options) (*server.Server, error) {
 		}
 		l.Close()
 	}
-	opts := legacy
-	if opts == nil {
-		creds, err := natsconn.LoadOrCreateEmbedded(cfg.DataDir)
-		if err != nil {
-			return nil, err
-		}
-		opts = &server.Options{
-			StoreDir: filepath.Join(cfg.DataDir, "nats"),
-			// With users, every client must authenticate as one of them.
-			Users: users(creds, cfg.SubjectPrefix),
-		}
+	creds, err := natsconn.LoadOrCreateEmbedded(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	opts := &server.Options{
+		StoreDir: filepath.Join(cfg.DataDir, "nats"),
+		// With users, every client must authenticate as one of them.
+		Users: users(creds, cfg.SubjectPrefix),
 	}
 	opts.ServerName, opts.Host, opts.Port = "fbsession-embedded", host, port
 	opts.JetStream, opts.NoSigs, opts.NoLog = true, true, true
