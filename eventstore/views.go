@@ -9,8 +9,8 @@ import "context"
 type Views interface {
 	// View returns a stream's view, or ErrNotFound.
 	View(ctx context.Context, p *ViewParams) (*StreamView, error)
-	// ListViews returns the views listed under p.ListKey, in stream id
-	// order.
+	// ListViews returns up to p.Limit views listed under p.ListKey after
+	// the stream id p.After, in bytewise stream id order.
 	ListViews(ctx context.Context, p *ListViewsParams) ([]StreamView, error)
 	// ScanViews returns up to p.Limit views after the stream id p.After, in
 	// stream id order: a way through every view, for verification.
@@ -44,6 +44,12 @@ type ViewParams struct {
 type ListViewsParams struct {
 	// ListKey is the key to list; the empty key lists nothing.
 	ListKey string
+	// After is the stream id the page starts after; "" starts at the
+	// first. Ids compare bytewise, whatever the database's collation, so
+	// that a page boundary means the same in every store.
+	After string
+	// Limit caps the page; 0 means DefaultFeedLimit.
+	Limit int
 }
 
 // ScanViewsParams are the arguments of Views.ScanViews.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
@@ -54,11 +52,7 @@ type Page struct {
 
 // Active returns a page of an agent's sessions that are not completed, in
 // session id order (bytewise, whatever the store's collation), and whether
-// more follow it.
-//
-// The store lists the agent's whole set (ListViews has no limit yet): only
-// the page's documents are decoded, which bounds what the answer builds,
-// not what the read holds.
+// more follow it. The store reads one more than the page to tell.
 func (r *Reader) Active(ctx context.Context, agentID string, p Page) ([]fb.State, bool, error) {
 	if agentID == "" {
 		return nil, false, nil // the empty key lists completed views, never an agent's
@@ -67,20 +61,14 @@ func (r *Reader) Active(ctx context.Context, agentID string, p Page) ([]fb.State
 	if limit <= 0 || limit > MaxPage {
 		limit = MaxPage
 	}
-	views, err := r.views.ListViews(ctx, &eventstore.ListViewsParams{ListKey: agentID})
+	params := &eventstore.ListViewsParams{ListKey: agentID, Limit: limit + 1}
+	if p.After != "" {
+		// Stream ids share their prefix, so they sort as session ids do.
+		params.After = sessionlog.StreamID(p.After)
+	}
+	views, err := r.views.ListViews(ctx, params)
 	if err != nil {
 		return nil, false, err
-	}
-	slices.SortFunc(views, func(a, b eventstore.StreamView) int { return strings.Compare(a.StreamID, b.StreamID) })
-	if p.After != "" {
-		after := sessionlog.StreamID(p.After)
-		first, _ := slices.BinarySearchFunc(views, after, func(v eventstore.StreamView, id string) int {
-			if v.StreamID <= id {
-				return -1
-			}
-			return 1
-		})
-		views = views[first:]
 	}
 	more := len(views) > limit
 	views = views[:min(limit, len(views))]

@@ -82,4 +82,33 @@ func testViews(t *testing.T, h Harness) {
 		require.Equal(t, []string{"c"}, list("a1"))
 		require.Empty(t, list(""))
 	})
+
+	t.Run("ListPages", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		s := h.New(t)
+		// "B" sorts before "a" bytewise, after it in most collations.
+		for _, id := range []string{"a", "B", "c", "_d", "e"} {
+			p := appendParams(id, eventstore.NoStream, 1)
+			p.View = &eventstore.View{ListKey: "a1", Document: []byte(`{}`)}
+			_, err := s.Append(ctx, p)
+			require.NoError(t, err)
+		}
+		var pages [][]string
+		after := ""
+		for {
+			views, err := s.ListViews(ctx, &eventstore.ListViewsParams{ListKey: "a1", After: after, Limit: 2})
+			require.NoError(t, err)
+			if len(views) == 0 {
+				break
+			}
+			var ids []string
+			for _, v := range views {
+				ids = append(ids, v.StreamID)
+			}
+			pages = append(pages, ids)
+			after = ids[len(ids)-1]
+		}
+		require.Equal(t, [][]string{{"B", "_d"}, {"a", "c"}, {"e"}}, pages, "pages of 2, in bytewise order")
+	})
 }

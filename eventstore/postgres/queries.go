@@ -118,7 +118,8 @@ const (
 	// listViewsSQL never lists the empty key, and says so in the query so
 	// that the planner can use the partial index, which leaves it out.
 	listViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
-		WHERE list_key = $1 AND list_key <> '' ORDER BY stream_id`
+		WHERE list_key = $1 AND list_key <> '' AND stream_id COLLATE "C" > $2
+		ORDER BY stream_id COLLATE "C" LIMIT $3`
 
 	scanViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
 		WHERE stream_id > $1 ORDER BY stream_id LIMIT $2`

@@ -28,7 +28,7 @@ func (s *Store) View(ctx context.Context, p *eventstore.ViewParams) (*eventstore
 
 // ListViews implements eventstore.Views.
 func (s *Store) ListViews(ctx context.Context, p *eventstore.ListViewsParams) ([]eventstore.StreamView, error) {
-	return s.queryViews(ctx, listViewsSQL, p.ListKey)
+	return s.queryViews(ctx, listViewsSQL, p.ListKey, p.After, eventstore.PageLimit(p.Limit))
 }
 
 // ScanViews implements eventstore.Views.

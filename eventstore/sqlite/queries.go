@@ -66,7 +66,8 @@ const (
 	// listViewsSQL never lists the empty key, and says so in the query so
 	// that the planner can use the partial index, which leaves it out.
 	listViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
-		WHERE list_key = ? AND list_key <> '' ORDER BY stream_id`
+		WHERE list_key = ? AND list_key <> '' AND stream_id > ?
+		ORDER BY stream_id LIMIT ?`
 
 	scanViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
 		WHERE stream_id > ? ORDER BY stream_id LIMIT ?`
