@@ -33,15 +33,7 @@ func BenchmarkAppend(b *testing.B) {
 
 func benchAppend(b *testing.B, clients int) {
 	ctx := context.Background()
-	pool := postgrestest.NewPool(b, func(c *pgxpool.Config) { c.MaxConns = int32(clients) + 2 })
-	s, err := New(pool, Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	s, pool := newBenchStore(b, int32(clients)+2)
 	data := []byte(fmt.Sprintf(`{"sessionId":"x","pad":%q}`, strings.Repeat("x", 2000)))
 	meta := []byte(`{"actor":"a1","referenceId":1}`)
 
@@ -124,4 +116,20 @@ func run(n, clients int, op func() error) result {
 	}
 	wg.Wait()
 	return result{elapsed: time.Since(start), err: first}
+}
+
+// newBenchStore returns a migrated store on a fresh database, and its
+// pool of up to maxConns connections; the store is closed when b ends.
+func newBenchStore(b *testing.B, maxConns int32) (*Store, *pgxpool.Pool) {
+	b.Helper()
+	pool := postgrestest.NewPool(b, func(c *pgxpool.Config) { c.MaxConns = maxConns })
+	s, err := New(pool, Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return s, pool
 }

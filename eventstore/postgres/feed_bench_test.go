@@ -7,10 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 )
 
 // BenchmarkReadFeed measures a feed read of the last 20 events of 1,000,
@@ -25,15 +22,7 @@ func BenchmarkReadFeed(b *testing.B) {
 
 func benchReadFeed(b *testing.B, appenders int) {
 	ctx := context.Background()
-	pool := postgrestest.NewPool(b, func(c *pgxpool.Config) { c.MaxConns = int32(appenders) + 4 })
-	s, err := New(pool, Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	s, _ := newBenchStore(b, int32(appenders)+4)
 	var seq atomic.Int64
 	appendOne := func() error {
 		_, err := s.Append(ctx, &eventstore.AppendParams{StreamID: fmt.Sprintf("s-%d", seq.Add(1)),

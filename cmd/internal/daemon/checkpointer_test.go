@@ -6,14 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/audit"
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/cmd/internal/daemon"
-	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 )
 
 // With a checkpoint key, fbsessiond signs a checkpoint of the log at start
@@ -29,34 +26,19 @@ func TestDaemonSignsCheckpoints(t *testing.T) {
 		Stream: "N", SubjectPrefix: "gws.v2", RequestTimeout: time.Second,
 		CheckpointKey: filepath.Join(dir, "cp.key"), CheckpointInterval: time.Hour, CheckpointStream: "CP",
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	addr := make(chan string, 1)
-	go func() { done <- daemon.Run(ctx, &cfg, discardLogger(), func(_, n string) { addr <- n }) }()
-	var natsURL string
-	select {
-	case natsURL = <-addr:
-	case err := <-done:
-		t.Fatal(err)
-	}
-	opts, err := natsconn.Options(cfg.NATS(), natsconn.Publisher)
-	require.NoError(t, err)
-	nc, err := nats.Connect(natsURL, opts...)
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	stream := &audit.CheckpointStream{JetStream: js, Stream: "CP", Prefix: "gws.v2"}
+	s := startService(t, cfg, discardLogger())
+	stream := &audit.CheckpointStream{JetStream: jetStream(t, &s.cfg, s.natsURL), Stream: "CP", Prefix: "gws.v2"}
 	var cp *audit.SignedCheckpoint
 	require.Eventually(t, func() bool {
 		cp, err = stream.Latest(context.Background())
 		return err == nil
 	}, 10*time.Second, 50*time.Millisecond, "no checkpoint published: %v", err)
 	require.NoError(t, cp.Check(pub))
-	stop()
-	require.NoError(t, <-done)
+	s.stop()
+	require.NoError(t, <-s.done)
+	s.done <- nil // for the cleanup
 
-	bad := cfg
+	bad := s.cfg
 	bad.DataDir = filepath.Join(dir, "other")
 	bad.CheckpointKey = filepath.Join(dir, "missing.key")
 	require.ErrorContains(t, daemon.Run(context.Background(), &bad, discardLogger(), nil), "checkpoint key")

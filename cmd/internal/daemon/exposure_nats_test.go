@@ -16,23 +16,16 @@ import (
 func TestEmbeddedNATSIsClosed(t *testing.T) {
 	t.Parallel()
 	cfg := config.Config{DataDir: t.TempDir(), NATSListen: "127.0.0.1:-1", HTTPAddr: "127.0.0.1:0", BcryptCost: 4, Stream: "N", SubjectPrefix: "gws.v2"}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	addr := make(chan string, 1)
-	go func() { done <- daemon.Run(ctx, &cfg, discardLogger(), func(_, n string) { addr <- n }) }()
-	var natsURL string
-	select {
-	case natsURL = <-addr:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	s := startService(t, cfg, discardLogger())
+	natsURL := s.natsURL
 	_, err := nats.Connect(natsURL)
 	require.ErrorIs(t, err, nats.ErrAuthorization)
-	notificationStream(t, &cfg, natsURL)
+	notificationStream(t, &s.cfg, natsURL)
 
-	second := cfg
+	second := s.cfg
 	err = daemon.Run(context.Background(), &second, discardLogger(), nil)
 	require.ErrorContains(t, err, "is in use by another fbsessiond")
-	stop()
-	require.NoError(t, <-done)
+	s.stop()
+	require.NoError(t, <-s.done)
+	s.done <- nil // for the cleanup
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/stretchr/testify/require"
 
-	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/transport/httpapi/apiclient"
@@ -27,93 +26,86 @@ import (
 // fails here even where the generated types would silently leave it empty.
 func TestGeneratedClientCompletesASession(t *testing.T) {
 	t.Parallel()
-	for _, store := range []string{"sqlite", "postgres"} {
-		t.Run(store, func(t *testing.T) {
-			t.Parallel()
-			dbURL := ""
-			if store == "postgres" {
-				dbURL = postgrestest.SchemaURL(t)
-			}
-			s := startService(t, testConfig(t, dbURL), discardLogger())
-			s.seed(dbURL, 0) // the agent a1 (agent1) and the integration user router
-			ctx := context.Background()
-			router := generatedClient(t, s.base, "router", "router secret")
-			agent := generatedClient(t, s.base, "agent1", "correct horse")
+	forEachStore(t, func(t *testing.T, dbURL string) {
+		s := startService(t, testConfig(t, dbURL), discardLogger())
+		s.seed(dbURL, 0) // the agent a1 (agent1) and the integration user router
+		ctx := context.Background()
+		router := generatedClient(t, s.base, "router", "router secret")
+		agent := generatedClient(t, s.base, "agent1", "correct horse")
 
-			var intake apiclient.Intake
-			require.NoError(t, json.Unmarshal(seedfixtures.IntakeSeed(), &intake))
-			created, err := router.CreateFacebookSessionWithResponse(ctx, &apiclient.CreateFacebookSessionParams{}, intake)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusCreated, created.StatusCode(), string(created.Body))
-			id := *intake.Id
-			require.True(t, strings.HasSuffix(created.JSON201.Uri, "/api/v2/facebooksessions/"+id), created.JSON201.Uri)
+		var intake apiclient.Intake
+		require.NoError(t, json.Unmarshal(seedfixtures.IntakeSeed(), &intake))
+		created, err := router.CreateFacebookSessionWithResponse(ctx, &apiclient.CreateFacebookSessionParams{}, intake)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusCreated, created.StatusCode(), string(created.Body))
+		id := *intake.Id
+		require.True(t, strings.HasSuffix(created.JSON201.Uri, "/api/v2/facebooksessions/"+id), created.JSON201.Uri)
 
-			me, err := agent.GetMeWithResponse(ctx)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, me.StatusCode(), string(me.Body))
-			require.Equal(t, "a1", me.JSON200.User.Id)
+		me, err := agent.GetMeWithResponse(ctx)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, me.StatusCode(), string(me.Body))
+		require.Equal(t, "a1", me.JSON200.User.Id)
 
-			fields := apiclient.ListMyFacebookSessionsParamsFields("*")
-			listed, err := agent.ListMyFacebookSessionsWithResponse(ctx, &apiclient.ListMyFacebookSessionsParams{Fields: &fields})
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, listed.StatusCode(), string(listed.Body))
-			page, err := listed.JSON200.AsSessionResources()
-			require.NoError(t, err)
-			require.Len(t, page.Facebooksessions, 1)
-			require.Equal(t, id, page.Facebooksessions[0].Id)
-			require.Nil(t, page.NextAfter)
+		fields := apiclient.ListMyFacebookSessionsParamsFields("*")
+		listed, err := agent.ListMyFacebookSessionsWithResponse(ctx, &apiclient.ListMyFacebookSessionsParams{Fields: &fields})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, listed.StatusCode(), string(listed.Body))
+		page, err := listed.JSON200.AsSessionResources()
+		require.NoError(t, err)
+		require.Len(t, page.Facebooksessions, 1)
+		require.Equal(t, id, page.Facebooksessions[0].Id)
+		require.Nil(t, page.NextAfter)
 
-			mine, err := agent.GetMyFacebookSessionWithResponse(ctx, id)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, mine.StatusCode(), string(mine.Body))
-			session := mine.JSON200.Facebooksession
-			require.Equal(t, apiclient.Chatting, session.State)
-			require.Equal(t, []apiclient.FacebooksessionCapabilities{apiclient.FacebooksessionCapabilitiesComplete}, session.Capabilities)
-			require.Equal(t, *intake.Comment, session.Comment)
-			require.Equal(t, *intake.Participants, session.Participants)
-			firstName, err := session.UserData["FirstName"].AsUserDataValue0()
-			require.NoError(t, err)
-			require.Equal(t, "Vitaliy", firstName)
-			number, err := session.UserData["UserData2"].AsUserDataValue1()
-			require.NoError(t, err)
-			require.Equal(t, float64(123456789), number)
+		mine, err := agent.GetMyFacebookSessionWithResponse(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, mine.StatusCode(), string(mine.Body))
+		session := mine.JSON200.Facebooksession
+		require.Equal(t, apiclient.Chatting, session.State)
+		require.Equal(t, []apiclient.FacebooksessionCapabilities{apiclient.FacebooksessionCapabilitiesComplete}, session.Capabilities)
+		require.Equal(t, *intake.Comment, session.Comment)
+		require.Equal(t, *intake.Participants, session.Participants)
+		firstName, err := session.UserData["FirstName"].AsUserDataValue0()
+		require.NoError(t, err)
+		require.Equal(t, "Vitaliy", firstName)
+		number, err := session.UserData["UserData2"].AsUserDataValue1()
+		require.NoError(t, err)
+		require.Equal(t, float64(123456789), number)
 
-			queue := "SocialMediaQueue"
-			done, err := agent.OperateOnMyFacebookSessionWithResponse(ctx, id, &apiclient.OperateOnMyFacebookSessionParams{},
-				apiclient.Operation{OperationName: apiclient.OperationOperationNameComplete, QueueName: &queue})
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, done.StatusCode(), string(done.Body))
-			require.Positive(t, done.JSON200.ReferenceId)
+		queue := "SocialMediaQueue"
+		done, err := agent.OperateOnMyFacebookSessionWithResponse(ctx, id, &apiclient.OperateOnMyFacebookSessionParams{},
+			apiclient.Operation{OperationName: apiclient.OperationOperationNameComplete, QueueName: &queue})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, done.StatusCode(), string(done.Body))
+		require.Positive(t, done.JSON200.ReferenceId)
 
-			got, err := agent.GetFacebookSessionWithResponse(ctx, id)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, got.StatusCode(), string(got.Body))
-			require.Equal(t, apiclient.Completed, got.JSON200.Facebooksession.State)
-			require.Empty(t, got.JSON200.Facebooksession.Capabilities)
+		got, err := agent.GetFacebookSessionWithResponse(ctx, id)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, got.StatusCode(), string(got.Body))
+		require.Equal(t, apiclient.Completed, got.JSON200.Facebooksession.State)
+		require.Empty(t, got.JSON200.Facebooksession.Capabilities)
 
-			missing, err := agent.GetMyFacebookSessionWithResponse(ctx, "no-such-session")
-			require.NoError(t, err)
-			require.Equal(t, http.StatusNotFound, missing.StatusCode(), string(missing.Body))
-			require.Equal(t, apiclient.ErrorStatusCode(6), missing.JSON404.StatusCode)
-			require.Equal(t, "Not found", missing.JSON404.StatusMessage)
+		missing, err := agent.GetMyFacebookSessionWithResponse(ctx, "no-such-session")
+		require.NoError(t, err)
+		require.Equal(t, http.StatusNotFound, missing.StatusCode(), string(missing.Body))
+		require.Equal(t, apiclient.ErrorStatusCode(6), missing.JSON404.StatusCode)
+		require.Equal(t, "Not found", missing.JSON404.StatusMessage)
 
-			// The operations without login are in the document too.
-			health, err := agent.GetHealthWithResponse(ctx)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, health.StatusCode(), string(health.Body))
-			ready, err := agent.GetReadinessWithResponse(ctx)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, ready.StatusCode(), string(ready.Body))
-			require.Equal(t, "ok", (*ready.JSON200)["store"])
-			metrics, err := agent.GetMetricsWithResponse(ctx)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, metrics.StatusCode(), string(metrics.Body))
-			document, err := agent.GetOpenAPIDocumentWithResponse(ctx)
-			require.NoError(t, err)
-			require.Equal(t, http.StatusOK, document.StatusCode())
-			require.Equal(t, httpapi.OpenAPI, document.Body)
-		})
-	}
+		// The operations without login are in the document too.
+		health, err := agent.GetHealthWithResponse(ctx)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, health.StatusCode(), string(health.Body))
+		ready, err := agent.GetReadinessWithResponse(ctx)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, ready.StatusCode(), string(ready.Body))
+		require.Equal(t, "ok", (*ready.JSON200)["store"])
+		metrics, err := agent.GetMetricsWithResponse(ctx)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, metrics.StatusCode(), string(metrics.Body))
+		document, err := agent.GetOpenAPIDocumentWithResponse(ctx)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, document.StatusCode())
+		require.Equal(t, httpapi.OpenAPI, document.Body)
+	})
 }
 
 // generatedClient returns the generated client, logged in as user, whose

@@ -2,7 +2,6 @@ package daemon_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,8 +14,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/fbsession/fbsession/cmd/internal/daemon"
 )
 
 // dashboardFile is the Grafana dashboard docker-compose.yml provisions.
@@ -70,28 +67,7 @@ func TestMetricsLintCleanAndDashboardMatches(t *testing.T) {
 // labelled series the dashboard needs has a sample.
 func scrapeRunningDaemon(t *testing.T) []byte {
 	t.Helper()
-	cfg := testConfig(t, "")
-	ctx, stop := context.WithCancel(context.Background())
-	addr := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, &cfg, discardLogger(), func(http, _ string) { addr <- http })
-	}()
-	t.Cleanup(func() {
-		stop()
-		select {
-		case <-done:
-		case <-time.After(daemon.ShutdownTimeout + 5*time.Second):
-			t.Error("no shutdown")
-		}
-	})
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case err := <-done:
-		t.Fatal(err)
-	}
+	base := startService(t, testConfig(t, ""), discardLogger()).base
 	// A failed authentication on an operation: the latency histogram, the
 	// operation counter and the auth failures all get a sample.
 	res, err := http.Post(base+"/api/v2/facebooksessions", "application/json", strings.NewReader(`{}`))

@@ -47,7 +47,14 @@ func startService(t *testing.T, cfg config.Config, log *slog.Logger) *service {
 	case err := <-s.done:
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stop(); <-s.done })
+	t.Cleanup(func() {
+		stop()
+		select {
+		case <-s.done:
+		case <-time.After(daemon.ShutdownTimeout + 5*time.Second):
+			t.Error("no shutdown")
+		}
+	})
 	return s
 }
 
