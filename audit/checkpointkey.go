@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -118,7 +119,7 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 }
 
 func readPEM(path, want string) (*pem.Block, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSmallFile(path, maxKeyFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("key: %w", err)
 	}
@@ -130,4 +131,26 @@ func readPEM(path, want string) (*pem.Block, error) {
 		return nil, fmt.Errorf("key %s: a PEM %q block, want %q", path, block.Type, want)
 	}
 	return block, nil
+}
+
+// maxKeyFileBytes bounds a key file read: an ed25519 key in PEM is about
+// 120 bytes, so anything past 64 KiB is not a key.
+const maxKeyFileBytes = 64 << 10
+
+// readSmallFile reads path, refusing one of more than max bytes rather
+// than loading it whole.
+func readSmallFile(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: more than %d bytes", path, max)
+	}
+	return data, nil
 }

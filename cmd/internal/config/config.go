@@ -194,6 +194,18 @@ func (c *Config) Validate() error {
 	if c.trustedProxiesErr != nil {
 		return fmt.Errorf("FBSESSION_TRUSTED_PROXIES: %w", c.trustedProxiesErr)
 	}
+	if c.CacheBytes < 0 {
+		return fmt.Errorf("cache-bytes %d: must be 0 (no cache) or more", c.CacheBytes)
+	}
+	if c.StreamReplicas < 1 || c.StreamReplicas > 5 {
+		return fmt.Errorf("stream-replicas %d: must be from 1 to 5 (JetStream's most)", c.StreamReplicas)
+	}
+	if c.CheckpointKey != "" && c.CheckpointInterval <= 0 {
+		return fmt.Errorf("checkpoint-interval %s: must be positive", c.CheckpointInterval)
+	}
+	if c.CheckpointRetention < 0 {
+		return fmt.Errorf("checkpoint-retention %s: must be 0 (for ever) or more", c.CheckpointRetention)
+	}
 	return nil
 }
 

@@ -128,3 +128,31 @@ func TestEnvSecretsNamesEverySecret(t *testing.T) {
 		require.Contains(t, config.EnvSecrets, name)
 	}
 }
+
+// Validate refuses sizes and counts no server could run with, naming the
+// setting.
+func TestValidateBounds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cache-bytes", "-1"}, "cache-bytes -1"},
+		{[]string{"--stream-replicas", "0"}, "stream-replicas 0"},
+		{[]string{"--stream-replicas", "6"}, "stream-replicas 6"},
+		{[]string{"--checkpoint-key", "k.pem", "--checkpoint-interval", "0s"}, "checkpoint-interval 0s"},
+		{[]string{"--checkpoint-retention", "-1h"}, "checkpoint-retention -1h0m0s"},
+	} {
+		var cfg config.Config
+		fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		cfg.Register(fs)
+		require.NoError(t, fs.Parse(tc.args))
+		require.ErrorContains(t, cfg.Validate(), tc.want, tc.args)
+	}
+	var cfg config.Config
+	fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)
+	cfg.Register(fs)
+	require.NoError(t, fs.Parse([]string{"--cache-bytes", "0", "--stream-replicas", "3"}))
+	require.NoError(t, cfg.Validate(), "0 cache bytes keeps none; 3 replicas is fine")
+}

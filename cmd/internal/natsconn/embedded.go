@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +15,9 @@ import (
 // EmbeddedFile is the name, in the data directory, of the credentials of
 // the in-process NATS server. Only its owner may read it (0600).
 const EmbeddedFile = "nats-auth.json"
+
+// maxEmbeddedBytes bounds the read of EmbeddedFile.
+const maxEmbeddedBytes = 64 << 10
 
 // User is a NATS user name and password.
 type User struct {
@@ -57,9 +61,18 @@ func LoadOrCreateEmbedded(dir string) (*Embedded, error) {
 // they exist once fbsessiond has run there.
 func ReadEmbedded(dir string) (*Embedded, error) {
 	path := filepath.Join(dir, EmbeddedFile)
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("credentials of the in-process NATS server: %w", err)
+	}
+	defer f.Close()
+	// The file holds two passwords and a key: a few hundred bytes.
+	data, err := io.ReadAll(io.LimitReader(f, maxEmbeddedBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("credentials of the in-process NATS server: %w", err)
+	}
+	if len(data) > maxEmbeddedBytes {
+		return nil, fmt.Errorf("credentials of the in-process NATS server, %s: more than %d bytes; remove it to have new ones generated", path, maxEmbeddedBytes)
 	}
 	var e Embedded
 	if err := json.Unmarshal(data, &e); err != nil {

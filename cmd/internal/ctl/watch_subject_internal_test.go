@@ -1,0 +1,26 @@
+package ctl
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/cmd/internal/config"
+)
+
+// A user or session id reaches a NATS subject: one that is not an id (a
+// wildcard, a dot) would widen the subscription, so it is refused.
+func TestWatchSubjectTakesOnlyIDs(t *testing.T) {
+	t.Parallel()
+	c := &CLI{cfg: config.Config{SubjectPrefix: "gws.v2"}}
+	got, err := c.watchSubject(watchFlags{})
+	require.NoError(t, err)
+	require.Equal(t, "gws.v2.users.*.facebooksession.>", got)
+	got, err = c.watchSubject(watchFlags{userID: "a1", sessionID: "s-1"})
+	require.NoError(t, err)
+	require.Equal(t, "gws.v2.users.a1.facebooksession.s-1", got)
+	for _, bad := range []watchFlags{{sessionID: ">"}, {sessionID: "a.b"}, {userID: "*"}, {userID: "a b"}} {
+		_, err := c.watchSubject(bad)
+		require.Error(t, err, "%+v", bad)
+	}
+}
