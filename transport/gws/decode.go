@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-json-experiment/json"
@@ -42,7 +44,8 @@ func DecodeObject(body []byte, v any) error {
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return invalidBody("The request body must be a JSON object")
 	}
-	if err := checkSyntax(body); err != nil {
+	mayFold, err := checkSyntax(body, namesOf(reflect.TypeOf(v).Elem()))
+	if err != nil {
 		return err
 	}
 	// json (v2) matches names exactly and ignores unknown ones.
@@ -55,7 +58,12 @@ func DecodeObject(body []byte, v any) error {
 	}
 	// Decoding again ignoring case tells a key that differs from a
 	// parameter only in case ("OPERATIONNAME"), which lenient readers take
-	// for the parameter.
+	// for the parameter. It is needed only when some key of the body folds
+	// to a parameter's name without being one, which checkSyntax tells in
+	// the same pass that checks the body.
+	if !mayFold {
+		return nil
+	}
 	folded := reflect.New(reflect.TypeOf(v).Elem())
 	if err := json.Unmarshal(body, folded.Interface(), json.MatchCaseInsensitiveNames(true)); err != nil ||
 		!reflect.DeepEqual(folded.Elem().Interface(), reflect.ValueOf(v).Elem().Interface()) {
@@ -66,7 +74,10 @@ func DecodeObject(body []byte, v any) error {
 
 // checkSyntax walks the body's tokens: one JSON value, no repeated key in
 // any object, no invalid UTF-8 or unpaired surrogate, only finite numbers.
-func checkSyntax(body []byte) error {
+// mayFold tells whether a key, at any depth, is no parameter's name but
+// folds to one: the only keys a case-insensitive reader could take for
+// another.
+func checkSyntax(body []byte, names fieldNames) (mayFold bool, err error) {
 	dec := jsontext.NewDecoder(bytes.NewReader(body))
 	for {
 		tok, err := dec.ReadToken()
@@ -74,13 +85,21 @@ func checkSyntax(body []byte) error {
 		case errors.Is(err, jsontext.ErrDuplicateName):
 			var se *jsontext.SyntacticError
 			errors.As(err, &se)
-			return invalidBody("%s is repeated", fieldPath(se.JSONPointer))
+			return false, invalidBody("%s is repeated", fieldPath(se.JSONPointer))
 		case err != nil:
-			return invalidBody("The request body is not valid JSON")
+			return false, invalidBody("The request body is not valid JSON")
 		}
-		if tok.Kind() == '0' {
+		switch tok.Kind() {
+		case '0':
 			if _, err := strconv.ParseFloat(tok.String(), 64); err != nil {
-				return invalidBody("%s is a number out of range", fieldPath(dec.StackPointer()))
+				return false, invalidBody("%s is a number out of range", fieldPath(dec.StackPointer()))
+			}
+		case '"':
+			// A string read at an odd position of an object is a key.
+			if !mayFold {
+				if kind, n := dec.StackIndex(dec.StackDepth()); kind == '{' && n%2 == 1 {
+					mayFold = names.foldsOnly(tok.String())
+				}
 			}
 		}
 		if dec.StackDepth() == 0 {
@@ -88,9 +107,68 @@ func checkSyntax(body []byte) error {
 		}
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
-		return invalidBody("The request body has data after the JSON object")
+		return false, invalidBody("The request body has data after the JSON object")
 	}
-	return nil
+	return mayFold, nil
+}
+
+// fieldNames are the JSON names of the struct fields of a type and of the
+// types it holds, as written and folded.
+type fieldNames struct{ exact, folded map[string]bool }
+
+// foldsOnly tells whether key is no field's name but folds to one.
+func (f fieldNames) foldsOnly(key string) bool {
+	return !f.exact[key] && f.folded[foldName(key)]
+}
+
+// foldName is a name as a case-insensitive reader compares it; it folds
+// at least as much as json.MatchCaseInsensitiveNames, so that a key that
+// folds to no field's folded name matches no field.
+func foldName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '_' || r == '-' {
+			return -1
+		}
+		return unicode.ToLower(unicode.ToUpper(r))
+	}, s)
+}
+
+var namesCache sync.Map // reflect.Type → fieldNames
+
+func namesOf(t reflect.Type) fieldNames {
+	if f, ok := namesCache.Load(t); ok {
+		return f.(fieldNames)
+	}
+	f := fieldNames{exact: map[string]bool{}, folded: map[string]bool{}}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		switch t.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+			walk(t.Elem())
+		case reflect.Struct:
+			for i := range t.NumField() {
+				sf := t.Field(i)
+				name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+				if name == "-" || !sf.IsExported() {
+					continue
+				}
+				if name == "" {
+					name = sf.Name
+				}
+				f.exact[name] = true
+				f.folded[foldName(name)] = true
+				walk(sf.Type)
+			}
+		}
+	}
+	walk(t)
+	namesCache.Store(t, f)
+	return f
 }
 
 // fieldPath spells a JSON pointer as the dotted path clients know:

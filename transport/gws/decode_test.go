@@ -32,6 +32,9 @@ func TestDecodeObjectRefusesWhatReadersCouldTakeDifferently(t *testing.T) {
 	require.NoError(t, gws.DecodeObject([]byte(`{"operationName":"Complete","queueName":"q\ud83d\ude00","other":{"x":1e300}}`), &v))
 	require.Equal(t, "Complete", *v.OperationName)
 	require.Equal(t, "q😀", *v.QueueName)
+	// A key in another case below an unknown member names no parameter.
+	var nested operation
+	require.NoError(t, gws.DecodeObject([]byte(`{"operationName":"Complete","other":{"QUEUENAME":"x"}}`), &nested))
 }
 
 func TestDecodeObjectNamesTheFieldOfTheWrongType(t *testing.T) {
