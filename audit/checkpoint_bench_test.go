@@ -42,7 +42,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
 				id := fmt.Sprintf("bench-%07d", i)
 				q := "q"
-				_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
+				_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
 				if err == nil {
 					_, err = h.Complete(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{QueueName: &q})
 				}

@@ -154,7 +154,7 @@ func TestCheckpointRacingAppends(t *testing.T) {
 					// Some new streams, some grown ones, on both sides of
 					// where the scan is.
 					id := fmt.Sprintf("race-%d-%05d", w, i)
-					if _, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1", UserData: []byte(`{}`)}); err != nil {
+					if _, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1", UserData: []byte(`{}`)}); err != nil {
 						t.Error(err)
 						return
 					}

@@ -100,7 +100,7 @@ func TestVerifySinceAcceptsGrowth(t *testing.T) {
 		pub, priv, err := ed25519.GenerateKey(rand.Reader)
 		require.NoError(t, err)
 		e.session(t, "s1", "")
-		_, err = e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s2", AgentID: "a1", UserData: []byte(`{}`)})
+		_, err = e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: "s2", AgentID: "a1", UserData: []byte(`{}`)})
 		require.NoError(t, err)
 		cp, err := audit.Checkpoint(ctx, e.store, priv)
 		require.NoError(t, err)
@@ -177,6 +177,6 @@ func newHandler(b *storetest.Backend) *commands.Handler { return commands.NewHan
 // startSession starts a session without moving any clock.
 func startSession(t *testing.T, e *env, id string) {
 	t.Helper()
-	_, err := e.cmds.Start(context.Background(), commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1", UserData: []byte(`{}`)})
+	_, err := e.cmds.Start(context.Background(), commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1", UserData: []byte(`{}`)})
 	require.NoError(t, err)
 }

@@ -38,7 +38,7 @@ func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
 func (e *env) session(t *testing.T, id, q string) commands.Result {
 	t.Helper()
 	ctx := context.Background()
-	_, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
+	_, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
 	require.NoError(t, err)
 	e.clock.Advance(time.Minute)
 	var queue *string
@@ -63,7 +63,7 @@ func (e *env) sessions(t *testing.T, n int) {
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
 				id := fmt.Sprintf("bulk-%06d", i)
-				_, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: fmt.Sprintf("a%d", i%50), UserData: []byte(`{"k":"v"}`)})
+				_, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: fmt.Sprintf("a%d", i%50), UserData: []byte(`{"k":"v"}`)})
 				if err == nil && i%4 != 0 { // a quarter stay open
 					_, err = e.cmds.Complete(ctx, commands.Request{Actor: fmt.Sprintf("a%d", i%50)}, id, fb.Complete{})
 				}

@@ -44,7 +44,7 @@ func TestRebuildEqualsLive(t *testing.T) {
 		r, err := audit.Rebuild(ctx, e.store, func(int64) {
 			calls++
 			if calls == 2 { // appends go on during the rebuild
-				_, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "during", AgentID: "a1"})
+				_, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: "during", AgentID: "a1"})
 				require.NoError(t, err)
 			}
 		})

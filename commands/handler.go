@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
@@ -58,6 +59,13 @@ type Handler struct {
 	metrics *metrics
 
 	cachedSessions, cacheBytes int // the cache's bounds, until it is made
+	// now stamps the messages; time.Now unless WithClock.
+	now func() time.Time
+}
+
+// WithClock sets the clock that stamps messages, for tests.
+func WithClock(now func() time.Time) Option {
+	return func(h *Handler) { h.now = now }
 }
 
 // Agents is the directory intake hands sessions to.
@@ -100,7 +108,7 @@ func WithCacheBytes(n int) Option {
 
 // NewHandler returns a handler on store.
 func NewHandler(store Store, opts ...Option) *Handler {
-	h := &Handler{store: store, refs: NewReferenceIDs(store, 0), cachedSessions: DefaultCachedSessions, cacheBytes: DefaultCacheBytes}
+	h := &Handler{store: store, refs: NewReferenceIDs(store, 0), cachedSessions: DefaultCachedSessions, cacheBytes: DefaultCacheBytes, now: time.Now}
 	for _, o := range opts {
 		o(h)
 	}
@@ -124,23 +132,59 @@ func (h *Handler) Start(ctx context.Context, r Request, cmd fb.Start) (Result, e
 // Complete completes a session, or queues it with a queue name.
 func (h *Handler) Complete(ctx context.Context, r Request, sessionID string, cmd fb.Complete) (Result, error) {
 	cmd.By = r.Actor
-	// Input first, as the aggregate judges it, so that a bad request gets
-	// the same answer whatever the session; then who asks; then the key.
-	if cmd.QueueName != nil {
-		if err := fb.ValidateQueueName(*cmd.QueueName); err != nil {
-			return Result{}, err
-		}
+	return h.Operate(ctx, r, sessionID, cmd)
+}
+
+// Operate carries out an operation on an existing session: an agent's
+// (whose By the caller sets to the authenticated user), or the integration
+// side's. It answers with a new referenceId. The input is judged first, as
+// the aggregate does, so that a bad request gets the same answer whatever
+// the session; then who asks; then the idempotency key; then the state.
+func (h *Handler) Operate(ctx context.Context, r Request, sessionID string, cmd fb.Command) (Result, error) {
+	if _, isStart := cmd.(fb.Start); isStart {
+		return Result{}, fmt.Errorf("%w: intake is Start, not an operation", fb.ErrInvalid)
 	}
-	return h.execute(ctx, sessionID, r, operation{name: OperationComplete, cmd: cmd, withReference: true,
+	cmd = stamped(cmd, h.now())
+	if err := fb.Validate(cmd); err != nil {
+		return Result{}, err
+	}
+	return h.execute(ctx, sessionID, r, operation{name: cmd.Operation(), cmd: cmd, withReference: true,
 		authorize: func(s fb.State) error {
-			switch {
-			case s.Status == fb.StatusNone:
-				return fmt.Errorf("session %s: %w", sessionID, fb.ErrNotFound)
-			case s.AgentID != r.Actor:
-				return fmt.Errorf("session %s: %w", sessionID, fb.ErrNotOwner)
+			if err := fb.Authorize(s, cmd); err != nil {
+				return fmt.Errorf("session %s: %w", sessionID, err)
+			}
+			// The agent a session is handed to must be one, as at intake;
+			// asked only of whoever may act on the session.
+			if target := handedTo(cmd); target != "" && h.agents != nil {
+				return h.agents.RequireAgent(ctx, target)
 			}
 			return nil
 		}})
+}
+
+// stamped gives the commands that record when they happened the time
+// the service received them.
+func stamped(cmd fb.Command, now time.Time) fb.Command {
+	switch c := cmd.(type) {
+	case fb.SendMessage:
+		c.At = now
+		return c
+	case fb.CustomerMessage:
+		c.At = now
+		return c
+	}
+	return cmd
+}
+
+// handedTo is the agent a command hands the session to, if any.
+func handedTo(cmd fb.Command) string {
+	switch c := cmd.(type) {
+	case fb.Transfer:
+		return c.TargetAgent
+	case fb.Route:
+		return c.AgentID
+	}
+	return ""
 }
 
 // operation is a command with what its execution needs to know.

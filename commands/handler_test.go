@@ -17,7 +17,7 @@ import (
 
 func start(t *testing.T, h *commands.Handler, id string) {
 	t.Helper()
-	_, err := h.Start(context.Background(), commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1"})
+	_, err := h.Start(context.Background(), commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1"})
 	require.NoError(t, err)
 }
 
@@ -129,20 +129,20 @@ func TestStartRequiresAnEnabledAgent(t *testing.T) {
 		h := commands.NewHandler(b.Store, commands.WithAgents(b.Users))
 		r := commands.Request{Actor: "router"}
 		for _, agent := range []string{"nobody", "gone", "sup"} {
-			_, err := h.Start(ctx, r, fb.Start{SessionID: "s-" + agent, AgentID: agent})
+			_, err := h.Start(ctx, r, fb.Start{Status: fb.StatusChatting, SessionID: "s-" + agent, AgentID: agent})
 			require.ErrorIs(t, err, users.ErrNotAgent, agent)
 			_, err = b.Store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s-" + agent)})
 			require.ErrorIs(t, err, eventstore.ErrNotFound, "nothing appended for %s", agent)
 		}
-		_, err := h.Start(ctx, r, fb.Start{SessionID: "s-x", AgentID: "a 1"})
+		_, err := h.Start(ctx, r, fb.Start{Status: fb.StatusChatting, SessionID: "s-x", AgentID: "a 1"})
 		require.ErrorIs(t, err, fb.ErrInvalid, "an id that is not one is the aggregate's to reject")
 		retry := commands.Request{Actor: "router", IdempotencyKey: "k"}
-		_, err = h.Start(ctx, retry, fb.Start{SessionID: "s-a1", AgentID: "a1"})
+		_, err = h.Start(ctx, retry, fb.Start{Status: fb.StatusChatting, SessionID: "s-a1", AgentID: "a1"})
 		require.NoError(t, err)
-		_, err = h.Start(ctx, r, fb.Start{SessionID: "s-a1", AgentID: "nobody"})
+		_, err = h.Start(ctx, r, fb.Start{Status: fb.StatusChatting, SessionID: "s-a1", AgentID: "nobody"})
 		require.ErrorIs(t, err, users.ErrNotAgent, "the agent is checked before the id is judged taken")
 		require.NoError(t, b.Users.SetDisabled(ctx, "a1", true))
-		_, err = h.Start(ctx, retry, fb.Start{SessionID: "s-a1", AgentID: "a1"})
+		_, err = h.Start(ctx, retry, fb.Start{Status: fb.StatusChatting, SessionID: "s-a1", AgentID: "a1"})
 		require.ErrorIs(t, err, users.ErrNotAgent, "a retry for an agent disabled since is refused too")
 	})
 }

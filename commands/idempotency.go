@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"time"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/sessionlog"
@@ -14,7 +14,7 @@ import (
 // is scoped to its user, its session and its operation: the same key sent
 // for another operation is another request.
 const (
-	OperationIntake   = "intake"
+	OperationIntake   = fb.OperationIntake
 	OperationComplete = fb.OperationComplete
 )
 
@@ -66,14 +66,29 @@ func requestHash(cmd fb.Command) (string, error) {
 			ReceivedDate        string           `json:"receivedDate"`
 			UserData            any              `json:"userData"`
 			Participants        []fb.Participant `json:"participants"`
-		}{OperationIntake, cmd.AgentID, typ, cmd.Comment, cmd.ReceivedDate, canonicalObject(cmd.UserData), participants}
+			// Omitted when absent, so that keys used before these fields
+			// existed still match their retries.
+			Status             fb.Status `json:"state,omitempty"`
+			SuggestedQueueURIs []string  `json:"suggestedQueueUris,omitempty"`
+		}{OperationIntake, cmd.AgentID, typ, cmd.Comment, cmd.ReceivedDate, canonicalObject(cmd.UserData), participants, cmd.Status, cmd.SuggestedQueueURIs}
 	case fb.Complete:
 		canonical = struct {
 			Operation string  `json:"operation"`
 			QueueName *string `json:"queueName"`
 		}{OperationComplete, cmd.QueueName}
+	case fb.UpdateUserData:
+		canonical = struct {
+			Operation string `json:"operation"`
+			UserData  any    `json:"userData"`
+		}{cmd.Operation(), canonicalObject(cmd.UserData)}
 	default:
-		return "", fmt.Errorf("commands: no fingerprint for %T", cmd)
+		// The others are flat values. Who sends them scopes the key
+		// already, and the time a message was received is the service's,
+		// not the request's.
+		canonical = struct {
+			Operation string     `json:"operation"`
+			Command   fb.Command `json:"command"`
+		}{cmd.Operation(), unstamped(cmd)}
 	}
 	raw, err := json.Marshal(canonical)
 	if err != nil {
@@ -81,6 +96,29 @@ func requestHash(cmd fb.Command) (string, error) {
 	}
 	sum := sha256.Sum256(raw)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// unstamped is cmd without what the service adds to it: who sends it and
+// when it arrived.
+func unstamped(cmd fb.Command) fb.Command {
+	switch c := cmd.(type) {
+	case fb.SendMessage:
+		c.By, c.At = "", time.Time{}
+		return c
+	case fb.CustomerMessage:
+		c.At = time.Time{}
+		return c
+	case fb.Accept:
+		c.By = ""
+		return c
+	case fb.Transfer:
+		c.By = ""
+		return c
+	case fb.DeleteUserData:
+		c.By = ""
+		return c
+	}
+	return cmd
 }
 
 // canonicalObject is a JSON object with its keys sorted (json.Marshal

@@ -21,7 +21,7 @@ func TestIdempotencyKeyIsScopedToTheOperation(t *testing.T) {
 		ctx := context.Background()
 		h := commands.NewHandler(be.Store)
 		r := commands.Request{Actor: "a1", IdempotencyKey: "k"}
-		_, err := h.Start(ctx, r, fb.Start{SessionID: "s1", AgentID: "a1"})
+		_, err := h.Start(ctx, r, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1"})
 		require.NoError(t, err)
 		res, err := h.Complete(ctx, r, "s1", fb.Complete{})
 		require.NoError(t, err)
@@ -52,7 +52,7 @@ func TestIdempotencyKeyNeverAnswersForAnotherAgentsSession(t *testing.T) {
 		ctx := context.Background()
 		h := commands.NewHandler(be.Store)
 		r := commands.Request{Actor: "router", IdempotencyKey: "k"}
-		_, err := h.Start(ctx, r, fb.Start{SessionID: "s1", AgentID: "a1"})
+		_, err := h.Start(ctx, r, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1"})
 		require.NoError(t, err)
 		_, err = h.Complete(ctx, r, "s1", fb.Complete{})
 		require.ErrorIs(t, err, fb.ErrNotOwner)
@@ -70,11 +70,11 @@ func TestIdempotencyKeyReusedWithAnotherRequest(t *testing.T) {
 		ctx := context.Background()
 		h := commands.NewHandler(be.Store)
 		intake := commands.Request{Actor: "router", IdempotencyKey: "i"}
-		_, err := h.Start(ctx, intake, fb.Start{SessionID: "s1", AgentID: "a1", Comment: "x"})
+		_, err := h.Start(ctx, intake, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1", Comment: "x"})
 		require.NoError(t, err)
-		_, err = h.Start(ctx, intake, fb.Start{SessionID: "s1", AgentID: "a1", Comment: "y"})
+		_, err = h.Start(ctx, intake, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1", Comment: "y"})
 		require.ErrorIs(t, err, commands.ErrIdempotencyKeyReused)
-		res, err := h.Start(ctx, intake, fb.Start{SessionID: "s1", AgentID: "a1", Comment: "x", FacebooksessionType: fb.DefaultType, UserData: []byte(`{}`)})
+		res, err := h.Start(ctx, intake, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1", Comment: "x", FacebooksessionType: fb.DefaultType, UserData: []byte(`{}`)})
 		require.NoError(t, err, "defaults spelled out are the same request")
 		require.True(t, res.Replayed)
 
@@ -92,7 +92,7 @@ func TestIdempotencyKeyReusedWithAnotherRequest(t *testing.T) {
 
 		// Events from before: a key with neither operation nor hash.
 		appendOld(t, be.Store, "old", 0, fb.SessionStarted{SessionID: "old", AgentID: "a1", FacebooksessionType: "Inbound", UserData: []byte(`{}`), Participants: []fb.Participant{}}, sessionlog.Metadata{Actor: "router", IdempotencyKey: "i"})
-		res, err = h.Start(ctx, intake, fb.Start{SessionID: "old", AgentID: "a1", Comment: "anything"})
+		res, err = h.Start(ctx, intake, fb.Start{Status: fb.StatusChatting, SessionID: "old", AgentID: "a1", Comment: "anything"})
 		require.NoError(t, err)
 		require.True(t, res.Replayed, "an old intake's key is an intake's, matching any body")
 		res, err = h.Complete(ctx, commands.Request{Actor: "a1", IdempotencyKey: "i"}, "old", fb.Complete{})

@@ -106,7 +106,7 @@ func (f *fixture) subscribe(subject string) chan *nats.Msg {
 func (f *fixture) start(id, agent string) {
 	f.t.Helper()
 	_, err := f.cmds.Start(context.Background(), commands.Request{Actor: "router"}, fb.Start{
-		SessionID: id, AgentID: agent, UserData: seedUserData(f.t), Comment: "c",
+		SessionID: id, AgentID: agent, UserData: seedUserData(f.t), Comment: "c", Status: fb.StatusChatting,
 		Participants: []fb.Participant{{Nickname: "VitaliyOnv", Type: "Customer", ID: "007355E6EDFA0107", Visibility: "All", ParticipantID: "007355E6EDFA0107"}},
 	})
 	require.NoError(f.t, err)

@@ -26,7 +26,7 @@ func TestNotifierCacheIsBoundedInBytes(t *testing.T) {
 	userData := fmt.Sprintf(`{"v":%q}`, strings.Repeat("x", 10_000))
 	const sessions = 5
 	for i := range sessions {
-		_, err := cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: fmt.Sprint("s", i), AgentID: "a1", UserData: []byte(userData)})
+		_, err := cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: fmt.Sprint("s", i), AgentID: "a1", UserData: []byte(userData)})
 		require.NoError(t, err)
 	}
 	for i := range sessions {

@@ -21,7 +21,7 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 	ctx := context.Background()
 	store := storetest.SQLite(t, storetest.Options{}).Store
 	cmds := commands.NewHandler(store)
-	_, err := cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s1", AgentID: "a1"})
+	_, err := cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1"})
 	require.NoError(t, err)
 	_, err = cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
 	require.NoError(t, err)

@@ -17,26 +17,9 @@ var ErrUnknownEvent = errors.New("sessionlog: unknown event")
 
 // Encode serialises an event for the store.
 func Encode(e fb.Event) ([]byte, error) {
-	var stored any
-	switch e := e.(type) {
-	case fb.SessionStarted:
-		stored = sessionStarted{
-			SessionID:           e.SessionID,
-			AgentID:             e.AgentID,
-			FacebooksessionType: e.FacebooksessionType,
-			Comment:             e.Comment,
-			ReceivedDate:        e.ReceivedDate,
-			UserData:            e.UserData,
-			Participants:        fromParticipants(e.Participants),
-		}
-	case fb.SessionEnded:
-		stored = sessionEnded(e)
-	case fb.InteractionCompleted:
-		stored = interactionCompleted(e)
-	case fb.QueuedTo:
-		stored = queuedTo(e)
-	default:
-		return nil, fmt.Errorf("%w: cannot encode %T", ErrUnknownEvent, e)
+	stored, err := toStored(e)
+	if err != nil {
+		return nil, err
 	}
 	data, err := json.Marshal(stored)
 	if err != nil {
@@ -45,46 +28,143 @@ func Encode(e fb.Event) ([]byte, error) {
 	return data, nil
 }
 
+func toStored(e fb.Event) (any, error) {
+	switch e := e.(type) {
+	case fb.SessionStarted:
+		return sessionStarted{
+			SessionID:           e.SessionID,
+			AgentID:             e.AgentID,
+			FacebooksessionType: e.FacebooksessionType,
+			Comment:             e.Comment,
+			ReceivedDate:        e.ReceivedDate,
+			UserData:            e.UserData,
+			Participants:        fromParticipants(e.Participants),
+			Status:              e.Status,
+			SuggestedQueueURIs:  e.SuggestedQueueURIs,
+		}, nil
+	case fb.SessionEnded:
+		return sessionEnded(e), nil
+	case fb.InteractionCompleted:
+		return interactionCompleted(e), nil
+	case fb.QueuedTo:
+		return queuedTo(e), nil
+	case fb.OfferAccepted:
+		return offerAccepted(e), nil
+	case fb.OfferRejected:
+		return agentOnly(e), nil
+	case fb.AgentMessageSent:
+		return agentMessageSent{AgentID: e.AgentID, Message: fromMessage(e.Message)}, nil
+	case fb.CustomerMessageReceived:
+		return customerMessageReceived{Message: fromMessage(e.Message)}, nil
+	case fb.AgentTypingStarted:
+		return agentOnly(e), nil
+	case fb.AgentTypingStopped:
+		return agentOnly(e), nil
+	case fb.TransferredToAgent:
+		return transferredToAgent(e), nil
+	case fb.TransferredToQueue:
+		return transferredToQueue(e), nil
+	case fb.AgentLeft:
+		return agentOnly(e), nil
+	case fb.SessionFocused:
+		return agentOnly(e), nil
+	case fb.UserDataUpdated:
+		return userDataUpdated(e), nil
+	case fb.UserDataDeleted:
+		return userDataDeleted(e), nil
+	case fb.SessionRouted:
+		return agentOnly(e), nil
+	}
+	return nil, fmt.Errorf("%w: cannot encode %T", ErrUnknownEvent, e)
+}
+
 // Decode reads an event written by Encode.
 func Decode(eventType string, schemaVersion int, data []byte) (fb.Event, error) {
 	if schemaVersion != SchemaVersion {
 		return nil, fmt.Errorf("%w: %s schema version %d", ErrUnknownEvent, eventType, schemaVersion)
 	}
-	var (
-		e   fb.Event
-		err error
-	)
-	switch eventType {
-	case fb.TypeSessionStarted:
-		var s sessionStarted
-		if err = json.Unmarshal(data, &s); err == nil {
-			e = fb.SessionStarted{
-				SessionID:           s.SessionID,
-				AgentID:             s.AgentID,
-				FacebooksessionType: s.FacebooksessionType,
-				Comment:             s.Comment,
-				ReceivedDate:        s.ReceivedDate,
-				UserData:            s.UserData,
-				Participants:        toParticipants(s.Participants),
-			}
-		}
-	case fb.TypeSessionEnded:
-		var s sessionEnded
-		err = json.Unmarshal(data, &s)
-		e = fb.SessionEnded(s)
-	case fb.TypeInteractionCompleted:
-		var s interactionCompleted
-		err = json.Unmarshal(data, &s)
-		e = fb.InteractionCompleted(s)
-	case fb.TypeQueuedTo:
-		var s queuedTo
-		err = json.Unmarshal(data, &s)
-		e = fb.QueuedTo(s)
-	default:
-		return nil, fmt.Errorf("%w: type %q", ErrUnknownEvent, eventType)
-	}
-	if err != nil {
+	e, err := fromStored(eventType, data)
+	if err != nil && !errors.Is(err, ErrUnknownEvent) {
 		return nil, fmt.Errorf("decode %s: %w", eventType, err)
 	}
-	return e, nil
+	return e, err
 }
+
+func fromStored(eventType string, data []byte) (fb.Event, error) {
+	switch eventType {
+	case fb.TypeSessionStarted:
+		s, err := unmarshal[sessionStarted](data)
+		return fb.SessionStarted{
+			SessionID:           s.SessionID,
+			AgentID:             s.AgentID,
+			FacebooksessionType: s.FacebooksessionType,
+			Comment:             s.Comment,
+			ReceivedDate:        s.ReceivedDate,
+			UserData:            s.UserData,
+			Participants:        toParticipants(s.Participants),
+			Status:              s.Status,
+			SuggestedQueueURIs:  s.SuggestedQueueURIs,
+		}, err
+	case fb.TypeSessionEnded:
+		s, err := unmarshal[sessionEnded](data)
+		return fb.SessionEnded(s), err
+	case fb.TypeInteractionCompleted:
+		s, err := unmarshal[interactionCompleted](data)
+		return fb.InteractionCompleted(s), err
+	case fb.TypeQueuedTo:
+		s, err := unmarshal[queuedTo](data)
+		return fb.QueuedTo(s), err
+	case fb.TypeOfferAccepted:
+		s, err := unmarshal[offerAccepted](data)
+		return fb.OfferAccepted(s), err
+	case fb.TypeOfferRejected:
+		s, err := unmarshal[agentOnly](data)
+		return fb.OfferRejected(s), err
+	case fb.TypeAgentMessageSent:
+		s, err := unmarshal[agentMessageSent](data)
+		return fb.AgentMessageSent{AgentID: s.AgentID, Message: toMessage(s.Message)}, err
+	case fb.TypeCustomerMessageReceived:
+		s, err := unmarshal[customerMessageReceived](data)
+		return fb.CustomerMessageReceived{Message: toMessage(s.Message)}, err
+	case fb.TypeAgentTypingStarted:
+		s, err := unmarshal[agentOnly](data)
+		return fb.AgentTypingStarted(s), err
+	case fb.TypeAgentTypingStopped:
+		s, err := unmarshal[agentOnly](data)
+		return fb.AgentTypingStopped(s), err
+	case fb.TypeTransferredToAgent:
+		s, err := unmarshal[transferredToAgent](data)
+		return fb.TransferredToAgent(s), err
+	case fb.TypeTransferredToQueue:
+		s, err := unmarshal[transferredToQueue](data)
+		return fb.TransferredToQueue(s), err
+	case fb.TypeAgentLeft:
+		s, err := unmarshal[agentOnly](data)
+		return fb.AgentLeft(s), err
+	case fb.TypeSessionFocused:
+		s, err := unmarshal[agentOnly](data)
+		return fb.SessionFocused(s), err
+	case fb.TypeUserDataUpdated:
+		s, err := unmarshal[userDataUpdated](data)
+		return fb.UserDataUpdated(s), err
+	case fb.TypeUserDataDeleted:
+		s, err := unmarshal[userDataDeleted](data)
+		return fb.UserDataDeleted(s), err
+	case fb.TypeSessionRouted:
+		s, err := unmarshal[agentOnly](data)
+		return fb.SessionRouted(s), err
+	}
+	return nil, fmt.Errorf("%w: type %q", ErrUnknownEvent, eventType)
+}
+
+func unmarshal[T any](data []byte) (T, error) {
+	var v T
+	err := json.Unmarshal(data, &v)
+	return v, err
+}
+
+func fromMessage(m fb.Message) message {
+	return message{Index: m.Index, Nickname: m.Nickname, ParticipantID: m.ParticipantID, Text: m.Text, At: m.At.UTC()}
+}
+
+func toMessage(m message) fb.Message { return fb.Message(m) }

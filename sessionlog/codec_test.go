@@ -1,11 +1,14 @@
 package sessionlog_test
 
 import (
+	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/sessionlog"
 )
 
@@ -100,4 +103,67 @@ func TestStreamIDs(t *testing.T) {
 	require.Equal(t, "s-1", id)
 	_, ok = sessionlog.SessionID("other-s-1")
 	require.False(t, ok)
+}
+
+func TestCodecRoundTripsTheSessionsLife(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 24, 12, 0, 0, 123456789, time.UTC)
+	offered := started
+	offered.Status = fb.StatusInvited
+	offered.SuggestedQueueURIs = []string{"http://gws/api/v2/queues/q"}
+	for _, e := range []fb.Event{
+		offered,
+		fb.SessionEnded{SessionID: "s", ByCustomer: true},
+		fb.OfferAccepted{AgentID: "a1", Nickname: "Anna"},
+		fb.OfferRejected{AgentID: "a1"},
+		fb.AgentMessageSent{AgentID: "a1", Message: fb.Message{Index: 2, Nickname: "Anna", ParticipantID: "a1", Text: "hi\nthere", At: at}},
+		fb.CustomerMessageReceived{Message: fb.Message{Index: 1, Nickname: "V", ParticipantID: "p", Text: "hello", At: at}},
+		fb.AgentTypingStarted{AgentID: "a1"},
+		fb.AgentTypingStopped{AgentID: "a1"},
+		fb.TransferredToAgent{FromAgentID: "a1", ToAgentID: "a2"},
+		fb.TransferredToQueue{FromAgentID: "a1", QueueName: "Sales.EMEA"},
+		fb.AgentLeft{AgentID: "a1"},
+		fb.SessionFocused{AgentID: "a1"},
+		fb.UserDataUpdated{UserData: json.RawMessage(`{"big":12345678901234567890}`)},
+		fb.UserDataDeleted{Keys: []string{"a", "b"}},
+		fb.SessionRouted{AgentID: "a3"},
+	} {
+		data, err := sessionlog.Encode(e)
+		require.NoError(t, err)
+		got, err := sessionlog.Decode(e.EventType(), sessionlog.SchemaVersion, data)
+		require.NoError(t, err, e.EventType())
+		require.Equal(t, e, got, e.EventType())
+	}
+}
+
+func TestOldSessionStartedFoldsToChatting(t *testing.T) {
+	t.Parallel()
+	e, err := sessionlog.Decode(fb.TypeSessionStarted, sessionlog.SchemaVersion, []byte(`{"sessionId":"s","agentId":"a1","facebooksessionType":"Inbound","userData":{},"participants":[]}`))
+	require.NoError(t, err)
+	require.Equal(t, fb.StatusChatting, fb.Fold([]fb.Event{e}).Status)
+}
+
+func TestTranscript(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	var records []eventstore.RecordedEvent
+	for i, e := range []fb.Event{
+		started,
+		fb.CustomerMessageReceived{Message: fb.Message{Index: 1, Nickname: "V", Text: "hello", At: at}},
+		fb.AgentTypingStarted{AgentID: "a1"},
+		fb.AgentMessageSent{AgentID: "a1", Message: fb.Message{Index: 2, Nickname: "a1", ParticipantID: "a1", Text: "hi", At: at}},
+	} {
+		data, err := sessionlog.Encode(e)
+		require.NoError(t, err)
+		records = append(records, eventstore.RecordedEvent{StreamID: "facebooksession-s", Version: int64(i + 1), Type: e.EventType(), SchemaVersion: sessionlog.SchemaVersion, Data: data})
+	}
+	all, err := sessionlog.Transcript(records, 0)
+	require.NoError(t, err)
+	require.Len(t, all, 2)
+	require.Equal(t, fb.ParticipantCustomer, all[0].FromType)
+	require.Equal(t, "hi", all[1].Text)
+	require.Equal(t, fb.ParticipantAgent, all[1].FromType)
+	upTo, err := sessionlog.Transcript(records, 3)
+	require.NoError(t, err)
+	require.Len(t, upTo, 1)
 }

@@ -2,6 +2,7 @@ package sessionlog
 
 import (
 	"encoding/json"
+	"time"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 )
@@ -26,10 +27,14 @@ type sessionStarted struct {
 	ReceivedDate        string          `json:"receivedDate,omitempty"`
 	UserData            json.RawMessage `json:"userData"`
 	Participants        []participant   `json:"participants"`
+	// Status is absent in events written before sessions were offered.
+	Status             fb.Status `json:"state,omitempty"`
+	SuggestedQueueURIs []string  `json:"suggestedQueueUris,omitempty"`
 }
 
 type sessionEnded struct {
-	SessionID string `json:"sessionId"`
+	SessionID  string `json:"sessionId"`
+	ByCustomer bool   `json:"byCustomer,omitempty"`
 }
 
 type interactionCompleted struct {
@@ -61,4 +66,50 @@ func toParticipants(ps []participant) []fb.Participant {
 		out[i] = fb.Participant(p)
 	}
 	return out
+}
+
+type offerAccepted struct {
+	AgentID  string `json:"agentId"`
+	Nickname string `json:"nickname"`
+}
+
+type agentOnly struct {
+	AgentID string `json:"agentId"`
+}
+
+// message is a transcript entry. Its time is UTC with nanoseconds, so the
+// fold gives back the instant the service recorded.
+type message struct {
+	Index         int       `json:"index"`
+	Nickname      string    `json:"nickname"`
+	ParticipantID string    `json:"participantId,omitempty"`
+	Text          string    `json:"text"`
+	At            time.Time `json:"at"`
+}
+
+type agentMessageSent struct {
+	AgentID string  `json:"agentId"`
+	Message message `json:"message"`
+}
+
+type customerMessageReceived struct {
+	Message message `json:"message"`
+}
+
+type transferredToAgent struct {
+	FromAgentID string `json:"fromAgentId"`
+	ToAgentID   string `json:"toAgentId"`
+}
+
+type transferredToQueue struct {
+	FromAgentID string `json:"fromAgentId"`
+	QueueName   string `json:"queueName"`
+}
+
+type userDataUpdated struct {
+	UserData json.RawMessage `json:"userData"`
+}
+
+type userDataDeleted struct {
+	Keys []string `json:"keys"`
 }

@@ -13,6 +13,9 @@ const participantOverhead = 80
 func StateBytes(s fb.State) int {
 	n := len(s.ID) + len(s.AgentID) + len(s.FacebooksessionType) + len(s.Comment) +
 		len(s.ReceivedDate) + len(s.UserData) + len(s.Queue) + len(s.Status)
+	for _, u := range s.SuggestedQueueURIs {
+		n += 16 + len(u)
+	}
 	for _, p := range s.Participants {
 		n += participantOverhead + len(p.Nickname) + len(p.Type) + len(p.ID) + len(p.Visibility) + len(p.ParticipantID)
 	}

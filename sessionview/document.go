@@ -22,6 +22,11 @@ type document struct {
 	Participants        []participant   `json:"participants,omitempty"`
 	Ended               bool            `json:"ended,omitempty"`
 	Queue               string          `json:"queue,omitempty"`
+	// Fields added with the session's life (issue 14) are omitted when
+	// empty, so that views written before them still verify.
+	SuggestedQueueURIs []string `json:"suggestedQueueUris,omitempty"`
+	Messages           int      `json:"messages,omitempty"`
+	Activity           int      `json:"activity,omitempty"`
 }
 
 type participant struct {
@@ -45,6 +50,9 @@ func Encode(s fb.State) (*eventstore.View, error) {
 		UserData:            s.UserData,
 		Ended:               s.Ended,
 		Queue:               s.Queue,
+		SuggestedQueueURIs:  s.SuggestedQueueURIs,
+		Messages:            s.Messages,
+		Activity:            s.Activity,
 	}
 	if len(s.Participants) > 0 {
 		d.Participants = make([]participant, len(s.Participants))
@@ -79,6 +87,9 @@ func Decode(doc []byte) (fb.State, error) {
 		UserData:            d.UserData,
 		Ended:               d.Ended,
 		Queue:               d.Queue,
+		SuggestedQueueURIs:  d.SuggestedQueueURIs,
+		Messages:            d.Messages,
+		Activity:            d.Activity,
 	}
 	if d.Participants != nil {
 		s.Participants = make([]fb.Participant, len(d.Participants))

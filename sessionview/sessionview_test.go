@@ -67,7 +67,7 @@ func TestOfIsWhatTheAppendStored(t *testing.T) {
 	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
 		ctx := context.Background()
 		h := commands.NewHandler(b.Store)
-		_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s1", AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
+		_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
 		require.NoError(t, err)
 		events, err := b.Store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s1")})
 		require.NoError(t, err)
@@ -89,7 +89,7 @@ func TestReader(t *testing.T) {
 		h := commands.NewHandler(b.Store)
 		r := sessionview.NewReader(b.Store)
 		for _, s := range []struct{ id, agent string }{{"s3", "a1"}, {"s1", "a1"}, {"s2", "a1"}, {"s4", "a2"}} {
-			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: s.id, AgentID: s.agent})
+			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: s.id, AgentID: s.agent})
 			require.NoError(t, err)
 		}
 		_, err := h.Complete(ctx, commands.Request{Actor: "a1"}, "s2", fb.Complete{})
@@ -131,7 +131,7 @@ func TestReaderPages(t *testing.T) {
 			// Ids whose byte order is not every collation's order.
 			id := fmt.Sprintf("%c%03d", "aB_-"[i%4], i)
 			want = append(want, id)
-			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1"})
+			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1"})
 			require.NoError(t, err)
 		}
 		sort.Strings(want)

@@ -4,22 +4,133 @@ import "fmt"
 
 // Decide returns the events that carry out cmd on state s, or why it cannot
 // be carried out. Input is validated before the state is consulted, so a bad
-// request gets the same answer whatever the session's state.
+// request gets the same answer whatever the session's state; then whose
+// session it is; then whether the operation is valid in its state.
 func Decide(s State, cmd Command) ([]Event, error) {
-	switch cmd := cmd.(type) {
-	case Start:
-		return decideStart(s, cmd)
-	case Complete:
-		return decideComplete(s, cmd)
-	default:
-		return nil, fmt.Errorf("%w: unknown command %T", ErrInvalid, cmd)
-	}
-}
-
-func decideStart(s State, cmd Start) ([]Event, error) {
-	if err := validateStart(cmd); err != nil {
+	if err := Validate(cmd); err != nil {
 		return nil, err
 	}
+	if start, ok := cmd.(Start); ok {
+		return decideStart(s, start)
+	}
+	if err := Authorize(s, cmd); err != nil {
+		return nil, err
+	}
+	if err := allowed(s, cmd); err != nil {
+		return nil, err
+	}
+	switch cmd := cmd.(type) {
+	case Complete:
+		return decideComplete(s, cmd), nil
+	case Accept:
+		return []Event{OfferAccepted{AgentID: cmd.By, Nickname: cmd.Nickname}}, nil
+	case Reject:
+		return []Event{OfferRejected{AgentID: cmd.By}}, nil
+	case SendMessage:
+		return []Event{AgentMessageSent{AgentID: cmd.By, Message: Message{
+			Index: s.Messages + 1, Nickname: agentNickname(s, cmd.By), ParticipantID: cmd.By, Text: cmd.Text, At: cmd.At,
+		}}}, nil
+	case StartTyping:
+		return []Event{AgentTypingStarted{AgentID: cmd.By}}, nil
+	case StopTyping:
+		return []Event{AgentTypingStopped{AgentID: cmd.By}}, nil
+	case Transfer:
+		return decideTransfer(s, cmd)
+	case Leave:
+		return []Event{AgentLeft{AgentID: cmd.By}}, nil
+	case InFocus:
+		return []Event{SessionFocused{AgentID: cmd.By}}, nil
+	case UpdateUserData:
+		if _, err := resultingUserData(mergeUserData(s.UserData, cmd.UserData)); err != nil {
+			return nil, err
+		}
+		return []Event{UserDataUpdated{UserData: cmd.UserData}}, nil
+	case DeleteUserData:
+		return []Event{UserDataDeleted{Keys: cmd.Keys}}, nil
+	case CustomerMessage:
+		return []Event{CustomerMessageReceived{Message: customerMessage(s, cmd)}}, nil
+	case CustomerLeft:
+		return []Event{SessionEnded{SessionID: s.ID, ByCustomer: true}}, nil
+	case Route:
+		return []Event{SessionRouted{AgentID: cmd.AgentID}}, nil
+	}
+	return nil, fmt.Errorf("%w: unknown command %T", ErrInvalid, cmd)
+}
+
+// Authorize tells whether cmd's actor may act on the session at all:
+// ErrNotFound when there is no session, ErrNotOwner when an agent's
+// command comes from anyone but the session's agent. The integration
+// side's commands act on any session that exists.
+func Authorize(s State, cmd Command) error {
+	if s.Status == StatusNone {
+		return ErrNotFound
+	}
+	if by, isAgent := agentOf(cmd); isAgent && s.AgentID != by {
+		return ErrNotOwner
+	}
+	return nil
+}
+
+// agentOf is who sends an agent's command.
+func agentOf(cmd Command) (by string, isAgent bool) {
+	switch cmd := cmd.(type) {
+	case Complete:
+		return cmd.By, true
+	case Accept:
+		return cmd.By, true
+	case Reject:
+		return cmd.By, true
+	case SendMessage:
+		return cmd.By, true
+	case StartTyping:
+		return cmd.By, true
+	case StopTyping:
+		return cmd.By, true
+	case Transfer:
+		return cmd.By, true
+	case Leave:
+		return cmd.By, true
+	case InFocus:
+		return cmd.By, true
+	case UpdateUserData:
+		return cmd.By, true
+	case DeleteUserData:
+		return cmd.By, true
+	}
+	return "", false
+}
+
+// allowed checks the operation against the state: the capability table
+// for the agent's, the session's life for the integration side's.
+func allowed(s State, cmd Command) error {
+	op := cmd.Operation()
+	var ok bool
+	switch cmd.(type) {
+	case CustomerMessage:
+		ok = !s.Ended && !s.closed()
+	case CustomerLeft:
+		ok = !s.Ended && !s.closed()
+	case Route:
+		ok = s.Routable()
+	default:
+		ok = s.Status.Allows(op)
+	}
+	if !ok {
+		return &StateError{Operation: op, Status: s.Status}
+	}
+	switch cmd.(type) {
+	case SendMessage, StartTyping, StopTyping, CustomerMessage:
+		if s.Activity >= MaxActivity {
+			return fmt.Errorf("%w: session %s holds the most messages and typing indicators a session may (%d)", ErrInvalidState, s.ID, MaxActivity)
+		}
+	}
+	return nil
+}
+
+// closed tells whether a Complete without a queue closed the session.
+func (s State) closed() bool { return s.Status == StatusCompleted && !s.Routable() }
+
+func decideStart(s State, cmd Start) ([]Event, error) {
 	if s.Status != StatusNone {
 		return nil, fmt.Errorf("%w: session %s", ErrAlreadyExists, cmd.SessionID)
 	}
@@ -35,6 +146,10 @@ func decideStart(s State, cmd Start) ([]Event, error) {
 	if participants == nil {
 		participants = []Participant{}
 	}
+	status := cmd.Status
+	if status == StatusNone {
+		status = StatusInvited
+	}
 	return []Event{SessionStarted{
 		SessionID:           cmd.SessionID,
 		AgentID:             cmd.AgentID,
@@ -43,29 +158,59 @@ func decideStart(s State, cmd Start) ([]Event, error) {
 		ReceivedDate:        cmd.ReceivedDate,
 		UserData:            userData,
 		Participants:        participants,
+		Status:              status,
+		SuggestedQueueURIs:  cmd.SuggestedQueueURIs,
 	}}, nil
 }
 
-func decideComplete(s State, cmd Complete) ([]Event, error) {
-	if cmd.QueueName != nil {
-		if err := ValidateQueueName(*cmd.QueueName); err != nil {
-			return nil, err
-		}
-	}
-	switch {
-	case s.Status == StatusNone:
-		return nil, ErrNotFound
-	case s.AgentID != cmd.By:
-		return nil, ErrNotOwner
-	case s.Status != StatusChatting:
-		return nil, fmt.Errorf("%w: session %s is %s", ErrInvalidState, s.ID, s.Status)
-	}
+func decideComplete(s State, cmd Complete) []Event {
 	events := make([]Event, 0, 2)
 	if !s.Ended {
 		events = append(events, SessionEnded{SessionID: s.ID})
 	}
 	if cmd.QueueName != nil {
-		return append(events, QueuedTo{SessionID: s.ID, QueueName: *cmd.QueueName}), nil
+		return append(events, QueuedTo{SessionID: s.ID, QueueName: *cmd.QueueName})
 	}
-	return append(events, InteractionCompleted{SessionID: s.ID}), nil
+	return append(events, InteractionCompleted{SessionID: s.ID})
+}
+
+func decideTransfer(s State, cmd Transfer) ([]Event, error) {
+	if cmd.QueueName != nil {
+		return []Event{TransferredToQueue{FromAgentID: cmd.By, QueueName: *cmd.QueueName}}, nil
+	}
+	if cmd.TargetAgent == s.AgentID {
+		return nil, fmt.Errorf("%w: targetUri names the session's own agent", ErrInvalid)
+	}
+	return []Event{TransferredToAgent{FromAgentID: cmd.By, ToAgentID: cmd.TargetAgent}}, nil
+}
+
+// agentNickname is how the agent appears in the transcript: the nickname
+// they accepted with, or their id for a session handed over already
+// joined.
+func agentNickname(s State, agentID string) string {
+	for _, p := range s.Participants {
+		if p.Type == ParticipantAgent && p.ID == agentID {
+			return p.Nickname
+		}
+	}
+	return agentID
+}
+
+// customerMessage is a message from the session's customer: the first
+// Customer participant, under the nickname the connector gave, or theirs.
+func customerMessage(s State, cmd CustomerMessage) Message {
+	m := Message{Index: s.Messages + 1, Nickname: cmd.Nickname, Text: cmd.Text, At: cmd.At}
+	for _, p := range s.Participants {
+		if p.Type == ParticipantCustomer {
+			m.ParticipantID = p.ParticipantID
+			if m.Nickname == "" {
+				m.Nickname = p.Nickname
+			}
+			break
+		}
+	}
+	if m.Nickname == "" {
+		m.Nickname = ParticipantCustomer
+	}
+	return m
 }

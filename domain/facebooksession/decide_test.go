@@ -21,6 +21,12 @@ var started = fb.SessionStarted{
 	Participants:        []fb.Participant{{Nickname: "VitaliyOnv", Type: "Customer", ID: "007355E6EDFA0107", Visibility: "All", ParticipantID: "007355E6EDFA0107"}},
 }
 
+// invited is started as intake writes it today: offered to the agent.
+var invited = func() fb.SessionStarted { s := started; s.Status = fb.StatusInvited; return s }()
+
+// chatting is the capability table's Chatting row.
+var chatting = []string{"Transfer", "Complete", "Leave", "InFocus", "SendMessage", "SendStartTypingNotification", "SendStopTypingNotification", "UpdateUserData", "DeleteUserData"}
+
 // scenario is given-when-then over values: the events already in the
 // stream, the command, and either the events decided or the error.
 type scenario struct {
@@ -88,8 +94,13 @@ func TestDecideComplete(t *testing.T) {
 		{name: "empty queue name", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("")}, thenErr: fb.ErrInvalid},
 		{name: "queue name too long", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr(strings.Repeat("q", 256))}, thenErr: fb.ErrInvalid},
 		{name: "queue name with control character", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("a\nb")}, thenErr: fb.ErrInvalid},
-		{name: "queue name with wildcard", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("q.>")}, thenErr: fb.ErrInvalid},
-		{name: "queue name with star", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("*")}, thenErr: fb.ErrInvalid},
+		{
+			name:  "queue name with dots and wildcards, as real queue names have",
+			given: []fb.Event{started},
+			when:  fb.Complete{By: "a1", QueueName: ptr("EMEA.Post*Processing>")},
+			then:  []fb.Event{fb.SessionEnded{SessionID: id}, fb.QueuedTo{SessionID: id, QueueName: "EMEA.Post*Processing>"}},
+		},
+		{name: "invited session", given: []fb.Event{invited}, when: fb.Complete{By: "a1"}, thenErr: fb.ErrInvalidState},
 		{name: "queue name not UTF-8", given: []fb.Event{started}, when: fb.Complete{By: "a1", QueueName: ptr("a\xffb")}, thenErr: fb.ErrInvalid},
 		{name: "input is checked before the state", when: fb.Complete{By: "a1", QueueName: ptr("")}, thenErr: fb.ErrInvalid},
 	} {
@@ -115,7 +126,7 @@ func TestDecideStart(t *testing.T) {
 		{
 			name: "defaults type, user data and participants",
 			when: fb.Start{SessionID: "s-1", AgentID: "a1"},
-			then: []fb.Event{fb.SessionStarted{SessionID: "s-1", AgentID: "a1", FacebooksessionType: "Inbound", UserData: json.RawMessage("{}"), Participants: []fb.Participant{}}},
+			then: []fb.Event{fb.SessionStarted{SessionID: "s-1", AgentID: "a1", FacebooksessionType: "Inbound", UserData: json.RawMessage("{}"), Participants: []fb.Participant{}, Status: fb.StatusInvited}},
 		},
 		{
 			name: "keeps what was given",
@@ -124,8 +135,14 @@ func TestDecideStart(t *testing.T) {
 				s.Comment = "c"
 				s.ReceivedDate = "2015-09-02T15:39:22.000+0300"
 			}),
-			then: []fb.Event{fb.SessionStarted{SessionID: "s-1", AgentID: "a1", FacebooksessionType: "Outbound", Comment: "c", ReceivedDate: "2015-09-02T15:39:22.000+0300", UserData: valid.UserData, Participants: []fb.Participant{}}},
+			then: []fb.Event{fb.SessionStarted{SessionID: "s-1", AgentID: "a1", FacebooksessionType: "Outbound", Comment: "c", ReceivedDate: "2015-09-02T15:39:22.000+0300", UserData: valid.UserData, Participants: []fb.Participant{}, Status: fb.StatusInvited}},
 		},
+		{
+			name: "hands over a session already joined",
+			when: with(func(s *fb.Start) { s.Status = fb.StatusChatting; s.SuggestedQueueURIs = []string{"http://gws/api/v2/queues/q1"} }),
+			then: []fb.Event{fb.SessionStarted{SessionID: "s-1", AgentID: "a1", FacebooksessionType: "Inbound", UserData: valid.UserData, Participants: []fb.Participant{}, Status: fb.StatusChatting, SuggestedQueueURIs: []string{"http://gws/api/v2/queues/q1"}}},
+		},
+		{name: "state other than Invited or Chatting", when: with(func(s *fb.Start) { s.Status = fb.StatusCompleted }), thenErr: fb.ErrInvalid},
 		{name: "existing id", given: []fb.Event{started}, when: with(func(s *fb.Start) { s.SessionID = started.SessionID }), thenErr: fb.ErrAlreadyExists},
 		{name: "empty id", when: with(func(s *fb.Start) { s.SessionID = "" }), thenErr: fb.ErrInvalid},
 		{name: "id too long", when: with(func(s *fb.Start) { s.SessionID = strings.Repeat("x", 65) }), thenErr: fb.ErrInvalid},
@@ -153,8 +170,9 @@ func TestEvolve(t *testing.T) {
 		queue        string
 	}{
 		{name: "no events", state: fb.StatusNone, capabilities: []string{}},
-		{name: "started", events: []fb.Event{started}, state: fb.StatusChatting, capabilities: []string{"Complete"}},
-		{name: "ended", events: []fb.Event{started, fb.SessionEnded{SessionID: id}}, state: fb.StatusChatting, capabilities: []string{"Complete"}, ended: true},
+		{name: "started before sessions were offered", events: []fb.Event{started}, state: fb.StatusChatting, capabilities: chatting},
+		{name: "offered", events: []fb.Event{invited}, state: fb.StatusInvited, capabilities: []string{"Accept", "Reject"}},
+		{name: "ended", events: []fb.Event{started, fb.SessionEnded{SessionID: id}}, state: fb.StatusChatting, capabilities: chatting, ended: true},
 		{name: "completed", events: []fb.Event{started, fb.SessionEnded{SessionID: id}, fb.InteractionCompleted{SessionID: id}}, state: fb.StatusCompleted, capabilities: []string{}, ended: true},
 		{name: "queued", events: []fb.Event{started, fb.SessionEnded{SessionID: id}, fb.QueuedTo{SessionID: id, QueueName: "Q"}}, state: fb.StatusCompleted, capabilities: []string{}, ended: true, queue: "Q"},
 	} {

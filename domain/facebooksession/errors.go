@@ -1,6 +1,9 @@
 package facebooksession
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors of the aggregate. Transport maps each to one GWS status
 // code; wrap them with %w to add detail.
@@ -17,3 +20,19 @@ var (
 	// ErrInvalid: a command field fails validation.
 	ErrInvalid = errors.New("facebooksession: invalid")
 )
+
+// StateError is an operation refused in the session's state; it is an
+// ErrInvalidState.
+type StateError struct {
+	Operation string
+	Status    Status
+}
+
+func (e *StateError) Error() string {
+	if e.Status == StatusNone {
+		return fmt.Sprintf("%s is not valid for this facebooksession", e.Operation)
+	}
+	return fmt.Sprintf("%s is not valid in the state %s", e.Operation, e.Status)
+}
+
+func (e *StateError) Unwrap() error { return ErrInvalidState }

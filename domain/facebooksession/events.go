@@ -1,6 +1,9 @@
 package facebooksession
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Event is one fact in a session's stream. The set is closed: Evolve and the
 // codec switch over exactly these types.
@@ -9,10 +12,30 @@ type Event interface{ EventType() string }
 // Event type names as stored in the log. They are part of the audit record:
 // never rename one, add a new type or a schema version instead.
 const (
-	TypeSessionStarted       = "SessionStarted"
-	TypeSessionEnded         = "SessionEnded"
-	TypeInteractionCompleted = "InteractionCompleted"
-	TypeQueuedTo             = "QueuedTo"
+	TypeSessionStarted          = "SessionStarted"
+	TypeSessionEnded            = "SessionEnded"
+	TypeInteractionCompleted    = "InteractionCompleted"
+	TypeQueuedTo                = "QueuedTo"
+	TypeOfferAccepted           = "OfferAccepted"
+	TypeOfferRejected           = "OfferRejected"
+	TypeAgentMessageSent        = "AgentMessageSent"
+	TypeCustomerMessageReceived = "CustomerMessageReceived"
+	TypeAgentTypingStarted      = "AgentTypingStarted"
+	TypeAgentTypingStopped      = "AgentTypingStopped"
+	TypeTransferredToAgent      = "TransferredToAgent"
+	TypeTransferredToQueue      = "TransferredToQueue"
+	TypeAgentLeft               = "AgentLeft"
+	TypeSessionFocused          = "SessionFocused"
+	TypeUserDataUpdated         = "UserDataUpdated"
+	TypeUserDataDeleted         = "UserDataDeleted"
+	TypeSessionRouted           = "SessionRouted"
+)
+
+// Participant types the service itself writes.
+const (
+	ParticipantAgent    = "Agent"
+	ParticipantCustomer = "Customer"
+	VisibilityAll       = "All"
 )
 
 // Participant is a party of the Facebook conversation, as the API shows it.
@@ -33,11 +56,18 @@ type SessionStarted struct {
 	ReceivedDate        string
 	UserData            json.RawMessage
 	Participants        []Participant
+	// Status is Invited or Chatting; empty in events written before
+	// sessions were offered, which started Chatting.
+	Status             Status
+	SuggestedQueueURIs []string
 }
 
-// SessionEnded records that the customer's Facebook session was ended.
+// SessionEnded records that the customer's Facebook session was ended: by
+// the agent's Complete, or by the customer (ByCustomer), who then leaves
+// the participants.
 type SessionEnded struct {
-	SessionID string
+	SessionID  string
+	ByCustomer bool
 }
 
 // InteractionCompleted records that the agent closed the interaction.
@@ -45,13 +75,106 @@ type InteractionCompleted struct {
 	SessionID string
 }
 
-// QueuedTo records that the agent placed the interaction in a queue.
+// QueuedTo records that the agent completed the interaction into a queue.
 type QueuedTo struct {
 	SessionID string
 	QueueName string
 }
 
-func (SessionStarted) EventType() string       { return TypeSessionStarted }
-func (SessionEnded) EventType() string         { return TypeSessionEnded }
-func (InteractionCompleted) EventType() string { return TypeInteractionCompleted }
-func (QueuedTo) EventType() string             { return TypeQueuedTo }
+// OfferAccepted records that the agent joined the session offered to them.
+type OfferAccepted struct {
+	AgentID  string
+	Nickname string
+}
+
+// OfferRejected records that the agent declined the offer.
+type OfferRejected struct {
+	AgentID string
+}
+
+// Message is one entry of the transcript, as an event records it.
+type Message struct {
+	// Index counts the session's messages from 1.
+	Index         int
+	Nickname      string
+	ParticipantID string
+	Text          string
+	At            time.Time
+}
+
+// AgentMessageSent records a message the agent wrote.
+type AgentMessageSent struct {
+	AgentID string
+	Message Message
+}
+
+// CustomerMessageReceived records a message the customer wrote.
+type CustomerMessageReceived struct {
+	Message Message
+}
+
+// AgentTypingStarted and AgentTypingStopped record the agent's typing
+// indicators, which are relayed to the connector and are not messages.
+type (
+	AgentTypingStarted struct{ AgentID string }
+	AgentTypingStopped struct{ AgentID string }
+)
+
+// TransferredToAgent records that the agent handed the session to another,
+// who is offered it.
+type TransferredToAgent struct {
+	FromAgentID string
+	ToAgentID   string
+}
+
+// TransferredToQueue records that the agent handed the session to a queue,
+// where it waits for routing.
+type TransferredToQueue struct {
+	FromAgentID string
+	QueueName   string
+}
+
+// AgentLeft records that the agent left a session the customer is still
+// in; it waits for routing.
+type AgentLeft struct {
+	AgentID string
+}
+
+// SessionFocused records that the agent's desktop showed the session.
+type SessionFocused struct {
+	AgentID string
+}
+
+// UserDataUpdated records keys merged into the user data, as sent.
+type UserDataUpdated struct {
+	UserData json.RawMessage
+}
+
+// UserDataDeleted records keys removed from the user data.
+type UserDataDeleted struct {
+	Keys []string
+}
+
+// SessionRouted records that the routing side offered a waiting session to
+// an agent.
+type SessionRouted struct {
+	AgentID string
+}
+
+func (SessionStarted) EventType() string          { return TypeSessionStarted }
+func (SessionEnded) EventType() string            { return TypeSessionEnded }
+func (InteractionCompleted) EventType() string    { return TypeInteractionCompleted }
+func (QueuedTo) EventType() string                { return TypeQueuedTo }
+func (OfferAccepted) EventType() string           { return TypeOfferAccepted }
+func (OfferRejected) EventType() string           { return TypeOfferRejected }
+func (AgentMessageSent) EventType() string        { return TypeAgentMessageSent }
+func (CustomerMessageReceived) EventType() string { return TypeCustomerMessageReceived }
+func (AgentTypingStarted) EventType() string      { return TypeAgentTypingStarted }
+func (AgentTypingStopped) EventType() string      { return TypeAgentTypingStopped }
+func (TransferredToAgent) EventType() string      { return TypeTransferredToAgent }
+func (TransferredToQueue) EventType() string      { return TypeTransferredToQueue }
+func (AgentLeft) EventType() string               { return TypeAgentLeft }
+func (SessionFocused) EventType() string          { return TypeSessionFocused }
+func (UserDataUpdated) EventType() string         { return TypeUserDataUpdated }
+func (UserDataDeleted) EventType() string         { return TypeUserDataDeleted }
+func (SessionRouted) EventType() string           { return TypeSessionRouted }

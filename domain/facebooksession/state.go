@@ -1,10 +1,16 @@
 package facebooksession
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+)
 
 // State is the fold of a session's events.
 type State struct {
-	ID                  string
+	ID string
+	// AgentID is the agent the session is with: offered to, chatting with,
+	// or completed by. Empty while it waits for routing after a Reject, a
+	// Leave or a Transfer to a queue.
 	AgentID             string
 	Status              Status
 	FacebooksessionType string
@@ -12,36 +18,115 @@ type State struct {
 	ReceivedDate        string
 	UserData            json.RawMessage
 	Participants        []Participant
+	SuggestedQueueURIs  []string
 	// Ended tells whether the customer's Facebook session was ended.
 	Ended bool
-	// Queue is where the interaction was placed by Complete, if anywhere.
+	// Queue is where the interaction was placed by Complete or Transfer,
+	// if anywhere, until it is routed again.
 	Queue string
+	// Messages counts the transcript's messages: the next one is
+	// Messages+1.
+	Messages int
+	// Activity counts the messages and typing indicators, which a session
+	// holds at most MaxActivity of.
+	Activity int
+}
+
+// Routable tells whether the session waits for the routing side: rejected,
+// left, or queued, but not closed by a Complete without a queue.
+func (s State) Routable() bool {
+	return s.Status == StatusCompleted && (s.AgentID == "" || s.Queue != "")
 }
 
 // Evolve applies one event. Unknown events leave the state unchanged so that
-// an old binary can still fold a log written by a newer one.
+// an old binary can still fold a log written by a newer one. Evolve never
+// changes what an earlier state shares with it (slices, user data), so a
+// cached state stays valid after the next one is made from it.
 func Evolve(s State, e Event) State {
 	switch e := e.(type) {
 	case SessionStarted:
+		status := e.Status
+		if status == StatusNone {
+			status = StatusChatting // written before sessions were offered
+		}
 		s = State{
 			ID:                  e.SessionID,
 			AgentID:             e.AgentID,
-			Status:              StatusChatting,
+			Status:              status,
 			FacebooksessionType: e.FacebooksessionType,
 			Comment:             e.Comment,
 			ReceivedDate:        e.ReceivedDate,
 			UserData:            e.UserData,
 			Participants:        e.Participants,
+			SuggestedQueueURIs:  e.SuggestedQueueURIs,
 		}
 	case SessionEnded:
 		s.Ended = true
+		if e.ByCustomer {
+			s.Participants = without(s.Participants, func(p Participant) bool { return p.Type == ParticipantCustomer })
+		}
 	case InteractionCompleted:
 		s.Status = StatusCompleted
 	case QueuedTo:
 		s.Status = StatusCompleted
 		s.Queue = e.QueueName
+	case OfferAccepted:
+		s.Status = StatusChatting
+		s.Participants = append(slices.Clip(s.Participants), Participant{
+			Nickname: e.Nickname, Type: ParticipantAgent, ID: e.AgentID,
+			Visibility: VisibilityAll, ParticipantID: e.AgentID,
+		})
+	case OfferRejected:
+		s.Status, s.AgentID = StatusCompleted, ""
+	case AgentMessageSent:
+		s.Messages, s.Activity = e.Message.Index, s.Activity+1
+	case CustomerMessageReceived:
+		s.Messages, s.Activity = e.Message.Index, s.Activity+1
+	case AgentTypingStarted, AgentTypingStopped:
+		s.Activity++
+	case TransferredToAgent:
+		s.Participants = withoutAgent(s.Participants, e.FromAgentID)
+		s.Status, s.AgentID, s.Queue = StatusInvited, e.ToAgentID, ""
+	case TransferredToQueue:
+		s.Participants = withoutAgent(s.Participants, e.FromAgentID)
+		s.Status, s.AgentID, s.Queue = StatusCompleted, "", e.QueueName
+	case AgentLeft:
+		s.Participants = withoutAgent(s.Participants, e.AgentID)
+		s.Status, s.AgentID = StatusCompleted, ""
+	case UserDataUpdated:
+		if merged, err := mergeUserData(s.UserData, e.UserData); err == nil {
+			s.UserData = merged
+		}
+	case UserDataDeleted:
+		if kept, err := deleteUserData(s.UserData, e.Keys); err == nil {
+			s.UserData = kept
+		}
+	case SessionRouted:
+		s.Participants = withoutAgent(s.Participants, s.AgentID)
+		s.Status, s.AgentID, s.Queue = StatusInvited, e.AgentID, ""
+	case SessionFocused:
+		// Recorded for reporting; the session is as it was.
 	}
 	return s
+}
+
+// without returns ps less those drop picks, in a new slice when any is
+// dropped so that the state it came from keeps its own.
+func without(ps []Participant, drop func(Participant) bool) []Participant {
+	if !slices.ContainsFunc(ps, drop) {
+		return ps
+	}
+	out := make([]Participant, 0, len(ps))
+	for _, p := range ps {
+		if !drop(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func withoutAgent(ps []Participant, agentID string) []Participant {
+	return without(ps, func(p Participant) bool { return p.Type == ParticipantAgent && p.ID == agentID })
 }
 
 // Fold replays events from the zero state.

@@ -1,24 +1,71 @@
 package facebooksession
 
+import "slices"
+
 // Status is the GWS "state" of the resource.
 type Status string
 
 const (
 	// StatusNone is the state of a stream with no events: no session.
-	StatusNone      Status = ""
-	StatusChatting  Status = "Chatting"
+	StatusNone Status = ""
+	// StatusInvited: offered to the agent, who accepts or rejects it.
+	StatusInvited  Status = "Invited"
+	StatusChatting Status = "Chatting"
+	// StatusCompleted: done as far as its agent is concerned. A session
+	// that was rejected, left or queued is Completed too, and waits for
+	// the routing side (State.Routable).
 	StatusCompleted Status = "Completed"
 )
 
-// OperationComplete is the only operation this service accepts.
-const OperationComplete = "Complete"
+// The agent operations of the API, by their operationName.
+const (
+	OperationAccept          = "Accept"
+	OperationReject          = "Reject"
+	OperationTransfer        = "Transfer"
+	OperationComplete        = "Complete"
+	OperationLeave           = "Leave"
+	OperationInFocus         = "InFocus"
+	OperationSendMessage     = "SendMessage"
+	OperationStartTyping     = "SendStartTypingNotification"
+	OperationStopTyping      = "SendStopTypingNotification"
+	OperationUpdateUserData  = "UpdateUserData"
+	OperationDeleteUserData  = "DeleteUserData"
+	OperationCustomerMessage = "CustomerMessage"
+	OperationCustomerLeft    = "CustomerLeft"
+	OperationRoute           = "Route"
+)
 
-// Capabilities lists the operations valid in a status. Only operations the
-// service really accepts are listed, so a desktop never offers a button that
-// would fail.
+// Capabilities lists exactly the agent operations valid in a status, in
+// the API's order: the table of docs/API.md (SPEC section 6). Decide and
+// the resource's capabilities both read it, so a desktop is never offered
+// a button that would fail, nor refused one it was offered.
 func (s Status) Capabilities() []string {
-	if s == StatusChatting {
-		return []string{OperationComplete}
+	switch s {
+	case StatusInvited:
+		return []string{OperationAccept, OperationReject}
+	case StatusChatting:
+		return []string{
+			OperationTransfer, OperationComplete, OperationLeave, OperationInFocus,
+			OperationSendMessage, OperationStartTyping, OperationStopTyping,
+			OperationUpdateUserData, OperationDeleteUserData,
+		}
 	}
 	return []string{}
+}
+
+// Allows tells whether an agent operation is valid in the status.
+func (s Status) Allows(operation string) bool {
+	return slices.Contains(s.Capabilities(), operation)
+}
+
+// AgentOperations are the operationNames an agent may send, in the order
+// of the capability table.
+func AgentOperations() []string {
+	return append(StatusInvited.Capabilities(), StatusChatting.Capabilities()...)
+}
+
+// IntegrationOperations are the operationNames the integration side may
+// send on a session.
+func IntegrationOperations() []string {
+	return []string{OperationCustomerMessage, OperationCustomerLeft, OperationRoute}
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -45,7 +44,9 @@ func ValidID(s string) bool {
 	return true
 }
 
-// ValidateQueueName checks a Complete's queueName.
+// ValidateQueueName checks a queueName: 1 to 255 printable characters,
+// dots included, as real queue names have them. Queue names are never
+// subject tokens, so NATS wildcards in them are harmless.
 func ValidateQueueName(q string) error {
 	switch {
 	case q == "":
@@ -54,10 +55,50 @@ func ValidateQueueName(q string) error {
 		return fmt.Errorf("%w: queueName is longer than %d characters", ErrInvalid, MaxQueueNameLength)
 	case !printable(q):
 		return fmt.Errorf("%w: queueName must be UTF-8 without control or format characters", ErrInvalid)
-	case strings.ContainsAny(q, "*>."):
-		// Queue names are not subject tokens today, but they are names
-		// routing systems may build subjects and keys from.
-		return fmt.Errorf("%w: queueName must not contain NATS wildcards or dots (*, >, .)", ErrInvalid)
+	}
+	return nil
+}
+
+// Limits of the session's life (docs/API.md, section 6).
+const (
+	// MaxTextLength is the longest message, in characters, as in the API.
+	MaxTextLength = 4096
+	// MaxNicknameLength bounds a participant's nickname.
+	MaxNicknameLength = 64
+	// MaxActivity bounds the messages and typing indicators of one
+	// session, so that no client grows a stream, and every fold of it,
+	// without end: a long Facebook conversation is a few hundred.
+	MaxActivity = 10_000
+	// MaxSuggestedQueues bounds the suggestedQueueUris of intake.
+	MaxSuggestedQueues = 32
+	// MaxURILength bounds a uri given in a request.
+	MaxURILength = 1024
+)
+
+// ValidateText checks a message's text: 1 to MaxTextLength characters of
+// UTF-8, with line breaks and tabs but no other hidden characters.
+func ValidateText(t string) error {
+	switch {
+	case t == "":
+		return fmt.Errorf("%w: text must not be empty", ErrInvalid)
+	case !utf8.ValidString(t):
+		return fmt.Errorf("%w: text must be UTF-8", ErrInvalid)
+	case utf8.RuneCountInString(t) > MaxTextLength:
+		return fmt.Errorf("%w: text is longer than %d characters", ErrInvalid, MaxTextLength)
+	}
+	for _, r := range t {
+		if r != '\n' && r != '\r' && r != '\t' && IsHidden(r) {
+			return fmt.Errorf("%w: text must not contain control or format characters other than line breaks and tabs", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// ValidateNickname checks a nickname: 1 to MaxNicknameLength printable
+// characters.
+func ValidateNickname(n string) error {
+	if n == "" || !printableWithin(n, MaxNicknameLength) {
+		return fmt.Errorf("%w: nickname must be 1-%d printable characters", ErrInvalid, MaxNicknameLength)
 	}
 	return nil
 }
@@ -76,6 +117,15 @@ func validateStart(cmd Start) error {
 		return fmt.Errorf("%w: comment must be UTF-8 of at most %d bytes", ErrInvalid, MaxCommentLength)
 	case len(cmd.Participants) > MaxParticipants:
 		return fmt.Errorf("%w: at most %d participants", ErrInvalid, MaxParticipants)
+	case cmd.Status != StatusNone && cmd.Status != StatusInvited && cmd.Status != StatusChatting:
+		return fmt.Errorf("%w: state must be %s or %s", ErrInvalid, StatusInvited, StatusChatting)
+	case len(cmd.SuggestedQueueURIs) > MaxSuggestedQueues:
+		return fmt.Errorf("%w: at most %d suggestedQueueUris", ErrInvalid, MaxSuggestedQueues)
+	}
+	for _, u := range cmd.SuggestedQueueURIs {
+		if u == "" || !printableWithin(u, MaxURILength) {
+			return fmt.Errorf("%w: suggestedQueueUris must be 1-%d printable characters each", ErrInvalid, MaxURILength)
+		}
 	}
 	return validateUserData(cmd.UserData)
 }

@@ -56,7 +56,7 @@ func TestMeasureMemory(t *testing.T) {
 		id := fmt.Sprintf("m%06d", i)
 		ud := userData(size, i)
 		if viaIntake {
-			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1", UserData: ud})
+			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1", UserData: ud})
 			require.NoError(t, err)
 		} else {
 			appendStarted(t, b.Store, fb.SessionStarted{SessionID: id, AgentID: "a1", FacebooksessionType: "Inbound", UserData: ud, Participants: []fb.Participant{}})

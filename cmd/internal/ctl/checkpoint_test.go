@@ -38,7 +38,7 @@ func session(t *testing.T, dir, id, q string) {
 	withStore(t, dir, func(s *sqlite.Store) {
 		ctx := context.Background()
 		h := commands.NewHandler(s)
-		_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: id, AgentID: "a1", UserData: []byte(`{}`)})
+		_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1", UserData: []byte(`{}`)})
 		require.NoError(t, err)
 		_, err = h.Complete(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{QueueName: &q})
 		require.NoError(t, err)

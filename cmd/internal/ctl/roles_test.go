@@ -76,7 +76,7 @@ func TestServiceRole(t *testing.T) {
 	require.NoError(t, err, "the start-up migration check")
 	appended := s.Appended() // LISTEN
 	h := commands.NewHandler(s)
-	_, err = h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s1", AgentID: "a1", UserData: []byte(`{}`)})
+	_, err = h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1", UserData: []byte(`{}`)})
 	require.NoError(t, err)
 	q := "q"
 	_, err = h.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{QueueName: &q})

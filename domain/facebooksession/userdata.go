@@ -1,0 +1,93 @@
+package facebooksession
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// member is one key and its raw value in a user data object.
+type member struct {
+	name  string
+	value jsontext.Value
+}
+
+// members reads a user data object in its order. Empty is {}.
+func members(raw []byte) ([]member, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, fmt.Errorf("%w: userData must be a JSON object", ErrInvalid)
+	}
+	var out []member
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return nil, userDataSyntax(err)
+		}
+		name := tok.String()
+		val, err := dec.ReadValue()
+		if err != nil {
+			return nil, userDataSyntax(err)
+		}
+		out = append(out, member{name, slices.Clone(val)})
+	}
+	return out, nil
+}
+
+// object writes members back as one compact object.
+func object(ms []member) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := jsontext.NewEncoder(&buf, jsontext.PreserveRawStrings(true))
+	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		if err := enc.WriteToken(jsontext.String(m.name)); err != nil {
+			return nil, err
+		}
+		if err := enc.WriteValue(m.value); err != nil {
+			return nil, err
+		}
+	}
+	if err := enc.WriteToken(jsontext.EndObject); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// mergeUserData sets patch's keys on current: a key already there keeps
+// its place with the new value, a new one is added at the end, so that the
+// object reads as the desktop last saw it.
+func mergeUserData(current, patch []byte) ([]byte, error) {
+	have, err := members(current)
+	if err != nil {
+		return nil, err
+	}
+	set, err := members(patch)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range set {
+		if i := slices.IndexFunc(have, func(h member) bool { return h.name == m.name }); i >= 0 {
+			have[i].value = m.value
+		} else {
+			have = append(have, m)
+		}
+	}
+	return object(have)
+}
+
+// deleteUserData removes keys from current; keys it lacks are no error.
+func deleteUserData(current []byte, keys []string) ([]byte, error) {
+	have, err := members(current)
+	if err != nil {
+		return nil, err
+	}
+	have = slices.DeleteFunc(have, func(m member) bool { return slices.Contains(keys, m.name) })
+	return object(have)
+}
