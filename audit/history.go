@@ -21,9 +21,13 @@ type Entry struct {
 	Actor       string    `json:"actor,omitempty"`
 	ReferenceID int64     `json:"referenceId,omitempty"`
 	RequestID   string    `json:"requestId,omitempty"`
-	Queue       string    `json:"queue,omitempty"`
-	EventID     string    `json:"eventId"`
-	Hash        string    `json:"hash"`
+	// Queue is where a Complete or a Transfer placed the interaction.
+	Queue string `json:"queue,omitempty"`
+	// Summary tells what the event did in one line (Summary); empty for
+	// an event this binary cannot read.
+	Summary string `json:"summary,omitempty"`
+	EventID string `json:"eventId"`
+	Hash    string `json:"hash"`
 	// Verified tells whether the event's hash verifies and chains to the
 	// previous event; once one fails, every later one is unverified.
 	Verified bool   `json:"verified"`
@@ -52,9 +56,13 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 			EventID: e.ID.String(), Hash: hex.EncodeToString(e.Hash),
 		}
 		if ev, err := sessionlog.Decode(e.Type, e.SchemaVersion, e.Data); err == nil {
-			if q, ok := ev.(fb.QueuedTo); ok {
+			switch q := ev.(type) {
+			case fb.QueuedTo:
+				entry.Queue = q.QueueName
+			case fb.TransferredToQueue:
 				entry.Queue = q.QueueName
 			}
+			entry.Summary = Summary(ev)
 		}
 		if broken == "" {
 			if err := v.Next(e); err != nil {
@@ -79,19 +87,44 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 // StateAt folds a session up to a time (at, when not zero) or a version
 // (when > 0), and returns the state and the version it reflects.
 func StateAt(ctx context.Context, s eventstore.Store, sessionID string, at time.Time, version int64) (fb.State, int64, error) {
+	snap, err := SnapshotAt(ctx, s, sessionID, at, version)
+	return snap.State, snap.Version, err
+}
+
+// Snapshot is a session as of a point of its history.
+type Snapshot struct {
+	State fb.State
+	// Version is the last event folded, recorded at At.
+	Version int64
+	At      time.Time
+	// Messages is the transcript up to Version.
+	Messages []fb.Said
+}
+
+// SnapshotAt folds a session up to a time (at, when not zero) or a
+// version (when > 0), as StateAt, with the transcript up to there.
+func SnapshotAt(ctx context.Context, s eventstore.Store, sessionID string, at time.Time, version int64) (Snapshot, error) {
 	events, err := readSession(ctx, s, sessionID)
 	if err != nil {
-		return fb.State{}, 0, err
+		return Snapshot{}, err
 	}
 	n := 0
 	for n < len(events) && (at.IsZero() || !events[n].RecordedAt.After(at)) && (version <= 0 || events[n].Version <= version) {
 		n++
 	}
 	if n == 0 {
-		return fb.State{}, 0, fmt.Errorf("%w at that point: it starts at %s (version 1)", ErrNoSession, events[0].RecordedAt.Format(time.RFC3339Nano))
+		return Snapshot{}, fmt.Errorf("%w at that point: it starts at %s (version 1)", ErrNoSession, events[0].RecordedAt.Format(time.RFC3339Nano))
 	}
+	last := &events[n-1]
 	state, err := sessionlog.FoldRecords(events[:n])
-	return state, events[n-1].Version, err
+	if err != nil {
+		return Snapshot{Version: last.Version}, err
+	}
+	said, err := sessionlog.Transcript(events[:n], 0)
+	if err != nil {
+		return Snapshot{Version: last.Version}, err
+	}
+	return Snapshot{State: state, Version: last.Version, At: last.RecordedAt, Messages: said}, nil
 }
 
 func readSession(ctx context.Context, s eventstore.Store, sessionID string) ([]eventstore.RecordedEvent, error) {

@@ -3,7 +3,6 @@ package audit_test
 import (
 	"context"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -133,23 +132,26 @@ func TestReplay(t *testing.T) {
 		require.NoError(t, err)
 		n, err := audit.Replay(ctx, e.store, audit.ReplayParams{From: first, To: last, Notifier: replayer, Conn: nc})
 		require.NoError(t, err)
-		require.Equal(t, 20, n, "sessions r10-r19: an intake and a Complete each")
+		require.Equal(t, 40, n, "sessions r10-r19: an intake and a Complete each, for the agent and the integration side")
 
-		var ids []string
+		var got2 []string
 		for i := 0; i < n; i++ {
 			select {
 			case m := <-got:
-				require.True(t, strings.HasPrefix(m.Subject, "audit.replay.users.a1.facebooksession.r1"), m.Subject)
-				ids = append(ids, m.Header.Get(jetstream.MsgIDHeader))
+				got2 = append(got2, m.Subject+" "+m.Header.Get(jetstream.MsgIDHeader))
 			case <-time.After(5 * time.Second):
 				t.Fatalf("%d of %d replayed", i, n)
 			}
 		}
 		want := make([]string, 0, n)
 		for i := 10; i < 20; i++ {
-			want = append(want, sessionlog.StreamID("r"+strconv.Itoa(i))+":1", sessionlog.StreamID("r"+strconv.Itoa(i))+":3")
+			id := "r" + strconv.Itoa(i)
+			for _, v := range []string{"1", "3"} {
+				want = append(want, "audit.replay.users.a1.facebooksession."+id+" "+sessionlog.StreamID(id)+":"+v,
+					"audit.replay.integration.facebooksession."+id+" "+sessionlog.StreamID(id)+":"+v+":1:integration")
+			}
 		}
-		require.Equal(t, want, ids, "in commit order")
+		require.Equal(t, want, got2, "in commit order, with the live ids")
 
 		after, err := e.store.Checkpoint(ctx, &eventstore.CheckpointParams{Name: "notifier"})
 		require.NoError(t, err)

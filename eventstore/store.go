@@ -85,6 +85,9 @@ type ReadStreamParams struct {
 	StreamID string
 	// FromVersion is the first version to return; 0 and 1 both mean all.
 	FromVersion int64
+	// Limit caps the events returned, so that a reader of a long stream
+	// holds a part at a time; 0 means all.
+	Limit int
 }
 
 // ReadStreamsParams are the arguments of Store.ReadStreams.

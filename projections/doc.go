@@ -3,7 +3,8 @@
 // appends, holds a lease so that one process at a time runs each projector,
 // and advances the checkpoint only after its projector has made a page's
 // effects durable. The Notifier is the projector that publishes the GWS
-// StatusChange notifications over NATS JetStream.
+// notifications over NATS JetStream: to the agents, and to the integration
+// side.
 //
 // Delivery is at least once: a crash between a publish and the checkpoint
 // re-publishes from the checkpoint, and JetStream drops the repeat by its

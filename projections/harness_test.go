@@ -106,7 +106,7 @@ func (f *fixture) subscribe(subject string) chan *nats.Msg {
 func (f *fixture) start(id, agent string) {
 	f.t.Helper()
 	_, err := f.cmds.Start(context.Background(), commands.Request{Actor: "router"}, fb.Start{
-		SessionID: id, AgentID: agent, UserData: seedUserData(f.t), Comment: "c", Status: fb.StatusChatting,
+		SessionID: id, AgentID: agent, UserData: seedUserData(f.t), Comment: "c", ReceivedDate: "2015-09-02T15:39:22.000+0300", Status: fb.StatusChatting,
 		Participants: []fb.Participant{{Nickname: "VitaliyOnv", Type: "Customer", ID: "007355E6EDFA0107", Visibility: "All", ParticipantID: "007355E6EDFA0107"}},
 	})
 	require.NoError(f.t, err)
@@ -171,4 +171,12 @@ func (f *fixture) streamMessages(want int) []*jetstream.RawStreamMsg {
 		out = append(out, m)
 	}
 	return out
+}
+
+// feed is the whole log, in feed order.
+func (f *fixture) feed() []eventstore.RecordedEvent {
+	f.t.Helper()
+	events, err := f.store.ReadFeed(context.Background(), &eventstore.ReadFeedParams{})
+	require.NoError(f.t, err)
+	return events
 }

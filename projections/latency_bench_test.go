@@ -34,7 +34,8 @@ func BenchmarkNotificationLatency(b *testing.B) {
 		all       = make(chan struct{})
 		intakes   atomic.Int64
 	)
-	_, err := f.nc.Subscribe(f.prefix+".>", func(m *nats.Msg) {
+	// The agents' subjects: the integration side's copies follow them.
+	_, err := f.nc.Subscribe(f.prefix+".users.>", func(m *nats.Msg) {
 		now := time.Now()
 		var n gws.Notification
 		if json.Unmarshal(m.Data, &n) != nil || n.ReferenceID == 0 {

@@ -44,11 +44,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"projector"}),
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fbsession_notifications_published_total",
-			Help: "Notifications JetStream acknowledged as stored (re-publishes it dropped as duplicates excluded).",
+			Help: "Notification messages (to the agents and to the integration side) JetStream acknowledged as stored (re-publishes it dropped as duplicates excluded).",
 		}),
 		publishFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fbsession_notification_publish_failures_total",
-			Help: "Notifications JetStream refused or did not acknowledge in time; their page is retried.",
+			Help: "Notification messages JetStream refused or did not acknowledge in time, or held back behind their session's failed one; their page is retried.",
 		}),
 	}
 	reg.MustRegister(m.position, m.lagEvents, m.lagSeconds, m.errors, m.published, m.publishFailures)

@@ -35,7 +35,9 @@ func TestMetricsCountNotificationsPublishedAndFailed(t *testing.T) {
 			_, err = f.cmds.Complete(context.Background(), commands.Request{Actor: "a1"}, "s1", fb.Complete{})
 			require.NoError(t, err)
 			require.Eventually(t, func() bool {
-				return counterValue(t, reg, "fbsession_notifications_published_total") == 2
+				// An intake and a Complete, each to the agent and to the
+				// integration side.
+				return counterValue(t, reg, "fbsession_notifications_published_total") == 4
 			}, 10*time.Second, 10*time.Millisecond)
 			require.Zero(t, counterValue(t, reg, "fbsession_notification_publish_failures_total"))
 			stop()
@@ -61,7 +63,7 @@ func TestMetricsCountNotificationsPublishedAndFailed(t *testing.T) {
 			require.Eventually(t, func() bool {
 				return counterValue(t, reg, "fbsession_notification_publish_failures_total") >= 2
 			}, 10*time.Second, 10*time.Millisecond)
-			require.Equal(t, 2.0, counterValue(t, reg, "fbsession_notifications_published_total"))
+			require.Equal(t, 4.0, counterValue(t, reg, "fbsession_notifications_published_total"))
 		})
 	}
 }

@@ -25,20 +25,27 @@ func TestKeyedMessageIDs(t *testing.T) {
 	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)
 
-	ids := func(key string) string {
+	ids := func(key string) []string {
 		n, err := projections.NewNotifier(projections.NotifierConfig{Store: store, MsgIDKey: []byte(key)})
 		require.NoError(t, err)
 		msgs, err := n.Messages(ctx, feed)
 		require.NoError(t, err)
-		require.Len(t, msgs, 1)
-		return msgs[0].Header.Get(jetstream.MsgIDHeader)
+		require.Len(t, msgs, 2)
+		return []string{msgs[0].Header.Get(jetstream.MsgIDHeader), msgs[1].Header.Get(jetstream.MsgIDHeader)}
 	}
+	// The agent's message keeps the id a change had when it was one
+	// message; the integration side's copy has its own.
 	plain := ids("")
-	require.Equal(t, "facebooksession-s1:1", plain)
+	require.Equal(t, []string{"facebooksession-s1:1", "facebooksession-s1:1:1:integration"}, plain)
 	keyed := ids("k1")
-	require.NotContains(t, keyed, "s1")
-	require.Len(t, keyed, 32)
-	require.Equal(t, keyed, ids("k1"), "the same key gives the same id in every process")
-	require.NotEqual(t, keyed, ids("k2"))
-	require.False(t, strings.Contains(keyed, ":"))
+	for _, id := range keyed {
+		require.NotContains(t, id, "s1")
+		require.Len(t, id, 32)
+		require.False(t, strings.Contains(id, ":"))
+	}
+	require.NotEqual(t, keyed[0], keyed[1])
+	require.Equal(t, keyed, ids("k1"), "the same key gives the same ids in every process")
+	other := ids("k2")
+	require.NotEqual(t, keyed[0], other[0])
+	require.NotEqual(t, keyed[1], other[1])
 }

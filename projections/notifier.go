@@ -2,13 +2,9 @@ package projections
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,7 +15,6 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/bytelru"
 	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // StreamsReader is what a notifier needs of the store: the streams of
@@ -40,9 +35,11 @@ type NotifierConfig struct {
 	Prefix string
 	// BaseURL prefixes the resources' uris.
 	BaseURL string
-	// Stream is the JetStream stream capturing Prefix.users.>; created or
-	// updated on first use. Default "FBSESSION_NOTIFICATIONS". Empty
-	// StreamName with SkipStream publishes without managing a stream.
+	// Stream is the JetStream stream capturing Prefix.users.> and
+	// Prefix.integration.>; created or updated on first use (a stream of
+	// an earlier version, capturing Prefix.users.> only, is updated in
+	// place). Default "FBSESSION_NOTIFICATIONS". Empty StreamName with
+	// SkipStream publishes without managing a stream.
 	Stream     string
 	SkipStream bool
 	// Retention is how long the stream keeps messages. Default 7 days.
@@ -71,8 +68,13 @@ type NotifierConfig struct {
 	// not bound it. Default 32 MiB. A session pushed out is read from its
 	// stream at its next change.
 	CachedBytes int
-	// Metrics, when set, count the notifications published and the
-	// publishes that failed.
+	// MaxMessagesBytes bounds the messages of one NewMessages
+	// notification, encoded: the transcript an Accept shows is split into
+	// several notifications past it, so that each fits in a NATS message
+	// (1 MiB by default). Default 256 KiB.
+	MaxMessagesBytes int
+	// Metrics, when set, count the messages published and the publishes
+	// that failed.
 	Metrics *Metrics
 }
 
@@ -98,10 +100,16 @@ func (c *NotifierConfig) setDefaults() {
 	if c.CachedBytes <= 0 {
 		c.CachedBytes = 32 << 20
 	}
+	if c.MaxMessagesBytes <= 0 {
+		c.MaxMessagesBytes = 256 << 10
+	}
 }
 
-// Notifier is the projector that publishes one StatusChange per committed
-// change of a session: one per append, not one per event.
+// Notifier is the projector that publishes the notifications of each
+// committed change of a session (one append, whatever its events): to the
+// agents it concerns on their subjects, and all of them, with the agents'
+// typing indicators, to the integration side on the session's integration
+// subject (see notes.go for which, per event).
 type Notifier struct {
 	cfg NotifierConfig
 	// sessions holds open sessions as they were after the last change the
@@ -143,8 +151,8 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 func (n *Notifier) StreamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        n.cfg.Stream,
-		Description: "fbsession StatusChange notifications",
-		Subjects:    []string{n.cfg.Prefix + ".users.>"},
+		Description: "fbsession notifications",
+		Subjects:    []string{n.cfg.Prefix + ".users.>", n.cfg.Prefix + ".integration.>"},
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		MaxAge:      n.cfg.Retention,
@@ -192,6 +200,7 @@ func changes(events []eventstore.RecordedEvent) [][]eventstore.RecordedEvent {
 }
 
 // Messages builds the notifications of a page of events in feed order,
+// every message of each change (its agents' and the integration side's),
 // without publishing them: Start publishes them, a replay sends them
 // elsewhere.
 func (n *Notifier) Messages(ctx context.Context, events []eventstore.RecordedEvent) ([]*nats.Msg, error) {
@@ -199,30 +208,76 @@ func (n *Notifier) Messages(ctx context.Context, events []eventstore.RecordedEve
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*nats.Msg, len(pubs))
-	for i, p := range pubs {
-		out[i] = p.msg
+	out := make([]*nats.Msg, 0, len(pubs))
+	for _, p := range pubs {
+		if p.msg != nil {
+			out = append(out, p.msg)
+		}
 	}
 	return out, nil
 }
 
-// publications builds the notifications of a page with the session and
-// versions of each, which Start needs to keep a session's changes in order.
+// publications builds the messages of a page, each with its session and
+// place among the session's messages, which Start needs to keep them in
+// order. A session's change with nothing to publish is a publication
+// without a message, so that the session's chain has no gap.
 func (n *Notifier) publications(ctx context.Context, events []eventstore.RecordedEvent) ([]*publication, error) {
 	batch := changes(events)
-	states, err := n.statesBefore(ctx, batch)
+	// The sessions a change of which shows the transcript so far (an
+	// Accept): their records are kept if their streams are read anyway.
+	showing := map[string]bool{}
+	for _, change := range batch {
+		if change[len(change)-1].Type == fb.TypeOfferAccepted {
+			showing[change[0].StreamID] = true
+		}
+	}
+	states, records, err := n.statesBefore(ctx, batch, showing)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*publication, 0, len(batch))
+	plans := make([]*plan, 0, len(batch))
+	var unread []string
 	for _, change := range batch {
-		msg, err := n.message(states, change)
+		p, err := n.plan(states, change)
 		if err != nil {
 			return nil, err
 		}
-		if msg != nil {
-			last := &change[len(change)-1]
-			out = append(out, &publication{msg: msg, stream: last.StreamID, first: change[0].Version, version: last.Version})
+		if p == nil {
+			continue // not a session
+		}
+		if p.showsTranscript() && records[p.stream] == nil && !slices.Contains(unread, p.stream) {
+			unread = append(unread, p.stream)
+		}
+		plans = append(plans, p)
+	}
+	if len(unread) > 0 {
+		read, err := n.cfg.Store.ReadStreams(ctx, &eventstore.ReadStreamsParams{StreamIDs: unread})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range read {
+			records[r.StreamID] = append(records[r.StreamID], r)
+		}
+	}
+	out := make([]*publication, 0, 2*len(plans))
+	for _, p := range plans {
+		notes, err := n.notes(p, records[p.stream])
+		if err != nil {
+			return nil, err
+		}
+		msgs, err := n.messages(p, notes)
+		if err != nil {
+			return nil, err
+		}
+		pub := publication{stream: p.stream, first: p.first().Version, version: p.last().Version}
+		if len(msgs) == 0 {
+			pub.final = true
+			out = append(out, &pub)
+		}
+		for i, m := range msgs {
+			q := pub
+			q.msg, q.index, q.final = m, i, i == len(msgs)-1
+			out = append(out, &q)
 		}
 	}
 	return out, nil
@@ -230,10 +285,12 @@ func (n *Notifier) publications(ctx context.Context, events []eventstore.Recorde
 
 // statesBefore returns each session the changes touch as it was just
 // before its first change in the batch: from the cache when it holds that
-// version, otherwise folded from the streams, all read in one query.
-func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent) (map[string]*fb.State, error) {
+// version, otherwise folded from the streams, all read in one query. The
+// records it read of the streams in keep are returned too.
+func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent, keep map[string]bool) (map[string]*fb.State, map[string][]eventstore.RecordedEvent, error) {
 	first := map[string]int64{}
 	states := map[string]*fb.State{}
+	kept := map[string][]eventstore.RecordedEvent{}
 	var missing []string
 	for _, change := range batch {
 		id := change[0].StreamID
@@ -256,70 +313,24 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 		missing = append(missing, id)
 	}
 	if len(missing) == 0 {
-		return states, nil
+		return states, kept, nil
 	}
 	records, err := n.cfg.Store.ReadStreams(ctx, &eventstore.ReadStreamsParams{StreamIDs: missing})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i := range records {
 		r := &records[i]
+		if keep[r.StreamID] {
+			kept[r.StreamID] = append(kept[r.StreamID], *r)
+		}
 		if r.Version >= first[r.StreamID] {
 			continue
 		}
 		s := states[r.StreamID]
 		if *s, err = sessionlog.EvolveRecord(*s, r); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return states, nil
-}
-
-// message builds the notification of one change, the session as it was
-// right after it, and moves the session's state past it. Nil for streams
-// that are not sessions.
-func (n *Notifier) message(states map[string]*fb.State, change []eventstore.RecordedEvent) (*nats.Msg, error) {
-	last := &change[len(change)-1]
-	sessionID, ok := sessionlog.SessionID(last.StreamID)
-	if !ok {
-		return nil, nil
-	}
-	s := states[last.StreamID]
-	for i := range change {
-		var err error
-		if *s, err = sessionlog.EvolveRecord(*s, &change[i]); err != nil {
-			return nil, err
-		}
-	}
-	if s.Status == fb.StatusCompleted {
-		n.sessions.Remove(last.StreamID) // nothing follows a Complete
-	} else {
-		n.sessions.Add(last.StreamID, sessionAt{version: last.Version, state: *s})
-	}
-	meta, err := sessionlog.DecodeMetadata(last.Metadata)
-	if err != nil {
-		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
-	}
-	body, err := json.Marshal(gws.StatusChange(meta.ReferenceID, gws.ResourceOf(*s, n.cfg.BaseURL)))
-	if err != nil {
-		return nil, err
-	}
-	msg := nats.NewMsg(gws.Subject(n.cfg.Prefix, s.AgentID, sessionID))
-	msg.Data = body
-	// Stable for the change: a re-publish after a crash is a duplicate.
-	msg.Header.Set(jetstream.MsgIDHeader, n.msgID(last))
-	msg.Header.Set("Fbsession-Position", strconv.FormatInt(last.Position, 10))
-	return msg, nil
-}
-
-// msgID is the change's Nats-Msg-Id: "<stream>:<version>", keyed when a
-// key is configured (see NotifierConfig.MsgIDKey).
-func (n *Notifier) msgID(last *eventstore.RecordedEvent) string {
-	id := last.StreamID + ":" + strconv.FormatInt(last.Version, 10)
-	if len(n.cfg.MsgIDKey) == 0 {
-		return id
-	}
-	m := hmac.New(sha256.New, n.cfg.MsgIDKey)
-	m.Write([]byte(id))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	return states, kept, nil
 }

@@ -2,6 +2,8 @@ package projections
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,6 +13,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // TestNotifierDoesNotTrustAStateOfAnotherVersion: a followed state serves
@@ -34,12 +37,43 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 	n.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 7, state: fb.State{ID: "s1", AgentID: "intruder", Status: fb.StatusChatting}})
 	msgs, err := n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
-	require.Len(t, msgs, 1)
+	require.Len(t, msgs, 2)
 	require.Equal(t, "gws.v2.users.a1.facebooksession.s1", msgs[0].Subject)
+	require.Equal(t, "gws.v2.integration.facebooksession.s1", msgs[1].Subject)
 
 	// At the right version, the followed state is what the change builds on.
 	n.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 1, state: fb.State{ID: "s1", AgentID: "a9", Status: fb.StatusChatting}})
 	msgs, err = n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
 	require.Equal(t, "gws.v2.users.a9.facebooksession.s1", msgs[0].Subject)
+}
+
+// A transcript too long for one notification is split in order, each
+// part within the bound unless one message alone is larger.
+func TestSplitTranscript(t *testing.T) {
+	t.Parallel()
+	var msgs []gws.Message
+	for i := 1; i <= 10; i++ {
+		msgs = append(msgs, gws.Message{Index: i, Text: strings.Repeat("x", 100*i)})
+	}
+	one, err := split(msgs, 1<<20)
+	require.NoError(t, err)
+	require.Equal(t, [][]gws.Message{msgs}, one)
+	parts, err := split(msgs, 1000)
+	require.NoError(t, err)
+	var joined []gws.Message
+	for _, part := range parts {
+		require.NotEmpty(t, part)
+		b, err := json.Marshal(part)
+		require.NoError(t, err)
+		if len(part) > 1 {
+			require.LessOrEqual(t, len(b), 1000)
+		}
+		joined = append(joined, part...)
+	}
+	require.Equal(t, msgs, joined)
+	require.Greater(t, len(parts), 5)
+	single, err := split(msgs[9:], 10)
+	require.NoError(t, err)
+	require.Equal(t, [][]gws.Message{msgs[9:]}, single, "a message larger than the bound goes alone")
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
@@ -31,6 +32,7 @@ func TestCompleteNotifiesOnceWithTheSeedShape(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t, newSQLiteStore(t), url)
 			msgs := f.subscribe(f.prefix + ".users.a1.facebooksession.>")
+			integration := f.subscribe(f.prefix + ".integration.facebooksession.>")
 			f.run(f.store, f.notifier(f.js, 0))
 			f.start("0002DaAVKJ0V0095", "a1")
 
@@ -56,8 +58,20 @@ func TestCompleteNotifiesOnceWithTheSeedShape(t *testing.T) {
 			require.Equal(t, seedNotification(t)["facebooksession"].(map[string]any)["userData"], s["userData"])
 			requireNothingMore(t, msgs)
 
-			// JetStream captured both, for subscribers that were away.
-			require.Len(t, f.streamMessages(2), 2)
+			// The integration side got the same two, byte for byte, naming
+			// the agent and the events.
+			for _, want := range []*nats.Msg{intake, m} {
+				got := receive(t, integration)
+				require.Equal(t, f.prefix+".integration.facebooksession.0002DaAVKJ0V0095", got.Subject)
+				require.Equal(t, want.Data, got.Data)
+				require.Equal(t, "a1", got.Header.Get("Fbsession-Agent"))
+				require.Equal(t, want.Header.Get("Fbsession-Position"), got.Header.Get("Fbsession-Position"))
+			}
+			require.Equal(t, "SessionEnded,InteractionCompleted", m.Header.Get("Fbsession-Events"))
+			requireNothingMore(t, integration)
+
+			// JetStream captured all four, for subscribers that were away.
+			require.Len(t, f.streamMessages(4), 4)
 		})
 	}
 }
@@ -65,7 +79,7 @@ func TestCompleteNotifiesOnceWithTheSeedShape(t *testing.T) {
 func TestQueuedCompleteNotifiesOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, newSQLiteStore(t), natstest.RunServer(t, "", 0).ClientURL())
-	msgs := f.subscribe(f.prefix + ".>")
+	msgs := f.subscribe(f.prefix + ".users.>")
 	f.run(f.store, f.notifier(f.js, 0))
 	f.start("s1", "a1")
 	receive(t, msgs)
@@ -122,24 +136,50 @@ func completeMany(t *testing.T, f *fixture, n int, during func(done int)) {
 	wg.Wait()
 }
 
-// requireEachChangeOnceInOrder checks the stream: every change exactly once,
-// and each session's intake before its Complete.
+// requireEachChangeOnceInOrder checks the stream: every message of every
+// change exactly once (the agent's and the integration side's copy of an
+// intake and of a Complete), and each session's in order.
 func requireEachChangeOnceInOrder(t *testing.T, msgs []*jetstream.RawStreamMsg, sessions int) {
 	t.Helper()
 	seen := map[string]bool{}
-	version := map[string]int{}
+	last := map[string]msgPlace{}
 	for _, m := range msgs {
 		id := m.Header.Get(jetstream.MsgIDHeader)
-		require.False(t, seen[id], "change %s twice", id)
+		require.False(t, seen[id], "message %s twice", id)
 		seen[id] = true
-		stream, v, ok := strings.Cut(id, ":")
-		require.True(t, ok)
-		n, err := strconv.Atoi(v)
-		require.NoError(t, err)
-		require.Greater(t, n, version[stream], "%s out of order", id)
-		version[stream] = n
+		p := placeOf(t, id)
+		require.True(t, last[p.stream].before(p), "%s after %v", id, last[p.stream])
+		last[p.stream] = p
 	}
-	require.Len(t, seen, 2*sessions)
+	require.Len(t, seen, 4*sessions)
+}
+
+// msgPlace is where an unkeyed message id puts a message: its session's
+// stream, the change's version and the message's index in the change.
+type msgPlace struct {
+	stream         string
+	version, index int
+}
+
+func (p msgPlace) before(q msgPlace) bool {
+	return p.version < q.version || p.version == q.version && p.index < q.index
+}
+
+// placeOf reads "<stream>:<version>" or "<stream>:<version>:<index>:<kind>".
+func placeOf(t testing.TB, id string) msgPlace {
+	t.Helper()
+	parts := strings.Split(id, ":")
+	require.Contains(t, []int{2, 4}, len(parts), id)
+	p := msgPlace{stream: parts[0]}
+	var err error
+	p.version, err = strconv.Atoi(parts[1])
+	require.NoError(t, err)
+	if len(parts) == 4 {
+		p.index, err = strconv.Atoi(parts[2])
+		require.NoError(t, err)
+		require.Positive(t, p.index, id)
+	}
+	return p
 }
 
 func TestNotifierRestartedMidwayLosesAndRepeatsNothing(t *testing.T) {
@@ -156,7 +196,7 @@ func TestNotifierRestartedMidwayLosesAndRepeatsNothing(t *testing.T) {
 		}
 	})
 	require.True(t, restarted)
-	requireEachChangeOnceInOrder(t, f.streamMessages(2*n), n)
+	requireEachChangeOnceInOrder(t, f.streamMessages(4*n), n)
 }
 
 func TestNATSOutageDelaysButLosesNothing(t *testing.T) {
@@ -178,7 +218,7 @@ func TestNATSOutageDelaysButLosesNothing(t *testing.T) {
 	require.True(t, stopped)
 	// Everything is committed; NATS comes back on the same port and store.
 	natstest.RunServer(t, dir, portOf(t, url))
-	requireEachChangeOnceInOrder(t, f.streamMessages(2*n), n)
+	requireEachChangeOnceInOrder(t, f.streamMessages(4*n), n)
 }
 
 func portOf(t *testing.T, url string) int {
@@ -203,7 +243,7 @@ func TestTwoProcessesPublishEachChangeOnce(t *testing.T) {
 	const n = 100
 	completeMany(t, f, n, func(int) {})
 	published := map[string]int{}
-	for len(published) < 2*n {
+	for len(published) < 4*n {
 		published[receive(t, msgs).Header.Get(jetstream.MsgIDHeader)]++
 	}
 	requireNothingMore(t, msgs)
@@ -216,4 +256,6 @@ func TestTwoProcessesPublishEachChangeOnce(t *testing.T) {
 	f.start("late", "a1")
 	m := receive(t, msgs)
 	require.Equal(t, "facebooksession-late:1", m.Header.Get(jetstream.MsgIDHeader))
+	m = receive(t, msgs)
+	require.Equal(t, "facebooksession-late:1:1:integration", m.Header.Get(jetstream.MsgIDHeader))
 }

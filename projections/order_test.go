@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -120,25 +121,32 @@ func appendRounds(t *testing.T, store eventstore.Store, sessions, rounds int) {
 	}
 }
 
-// TestFailedPublishKeepsEachSessionInOrder: the first publish of one change
-// in the middle of a page goes wrong while the changes after it, of its
-// session and of others, would succeed. After the runner's retry the
-// stream holds every change once and each session's changes in commit
+// TestFailedPublishKeepsEachSessionInOrder: the first publish of one
+// message in the middle of a page goes wrong while the messages after it,
+// of its session and of others, would succeed. Each change is two
+// messages (the agent's, the integration side's): the one that fails is
+// the first of its change, or the second. After the runner's retry the
+// stream holds every message once and each session's messages in commit
 // order; the other sessions were published while the failed one waited.
 func TestFailedPublishKeepsEachSessionInOrder(t *testing.T) {
 	t.Parallel()
 	const sessions, rounds = 4, 4
+	failed := sessionlog.StreamID("s1")
+	agents, integration := failed+":1", failed+":1:1:integration"
 	cases := []struct {
 		name     string
 		fault    fault
 		pageSize int
+		target   string // the message that fails
 	}{
-		{"error", faultError, 64},
+		{"error", faultError, 64, agents},
 		// A full page leaves its last append to the next one: each page is
 		// then one round, all within the runner's InFlight.
-		{"error across pages", faultError, sessions + 1},
-		{"no ack", faultNoAck, 64},
-		{"ack lost", faultAckLost, 64},
+		{"error across pages", faultError, sessions + 1, agents},
+		{"no ack", faultNoAck, 64, agents},
+		{"ack lost", faultAckLost, 64, agents},
+		{"error within a change", faultError, 64, integration},
+		{"ack lost within a change", faultAckLost, 64, integration},
 	}
 	for name, url := range natstest.Servers(t) {
 		for _, c := range cases {
@@ -146,8 +154,7 @@ func TestFailedPublishKeepsEachSessionInOrder(t *testing.T) {
 				t.Parallel()
 				f := newFixture(t, newSQLiteStore(t), url)
 				appendRounds(t, f.store, sessions, rounds)
-				failed := sessionlog.StreamID("s1")
-				js := &faultyJetStream{JetStream: f.js, target: failed + ":1", fault: c.fault, release: make(chan struct{})}
+				js := &faultyJetStream{JetStream: f.js, target: c.target, fault: c.fault, release: make(chan struct{})}
 				n, err := projections.NewNotifier(projections.NotifierConfig{
 					JetStream: js, Store: f.store, Prefix: f.prefix, Stream: f.stream, AckTimeout: time.Second,
 				})
@@ -164,7 +171,7 @@ func TestFailedPublishKeepsEachSessionInOrder(t *testing.T) {
 				go func() { defer close(stopped); _ = r.Run(ctx) }()
 				t.Cleanup(func() { cancel(); <-stopped })
 
-				others := (sessions - 1) * rounds
+				others := 2 * (sessions - 1) * rounds
 				if c.fault == faultError {
 					// The failure is reported only once every change of the
 					// other sessions is stored: they are not held back.
@@ -178,49 +185,62 @@ func TestFailedPublishKeepsEachSessionInOrder(t *testing.T) {
 					c, err := f.store.Checkpoint(context.Background(), &eventstore.CheckpointParams{Name: "notifier"})
 					return err == nil && c.Position == feed[len(feed)-1].Position
 				}, 30*time.Second, 10*time.Millisecond)
-				msgs := f.streamMessages(sessions * rounds)
+				msgs := f.streamMessages(2 * sessions * rounds)
 
-				// Each change exactly once, and in commit order per subject.
+				// Each message exactly once, and in commit order per
+				// session, across its subjects (the position orders the
+				// changes, the index a change's messages).
 				changeAt := map[int64]string{}
 				for _, e := range feed {
 					changeAt[e.Position] = fmt.Sprintf("%s:%d", e.StreamID, e.Version)
 				}
-				last := map[string]int64{}
-				seen := map[int64]bool{}
+				type place struct{ pos, index int64 }
+				last := map[string]place{}
+				seen := map[string]bool{}
 				var order []string
 				for _, m := range msgs {
+					id := m.Header.Get(jetstream.MsgIDHeader)
+					require.False(t, seen[id], "%s stored twice", id)
+					seen[id] = true
 					pos, err := strconv.ParseInt(m.Header.Get("Fbsession-Position"), 10, 64)
 					require.NoError(t, err)
+					index, err := strconv.ParseInt(m.Header.Get("Fbsession-Index"), 10, 64)
+					require.NoError(t, err)
 					require.Contains(t, changeAt, pos)
-					require.False(t, seen[pos], "%s stored twice", changeAt[pos])
-					seen[pos] = true
-					require.Greater(t, pos, last[m.Subject], "%s stored after a later change of its session; stream: %v", changeAt[pos], order)
-					last[m.Subject] = pos
-					order = append(order, changeAt[pos])
+					session := strings.SplitN(changeAt[pos], ":", 2)[0]
+					prev := last[session]
+					require.True(t, pos > prev.pos || pos == prev.pos && index > prev.index,
+						"%s stored after a later message of its session; stream: %v", id, order)
+					last[session] = place{pos, index}
+					order = append(order, id)
 				}
 				require.Len(t, last, sessions)
 
-				if c.fault != faultAckLost {
+				if c.fault != faultAckLost && c.target == agents {
 					// Nothing of the failed session was stored before its
 					// first change, which waited for the retry, while every
-					// change of the others was.
+					// message of the others was.
 					for i, id := range order[:others] {
 						require.NotContains(t, id, failed+":", "stream position %d: %v", i+1, order)
 					}
 				}
-				// No later change of the session was handed to JetStream
-				// before its first change was published again.
+				// No later message of the session was handed to JetStream
+				// before the failed one was published again.
 				attempts := js.published()
 				var firsts []int
 				for i, id := range attempts {
-					if id == failed+":1" {
+					if id == c.target {
 						firsts = append(firsts, i)
 					}
 				}
-				require.GreaterOrEqual(t, len(firsts), 2, "the failed change was published again: %v", attempts)
+				require.GreaterOrEqual(t, len(firsts), 2, "the failed message was published again: %v", attempts)
+				later := []string{failed + ":2", failed + ":3", failed + ":4",
+					failed + ":2:1:integration", failed + ":3:1:integration", failed + ":4:1:integration"}
+				if c.target == agents {
+					later = append(later, integration)
+				}
 				for _, id := range attempts[:firsts[1]] {
-					require.NotContains(t, []string{failed + ":2", failed + ":3", failed + ":4"}, id,
-						"published before its session's first change was stored: %v", attempts)
+					require.NotContains(t, later, id, "published before its session's message before it was stored: %v", attempts)
 				}
 			})
 		}

@@ -139,7 +139,10 @@ func TestDecideStart(t *testing.T) {
 		},
 		{
 			name: "hands over a session already joined",
-			when: with(func(s *fb.Start) { s.Status = fb.StatusChatting; s.SuggestedQueueURIs = []string{"http://gws/api/v2/queues/q1"} }),
+			when: with(func(s *fb.Start) {
+				s.Status = fb.StatusChatting
+				s.SuggestedQueueURIs = []string{"http://gws/api/v2/queues/q1"}
+			}),
 			then: []fb.Event{fb.SessionStarted{SessionID: "s-1", AgentID: "a1", FacebooksessionType: "Inbound", UserData: valid.UserData, Participants: []fb.Participant{}, Status: fb.StatusChatting, SuggestedQueueURIs: []string{"http://gws/api/v2/queues/q1"}}},
 		},
 		{name: "state other than Invited or Chatting", when: with(func(s *fb.Start) { s.Status = fb.StatusCompleted }), thenErr: fb.ErrInvalid},

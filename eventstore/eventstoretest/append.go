@@ -49,6 +49,15 @@ func testAppend(t *testing.T, h Harness) {
 		tail, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: "rt", FromVersion: 3})
 		require.NoError(t, err)
 		require.Equal(t, res.Events, tail)
+
+		// A part at a time: Limit caps the events, from FromVersion.
+		part, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: "rt", FromVersion: 2, Limit: 1})
+		require.NoError(t, err)
+		require.Len(t, part, 1)
+		require.Equal(t, int64(2), part[0].Version)
+		all, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: "rt", Limit: 10})
+		require.NoError(t, err)
+		require.Len(t, all, 3)
 	})
 
 	t.Run("ReadStreams", func(t *testing.T) {

@@ -67,7 +67,7 @@ const feedLockClass = `1717728102` // "fbsf"
 const (
 	readStreamSQL = `SELECT ` + eventColumns + ` FROM events
 		WHERE stream_id = $1 AND stream_version >= $2
-		ORDER BY stream_version`
+		ORDER BY stream_version LIMIT $3`
 
 	readStreamsSQL = `SELECT ` + eventColumns + ` FROM events
 		WHERE stream_id = ANY($1) ORDER BY stream_id, stream_version`

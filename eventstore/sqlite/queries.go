@@ -31,7 +31,7 @@ const (
 const (
 	readStreamSQL = `SELECT ` + eventColumns + ` FROM events
 		WHERE stream_id = ? AND stream_version >= ?
-		ORDER BY stream_version`
+		ORDER BY stream_version LIMIT ?`
 
 	// readStreamsSQL takes the stream ids as one JSON array: one statement
 	// text whatever their number, and no limit on host parameters.

@@ -11,7 +11,11 @@ import (
 
 // ReadStream implements eventstore.Store.
 func (s *Store) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) ([]eventstore.RecordedEvent, error) {
-	events, err := s.query(ctx, readStreamSQL, p.StreamID, max(p.FromVersion, 1))
+	limit := -1 // no limit
+	if p.Limit > 0 {
+		limit = p.Limit
+	}
+	events, err := s.query(ctx, readStreamSQL, p.StreamID, max(p.FromVersion, 1), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read stream %s: %w", p.StreamID, err)
 	}

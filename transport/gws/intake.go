@@ -16,6 +16,10 @@ type intakeBody struct {
 	ReceivedDate        *string         `json:"receivedDate"`
 	UserData            json.RawMessage `json:"userData"`
 	Participants        []Participant   `json:"participants"`
+	// State is Invited (the default) or Chatting: the agent has joined the
+	// session already.
+	State              *string  `json:"state"`
+	SuggestedQueueURIs []string `json:"suggestedQueueUris"`
 }
 
 // ParseIntake reads an intake body (docs/API.md, intake) into a Start
@@ -39,6 +43,18 @@ func ParseIntake(body []byte, newID func() string) (fb.Start, error) {
 			cmd.Participants[i] = fb.Participant(p)
 		}
 	}
+	if b.State != nil {
+		switch fb.Status(*b.State) {
+		case fb.StatusInvited:
+			// The default spelled out: left empty, so that a retry that
+			// spells it and one that does not are the same request.
+		case fb.StatusChatting:
+			cmd.Status = fb.StatusChatting
+		default:
+			return fb.Start{}, invalidBody("state must be %s or %s", fb.StatusInvited, fb.StatusChatting)
+		}
+	}
+	cmd.SuggestedQueueURIs = b.SuggestedQueueURIs
 	if b.ID != nil {
 		cmd.SessionID = *b.ID
 	} else {

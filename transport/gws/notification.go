@@ -1,10 +1,11 @@
 package gws
 
-// Notification is the body of a StatusChange message, as the seed page
-// shows it.
+// Notification is the body of the notifications that carry the resource
+// (StatusChange, ParticipantsUpdated, PropertiesUpdated), as the seed
+// page shows StatusChange.
 type Notification struct {
 	// ReferenceID is the referenceId of the request that caused the change;
-	// absent for changes no agent request caused (intake).
+	// absent for changes no request caused (intake).
 	ReferenceID      int64    `json:"referenceId,omitempty"`
 	NotificationType string   `json:"notificationType"`
 	MessageType      string   `json:"messageType"`
@@ -13,24 +14,51 @@ type Notification struct {
 
 // The notification and message types of the API.
 const (
-	NotificationStatusChange = "StatusChange"
-	MessageStateChange       = "FacebooksessionStateChangeMessage"
+	NotificationStatusChange        = "StatusChange"
+	NotificationParticipantsUpdated = "ParticipantsUpdated"
+	NotificationPropertiesUpdated   = "PropertiesUpdated"
+	NotificationNewMessages         = "NewMessages"
+
+	MessageStateChange = "FacebooksessionStateChangeMessage"
+	MessageLogUpdated  = "MessageLogUpdated"
 )
 
 // StatusChange is the notification of a session's new state, caused by the
 // request answered with referenceID (0 for none).
 func StatusChange(referenceID int64, r Resource) Notification {
+	return stateChange(NotificationStatusChange, referenceID, r)
+}
+
+// ParticipantsUpdated tells that the session's participants changed (an
+// agent joined, the customer left).
+func ParticipantsUpdated(referenceID int64, r Resource) Notification {
+	return stateChange(NotificationParticipantsUpdated, referenceID, r)
+}
+
+// PropertiesUpdated tells that the session's user data changed.
+func PropertiesUpdated(referenceID int64, r Resource) Notification {
+	return stateChange(NotificationPropertiesUpdated, referenceID, r)
+}
+
+func stateChange(notificationType string, referenceID int64, r Resource) Notification {
 	return Notification{
 		ReferenceID:      referenceID,
-		NotificationType: NotificationStatusChange,
+		NotificationType: notificationType,
 		MessageType:      MessageStateChange,
 		Facebooksession:  r,
 	}
 }
 
-// Subject is where a session's notifications go:
+// Subject is where a session's notifications go for its agent:
 // <prefix>.users.<agentId>.facebooksession.<sessionId>. Both ids are
 // restricted to [A-Za-z0-9_-] at intake, so neither can inject a token.
 func Subject(prefix, agentID, sessionID string) string {
 	return prefix + ".users." + agentID + ".facebooksession." + sessionID
+}
+
+// IntegrationSubject is where the integration side (the routing system and
+// the Facebook connector) gets every notification of a session:
+// <prefix>.integration.facebooksession.<sessionId>.
+func IntegrationSubject(prefix, sessionID string) string {
+	return prefix + ".integration.facebooksession." + sessionID
 }

@@ -8,16 +8,17 @@ import (
 
 // Resource is a facebooksession as the API returns it.
 type Resource struct {
-	ID                  string          `json:"id"`
-	URI                 string          `json:"uri"`
-	State               fb.Status       `json:"state"`
-	Capabilities        []string        `json:"capabilities"`
-	Participants        []Participant   `json:"participants"`
-	UserData            json.RawMessage `json:"userData"`
-	Comment             string          `json:"comment"`
-	ReceivedDate        string          `json:"receivedDate"`
-	FacebooksessionType string          `json:"facebooksessionType"`
-	SuggestedQueueURIs  []string        `json:"suggestedQueueUris"`
+	ID           string          `json:"id"`
+	URI          string          `json:"uri"`
+	State        fb.Status       `json:"state"`
+	Capabilities []string        `json:"capabilities"`
+	Participants []Participant   `json:"participants"`
+	UserData     json.RawMessage `json:"userData"`
+	// Comment and ReceivedDate are left out when intake did not give them.
+	Comment             string   `json:"comment,omitempty"`
+	ReceivedDate        string   `json:"receivedDate,omitempty"`
+	FacebooksessionType string   `json:"facebooksessionType"`
+	SuggestedQueueURIs  []string `json:"suggestedQueueUris"`
 	// The API spells it so; clients depend on the spelling.
 	RevelantResponseTemplateGroups []json.RawMessage `json:"revelantResponseTemplateGroups"`
 }
@@ -43,6 +44,10 @@ func ResourceOf(s fb.State, baseURL string) Resource {
 		userData = json.RawMessage("{}")
 	}
 	participants := make([]Participant, len(s.Participants))
+	suggested := s.SuggestedQueueURIs
+	if suggested == nil {
+		suggested = []string{}
+	}
 	for i, p := range s.Participants {
 		participants[i] = Participant(p)
 	}
@@ -56,7 +61,7 @@ func ResourceOf(s fb.State, baseURL string) Resource {
 		Comment:                        s.Comment,
 		ReceivedDate:                   s.ReceivedDate,
 		FacebooksessionType:            s.FacebooksessionType,
-		SuggestedQueueURIs:             []string{},
+		SuggestedQueueURIs:             suggested,
 		RevelantResponseTemplateGroups: []json.RawMessage{},
 	}
 }

@@ -57,6 +57,28 @@ var (
 	errThrottled        = &apiError{http.StatusTooManyRequests, codeNotAuthenticated, "Too many failed attempts; try again later"}
 )
 
+// notAgentError is users.ErrNotAgent for the agent a request named in
+// parameter (agentId, targetUri).
+type notAgentError struct {
+	parameter string
+	err       error
+}
+
+func (e *notAgentError) Error() string { return e.parameter + ": " + e.err.Error() }
+func (e *notAgentError) Unwrap() error { return e.err }
+
+// handedToNoAgent names the parameter of cmd whose agent the directory
+// refused, when it refused one.
+func handedToNoAgent(cmd fb.Command, err error) error {
+	if !errors.Is(err, users.ErrNotAgent) {
+		return err
+	}
+	if _, ok := cmd.(fb.Transfer); ok {
+		return &notAgentError{parameter: "targetUri", err: err}
+	}
+	return &notAgentError{parameter: "agentId", err: err}
+}
+
 // errorBody is the GWS failure envelope.
 type errorBody struct {
 	StatusCode    int    `json:"statusCode"`
@@ -66,10 +88,16 @@ type errorBody struct {
 // toAPIError is the one mapping from every error the API can meet to what
 // the client is told. Anything unforeseen is an internal error, logged.
 func toAPIError(err error) (e *apiError, unexpected bool) {
-	var he *echo.HTTPError
+	var (
+		he       *echo.HTTPError
+		notAgent *notAgentError
+		stateErr *fb.StateError
+	)
 	switch {
 	case errors.As(err, &e):
 		return e, false
+	case errors.As(err, &notAgent):
+		return &apiError{http.StatusBadRequest, codeValidation, notAgent.parameter + " names no enabled agent"}, false
 	case errors.Is(err, gws.ErrInvalidBody):
 		return &apiError{http.StatusBadRequest, codeValidation, unwrapMessage(err, gws.ErrInvalidBody)}, false
 	case errors.Is(err, gws.ErrMissingParameter):
@@ -82,8 +110,13 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 		return errNotFound, false
 	case errors.Is(err, fb.ErrAlreadyExists):
 		return &apiError{http.StatusConflict, codeAlreadyExists, "A facebooksession with this id already exists"}, false
+	case errors.As(err, &stateErr):
+		// "Transfer is not valid in the state Invited"
+		return &apiError{http.StatusConflict, codeInvalidState, stateErr.Error()}, false
 	case errors.Is(err, fb.ErrInvalidState):
-		return &apiError{http.StatusConflict, codeInvalidState, "Complete is not valid in the current state of the facebooksession"}, false
+		// Another reason the state refuses it, such as a session that holds
+		// the most messages it may.
+		return &apiError{http.StatusConflict, codeInvalidState, unwrapMessage(err, fb.ErrInvalidState)}, false
 	case errors.Is(err, eventstore.ErrConcurrency):
 		// Only after MaxAttempts lost races on one session.
 		return &apiError{http.StatusConflict, codeInvalidState, "The facebooksession changed while the operation ran; try again"}, false

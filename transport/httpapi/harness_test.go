@@ -65,8 +65,9 @@ func newEnv(t *testing.T, b *storetest.Backend) *env {
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.baseURL = "http://" + e.srv.Listener.Addr().String()
 	e.srv.Config.Handler = httpapi.New(httpapi.Config{
-		Commands: commands.NewHandler(s, commands.WithAgents(dir)),
-		Sessions: sessionview.NewReader(s),
+		Commands:    commands.NewHandler(s, commands.WithAgents(dir)),
+		Sessions:    sessionview.NewReader(s),
+		Transcripts: sessionview.NewTranscripts(s),
 		// The tests send wrong credentials on purpose, more than the
 		// default limits allow; auth_throttle_test.go tests the limits.
 		Auth: users.NewAuthenticator(dir, users.AuthenticatorConfig{
@@ -171,13 +172,30 @@ func intakeSeed(t *testing.T, id string) map[string]any {
 	return body
 }
 
-// start creates a session for agent through intake.
+// start creates a session for agent through intake, one the agent has
+// joined already (Chatting).
 func (e *env) start(id, agent string) {
+	e.t.Helper()
+	e.startIn(id, agent, "Chatting")
+}
+
+// startIn creates a session for agent through intake in state (Invited
+// or Chatting; "" leaves it to the default).
+func (e *env) startIn(id, agent, state string) {
 	e.t.Helper()
 	body := intakeSeed(e.t, id)
 	body["agentId"] = agent
+	if state != "" {
+		body["state"] = state
+	}
 	r := e.do(http.MethodPost, "/api/v2/facebooksessions", "router", body)
 	require.Equal(e.t, http.StatusCreated, r.status, "%s", r.raw)
+}
+
+// version is the version of a session's stream: 0 when it has none.
+func (e *env) version(id string) int {
+	e.t.Helper()
+	return len(e.types(id))
 }
 
 // types lists the event types of a session's stream.

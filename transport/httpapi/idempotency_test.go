@@ -24,6 +24,7 @@ func TestIdempotencyKeyIsAuthorizedFirst(t *testing.T) {
 			Roles: []users.Role{users.RoleIntegration}, Features: []string{users.FeatureMultimedia}}, password))
 		body := intakeSeed(t, "s1")
 		body["agentId"] = "a1"
+		body["state"] = "Chatting"
 		r := e.do(http.MethodPost, "/api/v2/facebooksessions", "ivr", body, "Idempotency-Key", "k")
 		require.Equal(t, http.StatusCreated, r.status, "%s", r.raw)
 
@@ -49,6 +50,7 @@ func TestIdempotencyKeyReusedForAnotherBody(t *testing.T) {
 	forEachStore(t, func(t *testing.T, e *env) {
 		body := intakeSeed(t, "s1")
 		body["agentId"] = "a1"
+		body["state"] = "Chatting"
 		r := e.do(http.MethodPost, "/api/v2/facebooksessions", "router", body, "Idempotency-Key", "in")
 		require.Equal(t, http.StatusCreated, r.status, "%s", r.raw)
 		body["comment"] = "another comment"
@@ -80,6 +82,7 @@ func intakeSeedAs(t *testing.T, id, agent string) []byte {
 	t.Helper()
 	body := intakeSeed(t, id)
 	body["agentId"] = agent
+	body["state"] = "Chatting"
 	raw := []byte(`{`)
 	keys := make([]string, 0, len(body))
 	for k := range body {

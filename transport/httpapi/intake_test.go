@@ -17,8 +17,8 @@ func TestIntake(t *testing.T) {
 		require.Equal(t, r.body["uri"], r.header.Get("Location"))
 		require.Equal(t, []string{"SessionStarted"}, e.types("s1"))
 		g := e.do(http.MethodGet, "/api/v2/me/facebooksessions/s1", "a1", nil).body["facebooksession"].(map[string]any)
-		require.Equal(t, "Chatting", g["state"])
-		require.Equal(t, []any{"Complete"}, g["capabilities"])
+		require.Equal(t, "Invited", g["state"], "offered to the agent")
+		require.Equal(t, []any{"Accept", "Reject"}, g["capabilities"])
 		require.Equal(t, "Inbound", g["facebooksessionType"])
 
 		// No id: one is generated.

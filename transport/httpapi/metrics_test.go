@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/commands"
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/httpapi"
@@ -28,8 +29,9 @@ func newMeteredEnv(t *testing.T, b *storetest.Backend, reg *prometheus.Registry)
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.baseURL = "http://" + e.srv.Listener.Addr().String()
 	e.srv.Config.Handler = httpapi.New(httpapi.Config{
-		Commands: commands.NewHandler(b.Store, commands.WithAgents(b.Users)),
-		Sessions: sessionview.NewReader(b.Store),
+		Commands:    commands.NewHandler(b.Store, commands.WithAgents(b.Users)),
+		Sessions:    sessionview.NewReader(b.Store),
+		Transcripts: sessionview.NewTranscripts(b.Store),
 		Auth: users.NewAuthenticator(b.Users, users.AuthenticatorConfig{
 			PerName: users.BackoffConfig{Free: 1000}, PerAddress: users.BackoffConfig{Free: 1000},
 		}),
@@ -72,7 +74,11 @@ func TestOperationsCountedByNameAndStatusCode(t *testing.T) {
 	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
 		reg := prometheus.NewPedanticRegistry()
 		e := newMeteredEnv(t, b, reg)
-		require.Equal(t, map[string]float64{"intake/0": 0, "Complete/0": 0}, operations(t, reg), "successes exist at zero")
+		zero := map[string]float64{"intake/0": 0}
+		for _, op := range append(fb.AgentOperations(), fb.IntegrationOperations()...) {
+			zero[op+"/0"] = 0
+		}
+		require.Equal(t, zero, operations(t, reg), "successes exist at zero")
 
 		e.start("m1", "a1")
 		require.Equal(t, http.StatusConflict, e.do(http.MethodPost, "/api/v2/facebooksessions", "router", intakeSeed(t, "m1")).status)
@@ -87,14 +93,26 @@ func TestOperationsCountedByNameAndStatusCode(t *testing.T) {
 			require.Equal(t, http.StatusBadRequest, r.status)
 		}
 
-		require.Equal(t, map[string]float64{
-			"intake/0":    1,
-			"intake/18":   1,
-			"Complete/0":  1,
-			"Complete/2":  1,
-			"Complete/20": 1,
-			"Complete/6":  1,
-			"other/10":    20,
-		}, operations(t, reg))
+		e.start("m2", "a1")
+		require.Equal(t, 200, e.do(http.MethodPost, "/api/v2/facebooksessions/m2", "router", map[string]any{"operationName": "CustomerLeft"}).status)
+		require.Equal(t, http.StatusConflict, e.do(http.MethodPost, "/api/v2/facebooksessions/m2", "router", map[string]any{"operationName": "Route", "agentId": "a2"}).status)
+
+		want := map[string]float64{
+			"intake/0":       2,
+			"intake/18":      1,
+			"Complete/0":     1,
+			"Complete/2":     1,
+			"Complete/6":     1,
+			"CustomerLeft/0": 1,
+			"Route/2":        1,
+			"other/20":       1, // refused before its body was read
+			"other/10":       20,
+		}
+		for k, v := range zero {
+			if _, ok := want[k]; !ok {
+				want[k] = v
+			}
+		}
+		require.Equal(t, want, operations(t, reg))
 	})
 }

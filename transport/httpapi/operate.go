@@ -1,57 +1,65 @@
 package httpapi
 
 import (
+	"io"
 	"net/http"
-	"strings"
 	"unicode"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
-// operationBody is the body of POST /me/facebooksessions/{id}.
-type operationBody struct {
-	OperationName *string `json:"operationName"`
-	QueueName     *string `json:"queueName"`
+// operate is POST /me/facebooksessions/{id}: an agent's operation on one
+// of their sessions.
+func (a *API) operate(c echo.Context) error {
+	u := user(c)
+	return a.runOperation(c, func(op gws.Operation) (fb.Command, error) {
+		return op.AgentCommand(u.ID, u.UserName)
+	})
 }
 
-// supportedOperations are the operationNames this service accepts.
-var supportedOperations = []string{fb.OperationComplete}
+// operateIntegration is POST /facebooksessions/{id}: the integration
+// side's operation on any session.
+func (a *API) operateIntegration(c echo.Context) error {
+	return a.runOperation(c, gws.Operation.IntegrationCommand)
+}
 
-// operate runs the operation a POST on a session names; Complete is the only
-// one.
-func (a *API) operate(c echo.Context) error {
+// runOperation reads the session id and the body, makes the command with
+// command, and runs it. Every check of the request comes before the
+// session is looked at, so a bad request gets the same answer whatever
+// the session.
+func (a *API) runOperation(c echo.Context, command func(gws.Operation) (fb.Command, error)) error {
 	id, err := sessionID(c)
 	if err != nil {
 		return err
 	}
-	var body operationBody
-	if err := decodeObject(c, &body); err != nil {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return readError(err)
+	}
+	op, err := gws.DecodeOperation(body)
+	if err != nil {
 		return err
 	}
-	if body.OperationName != nil {
-		setOperation(c, *body.OperationName)
-	}
-	switch {
-	case body.OperationName == nil:
-		return badRequest(codeMissingParameter, "operationName is required")
-	case *body.OperationName != fb.OperationComplete:
-		return badRequest(codeValidation, "operationName %q is not supported; supported: %s",
-			truncate(*body.OperationName, 64), strings.Join(supportedOperations, ", "))
+	setOperation(c, op.Name)
+	cmd, err := command(op)
+	if err != nil {
+		return err
 	}
 	key, err := idempotencyKey(c)
 	if err != nil {
 		return err
 	}
-	res, err := a.cfg.Commands.Complete(c.Request().Context(), commands.Request{
+	res, err := a.cfg.Commands.Operate(c.Request().Context(), commands.Request{
 		Actor:          user(c).ID,
 		RequestID:      c.Response().Header().Get(echo.HeaderXRequestID),
 		IdempotencyKey: key,
-	}, id, fb.Complete{QueueName: body.QueueName})
+	}, id, cmd)
 	if err != nil {
-		return err
+		return handedToNoAgent(cmd, err)
 	}
 	return c.JSON(http.StatusOK, struct {
 		StatusCode  int   `json:"statusCode"`
@@ -83,11 +91,4 @@ func idempotencyKey(c echo.Context) (string, error) {
 		}
 	}
 	return key, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

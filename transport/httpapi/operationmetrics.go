@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -12,20 +13,26 @@ import (
 )
 
 // operationKey is where operate records the operationName it was asked for
-// (setOperation), so that the counter can tell Complete from a name it
-// refused.
+// (setOperation), so that the counter can tell the operations apart, and
+// from a name it refused.
 const operationKey = "fbsession.operation"
 
-// routeOperation is the operation a POST route runs; ok is false for every
-// other request, which is no operation and is not counted.
+// routeOperation is the operation a POST route runs, until its body names
+// one ("other" for a request refused before its body is read); ok is false
+// for every other request, which is no operation and is not counted.
 func routeOperation(route string) (op string, ok bool) {
 	switch route {
 	case "/api/v2/facebooksessions":
 		return commands.OperationIntake, true
-	case "/api/v2/me/facebooksessions/:id", "/api/v2/me/facebooksession/:id":
-		return fb.OperationComplete, true
+	case "/api/v2/me/facebooksessions/:id", "/api/v2/me/facebooksession/:id", "/api/v2/facebooksessions/:id":
+		return otherLabel, true
 	}
 	return "", false
+}
+
+// countedOperations are the operation label's values besides "other".
+func countedOperations() []string {
+	return append(append([]string{commands.OperationIntake}, fb.AgentOperations()...), fb.IntegrationOperations()...)
 }
 
 // statusCodeLabel keeps the status_code label to the GWS codes the API
@@ -43,7 +50,7 @@ func statusCodeLabel(code int) string {
 // setOperation records the operationName a request named, once its body is
 // read. Names this service does not run are counted as "other".
 func setOperation(c echo.Context, name string) {
-	if name != fb.OperationComplete {
+	if name == commands.OperationIntake || !slices.Contains(countedOperations(), name) {
 		name = otherLabel
 	}
 	c.Set(operationKey, name)
@@ -58,12 +65,12 @@ type operationCounter struct {
 func newOperationCounter(reg prometheus.Registerer) *operationCounter {
 	o := &operationCounter{total: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "fbsession_operations_total",
-		Help: "Operations (intake, Complete) by name and the GWS statusCode they answered with (0 is success).",
+		Help: "Operations (intake, the agents' and the integration side's) by name and the GWS statusCode they answered with (0 is success).",
 	}, []string{"operation", "status_code"})}
 	reg.MustRegister(o.total)
 	// Every success series exists from the start, so that rate() and the
 	// dashboard see a zero rather than nothing.
-	for _, op := range []string{commands.OperationIntake, fb.OperationComplete} {
+	for _, op := range countedOperations() {
 		o.total.WithLabelValues(op, statusCodeLabel(codeOK))
 	}
 	return o

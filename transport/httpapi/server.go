@@ -29,7 +29,9 @@ type Config struct {
 	Commands *commands.Handler
 	// Sessions reads the sessions' views for GETs.
 	Sessions *sessionview.Reader
-	Auth     *users.Authenticator
+	// Transcripts reads the sessions' messages for GET .../messages.
+	Transcripts *sessionview.Transcripts
+	Auth        *users.Authenticator
 	// BaseURL prefixes every resource uri, e.g. "http://localhost:8080".
 	BaseURL string
 	// Ready checks what /readyz reports on, by name (the store, NATS).
@@ -54,6 +56,9 @@ type Config struct {
 	// the connection's peer is the client; loopback and private addresses
 	// are trusted only when listed.
 	TrustedProxies []netip.Prefix
+	// Notifications, when set, serves CometD at /api/v2/notifications and
+	// below (transport/cometd); it authenticates each request itself.
+	Notifications http.Handler
 	// NewID generates intake ids when the body has none.
 	NewID  func() string
 	Logger *slog.Logger
@@ -107,15 +112,23 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
+	mountNotifications(e, cfg.Notifications)
 
 	api := e.Group("/api/v2", deadline(cfg.RequestTimeout, cfg.MaxRequestRead), a.writes.trackWrites, a.authenticate)
 	api.GET("/me", a.me)
+	// /me/facebooksession is the 2015 spelling of the list, as of the rest.
 	api.GET("/me/facebooksessions", a.listMine, a.requireFeature)
+	api.GET("/me/facebooksession", a.listMine, a.requireFeature)
 	for _, p := range []string{"/me/facebooksessions/:id", "/me/facebooksession/:id"} {
 		api.GET(p, a.getMine, a.requireFeature)
 		api.POST(p, a.operate, a.requireFeature)
 	}
-	api.GET("/facebooksessions/:id", a.get, a.requireFeature)
+	// The integration side reads and acts on any session without the
+	// api-multimedia feature, which is an agent desktop's.
+	integrationOrFeature := a.requireFeatureUnless(users.RoleIntegration)
+	api.GET("/facebooksessions/:id", a.get, integrationOrFeature)
+	api.GET("/facebooksessions/:id/messages", a.transcript, integrationOrFeature)
+	api.POST("/facebooksessions/:id", a.operateIntegration, a.requireRole(users.RoleIntegration))
 	api.POST("/facebooksessions", a.intake, a.requireRole(users.RoleIntegration))
 	// Filled before the first request, read-only after.
 	for _, r := range e.Routes() {

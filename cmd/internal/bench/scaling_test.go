@@ -89,7 +89,7 @@ func setupScaling(t *testing.T, sessions int) (*scaling, daemonProc) {
 	nc, err := nats.Connect(natsURL, nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
-	_, err = nc.Subscribe(s.svc.SubjectPrefix+".>", func(m *nats.Msg) {
+	_, err = nc.Subscribe(s.svc.SubjectPrefix+".users.>", func(m *nats.Msg) { // the agents'; the integration copies follow
 		now := time.Now()
 		var n gws.Notification
 		if json.Unmarshal(m.Data, &n) != nil || n.ReferenceID == 0 {

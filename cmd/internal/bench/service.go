@@ -106,7 +106,9 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 		received = make(map[int64]time.Time, cfg.Sessions)
 		all      = make(chan struct{})
 	)
-	sub, err := nc.Subscribe(prefix+".>", func(m *nats.Msg) {
+	// The agents' notifications: what a desktop waits for. Each change
+	// goes to the integration subject too; a referenceId counts once.
+	sub, err := nc.Subscribe(prefix+".users.>", func(m *nats.Msg) {
 		now := time.Now()
 		var n gws.Notification
 		if json.Unmarshal(m.Data, &n) != nil || n.ReferenceID == 0 {
@@ -114,6 +116,9 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		if _, seen := received[n.ReferenceID]; seen {
+			return
+		}
 		received[n.ReferenceID] = now
 		if len(received) == cfg.Sessions {
 			close(all)
@@ -247,7 +252,7 @@ func addUsers(ctx context.Context, svc *config.Config, cfg Config) error {
 // clients; not measured.
 func intake(ctx context.Context, client *http.Client, base func(i int) string, n int) error {
 	return fanOut(n, 16, func(i int) error {
-		body := fmt.Sprintf(`{"id":"s%d","agentId":"a%d","userData":{"FirstName":"Vitaliy","LastName":"Onv","_facebookPMThreadNMessages":"101"},"participants":[{"nickname":"VitaliyOnv","type":"Customer","id":"007355E6EDFA0107","visibility":"All","participantId":"007355E6EDFA0107"}]}`, i, i%agents)
+		body := fmt.Sprintf(`{"id":"s%d","agentId":"a%d","state":"Chatting","userData":{"FirstName":"Vitaliy","LastName":"Onv","_facebookPMThreadNMessages":"101"},"participants":[{"nickname":"VitaliyOnv","type":"Customer","id":"007355E6EDFA0107","visibility":"All","participantId":"007355E6EDFA0107"}]}`, i, i%agents)
 		status, err := post(ctx, client, base(i)+"/api/v2/facebooksessions", "router", body)
 		if err == nil && status != http.StatusCreated {
 			err = fmt.Errorf("intake s%d: HTTP %d", i, status)

@@ -142,6 +142,9 @@ func TestValidateBounds(t *testing.T) {
 		{[]string{"--stream-replicas", "6"}, "stream-replicas 6"},
 		{[]string{"--checkpoint-key", "k.pem", "--checkpoint-interval", "0s"}, "checkpoint-interval 0s"},
 		{[]string{"--checkpoint-retention", "-1h"}, "checkpoint-retention -1h0m0s"},
+		{[]string{"--cometd-clients-per-user", "-1"}, "clients per user -1"},
+		{[]string{"--cometd-queue", "-5"}, "queue -5"},
+		{[]string{"--cometd-max-idle", "-1s"}, "max idle -1s"},
 	} {
 		var cfg config.Config
 		fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)

@@ -24,8 +24,12 @@ var ErrVerifyFailed = errors.New("verification failed")
 func (c *CLI) historyCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "history SESSION_ID [--json]",
-		Short:   "Every event of a session: when, what, who, and whether its hash verifies",
+		Use:   "history SESSION_ID [--json]",
+		Short: "Every event of a session: when, what, who, and whether its hash verifies",
+		Long: "One line per event: position, version, time, type, acting user, referenceId,\n" +
+			"queue, hash check, and what the event did (who joined or left, message index,\n" +
+			"author and text cut to 60 characters, transfer source and target, user data\n" +
+			"keys). Text clients wrote is shown escaped (docs/AUDIT.md).",
 		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -38,7 +42,7 @@ func (c *CLI) historyCommand() *cobra.Command {
 					return c.printJSON(entries)
 				}
 				w := tabwriter.NewWriter(c.Out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "POSITION\tVERSION\tTIME (UTC)\tTYPE\tACTOR\tREFERENCE\tQUEUE\tHASH")
+				fmt.Fprintln(w, "POSITION\tVERSION\tTIME (UTC)\tTYPE\tACTOR\tREFERENCE\tQUEUE\tHASH\tWHAT")
 				for _, e := range entries {
 					check := "ok " + e.Hash[:12]
 					if !e.Verified {
@@ -48,8 +52,8 @@ func (c *CLI) historyCommand() *cobra.Command {
 					if e.ReferenceID != 0 {
 						ref = fmt.Sprint(e.ReferenceID)
 					}
-					fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Position, e.Version,
-						e.Time.Format("2006-01-02 15:04:05.000000"), Printable(e.Type), Printable(e.Actor), ref, Printable(e.Queue), Printable(check))
+					fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Position, e.Version,
+						e.Time.Format("2006-01-02 15:04:05.000000"), Printable(e.Type), Printable(e.Actor), ref, Printable(e.Queue), Printable(check), Printable(e.Summary))
 				}
 				return w.Flush()
 			})
@@ -61,14 +65,20 @@ func (c *CLI) historyCommand() *cobra.Command {
 
 func (c *CLI) stateCommand() *cobra.Command {
 	var (
-		at      string
-		version int64
+		at       string
+		version  int64
+		messages bool
 	)
 	cmd := &cobra.Command{
-		Use:   "state SESSION_ID [--at RFC3339 | --version N]",
+		Use:   "state SESSION_ID [--at RFC3339 | --version N] [--messages]",
 		Short: "A session as the API showed it at a time or a version, folded from the log",
+		Long: "Prints the resource as GET /api/v2/facebooksessions/{id} answered then, or with\n" +
+			"--messages the transcript as GET .../messages did. A line on stderr tells the\n" +
+			"version folded, its time, the state, the agent, the participants, the number\n" +
+			"of messages, and whether the Facebook session was ended or queued.",
 		Example: "  fbsessionctl state 0002DaAVKJ0V0095 --at 2026-11-24T10:15:00Z\n" +
-			"  fbsessionctl state 0002DaAVKJ0V0095 --version 3",
+			"  fbsessionctl state 0002DaAVKJ0V0095 --version 3\n" +
+			"  fbsessionctl state 0002DaAVKJ0V0095 --version 9 --messages",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var when time.Time
@@ -82,18 +92,52 @@ func (c *CLI) stateCommand() *cobra.Command {
 				return errors.New("give --at or --version, not both")
 			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				s, v, err := audit.StateAt(cmd.Context(), b.Store, args[0], when, version)
+				snap, err := audit.SnapshotAt(cmd.Context(), b.Store, args[0], when, version)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(c.Err, "version %d\n", v)
-				return c.printJSON(gws.ResourceOf(s, c.cfg.BaseURL()))
+				fmt.Fprintln(c.Err, snapshotLine(snap))
+				if messages {
+					out := make([]gws.Message, len(snap.Messages))
+					for i, m := range snap.Messages {
+						out[i] = gws.MessageOf(m)
+					}
+					return c.printJSON(struct {
+						Messages []gws.Message `json:"messages"`
+					}{out})
+				}
+				return c.printJSON(gws.ResourceOf(snap.State, c.cfg.BaseURL()))
 			})
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "a time (RFC 3339)")
 	cmd.Flags().Int64Var(&version, "version", 0, "a stream version")
+	cmd.Flags().BoolVar(&messages, "messages", false, "print the transcript up to then instead of the resource")
 	return c.publicURLFlags(c.storeFlags(cmd, false))
+}
+
+// snapshotLine tells in one line what state prints the details of:
+// "version 9 of 2026-11-24T09:08:00Z: Chatting, agent a2, 2 participants
+// ("VitaliyOnv" Customer, "Bob" Agent), 3 messages".
+func snapshotLine(snap audit.Snapshot) string {
+	s := snap.State
+	agent := s.AgentID
+	if agent == "" {
+		agent = "none (waits for routing)"
+	}
+	names := make([]string, len(s.Participants))
+	for i, p := range s.Participants {
+		names[i] = fmt.Sprintf(`"%s" %s`, p.Nickname, p.Type)
+	}
+	line := fmt.Sprintf("version %d of %s: %s, agent %s, %d participants (%s), %d messages",
+		snap.Version, snap.At.UTC().Format(time.RFC3339Nano), s.Status, agent, len(s.Participants), strings.Join(names, ", "), s.Messages)
+	if s.Ended {
+		line += ", Facebook session ended"
+	}
+	if s.Queue != "" {
+		line += ", queue " + s.Queue
+	}
+	return Printable(line)
 }
 
 func (c *CLI) verifyCommand() *cobra.Command {

@@ -46,7 +46,7 @@ func TestHelpShowsTheFlagsACommandUses(t *testing.T) {
 		{[]string{"history", "--help"}, store, []string{"--bcrypt-cost", "--nats-url", "--public-url"}},
 		{[]string{"export", "--help"}, store, []string{"--bcrypt-cost", "--nats-url"}},
 		{[]string{"migrate", "--help"}, append([]string{"--service-role"}, store...), []string{"--bcrypt-cost", "--nats-url"}},
-		{[]string{"watch", "--help"}, append([]string{"--since", "--all", "--session", "--stream"}, nats...), []string{"--database-url", "--bcrypt-cost", "--log-level", "--public-url"}},
+		{[]string{"watch", "--help"}, append([]string{"--since", "--all", "--session", "--stream", "--integration", "--brief"}, nats...), []string{"--database-url", "--bcrypt-cost", "--log-level", "--public-url"}},
 		{[]string{"replay", "--help"}, append(append([]string{"--public-url"}, store...), nats...), []string{"--bcrypt-cost", "--stream"}},
 		{[]string{"checkpoint", "create", "--help"}, append(append([]string{"--key", "--checkpoint-stream"}, store...), nats...), []string{"--bcrypt-cost"}},
 		{[]string{"checkpoint", "keygen", "--help"}, []string{"--key"}, append(append([]string{}, store...), nats...)},

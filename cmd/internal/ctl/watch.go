@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -14,33 +15,53 @@ import (
 
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/projections"
 )
 
 // notification is what watch prints, live or replayed from the stream.
 type notification struct {
 	subject string
 	data    []byte
+	// events is the change's event types (the Fbsession-Events header):
+	// a StatusChange Completed is a Reject, a Leave, a Transfer or a
+	// Complete.
+	events string
+	// agent is the agent it concerns (Fbsession-Agent): on the
+	// integration subject, whose copy it is.
+	agent string
 }
 
 type watchFlags struct {
 	userID, sessionID string
-	asJSON            bool
-	count             int
-	since             time.Duration
-	all               bool
+	// integration watches the integration subject instead of the users'.
+	integration bool
+	asJSON      bool
+	// brief prints the summary of each notification without its JSON.
+	brief bool
+	count int
+	since time.Duration
+	all   bool
 }
 
 func (c *CLI) watchCommand() *cobra.Command {
 	var f watchFlags
 	cmd := &cobra.Command{
-		Use:   "watch [--user ID] [--session ID] [--since DURATION | --all] [--json]",
+		Use:   "watch [--user ID | --integration] [--session ID] [--since DURATION | --all] [--json | --brief]",
 		Short: "Print notifications as they arrive, and those the stream kept",
 		Long: "Subscribes to <prefix>.users.<user>.facebooksession.<session> (every user and\n" +
-			"session by default) on the configured NATS, or the in-process server of a local\n" +
-			"fbsessiond. With --since or --all, first prints what the JetStream stream kept\n" +
-			"(since then, or all of it), in the order it was stored, then goes on live.",
+			"session by default), or with --integration to the integration side's\n" +
+			"<prefix>.integration.facebooksession.<session>, on the configured NATS, or the\n" +
+			"in-process server of a local fbsessiond. With --since or --all, first prints what\n" +
+			"the JetStream stream kept (since then, or all of it), in the order it was\n" +
+			"stored, then goes on live.\n\n" +
+			"Each notification prints as its subject, a summary (StatusChange,\n" +
+			"ParticipantsUpdated, PropertiesUpdated: referenceId, session, state and\n" +
+			"participants; NewMessages: each message's index, author and text, and typing\n" +
+			"indicators), then its JSON; --brief prints the summary alone, --json the JSON\n" +
+			"alone, one document a line. Text clients wrote is shown escaped.",
 		Example: "  fbsessionctl watch\n" +
 			"  fbsessionctl watch --user a1 --json\n" +
+			"  fbsessionctl watch --integration --session 0002DaAVKJ0V0095 --brief\n" +
 			"  fbsessionctl watch --since 1h --session 0002DaAVKJ0V0095\n" +
 			"  fbsessionctl watch --all --json --count 100 --nats-url nats://nats:4222",
 		Args: cobra.NoArgs,
@@ -71,7 +92,7 @@ func (c *CLI) watchCommand() *cobra.Command {
 				case <-cmd.Context().Done():
 					return nil
 				case m := <-msgs:
-					if err := c.printNotification(m, f.asJSON); err != nil {
+					if err := c.printNotification(m, f); err != nil {
 						return err
 					}
 				}
@@ -81,11 +102,15 @@ func (c *CLI) watchCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&f.userID, "user", "", "only this user's notifications")
 	cmd.Flags().StringVar(&f.sessionID, "session", "", "only this session's notifications")
+	cmd.Flags().BoolVar(&f.integration, "integration", false, "the integration side's notifications (every session's, with typing indicators) instead of the users'")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "one JSON document per line")
+	cmd.Flags().BoolVar(&f.brief, "brief", false, "a summary of each notification, without its JSON")
 	cmd.Flags().IntVar(&f.count, "count", 0, "stop after this many notifications (0: never)")
 	cmd.Flags().DurationVar(&f.since, "since", 0, "first print what the stream kept since this long ago (e.g. 90m, 24h)")
 	cmd.Flags().BoolVar(&f.all, "all", false, "first print everything the stream kept")
 	cmd.MarkFlagsMutuallyExclusive("since", "all")
+	cmd.MarkFlagsMutuallyExclusive("user", "integration")
+	cmd.MarkFlagsMutuallyExclusive("json", "brief")
 	c.cfg.RegisterStream(cmd.Flags())
 	return c.natsFlags(cmd)
 }
@@ -105,6 +130,12 @@ func (c *CLI) watchSubject(f watchFlags) (string, error) {
 		}
 		*id.token = id.value
 	}
+	if f.integration {
+		if f.userID != "" {
+			return "", errors.New("--integration and --user go to different subjects: give one")
+		}
+		return c.cfg.SubjectPrefix + ".integration.facebooksession." + session, nil
+	}
 	return c.cfg.SubjectPrefix + ".users." + user + ".facebooksession." + session, nil
 }
 
@@ -120,7 +151,7 @@ func (c *CLI) subscribe(subject string, msgs chan<- notification) (stop func(), 
 	done := make(chan struct{})
 	sub, err := nc.Subscribe(subject, func(m *nats.Msg) {
 		select {
-		case msgs <- notification{m.Subject, m.Data}:
+		case msgs <- notification{m.Subject, m.Data, m.Header.Get(projections.HeaderEvents), m.Header.Get(projections.HeaderAgent)}:
 		case <-done:
 		}
 	})
@@ -183,7 +214,7 @@ func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, s
 	done := make(chan struct{})
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
-		case msgs <- notification{m.Subject(), m.Data()}:
+		case msgs <- notification{m.Subject(), m.Data(), m.Headers().Get(projections.HeaderEvents), m.Headers().Get(projections.HeaderAgent)}:
 		case <-done:
 		}
 	})
@@ -195,8 +226,12 @@ func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, s
 	return func() { close(done); cc.Stop(); nc.Close() }, nil
 }
 
-func (c *CLI) printNotification(m notification, asJSON bool) error {
-	if asJSON {
+// printNotification prints one notification: as one compact JSON line
+// (--json); as its subject, a summary and its indented JSON; or (--brief)
+// as who it is for and the summary, or the JSON when watch knows no
+// summary of it.
+func (c *CLI) printNotification(m notification, f watchFlags) error {
+	if f.asJSON {
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, m.data); err != nil {
 			return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.subject), err)
@@ -204,10 +239,49 @@ func (c *CLI) printNotification(m notification, asJSON bool) error {
 		_, err := fmt.Fprintln(c.Out, string(printableJSON(compact.Bytes())))
 		return err
 	}
+	summary := summarise(m.subject, m.events, m.data)
+	if f.brief && summary != nil {
+		summary[0] = "[" + Printable(recipient(c.cfg.SubjectPrefix, m.subject, m.agent)) + "] " + summary[0]
+		_, err := fmt.Fprintln(c.Out, strings.Join(summary, "\n"))
+		return err
+	}
+	if f.brief {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, m.data); err != nil {
+			return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.subject), err)
+		}
+		_, err := fmt.Fprintf(c.Out, "[%s] %s\n", Printable(m.subject), printableJSON(compact.Bytes()))
+		return err
+	}
 	var pretty bytes.Buffer
 	if err := json.Indent(&pretty, m.data, "", "  "); err != nil {
 		return fmt.Errorf("notification on %s is not JSON: %w", Printable(m.subject), err)
 	}
-	_, err := fmt.Fprintf(c.Out, "# %s\n%s\n", Printable(m.subject), printableJSON(pretty.Bytes()))
+	var head strings.Builder
+	head.WriteString("# " + Printable(m.subject) + "\n")
+	for _, line := range summary {
+		head.WriteString("# " + line + "\n")
+	}
+	_, err := fmt.Fprintf(c.Out, "%s%s\n", head.String(), printableJSON(pretty.Bytes()))
 	return err
+}
+
+// recipient is whom a notification's subject addresses: "user a1", or
+// "integration" with the agent whose copy it is ("integration a1").
+func recipient(prefix, subject, agent string) string {
+	rest, ok := strings.CutPrefix(subject, prefix+".")
+	if !ok {
+		return subject
+	}
+	if user, ok := strings.CutPrefix(rest, "users."); ok {
+		user, _, _ = strings.Cut(user, ".")
+		return "user " + user
+	}
+	if strings.HasPrefix(rest, "integration.") {
+		if agent != "" {
+			return "integration " + agent
+		}
+		return "integration"
+	}
+	return subject
 }

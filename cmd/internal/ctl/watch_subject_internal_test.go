@@ -19,7 +19,14 @@ func TestWatchSubjectTakesOnlyIDs(t *testing.T) {
 	got, err = c.watchSubject(watchFlags{userID: "a1", sessionID: "s-1"})
 	require.NoError(t, err)
 	require.Equal(t, "gws.v2.users.a1.facebooksession.s-1", got)
-	for _, bad := range []watchFlags{{sessionID: ">"}, {sessionID: "a.b"}, {userID: "*"}, {userID: "a b"}} {
+	got, err = c.watchSubject(watchFlags{integration: true})
+	require.NoError(t, err)
+	require.Equal(t, "gws.v2.integration.facebooksession.>", got)
+	got, err = c.watchSubject(watchFlags{integration: true, sessionID: "s-1"})
+	require.NoError(t, err)
+	require.Equal(t, "gws.v2.integration.facebooksession.s-1", got)
+	for _, bad := range []watchFlags{{sessionID: ">"}, {sessionID: "a.b"}, {userID: "*"}, {userID: "a b"},
+		{integration: true, sessionID: "*"}, {integration: true, userID: "a1"}} {
 		_, err := c.watchSubject(bad)
 		require.Error(t, err, "%+v", bad)
 	}

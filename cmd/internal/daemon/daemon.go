@@ -23,6 +23,7 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/sessionview"
+	"github.com/fbsession/fbsession/transport/cometd"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )
@@ -123,12 +124,24 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	}()
 
 	limits := defaultHTTPLimits(cfg.RequestTimeout)
+	auth := users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg})
+	notifications, err := cometd.New(cometd.Config{
+		NATS: nc, Prefix: cfg.SubjectPrefix, Auth: auth, ClientAddr: httpapi.ClientAddr,
+		MaxClientsPerUser: cfg.CometDClientsPerUser, MaxClients: cfg.CometDClients,
+		QueueLength: cfg.CometDQueue, QueueBytes: cfg.CometDQueueBytes, MaxIdle: cfg.CometDMaxIdle,
+		Registerer: reg, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer notifications.Close()
 	api := httpapi.New(httpapi.Config{
 		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
 			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg)),
-		Sessions: sessionview.NewReader(b.Store),
-		Auth:     users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg}),
-		BaseURL:  cfg.BaseURL(),
+		Sessions:    sessionview.NewReader(b.Store),
+		Transcripts: sessionview.NewTranscripts(b.Store),
+		Auth:        auth,
+		BaseURL:     cfg.BaseURL(),
 		Ready: map[string]func(context.Context) error{
 			"store": b.Store.Ping,
 			"nats": func(context.Context) error {
@@ -139,6 +152,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 			},
 		},
 		Registry:       reg,
+		Notifications:  notifications,
 		RequestTimeout: cfg.RequestTimeout,
 		MaxRequestRead: limits.bodyRead(),
 		TrustedProxies: cfg.TrustedProxies,
@@ -153,6 +167,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	}
 	l = limits.listener(l)
 	srv := limits.server(api)
+	// Shutdown waits for neither long polls nor websockets: answer them.
+	srv.RegisterOnShutdown(notifications.Close)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(l) }()
 	log.Info("serving", "http", l.Addr().String(), "base_url", cfg.BaseURL())

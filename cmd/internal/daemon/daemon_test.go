@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,7 +66,7 @@ func TestQuickStart(t *testing.T) {
 		// The stream exists from the start, before any change.
 		notificationStream(t, &s.cfg, natsURL)
 
-		out := cli("", "sessions", "create", "--file", seedfixtures.IntakeSeedFile(t))
+		out := cli("", "sessions", "create", "--file", chattingSeedFile(t))
 		require.Contains(t, out, "/api/v2/facebooksessions/0002DaAVKJ0V0095")
 
 		req, _ := http.NewRequest(http.MethodPost, base+"/api/v2/me/facebooksessions/0002DaAVKJ0V0095", strings.NewReader(`{"operationName":"Complete"}`))
@@ -141,6 +142,35 @@ func notificationStream(t *testing.T, cfg *config.Config, natsURL string) jetstr
 	stream, err := jetStream(t, cfg, natsURL).Stream(context.Background(), cfg.Stream)
 	require.NoError(t, err)
 	return stream
+}
+
+// notificationCounts counts the messages the notification stream holds on
+// the agents' subjects (<prefix>.users.>) and on the integration side's
+// (<prefix>.integration.>): each change goes to both.
+func notificationCounts(ctx context.Context, stream jetstream.Stream, prefix string) (users, integration uint64, err error) {
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(prefix+".>"))
+	if err != nil {
+		return 0, 0, err
+	}
+	for subject, n := range info.State.Subjects {
+		switch {
+		case strings.HasPrefix(subject, prefix+".users."):
+			users += n
+		case strings.HasPrefix(subject, prefix+".integration."):
+			integration += n
+		}
+	}
+	return users, integration, nil
+}
+
+// chattingSeedFile writes the seed's intake body, handing the session over
+// already joined ("state":"Chatting"), to a file of the test's.
+func chattingSeedFile(t *testing.T) string {
+	t.Helper()
+	body := append([]byte(`{"state":"Chatting",`), bytes.TrimPrefix(bytes.TrimSpace(seedfixtures.IntakeSeed()), []byte("{"))...)
+	path := filepath.Join(t.TempDir(), "intake-chatting.json")
+	require.NoError(t, os.WriteFile(path, body, 0o600))
+	return path
 }
 
 // forEachStore runs f in parallel subtests on SQLite and on PostgreSQL,

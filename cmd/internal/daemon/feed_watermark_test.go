@@ -19,12 +19,13 @@ func TestNotificationNotHeldBackByOtherDatabase(t *testing.T) {
 	s := startService(t, testConfig(t, dbURL), discardLogger())
 	s.seed(dbURL, 1)
 	stream := notificationStream(t, &s.cfg, s.natsURL)
+	// On the agent's subject; the integration side's copy follows each.
 	msgs := func() uint64 {
-		info, err := stream.Info(context.Background())
+		users, _, err := notificationCounts(context.Background(), stream, s.cfg.SubjectPrefix)
 		if err != nil {
 			return 0
 		}
-		return info.State.Msgs
+		return users
 	}
 	require.Eventually(t, func() bool { return msgs() == 1 }, 10*time.Second, 10*time.Millisecond, "the intake's notification")
 

@@ -46,23 +46,26 @@ func TestGeneratedClientCompletesASession(t *testing.T) {
 		require.Equal(t, http.StatusOK, me.StatusCode(), string(me.Body))
 		require.Equal(t, "a1", me.JSON200.User.Id)
 
-		fields := apiclient.ListMyFacebookSessionsParamsFields("*")
+		fields := "*"
 		listed, err := agent.ListMyFacebookSessionsWithResponse(ctx, &apiclient.ListMyFacebookSessionsParams{Fields: &fields})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, listed.StatusCode(), string(listed.Body))
 		page, err := listed.JSON200.AsSessionResources()
 		require.NoError(t, err)
 		require.Len(t, page.Facebooksessions, 1)
-		require.Equal(t, id, page.Facebooksessions[0].Id)
+		item, err := page.Facebooksessions[0].AsFacebooksession()
+		require.NoError(t, err)
+		require.Equal(t, id, item.Id)
 		require.Nil(t, page.NextAfter)
 
-		mine, err := agent.GetMyFacebookSessionWithResponse(ctx, id)
+		mine, err := agent.GetMyFacebookSessionWithResponse(ctx, id, &apiclient.GetMyFacebookSessionParams{})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, mine.StatusCode(), string(mine.Body))
-		session := mine.JSON200.Facebooksession
-		require.Equal(t, apiclient.Chatting, session.State)
-		require.Equal(t, []apiclient.FacebooksessionCapabilities{apiclient.FacebooksessionCapabilitiesComplete}, session.Capabilities)
-		require.Equal(t, *intake.Comment, session.Comment)
+		session, err := mine.JSON200.Facebooksession.AsFacebooksession()
+		require.NoError(t, err)
+		require.Equal(t, apiclient.FacebooksessionStateInvited, session.State, "intake offers the session")
+		require.Equal(t, []apiclient.FacebooksessionCapabilities{apiclient.FacebooksessionCapabilitiesAccept, apiclient.FacebooksessionCapabilitiesReject}, session.Capabilities)
+		require.Equal(t, intake.Comment, session.Comment)
 		require.Equal(t, *intake.Participants, session.Participants)
 		firstName, err := session.UserData["FirstName"].AsUserDataValue0()
 		require.NoError(t, err)
@@ -71,20 +74,51 @@ func TestGeneratedClientCompletesASession(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, float64(123456789), number)
 
+		selected := "state"
+		picked, err := agent.GetMyFacebookSessionWithResponse(ctx, id, &apiclient.GetMyFacebookSessionParams{Fields: &selected})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, picked.StatusCode(), string(picked.Body))
+		only, err := picked.JSON200.Facebooksession.AsFacebooksessionFields()
+		require.NoError(t, err)
+		require.Equal(t, apiclient.FacebooksessionFields{State: ptr(apiclient.FacebooksessionFieldsStateInvited)}, only)
+
+		accepted, err := agent.OperateOnMyFacebookSessionWithResponse(ctx, id, &apiclient.OperateOnMyFacebookSessionParams{},
+			apiclient.AgentOperation{OperationName: apiclient.AgentOperationOperationNameAccept})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, accepted.StatusCode(), string(accepted.Body))
+		text := "Hello! How can I help?"
+		sent, err := agent.OperateOnMyFacebookSessionWithResponse(ctx, id, &apiclient.OperateOnMyFacebookSessionParams{},
+			apiclient.AgentOperation{OperationName: apiclient.AgentOperationOperationNameSendMessage, Text: &text})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, sent.StatusCode(), string(sent.Body))
+		customer := "Thanks!"
+		wrote, err := router.OperateOnFacebookSessionWithResponse(ctx, id, &apiclient.OperateOnFacebookSessionParams{},
+			apiclient.IntegrationOperation{OperationName: apiclient.CustomerMessage, Text: &customer})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, wrote.StatusCode(), string(wrote.Body))
+		transcript, err := router.GetFacebookSessionMessagesWithResponse(ctx, id, &apiclient.GetFacebookSessionMessagesParams{})
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, transcript.StatusCode(), string(transcript.Body))
+		require.Len(t, transcript.JSON200.Messages, 2)
+		require.Equal(t, text, transcript.JSON200.Messages[0].Text)
+		require.Equal(t, 2, transcript.JSON200.Messages[1].Index)
+
 		queue := "SocialMediaQueue"
 		done, err := agent.OperateOnMyFacebookSessionWithResponse(ctx, id, &apiclient.OperateOnMyFacebookSessionParams{},
-			apiclient.Operation{OperationName: apiclient.OperationOperationNameComplete, QueueName: &queue})
+			apiclient.AgentOperation{OperationName: apiclient.AgentOperationOperationNameComplete, QueueName: &queue})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, done.StatusCode(), string(done.Body))
 		require.Positive(t, done.JSON200.ReferenceId)
 
-		got, err := agent.GetFacebookSessionWithResponse(ctx, id)
+		got, err := agent.GetFacebookSessionWithResponse(ctx, id, &apiclient.GetFacebookSessionParams{})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, got.StatusCode(), string(got.Body))
-		require.Equal(t, apiclient.Completed, got.JSON200.Facebooksession.State)
-		require.Empty(t, got.JSON200.Facebooksession.Capabilities)
+		completed, err := got.JSON200.Facebooksession.AsFacebooksession()
+		require.NoError(t, err)
+		require.Equal(t, apiclient.FacebooksessionStateCompleted, completed.State)
+		require.Empty(t, completed.Capabilities)
 
-		missing, err := agent.GetMyFacebookSessionWithResponse(ctx, "no-such-session")
+		missing, err := agent.GetMyFacebookSessionWithResponse(ctx, "no-such-session", &apiclient.GetMyFacebookSessionParams{})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusNotFound, missing.StatusCode(), string(missing.Body))
 		require.Equal(t, apiclient.ErrorStatusCode(6), missing.JSON404.StatusCode)
@@ -166,3 +200,5 @@ func (d *validatingDoer) Do(req *http.Request) (*http.Response, error) {
 	require.NoError(d.t, err, "%s %s → %d %s", req.Method, req.URL.Path, res.StatusCode, strings.TrimSpace(string(raw)))
 	return res, nil
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -130,7 +130,7 @@ func TestSlowAndIdleConnectionsAreCut(t *testing.T) {
 	const sessions = 20
 	for i := range sessions {
 		require.Equal(t, http.StatusCreated, call(t, addr, http.MethodPost, "/api/v2/facebooksessions", "router",
-			fmt.Sprintf(`{"id":"s%d","agentId":"a1"}`, i)))
+			fmt.Sprintf(`{"id":"s%d","agentId":"a1","state":"Chatting"}`, i)))
 	}
 
 	const attackers = 100 // more than MaxConns: some wait in the backlog

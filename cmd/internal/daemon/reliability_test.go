@@ -83,7 +83,7 @@ func (s *service) seed(dbURL string, sessions int) {
 	s.cli(dbURL, "correct horse\n", "users", "add", "a1", "--name", "agent1", "--role", "agent", "--feature", "api-multimedia", "--password-stdin")
 	s.cli(dbURL, "router secret\n", "users", "add", "router", "--name", "router", "--role", "integration", "--password-stdin")
 	for i := 0; i < sessions; i++ {
-		res, body := s.post("/api/v2/facebooksessions", "router", "router secret", fmt.Sprintf(`{"id":"s%d","agentId":"a1"}`, i))
+		res, body := s.post("/api/v2/facebooksessions", "router", "router secret", fmt.Sprintf(`{"id":"s%d","agentId":"a1","state":"Chatting"}`, i))
 		require.Equal(s.t, 201, res, body)
 	}
 }
@@ -190,9 +190,10 @@ func TestGracefulShutdownFinishesRequestsAndFlushes(t *testing.T) {
 	// The notifications of the intakes and of every acknowledged Complete
 	// were flushed into the stream before the exit.
 	stream := notificationStream(t, &cfg, cfg.NATSURL)
-	info, err := stream.Info(context.Background())
+	users, integration, err := notificationCounts(context.Background(), stream, cfg.SubjectPrefix)
 	require.NoError(t, err)
-	require.Equal(t, uint64(n+ok), info.State.Msgs)
+	require.Equal(t, uint64(n+ok), users)
+	require.Equal(t, uint64(n+ok), integration, "and the same to the integration side")
 	var committed int
 	for _, line := range strings.Split(strings.TrimSpace(s.cli(dbURL, "", "export")), "\n") {
 		if strings.Contains(line, `"type":"InteractionCompleted"`) {
@@ -284,10 +285,11 @@ func TestNATSOutageUnderLoad(t *testing.T) {
 
 	stream := notificationStream(t, &cfg, natsURL)
 	require.Eventually(t, func() bool {
-		info, err := stream.Info(context.Background())
-		return err == nil && info.State.Msgs >= 2*n
+		users, integration, err := notificationCounts(context.Background(), stream, cfg.SubjectPrefix)
+		return err == nil && users >= 2*n && integration >= 2*n
 	}, 30*time.Second, 100*time.Millisecond, "the notifier catches up")
-	info, err := stream.Info(context.Background())
+	users, integration, err := notificationCounts(context.Background(), stream, cfg.SubjectPrefix)
 	require.NoError(t, err)
-	require.Equal(t, uint64(2*n), info.State.Msgs, "none twice")
+	require.Equal(t, uint64(2*n), users, "none twice")
+	require.Equal(t, uint64(2*n), integration, "none twice to the integration side")
 }

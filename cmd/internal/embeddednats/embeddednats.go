@@ -84,7 +84,7 @@ func users(creds *natsconn.Embedded, prefix string) []*server.User {
 			Username: creds.Subscriber.Name, Password: creds.Subscriber.Password,
 			Permissions: &server.Permissions{
 				Publish:   &server.SubjectPermission{Deny: []string{">"}},
-				Subscribe: &server.SubjectPermission{Allow: []string{prefix + ".users.*.facebooksession.>"}},
+				Subscribe: &server.SubjectPermission{Allow: []string{prefix + ".users.*.facebooksession.>", prefix + ".integration.facebooksession.>"}},
 			},
 		},
 	}

@@ -105,7 +105,7 @@ func checkPublisher(t *testing.T, url string) jetstream.JetStream {
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
 	// As projections.Notifier.EnsureStream and Start.
-	cfg := jetstream.StreamConfig{Name: stream, Subjects: []string{"gws.v2.users.>"}, Storage: jetstream.FileStorage, Duplicates: time.Minute}
+	cfg := jetstream.StreamConfig{Name: stream, Subjects: []string{"gws.v2.users.>", "gws.v2.integration.>"}, Storage: jetstream.FileStorage, Duplicates: time.Minute}
 	_, err = js.CreateOrUpdateStream(ctx, cfg)
 	require.NoError(t, err)
 	_, err = js.CreateOrUpdateStream(ctx, cfg)
@@ -122,6 +122,18 @@ func checkPublisher(t *testing.T, url string) jetstream.JetStream {
 	case <-ctx.Done():
 		t.Fatal("no ack")
 	}
+	// The connector's copy of every change, on the integration subject.
+	in := nats.NewMsg("gws.v2.integration.facebooksession.s1")
+	in.Data = []byte(`{"n":1}`)
+	in.Header.Set(jetstream.MsgIDHeader, "k1:i")
+	_, err = js.PublishMsg(ctx, in)
+	require.NoError(t, err)
+	// The notifications, which it relays to the CometD clients it holds.
+	sub, err := nc.SubscribeSync("gws.v2.users.*.facebooksession.>")
+	require.NoError(t, err)
+	require.NoError(t, nc.Flush())
+	require.NoError(t, nc.LastError())
+	require.NoError(t, sub.Unsubscribe())
 	denied(t, url, "fbsessiond", "pub-s3cret", func(nc *nats.Conn) error { return nc.Publish("elsewhere", []byte(`{}`)) })
 	short, cancelShort := context.WithTimeout(ctx, time.Second)
 	defer cancelShort()

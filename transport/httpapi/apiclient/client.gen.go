@@ -18,6 +18,51 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for AgentOperationOperationName.
+const (
+	AgentOperationOperationNameAccept                      AgentOperationOperationName = "Accept"
+	AgentOperationOperationNameComplete                    AgentOperationOperationName = "Complete"
+	AgentOperationOperationNameDeleteUserData              AgentOperationOperationName = "DeleteUserData"
+	AgentOperationOperationNameInFocus                     AgentOperationOperationName = "InFocus"
+	AgentOperationOperationNameLeave                       AgentOperationOperationName = "Leave"
+	AgentOperationOperationNameReject                      AgentOperationOperationName = "Reject"
+	AgentOperationOperationNameSendMessage                 AgentOperationOperationName = "SendMessage"
+	AgentOperationOperationNameSendStartTypingNotification AgentOperationOperationName = "SendStartTypingNotification"
+	AgentOperationOperationNameSendStopTypingNotification  AgentOperationOperationName = "SendStopTypingNotification"
+	AgentOperationOperationNameTransfer                    AgentOperationOperationName = "Transfer"
+	AgentOperationOperationNameUpdateUserData              AgentOperationOperationName = "UpdateUserData"
+)
+
+// Valid indicates whether the value is a known member of the AgentOperationOperationName enum.
+func (e AgentOperationOperationName) Valid() bool {
+	switch e {
+	case AgentOperationOperationNameAccept:
+		return true
+	case AgentOperationOperationNameComplete:
+		return true
+	case AgentOperationOperationNameDeleteUserData:
+		return true
+	case AgentOperationOperationNameInFocus:
+		return true
+	case AgentOperationOperationNameLeave:
+		return true
+	case AgentOperationOperationNameReject:
+		return true
+	case AgentOperationOperationNameSendMessage:
+		return true
+	case AgentOperationOperationNameSendStartTypingNotification:
+		return true
+	case AgentOperationOperationNameSendStopTypingNotification:
+		return true
+	case AgentOperationOperationNameTransfer:
+		return true
+	case AgentOperationOperationNameUpdateUserData:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorStatusCode.
 const (
 	N1  ErrorStatusCode = 1
@@ -59,13 +104,43 @@ func (e ErrorStatusCode) Valid() bool {
 
 // Defines values for FacebooksessionCapabilities.
 const (
-	FacebooksessionCapabilitiesComplete FacebooksessionCapabilities = "Complete"
+	FacebooksessionCapabilitiesAccept                      FacebooksessionCapabilities = "Accept"
+	FacebooksessionCapabilitiesComplete                    FacebooksessionCapabilities = "Complete"
+	FacebooksessionCapabilitiesDeleteUserData              FacebooksessionCapabilities = "DeleteUserData"
+	FacebooksessionCapabilitiesInFocus                     FacebooksessionCapabilities = "InFocus"
+	FacebooksessionCapabilitiesLeave                       FacebooksessionCapabilities = "Leave"
+	FacebooksessionCapabilitiesReject                      FacebooksessionCapabilities = "Reject"
+	FacebooksessionCapabilitiesSendMessage                 FacebooksessionCapabilities = "SendMessage"
+	FacebooksessionCapabilitiesSendStartTypingNotification FacebooksessionCapabilities = "SendStartTypingNotification"
+	FacebooksessionCapabilitiesSendStopTypingNotification  FacebooksessionCapabilities = "SendStopTypingNotification"
+	FacebooksessionCapabilitiesTransfer                    FacebooksessionCapabilities = "Transfer"
+	FacebooksessionCapabilitiesUpdateUserData              FacebooksessionCapabilities = "UpdateUserData"
 )
 
 // Valid indicates whether the value is a known member of the FacebooksessionCapabilities enum.
 func (e FacebooksessionCapabilities) Valid() bool {
 	switch e {
+	case FacebooksessionCapabilitiesAccept:
+		return true
 	case FacebooksessionCapabilitiesComplete:
+		return true
+	case FacebooksessionCapabilitiesDeleteUserData:
+		return true
+	case FacebooksessionCapabilitiesInFocus:
+		return true
+	case FacebooksessionCapabilitiesLeave:
+		return true
+	case FacebooksessionCapabilitiesReject:
+		return true
+	case FacebooksessionCapabilitiesSendMessage:
+		return true
+	case FacebooksessionCapabilitiesSendStartTypingNotification:
+		return true
+	case FacebooksessionCapabilitiesSendStopTypingNotification:
+		return true
+	case FacebooksessionCapabilitiesTransfer:
+		return true
+	case FacebooksessionCapabilitiesUpdateUserData:
 		return true
 	default:
 		return false
@@ -74,31 +149,172 @@ func (e FacebooksessionCapabilities) Valid() bool {
 
 // Defines values for FacebooksessionState.
 const (
-	Chatting  FacebooksessionState = "Chatting"
-	Completed FacebooksessionState = "Completed"
+	FacebooksessionStateChatting  FacebooksessionState = "Chatting"
+	FacebooksessionStateCompleted FacebooksessionState = "Completed"
+	FacebooksessionStateInvited   FacebooksessionState = "Invited"
 )
 
 // Valid indicates whether the value is a known member of the FacebooksessionState enum.
 func (e FacebooksessionState) Valid() bool {
 	switch e {
-	case Chatting:
+	case FacebooksessionStateChatting:
 		return true
-	case Completed:
+	case FacebooksessionStateCompleted:
+		return true
+	case FacebooksessionStateInvited:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for OperationOperationName.
+// Defines values for FacebooksessionFieldsCapabilities.
 const (
-	OperationOperationNameComplete OperationOperationName = "Complete"
+	FacebooksessionFieldsCapabilitiesAccept                      FacebooksessionFieldsCapabilities = "Accept"
+	FacebooksessionFieldsCapabilitiesComplete                    FacebooksessionFieldsCapabilities = "Complete"
+	FacebooksessionFieldsCapabilitiesDeleteUserData              FacebooksessionFieldsCapabilities = "DeleteUserData"
+	FacebooksessionFieldsCapabilitiesInFocus                     FacebooksessionFieldsCapabilities = "InFocus"
+	FacebooksessionFieldsCapabilitiesLeave                       FacebooksessionFieldsCapabilities = "Leave"
+	FacebooksessionFieldsCapabilitiesReject                      FacebooksessionFieldsCapabilities = "Reject"
+	FacebooksessionFieldsCapabilitiesSendMessage                 FacebooksessionFieldsCapabilities = "SendMessage"
+	FacebooksessionFieldsCapabilitiesSendStartTypingNotification FacebooksessionFieldsCapabilities = "SendStartTypingNotification"
+	FacebooksessionFieldsCapabilitiesSendStopTypingNotification  FacebooksessionFieldsCapabilities = "SendStopTypingNotification"
+	FacebooksessionFieldsCapabilitiesTransfer                    FacebooksessionFieldsCapabilities = "Transfer"
+	FacebooksessionFieldsCapabilitiesUpdateUserData              FacebooksessionFieldsCapabilities = "UpdateUserData"
 )
 
-// Valid indicates whether the value is a known member of the OperationOperationName enum.
-func (e OperationOperationName) Valid() bool {
+// Valid indicates whether the value is a known member of the FacebooksessionFieldsCapabilities enum.
+func (e FacebooksessionFieldsCapabilities) Valid() bool {
 	switch e {
-	case OperationOperationNameComplete:
+	case FacebooksessionFieldsCapabilitiesAccept:
+		return true
+	case FacebooksessionFieldsCapabilitiesComplete:
+		return true
+	case FacebooksessionFieldsCapabilitiesDeleteUserData:
+		return true
+	case FacebooksessionFieldsCapabilitiesInFocus:
+		return true
+	case FacebooksessionFieldsCapabilitiesLeave:
+		return true
+	case FacebooksessionFieldsCapabilitiesReject:
+		return true
+	case FacebooksessionFieldsCapabilitiesSendMessage:
+		return true
+	case FacebooksessionFieldsCapabilitiesSendStartTypingNotification:
+		return true
+	case FacebooksessionFieldsCapabilitiesSendStopTypingNotification:
+		return true
+	case FacebooksessionFieldsCapabilitiesTransfer:
+		return true
+	case FacebooksessionFieldsCapabilitiesUpdateUserData:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FacebooksessionFieldsState.
+const (
+	FacebooksessionFieldsStateChatting  FacebooksessionFieldsState = "Chatting"
+	FacebooksessionFieldsStateCompleted FacebooksessionFieldsState = "Completed"
+	FacebooksessionFieldsStateInvited   FacebooksessionFieldsState = "Invited"
+)
+
+// Valid indicates whether the value is a known member of the FacebooksessionFieldsState enum.
+func (e FacebooksessionFieldsState) Valid() bool {
+	switch e {
+	case FacebooksessionFieldsStateChatting:
+		return true
+	case FacebooksessionFieldsStateCompleted:
+		return true
+	case FacebooksessionFieldsStateInvited:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntakeState.
+const (
+	IntakeStateChatting IntakeState = "Chatting"
+	IntakeStateInvited  IntakeState = "Invited"
+)
+
+// Valid indicates whether the value is a known member of the IntakeState enum.
+func (e IntakeState) Valid() bool {
+	switch e {
+	case IntakeStateChatting:
+		return true
+	case IntakeStateInvited:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IntegrationOperationOperationName.
+const (
+	CustomerLeft    IntegrationOperationOperationName = "CustomerLeft"
+	CustomerMessage IntegrationOperationOperationName = "CustomerMessage"
+	Route           IntegrationOperationOperationName = "Route"
+)
+
+// Valid indicates whether the value is a known member of the IntegrationOperationOperationName enum.
+func (e IntegrationOperationOperationName) Valid() bool {
+	switch e {
+	case CustomerLeft:
+		return true
+	case CustomerMessage:
+		return true
+	case Route:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageFromType.
+const (
+	MessageFromTypeAgent    MessageFromType = "Agent"
+	MessageFromTypeCustomer MessageFromType = "Customer"
+)
+
+// Valid indicates whether the value is a known member of the MessageFromType enum.
+func (e MessageFromType) Valid() bool {
+	switch e {
+	case MessageFromTypeAgent:
+		return true
+	case MessageFromTypeCustomer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageType.
+const (
+	Text MessageType = "Text"
+)
+
+// Valid indicates whether the value is a known member of the MessageType enum.
+func (e MessageType) Valid() bool {
+	switch e {
+	case Text:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageVisibility.
+const (
+	All MessageVisibility = "All"
+)
+
+// Valid indicates whether the value is a known member of the MessageVisibility enum.
+func (e MessageVisibility) Valid() bool {
+	switch e {
+	case All:
 		return true
 	default:
 		return false
@@ -135,21 +351,57 @@ func (e SessionUrisStatusCode) Valid() bool {
 	}
 }
 
+// Defines values for TranscriptStatusCode.
+const (
+	TranscriptStatusCodeN0 TranscriptStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the TranscriptStatusCode enum.
+func (e TranscriptStatusCode) Valid() bool {
+	switch e {
+	case TranscriptStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for UserRoles.
 const (
-	Agent       UserRoles = "agent"
-	Integration UserRoles = "integration"
-	Supervisor  UserRoles = "supervisor"
+	UserRolesAgent       UserRoles = "agent"
+	UserRolesIntegration UserRoles = "integration"
+	UserRolesSupervisor  UserRoles = "supervisor"
 )
 
 // Valid indicates whether the value is a known member of the UserRoles enum.
 func (e UserRoles) Valid() bool {
 	switch e {
-	case Agent:
+	case UserRolesAgent:
 		return true
-	case Integration:
+	case UserRolesIntegration:
 		return true
-	case Supervisor:
+	case UserRolesSupervisor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for BayeuxMessageAdviceReconnect.
+const (
+	Handshake BayeuxMessageAdviceReconnect = "handshake"
+	None      BayeuxMessageAdviceReconnect = "none"
+	Retry     BayeuxMessageAdviceReconnect = "retry"
+)
+
+// Valid indicates whether the value is a known member of the BayeuxMessageAdviceReconnect enum.
+func (e BayeuxMessageAdviceReconnect) Valid() bool {
+	switch e {
+	case Handshake:
+		return true
+	case None:
+		return true
+	case Retry:
 		return true
 	default:
 		return false
@@ -246,6 +498,21 @@ func (e GetFacebookSession200JSONResponseBodyStatusCode) Valid() bool {
 	}
 }
 
+// Defines values for OperateOnFacebookSession200JSONResponseBodyStatusCode.
+const (
+	OperateOnFacebookSession200JSONResponseBodyStatusCodeN0 OperateOnFacebookSession200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the OperateOnFacebookSession200JSONResponseBodyStatusCode enum.
+func (e OperateOnFacebookSession200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case OperateOnFacebookSession200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMe200JSONResponseBodyStatusCode.
 const (
 	GetMe200JSONResponseBodyStatusCodeN0 GetMe200JSONResponseBodyStatusCode = 0
@@ -285,21 +552,6 @@ const (
 func (e OperateOnMyFacebookSessionLegacy200JSONResponseBodyStatusCode) Valid() bool {
 	switch e {
 	case OperateOnMyFacebookSessionLegacy200JSONResponseBodyStatusCodeN0:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ListMyFacebookSessionsParamsFields.
-const (
-	Asterisk ListMyFacebookSessionsParamsFields = "*"
-)
-
-// Valid indicates whether the value is a known member of the ListMyFacebookSessionsParamsFields enum.
-func (e ListMyFacebookSessionsParamsFields) Valid() bool {
-	switch e {
-	case Asterisk:
 		return true
 	default:
 		return false
@@ -351,6 +603,37 @@ func (e GetHealth200JSONResponseBodyStatus) Valid() bool {
 	}
 }
 
+// AgentOperation An agent's operation; which parameters it reads depends on the
+// operationName, and the others are ignored.
+// Accept: nickname (optional; the user name by default).
+// SendMessage: text. Transfer: targetUri or queueName, exactly one.
+// Complete: queueName (optional). UpdateUserData: userData (merged).
+// DeleteUserData: keys. Reject, SendStartTypingNotification,
+// SendStopTypingNotification, Leave and InFocus take none.
+type AgentOperation struct {
+	// Keys DeleteUserData: the user data keys to remove.
+	Keys *[]string `json:"keys,omitempty"`
+
+	// Nickname Accept: how the customer sees the agent.
+	Nickname      *string                     `json:"nickname,omitempty"`
+	OperationName AgentOperationOperationName `json:"operationName"`
+
+	// QueueName Transfer, Complete: the queue, 1–255 printable characters (dots included).
+	QueueName *string `json:"queueName,omitempty"`
+
+	// TargetUri Transfer: the uri of the agent to offer the session to; any base, ending in /api/v2/users/{id}.
+	TargetUri *string `json:"targetUri,omitempty"`
+
+	// Text SendMessage: the message, 1–4,096 characters; line breaks and tabs are the only control characters allowed.
+	Text *string `json:"text,omitempty"`
+
+	// UserData A flat object, returned exactly as given at intake.
+	UserData *UserData `json:"userData,omitempty"`
+}
+
+// AgentOperationOperationName defines model for AgentOperation.OperationName.
+type AgentOperationOperationName string
+
 // Error defines model for Error.
 type Error struct {
 	StatusCode    ErrorStatusCode `json:"statusCode"`
@@ -362,16 +645,21 @@ type ErrorStatusCode int
 
 // Facebooksession defines model for Facebooksession.
 type Facebooksession struct {
-	Capabilities                   []FacebooksessionCapabilities `json:"capabilities"`
-	Comment                        string                        `json:"comment"`
-	FacebooksessionType            string                        `json:"facebooksessionType"`
-	Id                             string                        `json:"id"`
-	Participants                   []Participant                 `json:"participants"`
-	ReceivedDate                   string                        `json:"receivedDate"`
-	RevelantResponseTemplateGroups []interface{}                 `json:"revelantResponseTemplateGroups"`
-	State                          FacebooksessionState          `json:"state"`
-	SuggestedQueueUris             []string                      `json:"suggestedQueueUris"`
-	Uri                            string                        `json:"uri"`
+	// Capabilities Exactly the agent operations valid in the state, in this order.
+	Capabilities []FacebooksessionCapabilities `json:"capabilities"`
+
+	// Comment Absent when intake gave none.
+	Comment             *string       `json:"comment,omitempty"`
+	FacebooksessionType string        `json:"facebooksessionType"`
+	Id                  string        `json:"id"`
+	Participants        []Participant `json:"participants"`
+
+	// ReceivedDate Absent when intake gave none.
+	ReceivedDate                   *string              `json:"receivedDate,omitempty"`
+	RevelantResponseTemplateGroups []interface{}        `json:"revelantResponseTemplateGroups"`
+	State                          FacebooksessionState `json:"state"`
+	SuggestedQueueUris             []string             `json:"suggestedQueueUris"`
+	Uri                            string               `json:"uri"`
 
 	// UserData A flat object, returned exactly as given at intake.
 	UserData UserData `json:"userData"`
@@ -383,6 +671,34 @@ type FacebooksessionCapabilities string
 // FacebooksessionState defines model for Facebooksession.State.
 type FacebooksessionState string
 
+// FacebooksessionFields The fields of a facebooksession asked for with ?fields, exactly those.
+type FacebooksessionFields struct {
+	// Capabilities Exactly the agent operations valid in the state, in this order.
+	Capabilities *[]FacebooksessionFieldsCapabilities `json:"capabilities,omitempty"`
+
+	// Comment Absent when intake gave none.
+	Comment             *string        `json:"comment,omitempty"`
+	FacebooksessionType *string        `json:"facebooksessionType,omitempty"`
+	Id                  *string        `json:"id,omitempty"`
+	Participants        *[]Participant `json:"participants,omitempty"`
+
+	// ReceivedDate Absent when intake gave none.
+	ReceivedDate                   *string                     `json:"receivedDate,omitempty"`
+	RevelantResponseTemplateGroups *[]interface{}              `json:"revelantResponseTemplateGroups,omitempty"`
+	State                          *FacebooksessionFieldsState `json:"state,omitempty"`
+	SuggestedQueueUris             *[]string                   `json:"suggestedQueueUris,omitempty"`
+	Uri                            *string                     `json:"uri,omitempty"`
+
+	// UserData A flat object, returned exactly as given at intake.
+	UserData *UserData `json:"userData,omitempty"`
+}
+
+// FacebooksessionFieldsCapabilities defines model for FacebooksessionFields.Capabilities.
+type FacebooksessionFieldsCapabilities string
+
+// FacebooksessionFieldsState defines model for FacebooksessionFields.State.
+type FacebooksessionFieldsState string
+
 // Intake defines model for Intake.
 type Intake struct {
 	AgentId             string         `json:"agentId"`
@@ -392,18 +708,62 @@ type Intake struct {
 	Participants        *[]Participant `json:"participants,omitempty"`
 	ReceivedDate        *string        `json:"receivedDate,omitempty"`
 
+	// State Invited (the default) offers the session to the agent; Chatting hands over one the agent has joined already.
+	State              *IntakeState `json:"state,omitempty"`
+	SuggestedQueueUris *[]string    `json:"suggestedQueueUris,omitempty"`
+
 	// UserData A flat object, returned exactly as given at intake.
 	UserData *UserData `json:"userData,omitempty"`
 }
 
-// Operation defines model for Operation.
-type Operation struct {
-	OperationName OperationOperationName `json:"operationName"`
-	QueueName     *string                `json:"queueName,omitempty"`
+// IntakeState Invited (the default) offers the session to the agent; Chatting hands over one the agent has joined already.
+type IntakeState string
+
+// IntegrationOperation An operation of the integration side. CustomerMessage: text, and
+// nickname (optional; the customer participant's by default).
+// CustomerLeft: none. Route: agentId.
+type IntegrationOperation struct {
+	// AgentId Route: an enabled user with the agent role.
+	AgentId *string `json:"agentId,omitempty"`
+
+	// Nickname CustomerMessage: the customer's nickname for this message.
+	Nickname      *string                           `json:"nickname,omitempty"`
+	OperationName IntegrationOperationOperationName `json:"operationName"`
+
+	// Text CustomerMessage: the customer's message.
+	Text *string `json:"text,omitempty"`
 }
 
-// OperationOperationName defines model for Operation.OperationName.
-type OperationOperationName string
+// IntegrationOperationOperationName defines model for IntegrationOperation.OperationName.
+type IntegrationOperationOperationName string
+
+// Message One message of the transcript, as NewMessages notifications show it too.
+type Message struct {
+	From struct {
+		Nickname      string          `json:"nickname"`
+		ParticipantId *string         `json:"participantId,omitempty"`
+		Type          MessageFromType `json:"type"`
+	} `json:"from"`
+
+	// Index Counts the session's messages from 1.
+	Index int    `json:"index"`
+	Text  string `json:"text"`
+
+	// Timestamp UTC, milliseconds: 2015-09-02T12:39:22.000Z.
+	Timestamp        string            `json:"timestamp"`
+	TimestampSeconds int64             `json:"timestampSeconds"`
+	Type             MessageType       `json:"type"`
+	Visibility       MessageVisibility `json:"visibility"`
+}
+
+// MessageFromType defines model for Message.From.Type.
+type MessageFromType string
+
+// MessageType defines model for Message.Type.
+type MessageType string
+
+// MessageVisibility defines model for Message.Visibility.
+type MessageVisibility string
 
 // Participant defines model for Participant.
 type Participant struct {
@@ -419,11 +779,16 @@ type Readiness map[string]string
 
 // SessionResources defines model for SessionResources.
 type SessionResources struct {
-	Facebooksessions []Facebooksession `json:"facebooksessions"`
+	Facebooksessions []SessionResources_Facebooksessions_Item `json:"facebooksessions"`
 
 	// NextAfter The after of the next page; absent on the last page.
 	NextAfter  *string                    `json:"nextAfter,omitempty"`
 	StatusCode SessionResourcesStatusCode `json:"statusCode"`
+}
+
+// SessionResources_Facebooksessions_Item defines model for SessionResources.facebooksessions.Item.
+type SessionResources_Facebooksessions_Item struct {
+	union json.RawMessage
 }
 
 // SessionResourcesStatusCode defines model for SessionResources.StatusCode.
@@ -439,6 +804,18 @@ type SessionUris struct {
 
 // SessionUrisStatusCode defines model for SessionUris.StatusCode.
 type SessionUrisStatusCode int
+
+// Transcript defines model for Transcript.
+type Transcript struct {
+	Messages []Message `json:"messages"`
+
+	// NextAfter The after of the next page; absent on the last page.
+	NextAfter  *int                 `json:"nextAfter,omitempty"`
+	StatusCode TranscriptStatusCode `json:"statusCode"`
+}
+
+// TranscriptStatusCode defines model for Transcript.StatusCode.
+type TranscriptStatusCode int
 
 // User defines model for User.
 type User struct {
@@ -468,11 +845,59 @@ type UserDataValue1 = float64
 // UserDataValue2 defines model for UserDataValue.2.
 type UserDataValue2 = bool
 
+// BayeuxMessage A Bayeux 1.0 message (docs/COMETD.md).
+type BayeuxMessage struct {
+	Advice *struct {
+		// Interval ms to wait before the next request
+		Interval *int `json:"interval,omitempty"`
+
+		// MaxInterval ms a client may go without connecting (30000)
+		MaxInterval *int                          `json:"maxInterval,omitempty"`
+		Reconnect   *BayeuxMessageAdviceReconnect `json:"reconnect,omitempty"`
+
+		// Timeout ms a /meta/connect is held (25000)
+		Timeout *int `json:"timeout,omitempty"`
+	} `json:"advice,omitempty"`
+
+	// Channel Example: /v2/me/facebooksession
+	Channel  string  `json:"channel"`
+	ClientId *string `json:"clientId,omitempty"`
+
+	// ConnectionType Example: long-polling
+	ConnectionType *string `json:"connectionType,omitempty"`
+
+	// Data On /v2/me/facebooksession, the notification, exactly as published on NATS.
+	Data interface{} `json:"data,omitempty"`
+
+	// Error Example: 402::Unknown client
+	Error          *string                 `json:"error,omitempty"`
+	Ext            *map[string]interface{} `json:"ext,omitempty"`
+	Id             *string                 `json:"id,omitempty"`
+	MinimumVersion *string                 `json:"minimumVersion,omitempty"`
+
+	// Subscription Example: /v2/me/facebooksession
+	Subscription             *string   `json:"subscription,omitempty"`
+	Successful               *bool     `json:"successful,omitempty"`
+	SupportedConnectionTypes *[]string `json:"supportedConnectionTypes,omitempty"`
+
+	// Version Example: 1.0
+	Version *string `json:"version,omitempty"`
+}
+
+// BayeuxMessageAdviceReconnect defines model for BayeuxMessage.Advice.Reconnect.
+type BayeuxMessageAdviceReconnect string
+
+// Fields Example: id,state,capabilities
+type Fields = string
+
 // Id defines model for id.
 type Id = string
 
 // IdempotencyKey defines model for idempotencyKey.
 type IdempotencyKey = string
+
+// ListFields Example: *
+type ListFields = string
 
 // AlreadyExists defines model for alreadyExists.
 type AlreadyExists = Error
@@ -515,8 +940,14 @@ type PayloadTooLarge = Error
 
 // Session defines model for session.
 type Session struct {
-	Facebooksession Facebooksession   `json:"facebooksession"`
-	StatusCode      SessionStatusCode `json:"statusCode"`
+	// Facebooksession The whole resource, or the fields asked for with ?fields.
+	Facebooksession Session_Facebooksession `json:"facebooksession"`
+	StatusCode      SessionStatusCode       `json:"statusCode"`
+}
+
+// Session_Facebooksession The whole resource, or the fields asked for with ?fields.
+type Session_Facebooksession struct {
+	union json.RawMessage
 }
 
 // SessionStatusCode defines model for Session.StatusCode.
@@ -539,7 +970,7 @@ type UnsupportedMediaType = Error
 
 // CreateFacebookSessionParams defines parameters for CreateFacebookSession.
 type CreateFacebookSessionParams struct {
-	// IdempotencyKey A retry with a key the same user already used on this session returns the original response and changes nothing.
+	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -549,28 +980,51 @@ type CreateFacebookSession200JSONResponseBodyStatusCode int
 // CreateFacebookSession201JSONResponseBodyStatusCode defines parameters for CreateFacebookSession.
 type CreateFacebookSession201JSONResponseBodyStatusCode int
 
+// GetFacebookSessionParams defines parameters for GetFacebookSession.
+type GetFacebookSessionParams struct {
+	// Fields The resource's fields to return, comma-separated, exactly as the
+	// resource spells them, or * for all (the default). Exactly the fields
+	// asked for are returned: id and uri are not added. An unknown name is
+	// 400/10.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// GetFacebookSession200JSONResponseBody_Facebooksession defines parameters for GetFacebookSession.
+type GetFacebookSession200JSONResponseBody_Facebooksession struct {
+	union json.RawMessage
+}
+
 // GetFacebookSession200JSONResponseBodyStatusCode defines parameters for GetFacebookSession.
 type GetFacebookSession200JSONResponseBodyStatusCode int
+
+// OperateOnFacebookSessionParams defines parameters for OperateOnFacebookSession.
+type OperateOnFacebookSessionParams struct {
+	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// OperateOnFacebookSession200JSONResponseBodyStatusCode defines parameters for OperateOnFacebookSession.
+type OperateOnFacebookSession200JSONResponseBodyStatusCode int
+
+// GetFacebookSessionMessagesParams defines parameters for GetFacebookSessionMessages.
+type GetFacebookSessionMessagesParams struct {
+	// After The page holds the messages whose index is above this one.
+	After *int `form:"after,omitempty" json:"after,omitempty"`
+
+	// Limit The most messages in the page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
 
 // GetMe200JSONResponseBodyStatusCode defines parameters for GetMe.
 type GetMe200JSONResponseBodyStatusCode int
 
-// GetMyFacebookSessionLegacy200JSONResponseBodyStatusCode defines parameters for GetMyFacebookSessionLegacy.
-type GetMyFacebookSessionLegacy200JSONResponseBodyStatusCode int
-
-// OperateOnMyFacebookSessionLegacyParams defines parameters for OperateOnMyFacebookSessionLegacy.
-type OperateOnMyFacebookSessionLegacyParams struct {
-	// IdempotencyKey A retry with a key the same user already used on this session returns the original response and changes nothing.
-	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
-}
-
-// OperateOnMyFacebookSessionLegacy200JSONResponseBodyStatusCode defines parameters for OperateOnMyFacebookSessionLegacy.
-type OperateOnMyFacebookSessionLegacy200JSONResponseBodyStatusCode int
-
-// ListMyFacebookSessionsParams defines parameters for ListMyFacebookSessions.
-type ListMyFacebookSessionsParams struct {
-	// Fields * returns whole resources instead of uris.
-	Fields *ListMyFacebookSessionsParamsFields `form:"fields,omitempty" json:"fields,omitempty"`
+// ListMyFacebookSessionsLegacyParams defines parameters for ListMyFacebookSessionsLegacy.
+type ListMyFacebookSessionsLegacyParams struct {
+	// Fields Without it the list holds uris. With it the list holds resources:
+	// * for whole ones, or the fields named, comma-separated, exactly as
+	// the resource spells them (id and uri are not added). An unknown name
+	// is 400/10.
+	Fields *ListFields `form:"fields,omitempty" json:"fields,omitempty"`
 
 	// Limit The most sessions in the page.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -579,11 +1033,68 @@ type ListMyFacebookSessionsParams struct {
 	After *string `form:"after,omitempty" json:"after,omitempty"`
 }
 
-// ListMyFacebookSessionsParamsFields defines parameters for ListMyFacebookSessions.
-type ListMyFacebookSessionsParamsFields string
+// ListMyFacebookSessionsLegacy200JSONResponseBody defines parameters for ListMyFacebookSessionsLegacy.
+type ListMyFacebookSessionsLegacy200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// GetMyFacebookSessionLegacyParams defines parameters for GetMyFacebookSessionLegacy.
+type GetMyFacebookSessionLegacyParams struct {
+	// Fields The resource's fields to return, comma-separated, exactly as the
+	// resource spells them, or * for all (the default). Exactly the fields
+	// asked for are returned: id and uri are not added. An unknown name is
+	// 400/10.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession defines parameters for GetMyFacebookSessionLegacy.
+type GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession struct {
+	union json.RawMessage
+}
+
+// GetMyFacebookSessionLegacy200JSONResponseBodyStatusCode defines parameters for GetMyFacebookSessionLegacy.
+type GetMyFacebookSessionLegacy200JSONResponseBodyStatusCode int
+
+// OperateOnMyFacebookSessionLegacyParams defines parameters for OperateOnMyFacebookSessionLegacy.
+type OperateOnMyFacebookSessionLegacyParams struct {
+	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// OperateOnMyFacebookSessionLegacy200JSONResponseBodyStatusCode defines parameters for OperateOnMyFacebookSessionLegacy.
+type OperateOnMyFacebookSessionLegacy200JSONResponseBodyStatusCode int
+
+// ListMyFacebookSessionsParams defines parameters for ListMyFacebookSessions.
+type ListMyFacebookSessionsParams struct {
+	// Fields Without it the list holds uris. With it the list holds resources:
+	// * for whole ones, or the fields named, comma-separated, exactly as
+	// the resource spells them (id and uri are not added). An unknown name
+	// is 400/10.
+	Fields *ListFields `form:"fields,omitempty" json:"fields,omitempty"`
+
+	// Limit The most sessions in the page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// After The page holds the sessions whose ids sort after this one (bytewise); nextAfter of the page before.
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+}
 
 // ListMyFacebookSessions200JSONResponseBody defines parameters for ListMyFacebookSessions.
 type ListMyFacebookSessions200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// GetMyFacebookSessionParams defines parameters for GetMyFacebookSession.
+type GetMyFacebookSessionParams struct {
+	// Fields The resource's fields to return, comma-separated, exactly as the
+	// resource spells them, or * for all (the default). Exactly the fields
+	// asked for are returned: id and uri are not added. An unknown name is
+	// 400/10.
+	Fields *Fields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// GetMyFacebookSession200JSONResponseBody_Facebooksession defines parameters for GetMyFacebookSession.
+type GetMyFacebookSession200JSONResponseBody_Facebooksession struct {
 	union json.RawMessage
 }
 
@@ -592,12 +1103,15 @@ type GetMyFacebookSession200JSONResponseBodyStatusCode int
 
 // OperateOnMyFacebookSessionParams defines parameters for OperateOnMyFacebookSession.
 type OperateOnMyFacebookSessionParams struct {
-	// IdempotencyKey A retry with a key the same user already used on this session returns the original response and changes nothing.
+	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // OperateOnMyFacebookSession200JSONResponseBodyStatusCode defines parameters for OperateOnMyFacebookSession.
 type OperateOnMyFacebookSession200JSONResponseBodyStatusCode int
+
+// CometdLongPollingJSONBody defines parameters for CometdLongPolling.
+type CometdLongPollingJSONBody = []BayeuxMessage
 
 // GetHealth200JSONResponseBodyStatus defines parameters for GetHealth.
 type GetHealth200JSONResponseBodyStatus string
@@ -605,11 +1119,79 @@ type GetHealth200JSONResponseBodyStatus string
 // CreateFacebookSessionJSONRequestBody defines body for CreateFacebookSession for application/json ContentType.
 type CreateFacebookSessionJSONRequestBody = Intake
 
+// OperateOnFacebookSessionJSONRequestBody defines body for OperateOnFacebookSession for application/json ContentType.
+type OperateOnFacebookSessionJSONRequestBody = IntegrationOperation
+
 // OperateOnMyFacebookSessionLegacyJSONRequestBody defines body for OperateOnMyFacebookSessionLegacy for application/json ContentType.
-type OperateOnMyFacebookSessionLegacyJSONRequestBody = Operation
+type OperateOnMyFacebookSessionLegacyJSONRequestBody = AgentOperation
 
 // OperateOnMyFacebookSessionJSONRequestBody defines body for OperateOnMyFacebookSession for application/json ContentType.
-type OperateOnMyFacebookSessionJSONRequestBody = Operation
+type OperateOnMyFacebookSessionJSONRequestBody = AgentOperation
+
+// CometdLongPollingJSONRequestBody defines body for CometdLongPolling for application/json ContentType.
+type CometdLongPollingJSONRequestBody = CometdLongPollingJSONBody
+
+// AsFacebooksession returns the union data inside the SessionResources_Facebooksessions_Item as a Facebooksession
+func (t SessionResources_Facebooksessions_Item) AsFacebooksession() (Facebooksession, error) {
+	var body Facebooksession
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksession overwrites any union data inside the SessionResources_Facebooksessions_Item as the provided Facebooksession
+func (t *SessionResources_Facebooksessions_Item) FromFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksession performs a merge with any union data inside the SessionResources_Facebooksessions_Item, using the provided Facebooksession
+func (t *SessionResources_Facebooksessions_Item) MergeFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFacebooksessionFields returns the union data inside the SessionResources_Facebooksessions_Item as a FacebooksessionFields
+func (t SessionResources_Facebooksessions_Item) AsFacebooksessionFields() (FacebooksessionFields, error) {
+	var body FacebooksessionFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksessionFields overwrites any union data inside the SessionResources_Facebooksessions_Item as the provided FacebooksessionFields
+func (t *SessionResources_Facebooksessions_Item) FromFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksessionFields performs a merge with any union data inside the SessionResources_Facebooksessions_Item, using the provided FacebooksessionFields
+func (t *SessionResources_Facebooksessions_Item) MergeFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t SessionResources_Facebooksessions_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *SessionResources_Facebooksessions_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // AsUserDataValue0 returns the union data inside the UserDataValue as a UserDataValue0
 func (t UserDataValue) AsUserDataValue0() (UserDataValue0, error) {
@@ -699,6 +1281,254 @@ func (t *UserDataValue) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsFacebooksession returns the union data inside the Session_Facebooksession as a Facebooksession
+func (t Session_Facebooksession) AsFacebooksession() (Facebooksession, error) {
+	var body Facebooksession
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksession overwrites any union data inside the Session_Facebooksession as the provided Facebooksession
+func (t *Session_Facebooksession) FromFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksession performs a merge with any union data inside the Session_Facebooksession, using the provided Facebooksession
+func (t *Session_Facebooksession) MergeFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFacebooksessionFields returns the union data inside the Session_Facebooksession as a FacebooksessionFields
+func (t Session_Facebooksession) AsFacebooksessionFields() (FacebooksessionFields, error) {
+	var body FacebooksessionFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksessionFields overwrites any union data inside the Session_Facebooksession as the provided FacebooksessionFields
+func (t *Session_Facebooksession) FromFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksessionFields performs a merge with any union data inside the Session_Facebooksession, using the provided FacebooksessionFields
+func (t *Session_Facebooksession) MergeFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Session_Facebooksession) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Session_Facebooksession) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsFacebooksession returns the union data inside the GetFacebookSession200JSONResponseBody_Facebooksession as a Facebooksession
+func (t GetFacebookSession200JSONResponseBody_Facebooksession) AsFacebooksession() (Facebooksession, error) {
+	var body Facebooksession
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksession overwrites any union data inside the GetFacebookSession200JSONResponseBody_Facebooksession as the provided Facebooksession
+func (t *GetFacebookSession200JSONResponseBody_Facebooksession) FromFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksession performs a merge with any union data inside the GetFacebookSession200JSONResponseBody_Facebooksession, using the provided Facebooksession
+func (t *GetFacebookSession200JSONResponseBody_Facebooksession) MergeFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFacebooksessionFields returns the union data inside the GetFacebookSession200JSONResponseBody_Facebooksession as a FacebooksessionFields
+func (t GetFacebookSession200JSONResponseBody_Facebooksession) AsFacebooksessionFields() (FacebooksessionFields, error) {
+	var body FacebooksessionFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksessionFields overwrites any union data inside the GetFacebookSession200JSONResponseBody_Facebooksession as the provided FacebooksessionFields
+func (t *GetFacebookSession200JSONResponseBody_Facebooksession) FromFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksessionFields performs a merge with any union data inside the GetFacebookSession200JSONResponseBody_Facebooksession, using the provided FacebooksessionFields
+func (t *GetFacebookSession200JSONResponseBody_Facebooksession) MergeFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t GetFacebookSession200JSONResponseBody_Facebooksession) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *GetFacebookSession200JSONResponseBody_Facebooksession) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsSessionUris returns the union data inside the ListMyFacebookSessionsLegacy200JSONResponseBody as a SessionUris
+func (t ListMyFacebookSessionsLegacy200JSONResponseBody) AsSessionUris() (SessionUris, error) {
+	var body SessionUris
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSessionUris overwrites any union data inside the ListMyFacebookSessionsLegacy200JSONResponseBody as the provided SessionUris
+func (t *ListMyFacebookSessionsLegacy200JSONResponseBody) FromSessionUris(v SessionUris) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSessionUris performs a merge with any union data inside the ListMyFacebookSessionsLegacy200JSONResponseBody, using the provided SessionUris
+func (t *ListMyFacebookSessionsLegacy200JSONResponseBody) MergeSessionUris(v SessionUris) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsSessionResources returns the union data inside the ListMyFacebookSessionsLegacy200JSONResponseBody as a SessionResources
+func (t ListMyFacebookSessionsLegacy200JSONResponseBody) AsSessionResources() (SessionResources, error) {
+	var body SessionResources
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromSessionResources overwrites any union data inside the ListMyFacebookSessionsLegacy200JSONResponseBody as the provided SessionResources
+func (t *ListMyFacebookSessionsLegacy200JSONResponseBody) FromSessionResources(v SessionResources) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeSessionResources performs a merge with any union data inside the ListMyFacebookSessionsLegacy200JSONResponseBody, using the provided SessionResources
+func (t *ListMyFacebookSessionsLegacy200JSONResponseBody) MergeSessionResources(v SessionResources) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ListMyFacebookSessionsLegacy200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ListMyFacebookSessionsLegacy200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsFacebooksession returns the union data inside the GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession as a Facebooksession
+func (t GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession) AsFacebooksession() (Facebooksession, error) {
+	var body Facebooksession
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksession overwrites any union data inside the GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession as the provided Facebooksession
+func (t *GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession) FromFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksession performs a merge with any union data inside the GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession, using the provided Facebooksession
+func (t *GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession) MergeFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFacebooksessionFields returns the union data inside the GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession as a FacebooksessionFields
+func (t GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession) AsFacebooksessionFields() (FacebooksessionFields, error) {
+	var body FacebooksessionFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksessionFields overwrites any union data inside the GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession as the provided FacebooksessionFields
+func (t *GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession) FromFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksessionFields performs a merge with any union data inside the GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession, using the provided FacebooksessionFields
+func (t *GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession) MergeFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *GetMyFacebookSessionLegacy200JSONResponseBody_Facebooksession) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsSessionUris returns the union data inside the ListMyFacebookSessions200JSONResponseBody as a SessionUris
 func (t ListMyFacebookSessions200JSONResponseBody) AsSessionUris() (SessionUris, error) {
 	var body SessionUris
@@ -757,6 +1587,68 @@ func (t ListMyFacebookSessions200JSONResponseBody) MarshalJSON() ([]byte, error)
 }
 
 func (t *ListMyFacebookSessions200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsFacebooksession returns the union data inside the GetMyFacebookSession200JSONResponseBody_Facebooksession as a Facebooksession
+func (t GetMyFacebookSession200JSONResponseBody_Facebooksession) AsFacebooksession() (Facebooksession, error) {
+	var body Facebooksession
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksession overwrites any union data inside the GetMyFacebookSession200JSONResponseBody_Facebooksession as the provided Facebooksession
+func (t *GetMyFacebookSession200JSONResponseBody_Facebooksession) FromFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksession performs a merge with any union data inside the GetMyFacebookSession200JSONResponseBody_Facebooksession, using the provided Facebooksession
+func (t *GetMyFacebookSession200JSONResponseBody_Facebooksession) MergeFacebooksession(v Facebooksession) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsFacebooksessionFields returns the union data inside the GetMyFacebookSession200JSONResponseBody_Facebooksession as a FacebooksessionFields
+func (t GetMyFacebookSession200JSONResponseBody_Facebooksession) AsFacebooksessionFields() (FacebooksessionFields, error) {
+	var body FacebooksessionFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromFacebooksessionFields overwrites any union data inside the GetMyFacebookSession200JSONResponseBody_Facebooksession as the provided FacebooksessionFields
+func (t *GetMyFacebookSession200JSONResponseBody_Facebooksession) FromFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeFacebooksessionFields performs a merge with any union data inside the GetMyFacebookSession200JSONResponseBody_Facebooksession, using the provided FacebooksessionFields
+func (t *GetMyFacebookSession200JSONResponseBody_Facebooksession) MergeFacebooksessionFields(v FacebooksessionFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t GetMyFacebookSession200JSONResponseBody_Facebooksession) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *GetMyFacebookSession200JSONResponseBody_Facebooksession) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -849,20 +1741,60 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v2/facebooksessions (the `CreateFacebookSession` operationId).
 	CreateFacebookSession(ctx context.Context, params *CreateFacebookSessionParams, body CreateFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetFacebookSession A session, by its uri; for its agent and for supervisors.
+	// GetFacebookSession A session, by its uri; for its current agent, supervisors and the integration side.
+	//
+	// Agents and supervisors need the api-multimedia feature; the
+	// integration role does not.
 	//
 	// Corresponds with GET /api/v2/facebooksessions/{id} (the `GetFacebookSession` operationId).
-	GetFacebookSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFacebookSession(ctx context.Context, id Id, params *GetFacebookSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OperateOnFacebookSessionWithBody Run an operation of the integration side on a session (role integration).
+	//
+	// CustomerMessage (the customer wrote), CustomerLeft (the customer
+	// ended the Facebook session), Route (offer a session waiting for
+	// routing to an agent).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v2/facebooksessions/{id} (the `OperateOnFacebookSession` operationId).
+	OperateOnFacebookSessionWithBody(ctx context.Context, id Id, params *OperateOnFacebookSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OperateOnFacebookSession Run an operation of the integration side on a session (role integration).
+	//
+	// CustomerMessage (the customer wrote), CustomerLeft (the customer
+	// ended the Facebook session), Route (offer a session waiting for
+	// routing to an agent).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v2/facebooksessions/{id} (the `OperateOnFacebookSession` operationId).
+	OperateOnFacebookSession(ctx context.Context, id Id, params *OperateOnFacebookSessionParams, body OperateOnFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetFacebookSessionMessages A session's transcript; for its current agent, supervisors and the integration side.
+	//
+	// The messages in index order (typing indicators are not messages), a
+	// page at a time: at most limit messages, and fewer once their texts
+	// pass 1 MiB (never none while any follow). nextAfter, present when
+	// more follow, is the after of the next page.
+	//
+	// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
+	GetFacebookSessionMessages(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetMe The authenticated user.
 	//
 	// Corresponds with GET /api/v2/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListMyFacebookSessionsLegacy The 2015 path of GET /api/v2/me/facebooksessions, kept for existing clients.
+	//
+	// Corresponds with GET /api/v2/me/facebooksession (the `ListMyFacebookSessionsLegacy` operationId).
+	ListMyFacebookSessionsLegacy(ctx context.Context, params *ListMyFacebookSessionsLegacyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetMyFacebookSessionLegacy The 2015 path of GET /api/v2/me/facebooksessions/{id}, kept for existing clients.
 	//
 	// Corresponds with GET /api/v2/me/facebooksession/{id} (the `GetMyFacebookSessionLegacy` operationId).
-	GetMyFacebookSessionLegacy(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetMyFacebookSessionLegacy(ctx context.Context, id Id, params *GetMyFacebookSessionLegacyParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// OperateOnMyFacebookSessionLegacyWithBody The 2015 path of POST /api/v2/me/facebooksessions/{id}, kept for existing clients.
 	//
@@ -883,24 +1815,84 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v2/me/facebooksessions (the `ListMyFacebookSessions` operationId).
 	ListMyFacebookSessions(ctx context.Context, params *ListMyFacebookSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetMyFacebookSession One of the caller's sessions.
+	// GetMyFacebookSession One of the caller's sessions, while it is assigned to them.
 	//
 	// Corresponds with GET /api/v2/me/facebooksessions/{id} (the `GetMyFacebookSession` operationId).
-	GetMyFacebookSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetMyFacebookSession(ctx context.Context, id Id, params *GetMyFacebookSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// OperateOnMyFacebookSessionWithBody Run an operation on one of the caller's sessions (Complete).
+	// OperateOnMyFacebookSessionWithBody Run an agent operation on one of the caller's sessions.
+	//
+	// The operationName says which; an operation must be in the session's
+	// capabilities (else 409/2). Missing parameters are 400/1, bad ones
+	// 400/10, another agent's session 404/6.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v2/me/facebooksessions/{id} (the `OperateOnMyFacebookSession` operationId).
 	OperateOnMyFacebookSessionWithBody(ctx context.Context, id Id, params *OperateOnMyFacebookSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// OperateOnMyFacebookSession Run an operation on one of the caller's sessions (Complete).
+	// OperateOnMyFacebookSession Run an agent operation on one of the caller's sessions.
+	//
+	// The operationName says which; an operation must be in the session's
+	// capabilities (else 409/2). Missing parameters are 400/1, bad ones
+	// 400/10, another agent's session 404/6.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v2/me/facebooksessions/{id} (the `OperateOnMyFacebookSession` operationId).
 	OperateOnMyFacebookSession(ctx context.Context, id Id, params *OperateOnMyFacebookSessionParams, body OperateOnMyFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CometdWebSocket CometD (Bayeux 1.0) over a websocket.
+	//
+	// The websocket upgrade (Upgrade: websocket) of the same endpoint,
+	// for the CometD websocket transport. The upgrade request carries
+	// the Basic credentials. Each text frame is a batch of Bayeux
+	// messages as for POST; notifications are pushed as they arrive.
+	//
+	// Corresponds with GET /api/v2/notifications (the `CometdWebSocket` operationId).
+	CometdWebSocket(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CometdLongPollingWithBody CometD (Bayeux 1.0) long-polling, for GWS desktops' notifications.
+	//
+	// The GWS desktops' notifications, for the CometD client
+	// (docs/COMETD.md). The body is a batch of Bayeux messages on
+	// /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe
+	// and /meta/disconnect; the answer holds their replies and the
+	// messages of the channel /v2/me/facebooksession, whose data is the
+	// notification as published on NATS. A /meta/connect is held up to
+	// 25 s (advice timeout). The paths below this one that the CometD
+	// client appends (/handshake, /connect, ...) are the same endpoint.
+	// HTTP Basic on every request, feature api-multimedia; credentials
+	// that fail are answered in Bayeux, with HTTP 200 (error "401::...",
+	// "403::...", "429::...", "503::..." and the advice). A client id
+	// serves only the user who made it ("402::Unknown client" for
+	// anyone else).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v2/notifications (the `CometdLongPolling` operationId).
+	CometdLongPollingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CometdLongPolling CometD (Bayeux 1.0) long-polling, for GWS desktops' notifications.
+	//
+	// The GWS desktops' notifications, for the CometD client
+	// (docs/COMETD.md). The body is a batch of Bayeux messages on
+	// /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe
+	// and /meta/disconnect; the answer holds their replies and the
+	// messages of the channel /v2/me/facebooksession, whose data is the
+	// notification as published on NATS. A /meta/connect is held up to
+	// 25 s (advice timeout). The paths below this one that the CometD
+	// client appends (/handshake, /connect, ...) are the same endpoint.
+	// HTTP Basic on every request, feature api-multimedia; credentials
+	// that fail are answered in Bayeux, with HTTP 200 (error "401::...",
+	// "403::...", "429::...", "503::..." and the advice). A client id
+	// serves only the user who made it ("402::Unknown client" for
+	// anyone else).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v2/notifications (the `CometdLongPolling` operationId).
+	CometdLongPolling(ctx context.Context, body CometdLongPollingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPIDocument This document.
 	//
@@ -957,11 +1949,76 @@ func (c *Client) CreateFacebookSession(ctx context.Context, params *CreateFacebo
 	return c.Client.Do(req)
 }
 
-// GetFacebookSession A session, by its uri; for its agent and for supervisors.
+// GetFacebookSession A session, by its uri; for its current agent, supervisors and the integration side.
+//
+// Agents and supervisors need the api-multimedia feature; the
+// integration role does not.
 //
 // Corresponds with GET /api/v2/facebooksessions/{id} (the `GetFacebookSession` operationId).
-func (c *Client) GetFacebookSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetFacebookSessionRequest(c.Server, id)
+func (c *Client) GetFacebookSession(ctx context.Context, id Id, params *GetFacebookSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFacebookSessionRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OperateOnFacebookSessionWithBody Run an operation of the integration side on a session (role integration).
+//
+// CustomerMessage (the customer wrote), CustomerLeft (the customer
+// ended the Facebook session), Route (offer a session waiting for
+// routing to an agent).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v2/facebooksessions/{id} (the `OperateOnFacebookSession` operationId).
+func (c *Client) OperateOnFacebookSessionWithBody(ctx context.Context, id Id, params *OperateOnFacebookSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOperateOnFacebookSessionRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OperateOnFacebookSession Run an operation of the integration side on a session (role integration).
+//
+// CustomerMessage (the customer wrote), CustomerLeft (the customer
+// ended the Facebook session), Route (offer a session waiting for
+// routing to an agent).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v2/facebooksessions/{id} (the `OperateOnFacebookSession` operationId).
+func (c *Client) OperateOnFacebookSession(ctx context.Context, id Id, params *OperateOnFacebookSessionParams, body OperateOnFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOperateOnFacebookSessionRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetFacebookSessionMessages A session's transcript; for its current agent, supervisors and the integration side.
+//
+// The messages in index order (typing indicators are not messages), a
+// page at a time: at most limit messages, and fewer once their texts
+// pass 1 MiB (never none while any follow). nextAfter, present when
+// more follow, is the after of the next page.
+//
+// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
+func (c *Client) GetFacebookSessionMessages(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetFacebookSessionMessagesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -987,11 +2044,26 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
+// ListMyFacebookSessionsLegacy The 2015 path of GET /api/v2/me/facebooksessions, kept for existing clients.
+//
+// Corresponds with GET /api/v2/me/facebooksession (the `ListMyFacebookSessionsLegacy` operationId).
+func (c *Client) ListMyFacebookSessionsLegacy(ctx context.Context, params *ListMyFacebookSessionsLegacyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMyFacebookSessionsLegacyRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetMyFacebookSessionLegacy The 2015 path of GET /api/v2/me/facebooksessions/{id}, kept for existing clients.
 //
 // Corresponds with GET /api/v2/me/facebooksession/{id} (the `GetMyFacebookSessionLegacy` operationId).
-func (c *Client) GetMyFacebookSessionLegacy(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetMyFacebookSessionLegacyRequest(c.Server, id)
+func (c *Client) GetMyFacebookSessionLegacy(ctx context.Context, id Id, params *GetMyFacebookSessionLegacyParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyFacebookSessionLegacyRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1051,11 +2123,11 @@ func (c *Client) ListMyFacebookSessions(ctx context.Context, params *ListMyFaceb
 	return c.Client.Do(req)
 }
 
-// GetMyFacebookSession One of the caller's sessions.
+// GetMyFacebookSession One of the caller's sessions, while it is assigned to them.
 //
 // Corresponds with GET /api/v2/me/facebooksessions/{id} (the `GetMyFacebookSession` operationId).
-func (c *Client) GetMyFacebookSession(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetMyFacebookSessionRequest(c.Server, id)
+func (c *Client) GetMyFacebookSession(ctx context.Context, id Id, params *GetMyFacebookSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyFacebookSessionRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1066,7 +2138,11 @@ func (c *Client) GetMyFacebookSession(ctx context.Context, id Id, reqEditors ...
 	return c.Client.Do(req)
 }
 
-// OperateOnMyFacebookSessionWithBody Run an operation on one of the caller's sessions (Complete).
+// OperateOnMyFacebookSessionWithBody Run an agent operation on one of the caller's sessions.
+//
+// The operationName says which; an operation must be in the session's
+// capabilities (else 409/2). Missing parameters are 400/1, bad ones
+// 400/10, another agent's session 404/6.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1083,13 +2159,99 @@ func (c *Client) OperateOnMyFacebookSessionWithBody(ctx context.Context, id Id, 
 	return c.Client.Do(req)
 }
 
-// OperateOnMyFacebookSession Run an operation on one of the caller's sessions (Complete).
+// OperateOnMyFacebookSession Run an agent operation on one of the caller's sessions.
+//
+// The operationName says which; an operation must be in the session's
+// capabilities (else 409/2). Missing parameters are 400/1, bad ones
+// 400/10, another agent's session 404/6.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v2/me/facebooksessions/{id} (the `OperateOnMyFacebookSession` operationId).
 func (c *Client) OperateOnMyFacebookSession(ctx context.Context, id Id, params *OperateOnMyFacebookSessionParams, body OperateOnMyFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOperateOnMyFacebookSessionRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CometdWebSocket CometD (Bayeux 1.0) over a websocket.
+//
+// The websocket upgrade (Upgrade: websocket) of the same endpoint,
+// for the CometD websocket transport. The upgrade request carries
+// the Basic credentials. Each text frame is a batch of Bayeux
+// messages as for POST; notifications are pushed as they arrive.
+//
+// Corresponds with GET /api/v2/notifications (the `CometdWebSocket` operationId).
+func (c *Client) CometdWebSocket(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCometdWebSocketRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CometdLongPollingWithBody CometD (Bayeux 1.0) long-polling, for GWS desktops' notifications.
+//
+// The GWS desktops' notifications, for the CometD client
+// (docs/COMETD.md). The body is a batch of Bayeux messages on
+// /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe
+// and /meta/disconnect; the answer holds their replies and the
+// messages of the channel /v2/me/facebooksession, whose data is the
+// notification as published on NATS. A /meta/connect is held up to
+// 25 s (advice timeout). The paths below this one that the CometD
+// client appends (/handshake, /connect, ...) are the same endpoint.
+// HTTP Basic on every request, feature api-multimedia; credentials
+// that fail are answered in Bayeux, with HTTP 200 (error "401::...",
+// "403::...", "429::...", "503::..." and the advice). A client id
+// serves only the user who made it ("402::Unknown client" for
+// anyone else).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v2/notifications (the `CometdLongPolling` operationId).
+func (c *Client) CometdLongPollingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCometdLongPollingRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CometdLongPolling CometD (Bayeux 1.0) long-polling, for GWS desktops' notifications.
+//
+// The GWS desktops' notifications, for the CometD client
+// (docs/COMETD.md). The body is a batch of Bayeux messages on
+// /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe
+// and /meta/disconnect; the answer holds their replies and the
+// messages of the channel /v2/me/facebooksession, whose data is the
+// notification as published on NATS. A /meta/connect is held up to
+// 25 s (advice timeout). The paths below this one that the CometD
+// client appends (/handshake, /connect, ...) are the same endpoint.
+// HTTP Basic on every request, feature api-multimedia; credentials
+// that fail are answered in Bayeux, with HTTP 200 (error "401::...",
+// "403::...", "429::...", "503::..." and the advice). A client id
+// serves only the user who made it ("402::Unknown client" for
+// anyone else).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v2/notifications (the `CometdLongPolling` operationId).
+func (c *Client) CometdLongPolling(ctx context.Context, body CometdLongPollingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCometdLongPollingRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1216,7 +2378,7 @@ func NewCreateFacebookSessionRequestWithBody(server string, params *CreateFacebo
 }
 
 // NewGetFacebookSessionRequest constructs an http.Request for the GetFacebookSession method
-func NewGetFacebookSessionRequest(server string, id Id) (*http.Request, error) {
+func NewGetFacebookSessionRequest(server string, id Id, params *GetFacebookSessionParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1239,6 +2401,168 @@ func NewGetFacebookSessionRequest(server string, id Id) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Fields != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fields", *params.Fields, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewOperateOnFacebookSessionRequest calls the generic OperateOnFacebookSession builder with application/json body
+func NewOperateOnFacebookSessionRequest(server string, id Id, params *OperateOnFacebookSessionParams, body OperateOnFacebookSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOperateOnFacebookSessionRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewOperateOnFacebookSessionRequestWithBody constructs an http.Request for the OperateOnFacebookSession method, with any body, and a specified content type
+func NewOperateOnFacebookSessionRequestWithBody(server string, id Id, params *OperateOnFacebookSessionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/facebooksessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetFacebookSessionMessagesRequest constructs an http.Request for the GetFacebookSessionMessages method
+func NewGetFacebookSessionMessagesRequest(server string, id Id, params *GetFacebookSessionMessagesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/facebooksessions/%s/messages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -1276,8 +2600,86 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListMyFacebookSessionsLegacyRequest constructs an http.Request for the ListMyFacebookSessionsLegacy method
+func NewListMyFacebookSessionsLegacyRequest(server string, params *ListMyFacebookSessionsLegacyParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/me/facebooksession")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Fields != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fields", *params.Fields, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetMyFacebookSessionLegacyRequest constructs an http.Request for the GetMyFacebookSessionLegacy method
-func NewGetMyFacebookSessionLegacyRequest(server string, id Id) (*http.Request, error) {
+func NewGetMyFacebookSessionLegacyRequest(server string, id Id, params *GetMyFacebookSessionLegacyParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1300,6 +2702,33 @@ func NewGetMyFacebookSessionLegacyRequest(server string, id Id) (*http.Request, 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Fields != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fields", *params.Fields, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -1451,7 +2880,7 @@ func NewListMyFacebookSessionsRequest(server string, params *ListMyFacebookSessi
 }
 
 // NewGetMyFacebookSessionRequest constructs an http.Request for the GetMyFacebookSession method
-func NewGetMyFacebookSessionRequest(server string, id Id) (*http.Request, error) {
+func NewGetMyFacebookSessionRequest(server string, id Id, params *GetMyFacebookSessionParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -1474,6 +2903,33 @@ func NewGetMyFacebookSessionRequest(server string, id Id) (*http.Request, error)
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Fields != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fields", *params.Fields, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -1542,6 +2998,73 @@ func NewOperateOnMyFacebookSessionRequestWithBody(server string, id Id, params *
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewCometdWebSocketRequest constructs an http.Request for the CometdWebSocket method
+func NewCometdWebSocketRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/notifications")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCometdLongPollingRequest calls the generic CometdLongPolling builder with application/json body
+func NewCometdLongPollingRequest(server string, body CometdLongPollingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCometdLongPollingRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCometdLongPollingRequestWithBody constructs an http.Request for the CometdLongPolling method, with any body, and a specified content type
+func NewCometdLongPollingRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/notifications")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -1712,12 +3235,49 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v2/facebooksessions (the `CreateFacebookSession` operationId).
 	CreateFacebookSessionWithResponse(ctx context.Context, params *CreateFacebookSessionParams, body CreateFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFacebookSessionResponse, error)
 
-	// GetFacebookSessionWithResponse A session, by its uri; for its agent and for supervisors.
+	// GetFacebookSessionWithResponse A session, by its uri; for its current agent, supervisors and the integration side.
+	//
+	// Agents and supervisors need the api-multimedia feature; the
+	// integration role does not.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v2/facebooksessions/{id} (the `GetFacebookSession` operationId).
-	GetFacebookSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFacebookSessionResponse, error)
+	GetFacebookSessionWithResponse(ctx context.Context, id Id, params *GetFacebookSessionParams, reqEditors ...RequestEditorFn) (*GetFacebookSessionResponse, error)
+
+	// OperateOnFacebookSessionWithBodyWithResponse Run an operation of the integration side on a session (role integration).
+	//
+	// CustomerMessage (the customer wrote), CustomerLeft (the customer
+	// ended the Facebook session), Route (offer a session waiting for
+	// routing to an agent).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/facebooksessions/{id} (the `OperateOnFacebookSession` operationId).
+	OperateOnFacebookSessionWithBodyWithResponse(ctx context.Context, id Id, params *OperateOnFacebookSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OperateOnFacebookSessionResponse, error)
+
+	// OperateOnFacebookSessionWithResponse Run an operation of the integration side on a session (role integration).
+	//
+	// CustomerMessage (the customer wrote), CustomerLeft (the customer
+	// ended the Facebook session), Route (offer a session waiting for
+	// routing to an agent).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/facebooksessions/{id} (the `OperateOnFacebookSession` operationId).
+	OperateOnFacebookSessionWithResponse(ctx context.Context, id Id, params *OperateOnFacebookSessionParams, body OperateOnFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*OperateOnFacebookSessionResponse, error)
+
+	// GetFacebookSessionMessagesWithResponse A session's transcript; for its current agent, supervisors and the integration side.
+	//
+	// The messages in index order (typing indicators are not messages), a
+	// page at a time: at most limit messages, and fewer once their texts
+	// pass 1 MiB (never none while any follow). nextAfter, present when
+	// more follow, is the after of the next page.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
+	GetFacebookSessionMessagesWithResponse(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*GetFacebookSessionMessagesResponse, error)
 
 	// GetMeWithResponse The authenticated user.
 	//
@@ -1726,12 +3286,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v2/me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// ListMyFacebookSessionsLegacyWithResponse The 2015 path of GET /api/v2/me/facebooksessions, kept for existing clients.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/me/facebooksession (the `ListMyFacebookSessionsLegacy` operationId).
+	ListMyFacebookSessionsLegacyWithResponse(ctx context.Context, params *ListMyFacebookSessionsLegacyParams, reqEditors ...RequestEditorFn) (*ListMyFacebookSessionsLegacyResponse, error)
+
 	// GetMyFacebookSessionLegacyWithResponse The 2015 path of GET /api/v2/me/facebooksessions/{id}, kept for existing clients.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v2/me/facebooksession/{id} (the `GetMyFacebookSessionLegacy` operationId).
-	GetMyFacebookSessionLegacyWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMyFacebookSessionLegacyResponse, error)
+	GetMyFacebookSessionLegacyWithResponse(ctx context.Context, id Id, params *GetMyFacebookSessionLegacyParams, reqEditors ...RequestEditorFn) (*GetMyFacebookSessionLegacyResponse, error)
 
 	// OperateOnMyFacebookSessionLegacyWithBodyWithResponse The 2015 path of POST /api/v2/me/facebooksessions/{id}, kept for existing clients.
 	//
@@ -1754,26 +3321,88 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v2/me/facebooksessions (the `ListMyFacebookSessions` operationId).
 	ListMyFacebookSessionsWithResponse(ctx context.Context, params *ListMyFacebookSessionsParams, reqEditors ...RequestEditorFn) (*ListMyFacebookSessionsResponse, error)
 
-	// GetMyFacebookSessionWithResponse One of the caller's sessions.
+	// GetMyFacebookSessionWithResponse One of the caller's sessions, while it is assigned to them.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v2/me/facebooksessions/{id} (the `GetMyFacebookSession` operationId).
-	GetMyFacebookSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMyFacebookSessionResponse, error)
+	GetMyFacebookSessionWithResponse(ctx context.Context, id Id, params *GetMyFacebookSessionParams, reqEditors ...RequestEditorFn) (*GetMyFacebookSessionResponse, error)
 
-	// OperateOnMyFacebookSessionWithBodyWithResponse Run an operation on one of the caller's sessions (Complete).
+	// OperateOnMyFacebookSessionWithBodyWithResponse Run an agent operation on one of the caller's sessions.
+	//
+	// The operationName says which; an operation must be in the session's
+	// capabilities (else 409/2). Missing parameters are 400/1, bad ones
+	// 400/10, another agent's session 404/6.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v2/me/facebooksessions/{id} (the `OperateOnMyFacebookSession` operationId).
 	OperateOnMyFacebookSessionWithBodyWithResponse(ctx context.Context, id Id, params *OperateOnMyFacebookSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OperateOnMyFacebookSessionResponse, error)
 
-	// OperateOnMyFacebookSessionWithResponse Run an operation on one of the caller's sessions (Complete).
+	// OperateOnMyFacebookSessionWithResponse Run an agent operation on one of the caller's sessions.
+	//
+	// The operationName says which; an operation must be in the session's
+	// capabilities (else 409/2). Missing parameters are 400/1, bad ones
+	// 400/10, another agent's session 404/6.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v2/me/facebooksessions/{id} (the `OperateOnMyFacebookSession` operationId).
 	OperateOnMyFacebookSessionWithResponse(ctx context.Context, id Id, params *OperateOnMyFacebookSessionParams, body OperateOnMyFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*OperateOnMyFacebookSessionResponse, error)
+
+	// CometdWebSocketWithResponse CometD (Bayeux 1.0) over a websocket.
+	//
+	// The websocket upgrade (Upgrade: websocket) of the same endpoint,
+	// for the CometD websocket transport. The upgrade request carries
+	// the Basic credentials. Each text frame is a batch of Bayeux
+	// messages as for POST; notifications are pushed as they arrive.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/notifications (the `CometdWebSocket` operationId).
+	CometdWebSocketWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CometdWebSocketResponse, error)
+
+	// CometdLongPollingWithBodyWithResponse CometD (Bayeux 1.0) long-polling, for GWS desktops' notifications.
+	//
+	// The GWS desktops' notifications, for the CometD client
+	// (docs/COMETD.md). The body is a batch of Bayeux messages on
+	// /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe
+	// and /meta/disconnect; the answer holds their replies and the
+	// messages of the channel /v2/me/facebooksession, whose data is the
+	// notification as published on NATS. A /meta/connect is held up to
+	// 25 s (advice timeout). The paths below this one that the CometD
+	// client appends (/handshake, /connect, ...) are the same endpoint.
+	// HTTP Basic on every request, feature api-multimedia; credentials
+	// that fail are answered in Bayeux, with HTTP 200 (error "401::...",
+	// "403::...", "429::...", "503::..." and the advice). A client id
+	// serves only the user who made it ("402::Unknown client" for
+	// anyone else).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/notifications (the `CometdLongPolling` operationId).
+	CometdLongPollingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CometdLongPollingResponse, error)
+
+	// CometdLongPollingWithResponse CometD (Bayeux 1.0) long-polling, for GWS desktops' notifications.
+	//
+	// The GWS desktops' notifications, for the CometD client
+	// (docs/COMETD.md). The body is a batch of Bayeux messages on
+	// /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe
+	// and /meta/disconnect; the answer holds their replies and the
+	// messages of the channel /v2/me/facebooksession, whose data is the
+	// notification as published on NATS. A /meta/connect is held up to
+	// 25 s (advice timeout). The paths below this one that the CometD
+	// client appends (/handshake, /connect, ...) are the same endpoint.
+	// HTTP Basic on every request, feature api-multimedia; credentials
+	// that fail are answered in Bayeux, with HTTP 200 (error "401::...",
+	// "403::...", "429::...", "503::..." and the advice). A client id
+	// serves only the user who made it ("402::Unknown client" for
+	// anyone else).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/notifications (the `CometdLongPolling` operationId).
+	CometdLongPollingWithResponse(ctx context.Context, body CometdLongPollingJSONRequestBody, reqEditors ...RequestEditorFn) (*CometdLongPollingResponse, error)
 
 	// GetOpenAPIDocumentWithResponse This document.
 	//
@@ -2061,6 +3690,249 @@ func (r GetFacebookSessionResponse) ContentType() string {
 	return ""
 }
 
+// OperateOnFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for OperateOnFacebookSession
+type OperateOnFacebookSessionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// OperateOnFacebookSessionResponse429Headers the declared response headers of an HTTP 429 response for OperateOnFacebookSession
+type OperateOnFacebookSessionResponse429Headers struct {
+	RetryAfter *int
+}
+
+type OperateOnFacebookSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OperationDone
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *OperateOnFacebookSessionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *OperateOnFacebookSessionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON200() *OperationDone {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r OperateOnFacebookSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r OperateOnFacebookSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OperateOnFacebookSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OperateOnFacebookSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OperateOnFacebookSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetFacebookSessionMessagesResponse401Headers the declared response headers of an HTTP 401 response for GetFacebookSessionMessages
+type GetFacebookSessionMessagesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetFacebookSessionMessagesResponse429Headers the declared response headers of an HTTP 429 response for GetFacebookSessionMessages
+type GetFacebookSessionMessagesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetFacebookSessionMessagesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Transcript
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetFacebookSessionMessagesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetFacebookSessionMessagesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON200() *Transcript {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetFacebookSessionMessagesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetFacebookSessionMessagesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetFacebookSessionMessagesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetFacebookSessionMessagesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetFacebookSessionMessagesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
 type GetMeResponse401Headers struct {
 	WWWAuthenticate *string
@@ -2151,6 +4023,110 @@ func (r GetMeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListMyFacebookSessionsLegacyResponse401Headers the declared response headers of an HTTP 401 response for ListMyFacebookSessionsLegacy
+type ListMyFacebookSessionsLegacyResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListMyFacebookSessionsLegacyResponse429Headers the declared response headers of an HTTP 429 response for ListMyFacebookSessionsLegacy
+type ListMyFacebookSessionsLegacyResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListMyFacebookSessionsLegacyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListMyFacebookSessionsLegacy200JSONResponseBody
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListMyFacebookSessionsLegacyResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListMyFacebookSessionsLegacyResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMyFacebookSessionsLegacyResponse) GetJSON200() *ListMyFacebookSessionsLegacy200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMyFacebookSessionsLegacyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMyFacebookSessionsLegacyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMyFacebookSessionsLegacyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListMyFacebookSessionsLegacyResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListMyFacebookSessionsLegacyResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMyFacebookSessionsLegacyResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMyFacebookSessionsLegacyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMyFacebookSessionsLegacyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMyFacebookSessionsLegacyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMyFacebookSessionsLegacyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMyFacebookSessionsLegacyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2747,6 +4723,109 @@ func (r OperateOnMyFacebookSessionResponse) ContentType() string {
 	return ""
 }
 
+// CometdWebSocketResponse401Headers the declared response headers of an HTTP 401 response for CometdWebSocket
+type CometdWebSocketResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CometdWebSocketResponse429Headers the declared response headers of an HTTP 429 response for CometdWebSocket
+type CometdWebSocketResponse429Headers struct {
+	RetryAfter *int
+}
+
+type CometdWebSocketResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CometdWebSocketResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CometdWebSocketResponse429Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r CometdWebSocketResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CometdWebSocketResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CometdWebSocketResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CometdWebSocketResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CometdLongPollingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]BayeuxMessage
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CometdLongPollingResponse) GetJSON200() *[]BayeuxMessage {
+	return r.JSON200
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CometdLongPollingResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CometdLongPollingResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetBody returns the raw response body bytes
+func (r CometdLongPollingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CometdLongPollingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CometdLongPollingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CometdLongPollingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOpenAPIDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2990,17 +5069,72 @@ func (c *ClientWithResponses) CreateFacebookSessionWithResponse(ctx context.Cont
 	return ParseCreateFacebookSessionResponse(rsp)
 }
 
-// GetFacebookSessionWithResponse A session, by its uri; for its agent and for supervisors.
+// GetFacebookSessionWithResponse A session, by its uri; for its current agent, supervisors and the integration side.
+//
+// Agents and supervisors need the api-multimedia feature; the
+// integration role does not.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v2/facebooksessions/{id} (the `GetFacebookSession` operationId).
-func (c *ClientWithResponses) GetFacebookSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetFacebookSessionResponse, error) {
-	rsp, err := c.GetFacebookSession(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetFacebookSessionWithResponse(ctx context.Context, id Id, params *GetFacebookSessionParams, reqEditors ...RequestEditorFn) (*GetFacebookSessionResponse, error) {
+	rsp, err := c.GetFacebookSession(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseGetFacebookSessionResponse(rsp)
+}
+
+// OperateOnFacebookSessionWithBodyWithResponse Run an operation of the integration side on a session (role integration).
+//
+// CustomerMessage (the customer wrote), CustomerLeft (the customer
+// ended the Facebook session), Route (offer a session waiting for
+// routing to an agent).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/facebooksessions/{id} (the `OperateOnFacebookSession` operationId).
+func (c *ClientWithResponses) OperateOnFacebookSessionWithBodyWithResponse(ctx context.Context, id Id, params *OperateOnFacebookSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OperateOnFacebookSessionResponse, error) {
+	rsp, err := c.OperateOnFacebookSessionWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOperateOnFacebookSessionResponse(rsp)
+}
+
+// OperateOnFacebookSessionWithResponse Run an operation of the integration side on a session (role integration).
+//
+// CustomerMessage (the customer wrote), CustomerLeft (the customer
+// ended the Facebook session), Route (offer a session waiting for
+// routing to an agent).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/facebooksessions/{id} (the `OperateOnFacebookSession` operationId).
+func (c *ClientWithResponses) OperateOnFacebookSessionWithResponse(ctx context.Context, id Id, params *OperateOnFacebookSessionParams, body OperateOnFacebookSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*OperateOnFacebookSessionResponse, error) {
+	rsp, err := c.OperateOnFacebookSession(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOperateOnFacebookSessionResponse(rsp)
+}
+
+// GetFacebookSessionMessagesWithResponse A session's transcript; for its current agent, supervisors and the integration side.
+//
+// The messages in index order (typing indicators are not messages), a
+// page at a time: at most limit messages, and fewer once their texts
+// pass 1 MiB (never none while any follow). nextAfter, present when
+// more follow, is the after of the next page.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
+func (c *ClientWithResponses) GetFacebookSessionMessagesWithResponse(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*GetFacebookSessionMessagesResponse, error) {
+	rsp, err := c.GetFacebookSessionMessages(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetFacebookSessionMessagesResponse(rsp)
 }
 
 // GetMeWithResponse The authenticated user.
@@ -3016,13 +5150,26 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// ListMyFacebookSessionsLegacyWithResponse The 2015 path of GET /api/v2/me/facebooksessions, kept for existing clients.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/me/facebooksession (the `ListMyFacebookSessionsLegacy` operationId).
+func (c *ClientWithResponses) ListMyFacebookSessionsLegacyWithResponse(ctx context.Context, params *ListMyFacebookSessionsLegacyParams, reqEditors ...RequestEditorFn) (*ListMyFacebookSessionsLegacyResponse, error) {
+	rsp, err := c.ListMyFacebookSessionsLegacy(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMyFacebookSessionsLegacyResponse(rsp)
+}
+
 // GetMyFacebookSessionLegacyWithResponse The 2015 path of GET /api/v2/me/facebooksessions/{id}, kept for existing clients.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v2/me/facebooksession/{id} (the `GetMyFacebookSessionLegacy` operationId).
-func (c *ClientWithResponses) GetMyFacebookSessionLegacyWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMyFacebookSessionLegacyResponse, error) {
-	rsp, err := c.GetMyFacebookSessionLegacy(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetMyFacebookSessionLegacyWithResponse(ctx context.Context, id Id, params *GetMyFacebookSessionLegacyParams, reqEditors ...RequestEditorFn) (*GetMyFacebookSessionLegacyResponse, error) {
+	rsp, err := c.GetMyFacebookSessionLegacy(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3068,20 +5215,24 @@ func (c *ClientWithResponses) ListMyFacebookSessionsWithResponse(ctx context.Con
 	return ParseListMyFacebookSessionsResponse(rsp)
 }
 
-// GetMyFacebookSessionWithResponse One of the caller's sessions.
+// GetMyFacebookSessionWithResponse One of the caller's sessions, while it is assigned to them.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v2/me/facebooksessions/{id} (the `GetMyFacebookSession` operationId).
-func (c *ClientWithResponses) GetMyFacebookSessionWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetMyFacebookSessionResponse, error) {
-	rsp, err := c.GetMyFacebookSession(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetMyFacebookSessionWithResponse(ctx context.Context, id Id, params *GetMyFacebookSessionParams, reqEditors ...RequestEditorFn) (*GetMyFacebookSessionResponse, error) {
+	rsp, err := c.GetMyFacebookSession(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
 	return ParseGetMyFacebookSessionResponse(rsp)
 }
 
-// OperateOnMyFacebookSessionWithBodyWithResponse Run an operation on one of the caller's sessions (Complete).
+// OperateOnMyFacebookSessionWithBodyWithResponse Run an agent operation on one of the caller's sessions.
+//
+// The operationName says which; an operation must be in the session's
+// capabilities (else 409/2). Missing parameters are 400/1, bad ones
+// 400/10, another agent's session 404/6.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3094,7 +5245,11 @@ func (c *ClientWithResponses) OperateOnMyFacebookSessionWithBodyWithResponse(ctx
 	return ParseOperateOnMyFacebookSessionResponse(rsp)
 }
 
-// OperateOnMyFacebookSessionWithResponse Run an operation on one of the caller's sessions (Complete).
+// OperateOnMyFacebookSessionWithResponse Run an agent operation on one of the caller's sessions.
+//
+// The operationName says which; an operation must be in the session's
+// capabilities (else 409/2). Missing parameters are 400/1, bad ones
+// 400/10, another agent's session 404/6.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3105,6 +5260,78 @@ func (c *ClientWithResponses) OperateOnMyFacebookSessionWithResponse(ctx context
 		return nil, err
 	}
 	return ParseOperateOnMyFacebookSessionResponse(rsp)
+}
+
+// CometdWebSocketWithResponse CometD (Bayeux 1.0) over a websocket.
+//
+// The websocket upgrade (Upgrade: websocket) of the same endpoint,
+// for the CometD websocket transport. The upgrade request carries
+// the Basic credentials. Each text frame is a batch of Bayeux
+// messages as for POST; notifications are pushed as they arrive.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/notifications (the `CometdWebSocket` operationId).
+func (c *ClientWithResponses) CometdWebSocketWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*CometdWebSocketResponse, error) {
+	rsp, err := c.CometdWebSocket(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCometdWebSocketResponse(rsp)
+}
+
+// CometdLongPollingWithBodyWithResponse CometD (Bayeux 1.0) long-polling, for GWS desktops' notifications.
+//
+// The GWS desktops' notifications, for the CometD client
+// (docs/COMETD.md). The body is a batch of Bayeux messages on
+// /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe
+// and /meta/disconnect; the answer holds their replies and the
+// messages of the channel /v2/me/facebooksession, whose data is the
+// notification as published on NATS. A /meta/connect is held up to
+// 25 s (advice timeout). The paths below this one that the CometD
+// client appends (/handshake, /connect, ...) are the same endpoint.
+// HTTP Basic on every request, feature api-multimedia; credentials
+// that fail are answered in Bayeux, with HTTP 200 (error "401::...",
+// "403::...", "429::...", "503::..." and the advice). A client id
+// serves only the user who made it ("402::Unknown client" for
+// anyone else).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/notifications (the `CometdLongPolling` operationId).
+func (c *ClientWithResponses) CometdLongPollingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CometdLongPollingResponse, error) {
+	rsp, err := c.CometdLongPollingWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCometdLongPollingResponse(rsp)
+}
+
+// CometdLongPollingWithResponse CometD (Bayeux 1.0) long-polling, for GWS desktops' notifications.
+//
+// The GWS desktops' notifications, for the CometD client
+// (docs/COMETD.md). The body is a batch of Bayeux messages on
+// /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe
+// and /meta/disconnect; the answer holds their replies and the
+// messages of the channel /v2/me/facebooksession, whose data is the
+// notification as published on NATS. A /meta/connect is held up to
+// 25 s (advice timeout). The paths below this one that the CometD
+// client appends (/handshake, /connect, ...) are the same endpoint.
+// HTTP Basic on every request, feature api-multimedia; credentials
+// that fail are answered in Bayeux, with HTTP 200 (error "401::...",
+// "403::...", "429::...", "503::..." and the advice). A client id
+// serves only the user who made it ("402::Unknown client" for
+// anyone else).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/notifications (the `CometdLongPolling` operationId).
+func (c *ClientWithResponses) CometdLongPollingWithResponse(ctx context.Context, body CometdLongPollingJSONRequestBody, reqEditors ...RequestEditorFn) (*CometdLongPollingResponse, error) {
+	rsp, err := c.CometdLongPolling(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCometdLongPollingResponse(rsp)
 }
 
 // GetOpenAPIDocumentWithResponse This document.
@@ -3410,6 +5637,237 @@ func ParseGetFacebookSessionResponse(rsp *http.Response) (*GetFacebookSessionRes
 	return response, nil
 }
 
+// ParseOperateOnFacebookSessionResponse parses an HTTP response from a OperateOnFacebookSessionWithResponse call
+func ParseOperateOnFacebookSessionResponse(rsp *http.Response) (*OperateOnFacebookSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OperateOnFacebookSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OperationDone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers OperateOnFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers OperateOnFacebookSessionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetFacebookSessionMessagesResponse parses an HTTP response from a GetFacebookSessionMessagesWithResponse call
+func ParseGetFacebookSessionMessagesResponse(rsp *http.Response) (*GetFacebookSessionMessagesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetFacebookSessionMessagesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Transcript
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetFacebookSessionMessagesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetFacebookSessionMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
 func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -3484,6 +5942,104 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetMeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMyFacebookSessionsLegacyResponse parses an HTTP response from a ListMyFacebookSessionsLegacyWithResponse call
+func ParseListMyFacebookSessionsLegacyResponse(rsp *http.Response) (*ListMyFacebookSessionsLegacyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMyFacebookSessionsLegacyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListMyFacebookSessionsLegacy200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListMyFacebookSessionsLegacyResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListMyFacebookSessionsLegacyResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -4052,6 +6608,85 @@ func ParseOperateOnMyFacebookSessionResponse(rsp *http.Response) (*OperateOnMyFa
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCometdWebSocketResponse parses an HTTP response from a CometdWebSocketWithResponse call
+func ParseCometdWebSocketResponse(rsp *http.Response) (*CometdWebSocketResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CometdWebSocketResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CometdWebSocketResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CometdWebSocketResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCometdLongPollingResponse parses an HTTP response from a CometdLongPollingWithResponse call
+func ParseCometdLongPollingResponse(rsp *http.Response) (*CometdLongPollingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CometdLongPollingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []BayeuxMessage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
 	}
 
 	return response, nil

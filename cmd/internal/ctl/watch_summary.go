@@ -1,0 +1,128 @@
+package ctl
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/fbsession/fbsession/transport/gws"
+)
+
+// watchedBody is what watch reads of a notification to summarise it:
+// StatusChange, ParticipantsUpdated and PropertiesUpdated carry the
+// resource; NewMessages (MessageLogUpdated) carries messages, or typing
+// indicators on the integration subject. Unknown fields are ignored, so a
+// newer service's notifications still print.
+type watchedBody struct {
+	ReferenceID        int64  `json:"referenceId"`
+	NotificationType   string `json:"notificationType"`
+	MessageType        string `json:"messageType"`
+	FacebooksessionURI string `json:"facebooksessionUri"`
+	Facebooksession    *struct {
+		ID           string            `json:"id"`
+		State        string            `json:"state"`
+		Participants []gws.Participant `json:"participants"`
+		UserData     json.RawMessage   `json:"userData"`
+	} `json:"facebooksession"`
+	Messages []gws.Message `json:"messages"`
+}
+
+// summarise tells a notification in lines, escaped for a terminal:
+//
+//	StatusChange ref 3 s1 (OfferAccepted): Chatting, 2 participants: "VitaliyOnv" (Customer), "Anna" (Agent)
+//	PropertiesUpdated ref 8 s1 (UserDataUpdated): Chatting, 2 participants: ...; userData keys: keep, x
+//	NewMessages ref 4 s1 (AgentMessageSent): 2 messages
+//	  #1 Customer "VitaliyOnv" 2026-11-24T09:02:00.000Z: "Hello,\nmy order is late"
+//	  Agent "Anna" (a1) TypingStarted 2026-11-24T09:04:00.000Z
+//
+// events, the change's event types from the Fbsession-Events header,
+// follow the session when the message has them. It returns nil for a body that is not a notification it knows (no
+// notificationType), which watch then prints as JSON alone.
+func summarise(subject, events string, data []byte) []string {
+	var b watchedBody
+	if err := json.Unmarshal(data, &b); err != nil || b.NotificationType == "" {
+		return nil
+	}
+	head := b.NotificationType
+	if b.ReferenceID != 0 {
+		head += fmt.Sprintf(" ref %d", b.ReferenceID)
+	}
+	session := subject[strings.LastIndexByte(subject, '.')+1:]
+	if b.Facebooksession != nil && b.Facebooksession.ID != "" {
+		session = b.Facebooksession.ID
+	}
+	head += " " + session
+	if events != "" {
+		head += " (" + events + ")"
+	}
+	head += ":"
+	switch {
+	case b.Facebooksession != nil:
+		r := b.Facebooksession
+		names := make([]string, len(r.Participants))
+		for i, p := range r.Participants {
+			names[i] = fmt.Sprintf(`"%s" (%s)`, p.Nickname, p.Type)
+		}
+		line := fmt.Sprintf("%s %s, %d participants", head, r.State, len(r.Participants))
+		if len(names) > 0 {
+			line += ": " + strings.Join(names, ", ")
+		}
+		if b.NotificationType == gws.NotificationPropertiesUpdated {
+			line += "; userData keys: " + strings.Join(userDataKeys(r.UserData), ", ")
+		}
+		return []string{Printable(line)}
+	case b.Messages != nil:
+		texts := 0
+		for _, m := range b.Messages {
+			if m.Type == gws.MessageText {
+				texts++
+			}
+		}
+		line := fmt.Sprintf("%s %d messages", head, texts)
+		if other := len(b.Messages) - texts; other > 0 {
+			line += fmt.Sprintf(", %d typing indicators", other)
+		}
+		out := []string{Printable(line)}
+		for _, m := range b.Messages {
+			out = append(out, "  "+Printable(messageLine(m)))
+		}
+		return out
+	}
+	return []string{Printable(head + " " + b.MessageType)}
+}
+
+// messageLine is one message of a NewMessages: its index, author and text,
+// or a typing indicator.
+func messageLine(m gws.Message) string {
+	from := fmt.Sprintf(`%s "%s"`, m.From.Type, m.From.Nickname)
+	if m.Type != gws.MessageText {
+		if m.From.ParticipantID != "" {
+			from += " (" + m.From.ParticipantID + ")"
+		}
+		return fmt.Sprintf("%s %s %s", from, m.Type, m.Timestamp)
+	}
+	return fmt.Sprintf(`#%d %s %s: "%s"`, m.Index, from, m.Timestamp, m.Text)
+}
+
+// userDataKeys lists a user data object's keys in their order.
+func userDataKeys(raw json.RawMessage) []string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		key, _ := tok.(string)
+		keys = append(keys, key)
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			break
+		}
+	}
+	return keys
+}

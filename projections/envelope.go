@@ -1,0 +1,104 @@
+package projections
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/transport/gws"
+)
+
+// The headers of every notification besides Nats-Msg-Id (docs/NATS.md).
+const (
+	// HeaderPosition is the change's global position in the log.
+	HeaderPosition = "Fbsession-Position"
+	// HeaderIndex is the message's place among its change's messages,
+	// from 0: with the position, it orders a session's messages.
+	HeaderIndex = "Fbsession-Index"
+	// HeaderAgent is the agent the notification concerns: the subject's
+	// on an agent's subject; on the integration subject, the agent whose
+	// copy it is (the old agent's Completed and the new agent's Invited
+	// after a transfer), or who typed. Absent while the session waits for
+	// routing.
+	HeaderAgent = "Fbsession-Agent"
+	// HeaderEvents names the change's event types, comma-separated, in
+	// order ("SessionEnded,InteractionCompleted"): a StatusChange
+	// Completed is a Reject, a Leave, a Transfer to a queue or a Complete.
+	HeaderEvents = "Fbsession-Events"
+)
+
+// The kinds of subject, in message ids.
+const (
+	kindUsers       = "users"
+	kindIntegration = "integration"
+)
+
+// messages are a change's messages: first the agents' notes on their
+// subjects, then every note, typing indicators included, on the
+// integration subject, each body encoded once for both.
+func (n *Notifier) messages(p *plan, notes []note) ([]*nats.Msg, error) {
+	if len(notes) == 0 {
+		return nil, nil
+	}
+	bodies := make([][]byte, len(notes))
+	for i, nt := range notes {
+		var err error
+		if bodies[i], err = json.Marshal(nt.body); err != nil {
+			return nil, err
+		}
+	}
+	types := make([]string, len(p.change))
+	for i := range p.change {
+		types[i] = p.change[i].Type
+	}
+	events := strings.Join(types, ",")
+	out := make([]*nats.Msg, 0, 2*len(notes))
+	add := func(subject, kind string, nt note, body []byte) {
+		msg := nats.NewMsg(subject)
+		msg.Data = body
+		// Stable for the change and the message's place in it: a
+		// re-publish after a crash is a duplicate.
+		msg.Header.Set(jetstream.MsgIDHeader, n.msgID(p.last(), len(out), kind))
+		msg.Header.Set(HeaderPosition, strconv.FormatInt(p.last().Position, 10))
+		msg.Header.Set(HeaderIndex, strconv.Itoa(len(out)))
+		msg.Header.Set(HeaderEvents, events)
+		if nt.agent != "" {
+			msg.Header.Set(HeaderAgent, nt.agent)
+		}
+		out = append(out, msg)
+	}
+	for i, nt := range notes {
+		if nt.agent != "" && !nt.integrationOnly {
+			add(gws.Subject(n.cfg.Prefix, nt.agent, p.sessionID), kindUsers, nt, bodies[i])
+		}
+	}
+	for i, nt := range notes {
+		add(gws.IntegrationSubject(n.cfg.Prefix, p.sessionID), kindIntegration, nt, bodies[i])
+	}
+	return out, nil
+}
+
+// msgID is a message's Nats-Msg-Id. The change's first message keeps the
+// id every change had when it was one message, "<stream>:<version>", so
+// that a change published before the integration subject existed is not
+// stored again; the others are "<stream>:<version>:<index>:<kind>". Keyed
+// when a key is configured (see NotifierConfig.MsgIDKey).
+func (n *Notifier) msgID(last *eventstore.RecordedEvent, index int, kind string) string {
+	id := last.StreamID + ":" + strconv.FormatInt(last.Version, 10)
+	if index > 0 {
+		id += ":" + strconv.Itoa(index) + ":" + kind
+	}
+	if len(n.cfg.MsgIDKey) == 0 {
+		return id
+	}
+	m := hmac.New(sha256.New, n.cfg.MsgIDKey)
+	m.Write([]byte(id))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}

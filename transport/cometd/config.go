@@ -1,0 +1,114 @@
+package cometd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fbsession/fbsession/users"
+)
+
+// Authenticator checks HTTP Basic credentials: users.Authenticator, shared
+// with the REST API so that both throttle failed logins together.
+type Authenticator interface {
+	Authenticate(ctx context.Context, clientAddr, userName, password string) (users.User, error)
+}
+
+// Config holds the server's dependencies and limits. The zero limits get
+// the defaults.
+type Config struct {
+	// NATS is the connection notifications are read from; the process
+	// needs to subscribe to <Prefix>.users.*.facebooksession.*.
+	NATS *nats.Conn
+	// Prefix of the notification subjects; default "gws.v2".
+	Prefix string
+	Auth   Authenticator
+	// ClientAddr is the address failed logins are counted under; default
+	// the connection's peer. The REST API's, so that both agree behind a
+	// proxy.
+	ClientAddr func(*http.Request) string
+
+	// MaxClientsPerUser and MaxClients cap the clients held (handshaken,
+	// not yet disconnected or expired) for one user and in all; a
+	// handshake past either is refused. Defaults 8 and 10,000.
+	MaxClientsPerUser, MaxClients int
+	// QueueLength and QueueBytes bound the messages waiting for one
+	// client; a client past either is dropped. Defaults 1,000 and 4 MiB.
+	QueueLength, QueueBytes int
+	// MaxIdle is how long a client may go without a /meta/connect being
+	// held for it before it expires (the advice's maxInterval). Default
+	// 30s.
+	MaxIdle time.Duration
+	// Timeout is how long a /meta/connect is held when there is nothing
+	// to deliver (the advice's timeout). Default 25s.
+	Timeout time.Duration
+	// OriginPatterns are the other origins whose pages may open a
+	// websocket (github.com/coder/websocket's AcceptOptions); the
+	// request's own host always may, and so may clients sending no
+	// Origin, which are not browsers.
+	OriginPatterns []string
+
+	// Registerer, when set, receives the metrics.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Prefix == "" {
+		c.Prefix = "gws.v2"
+	}
+	if c.ClientAddr == nil {
+		c.ClientAddr = peerAddr
+	}
+	if c.MaxClientsPerUser == 0 {
+		c.MaxClientsPerUser = 8
+	}
+	if c.MaxClients == 0 {
+		c.MaxClients = 10_000
+	}
+	if c.QueueLength == 0 {
+		c.QueueLength = 1000
+	}
+	if c.QueueBytes == 0 {
+		c.QueueBytes = 4 << 20
+	}
+	if c.MaxIdle == 0 {
+		c.MaxIdle = 30 * time.Second
+	}
+	if c.Timeout == 0 {
+		c.Timeout = 25 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.NATS == nil:
+		return errors.New("cometd: no NATS connection")
+	case c.Auth == nil:
+		return errors.New("cometd: no authenticator")
+	case c.MaxClientsPerUser < 0, c.MaxClients < 0, c.QueueLength < 0, c.QueueBytes < 0:
+		return fmt.Errorf("cometd: limits must be positive (clients per user %d, clients %d, queue %d messages, %d bytes)",
+			c.MaxClientsPerUser, c.MaxClients, c.QueueLength, c.QueueBytes)
+	case c.MaxIdle < 0, c.Timeout < 0:
+		return fmt.Errorf("cometd: max idle %s and timeout %s must be positive", c.MaxIdle, c.Timeout)
+	}
+	return nil
+}
+
+func peerAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,24 @@
+// Package cometd serves the notifications of GWS desktops over CometD
+// (Bayeux 1.0), as GWS does, at /api/v2/notifications: an existing GWS
+// client, such as the official CometD JavaScript client, works against
+// fbsession unchanged, while back-end subscribers keep NATS.
+//
+// The server is an http.Handler speaking the long-polling transport
+// (POST, batches of messages, /meta/connect held up to the advised
+// timeout) and the websocket transport (github.com/coder/websocket).
+// Every request is authenticated with HTTP Basic through the REST API's
+// authenticator, and a client id only ever serves the user who made it.
+//
+// The one channel, /v2/me/facebooksession, carries each notification of
+// the user's sessions: the server subscribes to the user's NATS subject
+// (<prefix>.users.<id>.facebooksession.*) while one of their clients is
+// subscribed, and forwards each message's body as the data of a Bayeux
+// message, in NATS arrival order. Whichever fbsessiond publishes, any
+// fbsessiond may hold the CometD client.
+//
+// Nothing a client does can grow the process without bound: clients are
+// capped per user and in all, a client that stops connecting expires, and
+// a client whose queue of undelivered messages fills is dropped (it must
+// handshake again and re-read its sessions). docs/COMETD.md has the
+// figures and what a client sees.
+package cometd

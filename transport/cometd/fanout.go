@@ -1,0 +1,148 @@
+package cometd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// flushTimeout bounds the wait for NATS to confirm a new subscription, so
+// that a subscribe answered successful does not miss the notifications of
+// the next request; NATS down, the subscription starts once it is back.
+const flushTimeout = 2 * time.Second
+
+// fanout subscribes to a user's notification subject while one of their
+// clients is subscribed, and queues each message for each of them. One
+// NATS subscription per user keeps the user's messages in arrival order.
+type fanout struct {
+	nc        *nats.Conn
+	prefix    string
+	maxLen    int
+	maxBytes  int
+	log       *slog.Logger
+	metrics   *metrics
+	overflown func(*client)
+
+	mu    sync.Mutex
+	users map[string]*userFeed
+}
+
+type userFeed struct {
+	sub     *nats.Subscription
+	clients map[*client]struct{}
+	// ready is closed once NATS confirmed the subscription (or gave up).
+	ready chan struct{}
+}
+
+var errRemoved = errors.New("client removed")
+
+// join adds c to its user's feed, subscribing to NATS for the user's
+// first client.
+func (f *fanout) join(ctx context.Context, c *client) error {
+	f.mu.Lock()
+	if c.removedFor() != "" {
+		f.mu.Unlock()
+		return errRemoved
+	}
+	feed := f.users[c.user]
+	created := feed == nil
+	if created {
+		feed = &userFeed{clients: map[*client]struct{}{}, ready: make(chan struct{})}
+		subject := f.subject(c.user)
+		sub, err := f.nc.Subscribe(subject, func(m *nats.Msg) { f.deliver(c.user, feed, m) })
+		if err != nil {
+			f.mu.Unlock()
+			return fmt.Errorf("subscribing to %s: %w", subject, err)
+		}
+		feed.sub = sub
+		f.users[c.user] = feed
+	}
+	feed.clients[c] = struct{}{}
+	f.mu.Unlock()
+	if created {
+		f.confirm(ctx, feed)
+	}
+	select {
+	case <-feed.ready:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// confirm waits for the server to have the subscription, and says so if
+// it refused it: fbsessiond's NATS user needs to subscribe to the users'
+// subjects for CometD, which a publisher-only configuration forbids.
+func (f *fanout) confirm(ctx context.Context, feed *userFeed) {
+	defer close(feed.ready)
+	if !f.nc.IsConnected() {
+		return
+	}
+	fctx, cancel := context.WithTimeout(ctx, flushTimeout)
+	defer cancel()
+	if err := f.nc.FlushWithContext(fctx); err != nil {
+		f.log.Debug("NATS did not confirm a CometD subscription yet", "subject", feed.sub.Subject, "err", err)
+		return
+	}
+	if err := f.nc.LastError(); errors.Is(err, nats.ErrPermissionViolation) && strings.Contains(err.Error(), feed.sub.Subject) {
+		f.log.Error("NATS refused fbsessiond's subscription to notifications: CometD clients get none; allow its user to subscribe to <prefix>.users.*.facebooksession.>",
+			"subject", feed.sub.Subject, "err", err)
+	}
+}
+
+// leave removes c from its user's feed, unsubscribing after the last.
+func (f *fanout) leave(c *client) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	feed := f.users[c.user]
+	if feed == nil {
+		return
+	}
+	if _, ok := feed.clients[c]; !ok {
+		return
+	}
+	delete(feed.clients, c)
+	if len(feed.clients) == 0 {
+		delete(f.users, c.user)
+		// Failing only when the connection is closing or closed, which
+		// ends the subscription anyway.
+		if err := feed.sub.Unsubscribe(); err != nil {
+			f.log.Debug("unsubscribing from notifications", "subject", feed.sub.Subject, "err", err)
+		}
+	}
+}
+
+// deliver runs on the subscription's own goroutine, one message at a time.
+func (f *fanout) deliver(user string, feed *userFeed, m *nats.Msg) {
+	// Embedded as it is, a body that is not JSON would make the whole
+	// response unreadable to the client.
+	if !json.Valid(m.Data) {
+		f.log.Warn("notification body is not JSON; not sent to CometD clients", "subject", m.Subject)
+		return
+	}
+	f.metrics.received.Inc()
+	msg := dataMessage(m.Data)
+	var over []*client
+	f.mu.Lock()
+	if f.users[user] == feed { // not a subscription being dropped
+		for c := range feed.clients {
+			if !c.enqueue(msg, f.maxLen, f.maxBytes) {
+				over = append(over, c)
+			}
+		}
+	}
+	f.mu.Unlock()
+	for _, c := range over {
+		f.overflown(c)
+	}
+}
+
+func (f *fanout) subject(user string) string {
+	return f.prefix + ".users." + user + ".facebooksession.*"
+}
