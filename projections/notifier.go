@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/bytelru"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // StreamsReader is what a notifier needs of the store: the streams of
@@ -269,18 +271,39 @@ func (n *Notifier) publications(ctx context.Context, events []eventstore.Recorde
 		if err != nil {
 			return nil, err
 		}
-		pub := publication{stream: p.stream, first: p.first().Version, version: p.last().Version}
-		if len(msgs) == 0 {
+		out = append(out, n.chained(p, msgs)...)
+	}
+	return out, nil
+}
+
+// chained makes a change's publications: one chain per kind of subject
+// (the agents', the integration side's), each in the change's order. A
+// kind the change has no message for gets an empty publication, so that
+// its chain has no gap a later change could slip through.
+func (n *Notifier) chained(p *plan, msgs []*nats.Msg) []*publication {
+	integration := gws.IntegrationSubject(n.cfg.Prefix, "")
+	var byKind [2][]*nats.Msg
+	for _, m := range msgs {
+		k := 0
+		if strings.HasPrefix(m.Subject, integration) {
+			k = 1
+		}
+		byKind[k] = append(byKind[k], m)
+	}
+	out := make([]*publication, 0, len(msgs)+2)
+	for k, kind := range [2]string{kindUsers, kindIntegration} {
+		pub := publication{stream: p.stream, chain: p.stream + " " + kind, first: p.first().Version, version: p.last().Version}
+		if len(byKind[k]) == 0 {
 			pub.final = true
 			out = append(out, &pub)
 		}
-		for i, m := range msgs {
+		for i, m := range byKind[k] {
 			q := pub
-			q.msg, q.index, q.final = m, i, i == len(msgs)-1
+			q.msg, q.index, q.final = m, i, i == len(byKind[k])-1
 			out = append(out, &q)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // statesBefore returns each session the changes touch as it was just

@@ -9,27 +9,33 @@ import (
 )
 
 // A session's message is handed to JetStream only once the session's
-// message before it is acknowledged: within a change (its agents' and the
-// integration side's messages) as across changes. Had both been in flight
-// and the earlier one failed, JetStream could store the later one, and
-// the retry would store the earlier one after it: a desktop would show a
-// completed session chatting again. Every publish of a message then
-// follows an ack of the one before it, so JetStream stores each session's
-// messages in commit order, however publishes fail, and whichever process
-// publishes. Messages of other sessions are not held: they stay
-// pipelined.
+// message before it on the same kind of subject (the agents', or the
+// integration side's) is acknowledged: within a change as across changes.
+// Had both been in flight and the earlier one failed, JetStream could
+// store the later one, and the retry would store the earlier one after it:
+// a desktop would show a completed session chatting again. Every publish
+// of a message then follows an ack of the one before it, so JetStream
+// stores each session's messages for the agents, and those for the
+// integration side, in commit order, however publishes fail, and
+// whichever process publishes. The two chains do not wait for each other:
+// a subscriber reads one kind of subject, and a Complete's two messages
+// then go out together. Messages of other sessions are not held: they
+// stay pipelined.
 
 // publication is one message of a session on its way to JetStream.
 type publication struct {
 	// msg is nil for a change with nothing to publish (an InFocus): it
 	// settles as the message before it did, so that the session's chain
 	// has no gap a later change could slip through.
-	msg     *nats.Msg
-	stream  string
+	msg    *nats.Msg
+	stream string
+	// chain is the session and the kind of subject: the messages kept in
+	// order behind each other.
+	chain   string
 	first   int64 // version of the change's first event
 	version int64 // and of its last
-	index   int   // the message's place among its change's, from 0
-	final   bool  // the change's last message
+	index   int   // the message's place among its change's in its chain, from 0
+	final   bool  // the change's last message in its chain
 	// prev is the session's message before this one when it was still in
 	// flight as this one was registered; nil when none is.
 	prev *publication
@@ -62,7 +68,7 @@ func (p *publication) id() string {
 // the pages a runner has started since it last abandoned any.
 type sessionOrder struct {
 	mu sync.Mutex
-	// latest is each session's last message registered, while unsettled
+	// latest is each chain's last message registered, while unsettled
 	// or not stored: a session whose last message was stored needs no
 	// entry.
 	latest map[string]*publication
@@ -85,10 +91,10 @@ func (o *sessionOrder) register(pubs []*publication) <-chan struct{} {
 	defer o.mu.Unlock()
 	for _, p := range pubs {
 		p.settled = make(chan struct{})
-		if prev := o.latest[p.stream]; prev != nil && p.follows(prev) {
+		if prev := o.latest[p.chain]; prev != nil && p.follows(prev) {
 			p.prev = prev
 		}
-		o.latest[p.stream] = p
+		o.latest[p.chain] = p
 	}
 	return o.abandoned
 }
@@ -104,8 +110,8 @@ func (o *sessionOrder) settle(p *publication, err error) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.latest[p.stream] == p {
-		delete(o.latest, p.stream)
+	if o.latest[p.chain] == p {
+		delete(o.latest, p.chain)
 	}
 }
 
