@@ -144,7 +144,6 @@ func (h *Handler) Operate(ctx context.Context, r Request, sessionID string, cmd 
 	if _, isStart := cmd.(fb.Start); isStart {
 		return Result{}, fmt.Errorf("%w: intake is Start, not an operation", fb.ErrInvalid)
 	}
-	cmd = stamped(cmd, h.now())
 	if err := fb.Validate(cmd); err != nil {
 		return Result{}, err
 	}
@@ -163,7 +162,8 @@ func (h *Handler) Operate(ctx context.Context, r Request, sessionID string, cmd 
 }
 
 // stamped gives the commands that record when they happened the time
-// the service received them.
+// the service decides on them: taken at each attempt, so that a message
+// that lost an append race is not stamped before the one that won.
 func stamped(cmd fb.Command, now time.Time) fb.Command {
 	switch c := cmd.(type) {
 	case fb.SendMessage:
@@ -194,8 +194,7 @@ type operation struct {
 	// withReference: the result carries a new referenceId.
 	withReference bool
 	// authorize, when set, refuses an actor who may not run the command on
-	// the session, before an idempotency key is looked at: a key never
-	// answers for a session its sender may not touch.
+	// the session, once no earlier answer to the same key is found.
 	authorize func(fb.State) error
 	hash      string // of the request, when it carries a key
 }
@@ -215,11 +214,9 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, op o
 				return Result{}, err
 			}
 		}
-		if op.authorize != nil {
-			if err := op.authorize(s.state); err != nil {
-				return Result{}, err
-			}
-		}
+		// The key first: it is the sender's own, so its earlier answer
+		// reveals nothing, and a retried Reject, Leave or Transfer must get
+		// that answer although the session is no longer theirs.
 		replay, err := s.replay(r, op)
 		if err != nil {
 			return Result{}, err
@@ -227,7 +224,12 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, op o
 		if replay != nil {
 			return *replay, nil
 		}
-		events, err := fb.Decide(s.state, op.cmd)
+		if op.authorize != nil {
+			if err := op.authorize(s.state); err != nil {
+				return Result{}, err
+			}
+		}
+		events, err := fb.Decide(s.state, stamped(op.cmd, h.now()))
 		if err != nil {
 			return Result{}, err
 		}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"time"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
@@ -98,24 +99,19 @@ func requestHash(cmd fb.Command) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// unstamped is cmd without what the service adds to it: who sends it and
-// when it arrived.
+// unstamped is cmd without the time the service adds to it. Who sent it
+// stays: the key is scoped to them already.
 func unstamped(cmd fb.Command) fb.Command {
 	switch c := cmd.(type) {
 	case fb.SendMessage:
-		c.By, c.At = "", time.Time{}
+		c.At = time.Time{}
 		return c
 	case fb.CustomerMessage:
 		c.At = time.Time{}
 		return c
-	case fb.Accept:
-		c.By = ""
-		return c
-	case fb.Transfer:
-		c.By = ""
-		return c
 	case fb.DeleteUserData:
-		c.By = ""
+		// The same keys in another order are the same request.
+		c.Keys = slices.Sorted(slices.Values(c.Keys))
 		return c
 	}
 	return cmd

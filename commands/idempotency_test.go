@@ -129,3 +129,47 @@ func TestCompleteJudgesInputBeforeOwnership(t *testing.T) {
 		}
 	})
 }
+
+// A retried handover gets its first answer, although the session is no
+// longer the sender's, and appends nothing: the key is theirs.
+func TestIdempotencyKeyAnswersARetriedHandover(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, be *storetest.Backend) {
+		ctx := context.Background()
+		h := commands.NewHandler(be.Store)
+		router := commands.Request{Actor: "router"}
+		for _, tc := range []struct {
+			id     string
+			status fb.Status
+			cmd    fb.Command
+		}{
+			{"reject", fb.StatusInvited, fb.Reject{By: "a1"}},
+			{"leave", fb.StatusChatting, fb.Leave{By: "a1"}},
+			{"transfer", fb.StatusChatting, fb.Transfer{By: "a1", TargetAgent: "a2"}},
+			{"queue", fb.StatusChatting, fb.Transfer{By: "a1", QueueName: ptr("Q.1")}},
+			{"delete", fb.StatusChatting, fb.DeleteUserData{By: "a1", Keys: []string{"b", "a"}}},
+		} {
+			_, err := h.Start(ctx, router, fb.Start{Status: tc.status, SessionID: tc.id, AgentID: "a1"})
+			require.NoError(t, err)
+			r := commands.Request{Actor: "a1", IdempotencyKey: "k-" + tc.id}
+			first, err := h.Operate(ctx, r, tc.id, tc.cmd)
+			require.NoError(t, err, tc.id)
+			again, err := h.Operate(ctx, r, tc.id, tc.cmd)
+			require.NoError(t, err, tc.id)
+			require.True(t, again.Replayed, tc.id)
+			require.Equal(t, first.ReferenceID, again.ReferenceID, tc.id)
+			events, err := be.Store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID(tc.id)})
+			require.NoError(t, err)
+			require.Len(t, events, 2, tc.id)
+		}
+		// The keys of a DeleteUserData in another order: the same request.
+		res, err := h.Operate(ctx, commands.Request{Actor: "a1", IdempotencyKey: "k-delete"}, "delete", fb.DeleteUserData{By: "a1", Keys: []string{"a", "b"}})
+		require.NoError(t, err)
+		require.True(t, res.Replayed)
+		// Another agent presenting a key it never used is still refused.
+		_, err = h.Operate(ctx, commands.Request{Actor: "a3", IdempotencyKey: "k-transfer"}, "transfer", fb.Accept{By: "a3", Nickname: "x"})
+		require.ErrorIs(t, err, fb.ErrNotOwner)
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -43,11 +43,19 @@ func (n *Notifier) plan(states map[string]*fb.State, change []eventstore.Recorde
 	}
 	s := states[last.StreamID]
 	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change, before: *s}
+	// Each event decoded once: the last one also tells the notes.
 	for i := range change {
-		var err error
-		if *s, err = sessionlog.EvolveRecord(*s, &change[i]); err != nil {
-			return nil, err
+		r := &change[i]
+		e, err := sessionlog.Decode(r.Type, r.SchemaVersion, r.Data)
+		switch {
+		case errors.Is(err, sessionlog.ErrUnknownEvent):
+			e = nil // a newer binary's: the state stays as it was
+		case err != nil:
+			return nil, fmt.Errorf("%s v%d (position %d): %w", r.StreamID, r.Version, r.Position, err)
+		default:
+			*s = fb.Evolve(*s, e)
 		}
+		p.event = e
 	}
 	p.after = *s
 	if s.Status == fb.StatusCompleted && !s.Routable() {
@@ -55,11 +63,7 @@ func (n *Notifier) plan(states map[string]*fb.State, change []eventstore.Recorde
 	} else {
 		n.sessions.Add(last.StreamID, sessionAt{version: last.Version, state: *s})
 	}
-	e, err := sessionlog.Decode(last.Type, last.SchemaVersion, last.Data)
-	if err != nil && !errors.Is(err, sessionlog.ErrUnknownEvent) {
-		return nil, fmt.Errorf("%s v%d: %w", last.StreamID, last.Version, err)
-	}
-	p.event = e
+	var err error
 	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
 	}

@@ -1,6 +1,9 @@
 package facebooksession
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Decide returns the events that carry out cmd on state s, or why it cannot
 // be carried out. Input is validated before the state is consulted, so a bad
@@ -35,7 +38,7 @@ func Decide(s State, cmd Command) ([]Event, error) {
 	case StopTyping:
 		return []Event{AgentTypingStopped{AgentID: cmd.By}}, nil
 	case Transfer:
-		return decideTransfer(s, cmd)
+		return decideTransfer(cmd), nil
 	case Leave:
 		return []Event{AgentLeft{AgentID: cmd.By}}, nil
 	case InFocus:
@@ -105,24 +108,24 @@ func agentOf(cmd Command) (by string, isAgent bool) {
 func allowed(s State, cmd Command) error {
 	op := cmd.Operation()
 	var ok bool
+	full := s.Activity >= MaxActivity
 	switch cmd.(type) {
 	case CustomerMessage:
-		ok = !s.Ended && !s.closed()
+		ok = !s.Ended && !s.closed() && !full
 	case CustomerLeft:
 		ok = !s.Ended && !s.closed()
 	case Route:
 		ok = s.Routable()
 	default:
-		ok = s.Status.Allows(op)
+		ok = slices.Contains(s.Capabilities(), op)
 	}
-	if !ok {
+	switch {
+	case !ok && full && s.Status.Allows(op):
+		return fmt.Errorf("%w: session %s holds the most events a session may (%d): it can only be accepted, rejected, left or completed", ErrInvalidState, s.ID, MaxActivity)
+	case !ok && full && op == OperationCustomerMessage:
+		return fmt.Errorf("%w: session %s holds the most events a session may (%d)", ErrInvalidState, s.ID, MaxActivity)
+	case !ok:
 		return &StateError{Operation: op, Status: s.Status}
-	}
-	switch cmd.(type) {
-	case SendMessage, StartTyping, StopTyping, CustomerMessage:
-		if s.Activity >= MaxActivity {
-			return fmt.Errorf("%w: session %s holds the most messages and typing indicators a session may (%d)", ErrInvalidState, s.ID, MaxActivity)
-		}
 	}
 	return nil
 }
@@ -174,14 +177,11 @@ func decideComplete(s State, cmd Complete) []Event {
 	return append(events, InteractionCompleted{SessionID: s.ID})
 }
 
-func decideTransfer(s State, cmd Transfer) ([]Event, error) {
+func decideTransfer(cmd Transfer) []Event {
 	if cmd.QueueName != nil {
-		return []Event{TransferredToQueue{FromAgentID: cmd.By, QueueName: *cmd.QueueName}}, nil
+		return []Event{TransferredToQueue{FromAgentID: cmd.By, QueueName: *cmd.QueueName}}
 	}
-	if cmd.TargetAgent == s.AgentID {
-		return nil, fmt.Errorf("%w: targetUri names the session's own agent", ErrInvalid)
-	}
-	return []Event{TransferredToAgent{FromAgentID: cmd.By, ToAgentID: cmd.TargetAgent}}, nil
+	return []Event{TransferredToAgent{FromAgentID: cmd.By, ToAgentID: cmd.TargetAgent}}
 }
 
 // agentNickname is how the agent appears in the transcript: the nickname

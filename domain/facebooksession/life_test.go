@@ -79,12 +79,38 @@ func TestDecideLife(t *testing.T) {
 
 func TestDecideBoundsActivity(t *testing.T) {
 	t.Parallel()
-	given := []fb.Event{started}
-	for i := 1; i <= fb.MaxActivity; i++ {
-		given = append(given, fb.AgentTypingStarted{AgentID: "a1"})
+	id := started.SessionID
+	given := []fb.Event{invited, accepted}
+	for len(given) <= fb.MaxActivity {
+		given = append(given, fb.SessionFocused{AgentID: "a1"})
 	}
-	scenario{given: given, when: fb.SendMessage{By: "a1", Text: "x"}, thenErr: fb.ErrInvalidState}.run(t)
-	scenario{given: given, when: fb.Complete{By: "a1"}, then: []fb.Event{fb.SessionEnded{SessionID: started.SessionID}, fb.InteractionCompleted{SessionID: started.SessionID}}}.run(t)
+	full := fb.Fold(given)
+	require.Equal(t, fb.MaxActivity, full.Activity)
+	require.Equal(t, []string{"Complete", "Leave"}, full.Capabilities(), "what ends or hands back the session")
+	for _, cmd := range []fb.Command{
+		fb.SendMessage{By: "a1", Text: "x"}, fb.StartTyping{By: "a1"}, fb.InFocus{By: "a1"},
+		fb.Transfer{By: "a1", TargetAgent: "a2"}, fb.UpdateUserData{By: "a1", UserData: json.RawMessage(`{"k":1}`)},
+		fb.CustomerMessage{Text: "x"},
+	} {
+		scenario{given: given, when: cmd, thenErr: fb.ErrInvalidState}.run(t)
+	}
+	scenario{given: given, when: fb.Complete{By: "a1"}, then: []fb.Event{fb.SessionEnded{SessionID: id}, fb.InteractionCompleted{SessionID: id}}}.run(t)
+	scenario{given: given, when: fb.Leave{By: "a1"}, then: []fb.Event{fb.AgentLeft{AgentID: "a1"}}}.run(t)
+	scenario{given: given, when: fb.CustomerLeft{}, then: []fb.Event{fb.SessionEnded{SessionID: id, ByCustomer: true}}}.run(t)
+	// Left, it can still be routed, accepted and completed.
+	left := append(given, fb.AgentLeft{AgentID: "a1"})
+	scenario{given: left, when: fb.Route{AgentID: "a2"}, then: []fb.Event{fb.SessionRouted{AgentID: "a2"}}}.run(t)
+	routed := append(left, fb.SessionRouted{AgentID: "a2"})
+	scenario{given: routed, when: fb.Accept{By: "a2", Nickname: "B"}, then: []fb.Event{fb.OfferAccepted{AgentID: "a2", Nickname: "B"}}}.run(t)
+}
+
+// A log written before the session's life was counted folds to no
+// activity: its views verify as they were written.
+func TestOldLogsHaveNoActivity(t *testing.T) {
+	t.Parallel()
+	id := started.SessionID
+	s := fb.Fold([]fb.Event{started, fb.SessionEnded{SessionID: id}, fb.QueuedTo{SessionID: id, QueueName: "Q"}})
+	require.Zero(t, s.Activity)
 }
 
 // TestEvolveEveryEvent folds each event type and checks what it changes.
@@ -114,14 +140,14 @@ func TestEvolveEveryEvent(t *testing.T) {
 		}},
 		{"AgentMessageSent", append(chat, fb.AgentMessageSent{AgentID: "a1", Message: fb.Message{Index: 1}}), func(t *testing.T, s fb.State) {
 			require.Equal(t, 1, s.Messages)
-			require.Equal(t, 1, s.Activity)
+			require.Equal(t, 2, s.Activity, "the Accept and the message")
 		}},
 		{"CustomerMessageReceived", append(chat, fb.CustomerMessageReceived{Message: fb.Message{Index: 1}}, fb.CustomerMessageReceived{Message: fb.Message{Index: 2}}), func(t *testing.T, s fb.State) {
 			require.Equal(t, 2, s.Messages)
 		}},
 		{"AgentTypingStarted and AgentTypingStopped", append(chat, fb.AgentTypingStarted{AgentID: "a1"}, fb.AgentTypingStopped{AgentID: "a1"}), func(t *testing.T, s fb.State) {
 			require.Equal(t, 0, s.Messages, "typing is not a message")
-			require.Equal(t, 2, s.Activity)
+			require.Equal(t, 3, s.Activity)
 		}},
 		{"TransferredToAgent", append(chat, fb.TransferredToAgent{FromAgentID: "a1", ToAgentID: "a2"}), func(t *testing.T, s fb.State) {
 			require.Equal(t, fb.StatusInvited, s.Status)
@@ -140,7 +166,9 @@ func TestEvolveEveryEvent(t *testing.T) {
 			require.Equal(t, []fb.Participant{customer}, s.Participants)
 		}},
 		{"SessionFocused", append(chat, fb.SessionFocused{AgentID: "a1"}), func(t *testing.T, s fb.State) {
-			require.Equal(t, fb.Fold(chat), s)
+			want := fb.Fold(chat)
+			want.Activity++ // recorded, and counted; nothing else changes
+			require.Equal(t, want, s)
 		}},
 		{"UserDataUpdated", append(chat, fb.UserDataUpdated{UserData: json.RawMessage(`{"UserData2":"new","z":true}`)}), func(t *testing.T, s fb.State) {
 			require.JSONEq(t, `{"FirstName":"Vitaliy","UserData2":"new","z":true}`, string(s.UserData))

@@ -27,9 +27,26 @@ type State struct {
 	// Messages counts the transcript's messages: the next one is
 	// Messages+1.
 	Messages int
-	// Activity counts the messages and typing indicators, which a session
-	// holds at most MaxActivity of.
+	// Activity counts the events of the session's life after it started
+	// (messages, typing indicators, handovers, user data changes...): past
+	// MaxActivity, only what ends or hands back the session is accepted.
+	// The events of intake and Complete do not count, so a log written
+	// before they were counted folds to 0.
 	Activity int
+}
+
+// Capabilities are the agent operations valid now: the capability table's
+// row for the status, less what a session past MaxActivity no longer
+// accepts. A loop of handovers past it then needs the routing side's
+// Route at each turn.
+func (s State) Capabilities() []string {
+	caps := s.Status.Capabilities()
+	if s.Activity < MaxActivity {
+		return caps
+	}
+	return slices.DeleteFunc(caps, func(op string) bool {
+		return op != OperationAccept && op != OperationReject && op != OperationComplete && op != OperationLeave
+	})
 }
 
 // Routable tells whether the session waits for the routing side: rejected,
@@ -79,11 +96,9 @@ func Evolve(s State, e Event) State {
 	case OfferRejected:
 		s.Status, s.AgentID = StatusCompleted, ""
 	case AgentMessageSent:
-		s.Messages, s.Activity = e.Message.Index, s.Activity+1
+		s.Messages = e.Message.Index
 	case CustomerMessageReceived:
-		s.Messages, s.Activity = e.Message.Index, s.Activity+1
-	case AgentTypingStarted, AgentTypingStopped:
-		s.Activity++
+		s.Messages = e.Message.Index
 	case TransferredToAgent:
 		s.Participants = withoutAgent(s.Participants, e.FromAgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.ToAgentID, ""
@@ -104,8 +119,11 @@ func Evolve(s State, e Event) State {
 	case SessionRouted:
 		s.Participants = withoutAgent(s.Participants, s.AgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.AgentID, ""
-	case SessionFocused:
-		// Recorded for reporting; the session is as it was.
+	}
+	switch e.(type) {
+	case SessionStarted, SessionEnded, InteractionCompleted, QueuedTo:
+	default:
+		s.Activity++
 	}
 	return s
 }

@@ -65,10 +65,12 @@ const (
 	MaxTextLength = 4096
 	// MaxNicknameLength bounds a participant's nickname.
 	MaxNicknameLength = 64
-	// MaxActivity bounds the messages and typing indicators of one
-	// session, so that no client grows a stream, and every fold of it,
-	// without end: a long Facebook conversation is a few hundred.
-	MaxActivity = 10_000
+	// MaxActivity bounds the events of one session's life (messages,
+	// typing indicators, handovers, user data changes...), so that no
+	// client grows a stream, and every fold of it, without end: a long
+	// Facebook conversation is a few hundred messages. At most 4,096
+	// characters a message, a stream then stays under about 80 MB.
+	MaxActivity = 5_000
 	// MaxSuggestedQueues bounds the suggestedQueueUris of intake.
 	MaxSuggestedQueues = 32
 	// MaxURILength bounds a uri given in a request.

@@ -38,6 +38,8 @@ func Validate(cmd Command) error {
 			return ValidateQueueName(*cmd.QueueName)
 		case !ValidID(cmd.TargetAgent):
 			return fmt.Errorf("%w: targetUri must name a user", ErrInvalid)
+		case cmd.TargetAgent == cmd.By:
+			return fmt.Errorf("%w: targetUri names the session's own agent", ErrInvalid)
 		}
 	case UpdateUserData:
 		if len(cmd.UserData) == 0 {

@@ -45,6 +45,10 @@ func (s *Server) check(ctx context.Context, addr, name, password string) (users.
 		return u, &denial{reason: "throttled", err: errThrottled, retry: true, interval: throttled.RetryAfter, status: http.StatusTooManyRequests}
 	case errors.Is(err, users.ErrThrottled):
 		return u, &denial{reason: "throttled", err: errThrottled, retry: true, interval: time.Second, status: http.StatusTooManyRequests}
+	case ctx.Err() != nil:
+		// The client went away, or the server is closing: not the
+		// directory's doing, and no one reads the answer.
+		return u, &denial{reason: "unavailable", err: errUnavailable, retry: true, interval: time.Second, status: http.StatusServiceUnavailable}
 	default:
 		s.cfg.Logger.Warn("CometD authentication failed: user directory unavailable", "err", err)
 		return u, &denial{reason: "unavailable", err: errUnavailable, retry: true, interval: time.Second, status: http.StatusServiceUnavailable}
@@ -61,10 +65,12 @@ func (s *Server) check(ctx context.Context, addr, name, password string) (users.
 	return u, nil
 }
 
-// reply answers m with the denial. A handshake may only be retried as a
-// handshake; a connect is retried as such, its client still held.
-func (d *denial) reply(m *message, timeout time.Duration) []byte {
-	a := &advice{Reconnect: reconnectNone, Timeout: timeout.Milliseconds()}
+// denialReply answers m with the denial, with the server's advice
+// otherwise. A handshake may only be retried as a handshake; a connect is
+// retried as such, its client still held.
+func (s *Server) denialReply(d *denial, m *message) []byte {
+	a := s.advice()
+	a.Reconnect = reconnectNone
 	if d.retry {
 		a.Reconnect, a.Interval = reconnectHandshake, d.interval.Milliseconds()
 		if m.Channel == metaConnect {

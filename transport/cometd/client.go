@@ -2,6 +2,7 @@ package cometd
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,8 +14,11 @@ type client struct {
 	user string
 
 	// wake has room for one signal: messages arrived, or the client was
-	// removed. A held /meta/connect or a websocket's writer waits on it.
+	// removed. A held /meta/connect or a websocket's writer waits on it;
+	// one that takes a signal it may not act on passes it on (pass).
 	wake chan struct{}
+	// budget counts the bytes queued for every client of the process.
+	budget *budget
 	// done is closed when the client is removed.
 	done chan struct{}
 
@@ -25,14 +29,17 @@ type client struct {
 	// held counts the /meta/connect held for the client now; release is
 	// the latest one's, closed when a newer one arrives so that the older
 	// is answered at once, as CometD servers do.
-	held     int
-	release  chan struct{}
+	held    int
+	release chan struct{}
+	// connects counts the /meta/connects begun: only the latest one's
+	// holder (a long poll, or a websocket's writer) takes the queue.
+	connects uint64
 	lastSeen time.Time
 	removed  string // the reason, once removed
 }
 
-func newClient(id, user string, now time.Time) *client {
-	return &client{id: id, user: user, wake: make(chan struct{}, 1), done: make(chan struct{}),
+func newClient(id, user string, b *budget, now time.Time) *client {
+	return &client{id: id, user: user, budget: b, wake: make(chan struct{}, 1), done: make(chan struct{}),
 		channels: map[string]bool{}, lastSeen: now}
 }
 
@@ -43,32 +50,58 @@ func (c *client) signal() {
 	}
 }
 
+// pass hands a wake signal on to the latest connect's holder, for a
+// holder that took one and will not take the queue.
+func (c *client) pass() {
+	if c.pending() {
+		c.signal()
+	}
+}
+
 // enqueue adds an encoded message unless that would take the queue past
-// maxLen messages or maxBytes; false means the client overflowed.
-func (c *client) enqueue(msg []byte, maxLen, maxBytes int) bool {
+// maxLen messages or maxBytes, or the process past its budget: it tells
+// which (reasonOverflow, reasonBudget), or "" when queued.
+func (c *client) enqueue(msg []byte, maxLen, maxBytes int) string {
 	c.mu.Lock()
 	if c.removed != "" {
 		c.mu.Unlock()
-		return true
+		return ""
 	}
 	if len(c.queue) >= maxLen || c.queuedBytes+len(msg) > maxBytes {
 		c.mu.Unlock()
-		return false
+		return reasonOverflow
+	}
+	if !c.budget.take(len(msg)) {
+		c.mu.Unlock()
+		return reasonBudget
 	}
 	c.queue = append(c.queue, msg)
 	c.queuedBytes += len(msg)
 	c.mu.Unlock()
 	c.signal()
-	return true
+	return ""
 }
 
-// take empties the queue.
-func (c *client) take() [][]byte {
+// take empties the queue if the connect numbered gen (beginConnect) is
+// still the client's latest; ok is false if a newer one began, which is
+// left the queue.
+func (c *client) take(gen uint64) (_ [][]byte, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.connects != gen {
+		return nil, false
+	}
 	q := c.queue
+	c.budget.give(c.queuedBytes)
 	c.queue, c.queuedBytes = nil, 0
-	return q
+	return q, true
+}
+
+// latest tells whether the connect numbered gen is the latest.
+func (c *client) latest(gen uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.connects == gen
 }
 
 func (c *client) pending() bool {
@@ -103,8 +136,9 @@ func (c *client) unsubscribe(channels []string) (none bool) {
 }
 
 // beginConnect marks a /meta/connect held and releases the one held
-// before it; the channel returned is closed if a newer one arrives.
-func (c *client) beginConnect() <-chan struct{} {
+// before it; the channel returned is closed if a newer one arrives, and
+// gen numbers the connect, for take.
+func (c *client) beginConnect() (release <-chan struct{}, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.release != nil {
@@ -112,7 +146,8 @@ func (c *client) beginConnect() <-chan struct{} {
 	}
 	c.release = make(chan struct{})
 	c.held++
-	return c.release
+	c.connects++
+	return c.release, c.connects
 }
 
 // endConnect marks a held /meta/connect answered: the client's idle time
@@ -143,6 +178,7 @@ func (c *client) remove(reason string) bool {
 		return false
 	}
 	c.removed = reason
+	c.budget.give(c.queuedBytes)
 	c.queue, c.queuedBytes = nil, 0
 	close(c.done)
 	return true
@@ -153,3 +189,22 @@ func (c *client) removedFor() string {
 	defer c.mu.Unlock()
 	return c.removed
 }
+
+// budget bounds the bytes queued for all the clients of a process
+// together: each client's own bound, times the clients, is far more than
+// a process should hold.
+type budget struct {
+	max    int64
+	queued atomic.Int64
+}
+
+// take reserves n bytes, unless that would go past the budget.
+func (b *budget) take(n int) bool {
+	if b.queued.Add(int64(n)) > b.max {
+		b.queued.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+func (b *budget) give(n int) { b.queued.Add(-int64(n)) }

@@ -42,6 +42,9 @@ type Config struct {
 	// QueueLength and QueueBytes bound the messages waiting for one
 	// client; a client past either is dropped. Defaults 1,000 and 4 MiB.
 	QueueLength, QueueBytes int
+	// QueueBudget bounds the bytes queued for all the clients together; a
+	// client whose message would go past it is dropped. Default 256 MiB.
+	QueueBudget int64
 	// MaxIdle is how long a client may go without a /meta/connect being
 	// held for it before it expires (the advice's maxInterval). Default
 	// 30s.
@@ -49,6 +52,9 @@ type Config struct {
 	// Timeout is how long a /meta/connect is held when there is nothing
 	// to deliver (the advice's timeout). Default 25s.
 	Timeout time.Duration
+	// HandshakeTimeout is how long a websocket may stay open without a
+	// successful /meta/handshake. Default 10s.
+	HandshakeTimeout time.Duration
 	// OriginPatterns are the other origins whose pages may open a
 	// websocket (github.com/coder/websocket's AcceptOptions); the
 	// request's own host always may, and so may clients sending no
@@ -79,6 +85,12 @@ func (c *Config) setDefaults() {
 	if c.QueueBytes == 0 {
 		c.QueueBytes = 4 << 20
 	}
+	if c.QueueBudget == 0 {
+		c.QueueBudget = 256 << 20
+	}
+	if c.HandshakeTimeout == 0 {
+		c.HandshakeTimeout = 10 * time.Second
+	}
 	if c.MaxIdle == 0 {
 		c.MaxIdle = 30 * time.Second
 	}
@@ -96,11 +108,12 @@ func (c *Config) validate() error {
 		return errors.New("cometd: no NATS connection")
 	case c.Auth == nil:
 		return errors.New("cometd: no authenticator")
-	case c.MaxClientsPerUser < 0, c.MaxClients < 0, c.QueueLength < 0, c.QueueBytes < 0:
-		return fmt.Errorf("cometd: limits must be positive (clients per user %d, clients %d, queue %d messages, %d bytes)",
-			c.MaxClientsPerUser, c.MaxClients, c.QueueLength, c.QueueBytes)
-	case c.MaxIdle < 0, c.Timeout < 0:
-		return fmt.Errorf("cometd: max idle %s and timeout %s must be positive", c.MaxIdle, c.Timeout)
+	case c.MaxClientsPerUser < 0, c.MaxClients < 0, c.QueueLength < 0, c.QueueBytes < 0, c.QueueBudget < 0:
+		return fmt.Errorf("cometd: limits must be positive, or 0 for the default (clients per user %d, clients %d, queue %d messages, %d bytes, budget %d bytes)",
+			c.MaxClientsPerUser, c.MaxClients, c.QueueLength, c.QueueBytes, c.QueueBudget)
+	case c.MaxIdle < 0, c.Timeout < 0, c.HandshakeTimeout < 0:
+		return fmt.Errorf("cometd: max idle %s, timeout %s and handshake timeout %s must be positive, or 0 for the default",
+			c.MaxIdle, c.Timeout, c.HandshakeTimeout)
 	}
 	return nil
 }

@@ -13,29 +13,57 @@ func (s *Server) connectWait(m *message) time.Duration {
 	return wait
 }
 
-// connectReply answers a held /meta/connect of c: the messages queued for
-// it, then the reply, which depends on whether and why c was removed.
-func (s *Server) connectReply(m *message, c *client) [][]byte {
+// heldConnect is a /meta/connect of c being held: gen numbers it among
+// c's connects, and release is closed when a newer one begins.
+type heldConnect struct {
+	m       *message
+	c       *client
+	release <-chan struct{}
+	gen     uint64
+}
+
+// beginConnect holds m for c, releasing the connect held before it.
+func (s *Server) beginConnect(m *message, c *client) *heldConnect {
+	release, gen := c.beginConnect()
+	s.metrics.held.Inc()
+	return &heldConnect{m: m, c: c, release: release, gen: gen}
+}
+
+// endConnect marks h answered (or abandoned).
+func (s *Server) endConnect(h *heldConnect) {
+	h.c.endConnect(h.release, time.Now())
+	s.metrics.held.Dec()
+}
+
+// connectReply answers a held /meta/connect: the messages queued for its
+// client, then the reply, which depends on whether and why the client was
+// removed. A connect a newer one superseded gets the reply alone: the
+// queue is the newer one's. n is how many messages were taken.
+func (s *Server) connectReply(h *heldConnect) (_ [][]byte, n int) {
+	m, c := h.m, h.c
 	r := reply{Channel: metaConnect, ID: m.ID, ClientID: c.id}
 	switch c.removedFor() {
 	case "":
 	case reasonDisconnect:
 		r.ClientID, r.Error, r.Advice = "", errUnknownClient, &advice{Reconnect: reconnectNone}
-		return [][]byte{r.encode()}
+		return [][]byte{r.encode()}, 0
 	case reasonShutdown:
-		return [][]byte{s.shuttingDown(m)}
+		return [][]byte{s.shuttingDown(m)}, 0
 	default:
-		// Expired or overflowed: a new handshake, and the desktop, told by
-		// its /meta/handshake listener, re-reads what it missed.
-		return [][]byte{s.unknownClient(m)}
+		// Expired, overflowed or cut from NATS: a new handshake, and the
+		// desktop, told by its /meta/handshake listener, re-reads what it
+		// missed.
+		return [][]byte{s.unknownClient(m)}, 0
 	}
-	items := c.take()
-	s.metrics.delivered.Add(float64(len(items)))
+	items, ok := c.take(h.gen)
+	if !ok {
+		c.pass()
+	}
 	if s.ctx.Err() != nil {
-		return append(items, s.shuttingDown(m))
+		return append(items, s.shuttingDown(m)), len(items)
 	}
 	r.Successful, r.Advice = true, s.advice()
-	return append(items, r.encode())
+	return append(items, r.encode()), len(items)
 }
 
 // shuttingDown sends the client to handshake again: its id dies with

@@ -27,8 +27,13 @@ type fanout struct {
 	maxLen    int
 	maxBytes  int
 	log       *slog.Logger
-	metrics   *metrics
-	overflown func(*client)
+	metrics  *metrics
+	// drop removes a client, for overflow, the budget, or messages
+	// NATS dropped.
+	drop func(*client, string)
+	// pendingMsgs, when set, is each subscription's limit of messages
+	// waiting for delivery (the tests', to make a slow consumer).
+	pendingMsgs int
 
 	mu    sync.Mutex
 	users map[string]*userFeed
@@ -39,6 +44,9 @@ type userFeed struct {
 	clients map[*client]struct{}
 	// ready is closed once NATS confirmed the subscription (or gave up).
 	ready chan struct{}
+	// dropped is how many messages the subscription had dropped, as a
+	// slow consumer, when last looked at (under fanout.mu).
+	dropped int
 }
 
 var errRemoved = errors.New("client removed")
@@ -60,6 +68,9 @@ func (f *fanout) join(ctx context.Context, c *client) error {
 		if err != nil {
 			f.mu.Unlock()
 			return fmt.Errorf("subscribing to %s: %w", subject, err)
+		}
+		if f.pendingMsgs > 0 {
+			_ = sub.SetPendingLimits(f.pendingMsgs, -1)
 		}
 		feed.sub = sub
 		f.users[c.user] = feed
@@ -128,19 +139,74 @@ func (f *fanout) deliver(user string, feed *userFeed, m *nats.Msg) {
 	}
 	f.metrics.received.Inc()
 	msg := dataMessage(m.Data)
-	var over []*client
+	type drop struct {
+		c      *client
+		reason string
+	}
+	var drops []drop
 	f.mu.Lock()
 	if f.users[user] == feed { // not a subscription being dropped
-		for c := range feed.clients {
-			if !c.enqueue(msg, f.maxLen, f.maxBytes) {
-				over = append(over, c)
+		if f.lost(feed) {
+			// What the clients would receive has a gap: they handshake
+			// again and re-read, rather than miss it unknowingly.
+			for c := range feed.clients {
+				drops = append(drops, drop{c, reasonNATS})
+			}
+		} else {
+			for c := range feed.clients {
+				if reason := c.enqueue(msg, f.maxLen, f.maxBytes); reason != "" {
+					drops = append(drops, drop{c, reason})
+				}
 			}
 		}
 	}
 	f.mu.Unlock()
-	for _, c := range over {
-		f.overflown(c)
+	for _, d := range drops {
+		f.drop(d.c, d.reason)
 	}
+}
+
+// lost tells whether feed's subscription dropped messages since last
+// asked (under f.mu).
+func (f *fanout) lost(feed *userFeed) bool {
+	n, err := feed.sub.Dropped()
+	if err != nil || n <= feed.dropped {
+		return false
+	}
+	feed.dropped = n
+	f.log.Warn("NATS dropped notifications of a user (slow consumer): their CometD clients are dropped, to handshake again", "subject", feed.sub.Subject, "dropped", n)
+	return true
+}
+
+// checkDropped drops the clients of the users whose subscription dropped
+// messages, also when no message came after the gap.
+func (f *fanout) checkDropped() {
+	var drops []*client
+	f.mu.Lock()
+	for _, feed := range f.users {
+		if f.lost(feed) {
+			for c := range feed.clients {
+				drops = append(drops, c)
+			}
+		}
+	}
+	f.mu.Unlock()
+	for _, c := range drops {
+		f.drop(c, reasonNATS)
+	}
+}
+
+// subscribed are the clients in a feed.
+func (f *fanout) subscribed() []*client {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var cs []*client
+	for _, feed := range f.users {
+		for c := range feed.clients {
+			cs = append(cs, c)
+		}
+	}
+	return cs
 }
 
 func (f *fanout) subject(user string) string {

@@ -2,6 +2,7 @@ package cometd
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +15,8 @@ import (
 func (s *Server) handle(ctx context.Context, u users.User, m *message, transport string) []byte {
 	switch m.Channel {
 	case metaHandshake:
-		return s.handshake(u, m, transport)
+		r, _ := s.handshake(u, m, transport)
+		return r
 	case metaSubscribe:
 		return s.subscribe(ctx, u, m)
 	case metaUnsubscribe:
@@ -35,32 +37,35 @@ func (s *Server) handle(ctx context.Context, u users.User, m *message, transport
 	return r.encode()
 }
 
-func (s *Server) handshake(u users.User, m *message, transport string) []byte {
+// handshake makes a client for u; ok tells whether it did.
+func (s *Server) handshake(u users.User, m *message, transport string) (_ []byte, ok bool) {
 	r := reply{Channel: metaHandshake, ID: m.ID, Version: bayeuxVersion, SupportedConnectionTypes: connectionTypes()}
 	if s.ctx.Err() != nil {
-		return s.refuse(r, "unavailable", errShuttingDown, time.Second)
+		return s.refuse(r, "unavailable", errShuttingDown, time.Second), false
 	}
 	if len(m.SupportedConnectionTypes) > 0 && !slices.ContainsFunc(m.SupportedConnectionTypes, func(t string) bool {
 		return t == transportLongPolling || t == transportWebSocket
 	}) {
 		r.Error = errConnectionType
 		r.Advice = &advice{Reconnect: reconnectNone}
-		return r.encode()
+		return r.encode(), false
 	}
-	c := newClient(newClientID(), u.ID, time.Now())
-	switch err := s.reg.add(c); err {
-	case nil:
-	case errUserFull:
+	c := newClient(newClientID(), u.ID, s.budget, time.Now())
+	switch err := s.reg.add(c); {
+	case err == nil:
+	case errors.Is(err, errUserFull):
 		// An abandoned client of theirs (a closed tab) frees its place
 		// once expired: try again after that.
-		return s.refuse(r, "user_limit", errUserLimit, s.cfg.MaxIdle)
+		return s.refuse(r, "user_limit", errUserLimit, s.cfg.MaxIdle), false
+	case errors.Is(err, errClosed):
+		return s.refuse(r, "unavailable", errShuttingDown, time.Second), false
 	default:
-		return s.refuse(r, "total_limit", errTotalLimit, s.cfg.MaxIdle)
+		return s.refuse(r, "total_limit", errTotalLimit, s.cfg.MaxIdle), false
 	}
 	s.metrics.clients.Inc()
 	r.ClientID, r.Successful, r.Advice = c.id, true, s.advice()
 	s.cfg.Logger.Debug("CometD handshake", "client", c.id, "user", u.ID, "transport", transport)
-	return r.encode()
+	return r.encode(), true
 }
 
 // refuse fails a handshake that may be tried again after interval.

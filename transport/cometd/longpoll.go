@@ -3,6 +3,7 @@ package cometd
 import (
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -20,6 +21,10 @@ const deadlineMargin = 10 * time.Second
 
 // serveLongPolling answers a POSTed batch, holding its /meta/connect.
 func (s *Server) serveLongPolling(w http.ResponseWriter, r *http.Request) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		http.Error(w, "Bayeux batches are application/json", http.StatusUnsupportedMediaType)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
@@ -39,41 +44,47 @@ func (s *Server) serveLongPolling(w http.ResponseWriter, r *http.Request) {
 		s.metrics.refused.WithLabelValues(denied.reason).Inc()
 	}
 	out := make([][]byte, 0, len(msgs)+1)
+	delivered := 0
 	for i := range msgs {
 		m := &msgs[i]
 		switch {
 		case denied != nil:
-			out = append(out, denied.reply(m, s.cfg.Timeout))
+			out = append(out, s.denialReply(denied, m))
 		case m.Channel == metaConnect:
-			items, ok := s.longPoll(w, r, u, m, i == len(msgs)-1)
+			items, n, ok := s.longPoll(w, r, u, m, i == len(msgs)-1)
 			if !ok {
 				return // the client went away; what was queued stays queued
 			}
 			out = append(out, items...)
+			delivered += n
 		default:
 			out = append(out, s.handle(r.Context(), u, m, transportLongPolling))
 		}
 	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(encodeBatch(out))
+	if _, err := w.Write(encodeBatch(out)); err == nil {
+		s.metrics.delivered.Add(float64(delivered))
+	}
 }
 
 // longPoll holds a /meta/connect until there is something to deliver, the
 // wait ends, a newer connect of the client arrives, the client is removed
-// or the server closes. Only the last message of a batch is held. ok is
-// false if the request was abandoned meanwhile.
-func (s *Server) longPoll(w http.ResponseWriter, r *http.Request, u users.User, m *message, last bool) (_ [][]byte, ok bool) {
+// or the server closes. Only the last message of a batch is held. n is
+// how many messages the answer delivers; ok is false if the request was
+// abandoned meanwhile, and then nothing was taken from the queue.
+func (s *Server) longPoll(w http.ResponseWriter, r *http.Request, u users.User, m *message, last bool) (_ [][]byte, n int, ok bool) {
 	c := s.lookup(u.ID, m)
 	if c == nil {
-		return [][]byte{s.unknownClient(m)}, true
+		return [][]byte{s.unknownClient(m)}, 0, true
 	}
 	wait := s.connectWait(m)
 	if !last {
 		wait = 0
 	}
-	release := c.beginConnect()
-	defer func() { c.endConnect(release, time.Now()) }()
+	h := s.beginConnect(m, c)
+	defer s.endConnect(h)
+	release := h.release
 	if wait > 0 && !c.pending() {
 		rc := http.NewResponseController(w)
 		deadline := time.Now().Add(wait + deadlineMargin)
@@ -95,9 +106,17 @@ func (s *Server) longPoll(w http.ResponseWriter, r *http.Request, u users.User, 
 			case <-s.ctx.Done():
 				break hold
 			case <-r.Context().Done():
-				return nil, false
+				c.pass()
+				return nil, 0, false
 			}
 		}
 	}
-	return s.connectReply(m, c), true
+	// The wake and the request's end may have come together: a request
+	// gone takes nothing, which would be written to no one.
+	if r.Context().Err() != nil {
+		c.pass()
+		return nil, 0, false
+	}
+	items, n := s.connectReply(h)
+	return items, n, true
 }

@@ -8,11 +8,17 @@ const (
 	reasonExpired    = "expired"
 	reasonOverflow   = "overflow"
 	reasonShutdown   = "shutdown"
+	// reasonBudget: the process's budget of queued bytes was spent.
+	reasonBudget = "budget"
+	// reasonNATS: notifications may have been lost on the way from NATS
+	// (a reconnect, or the user's subscription dropped some).
+	reasonNATS = "nats"
 )
 
 type metrics struct {
 	clients    prometheus.Gauge
 	websockets prometheus.Gauge
+	held       prometheus.Gauge
 	delivered  prometheus.Counter
 	received   prometheus.Counter
 	removed    *prometheus.CounterVec
@@ -29,6 +35,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "fbsession_cometd_websockets",
 			Help: "Open CometD websocket connections.",
 		}),
+		held: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "fbsession_cometd_connects_held",
+			Help: "CometD /meta/connects held, waiting for a message or their timeout.",
+		}),
 		delivered: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "fbsession_cometd_messages_delivered_total",
 			Help: "Notifications written to CometD clients (one per client).",
@@ -39,18 +49,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		removed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fbsession_cometd_clients_removed_total",
-			Help: "CometD clients removed, by reason: disconnect, expired, overflow (queue full, messages dropped), shutdown.",
+			Help: "CometD clients removed, by reason: disconnect, expired, overflow (queue full, messages dropped), budget (the process's queued bytes at their limit), nats (notifications lost on the way from NATS), shutdown.",
 		}, []string{"reason"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fbsession_cometd_refused_total",
-			Help: "CometD messages refused, by reason: credentials, throttled, permission, unavailable, user_limit, total_limit, unknown_client.",
+			Help: "CometD messages refused, by reason: credentials, throttled, permission, unavailable, user_limit, total_limit, unknown_client, websocket_user_limit, websocket_total_limit.",
 		}, []string{"reason"}),
 	}
-	for _, r := range []string{reasonDisconnect, reasonExpired, reasonOverflow, reasonShutdown} {
+	for _, r := range []string{reasonDisconnect, reasonExpired, reasonOverflow, reasonBudget, reasonNATS, reasonShutdown} {
 		m.removed.WithLabelValues(r)
 	}
 	if reg != nil {
-		reg.MustRegister(m.clients, m.websockets, m.delivered, m.received, m.removed, m.refused)
+		reg.MustRegister(m.clients, m.websockets, m.held, m.delivered, m.received, m.removed, m.refused)
 	}
 	return m
 }

@@ -8,13 +8,17 @@ import (
 var (
 	errUserFull  = errors.New("too many clients for this user")
 	errTotalFull = errors.New("too many clients")
+	errClosed    = errors.New("server closed")
 )
 
 // registry holds the clients by id, within the caps per user and in all.
 type registry struct {
 	maxTotal, maxPerUser int
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// closed: no more clients, so that a handshake racing Close does not
+	// leave one behind.
+	closed  bool
 	byID    map[string]*client
 	perUser map[string]int
 }
@@ -26,6 +30,9 @@ func newRegistry(maxTotal, maxPerUser int) *registry {
 func (r *registry) add(c *client) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return errClosed
+	}
 	if r.perUser[c.user] >= r.maxPerUser {
 		return errUserFull
 	}
@@ -55,6 +62,14 @@ func (r *registry) remove(c *client) bool {
 		delete(r.perUser, c.user)
 	}
 	return true
+}
+
+// close refuses clients from now on and returns those held.
+func (r *registry) close() []*client {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	return r.all()
 }
 
 func (r *registry) all() []*client {

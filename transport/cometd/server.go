@@ -16,6 +16,7 @@ type Server struct {
 	cfg     Config
 	reg     *registry
 	feed    *fanout
+	budget  *budget
 	metrics *metrics
 
 	// ctx ends with Close: held connects are answered, websockets closed.
@@ -29,6 +30,10 @@ type Server struct {
 	mu       sync.Mutex
 	closed   bool
 	sessions sync.WaitGroup
+	// wsPerUser and wsTotal count the open websockets, capped as the
+	// clients are.
+	wsPerUser map[string]int
+	wsTotal   int
 }
 
 // New starts a server; Close stops it.
@@ -37,10 +42,11 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, reg: newRegistry(cfg.MaxClients, cfg.MaxClientsPerUser), metrics: newMetrics(cfg.Registerer), swept: make(chan struct{})}
+	s := &Server{cfg: cfg, reg: newRegistry(cfg.MaxClients, cfg.MaxClientsPerUser), metrics: newMetrics(cfg.Registerer),
+		budget: &budget{max: cfg.QueueBudget}, swept: make(chan struct{}), wsPerUser: map[string]int{}}
 	s.feed = &fanout{nc: cfg.NATS, prefix: cfg.Prefix, maxLen: cfg.QueueLength, maxBytes: cfg.QueueBytes,
 		log: cfg.Logger, metrics: s.metrics, users: map[string]*userFeed{},
-		overflown: func(c *client) { s.drop(c, reasonOverflow) }}
+		drop: s.drop}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.sweep()
 	return s, nil
@@ -58,7 +64,7 @@ func (s *Server) Close() {
 		s.mu.Unlock()
 		s.cancel()
 		<-s.swept
-		for _, c := range s.reg.all() {
+		for _, c := range s.reg.close() {
 			s.drop(c, reasonShutdown)
 		}
 		s.sessions.Wait()
@@ -72,7 +78,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost:
 		s.serveLongPolling(w, r)
 	default:
-		w.Header().Set("Allow", "POST, GET (websocket upgrade)")
+		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "Bayeux: POST messages, or open a websocket", http.StatusMethodNotAllowed)
 	}
 }
@@ -96,7 +102,24 @@ func (s *Server) sweep() {
 					s.drop(c, reasonExpired)
 				}
 			}
+			s.feed.checkDropped()
 		}
+	}
+}
+
+// NATSReconnected drops every subscribed client: the notifications
+// published while this process was cut from NATS are lost to it (core
+// NATS keeps nothing), so its clients handshake again and their desktops
+// re-read their sessions. The daemon calls it from the connection's
+// reconnect handler.
+func (s *Server) NATSReconnected() {
+	n := 0
+	for _, c := range s.feed.subscribed() {
+		s.drop(c, reasonNATS)
+		n++
+	}
+	if n > 0 {
+		s.cfg.Logger.Info("NATS reconnected: CometD clients dropped, to handshake again and re-read their sessions", "clients", n)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/coder/websocket"
@@ -39,6 +40,18 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		denied.writeHTTP(w)
 		return
 	}
+	if status := s.openWebSocket(u.ID); status != 0 {
+		if status == http.StatusTooManyRequests {
+			s.metrics.refused.WithLabelValues("websocket_user_limit").Inc()
+			w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.MaxIdle.Seconds())))
+			http.Error(w, errUserLimit, status)
+		} else {
+			s.metrics.refused.WithLabelValues("websocket_total_limit").Inc()
+			http.Error(w, errTotalLimit, status)
+		}
+		return
+	}
+	defer s.closeWebSocket(u.ID)
 	// The server's deadlines, meant for one request, would otherwise end
 	// the hijacked connection.
 	rc := http.NewResponseController(w)
@@ -67,6 +80,32 @@ func (s *Server) track() bool {
 	return true
 }
 
+// openWebSocket counts a websocket of user within the caps, the same as
+// the clients': per user and in all. It is the HTTP status refusing the
+// upgrade, or 0.
+func (s *Server) openWebSocket(user string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.wsPerUser[user] >= s.cfg.MaxClientsPerUser:
+		return http.StatusTooManyRequests
+	case s.wsTotal >= s.cfg.MaxClients:
+		return http.StatusServiceUnavailable
+	}
+	s.wsPerUser[user]++
+	s.wsTotal++
+	return 0
+}
+
+func (s *Server) closeWebSocket(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.wsPerUser[user]--; s.wsPerUser[user] <= 0 {
+		delete(s.wsPerUser, user)
+	}
+	s.wsTotal--
+}
+
 // wsSession is one websocket: a reader answering the client's messages,
 // and a writer holding its /meta/connect and pushing its messages as they
 // come.
@@ -81,141 +120,201 @@ type wsSession struct {
 	connects             chan *message
 }
 
+// ending is how the reader ends the connection: the last replies, then
+// the close status.
+type ending struct {
+	items  [][]byte
+	code   websocket.StatusCode
+	reason string
+	// drop is the client of the message that ended it.
+	drop *client
+}
+
 func (ws *wsSession) run() {
 	readCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	readDone, writeDone := make(chan struct{}), make(chan struct{})
+	var bound *client // the writer's, once it is done
 	go func() {
 		defer close(writeDone)
-		ws.writeLoop(readDone)
+		bound = ws.writeLoop(readDone)
 	}()
-	ws.readLoop(readCtx, writeDone)
+	end := ws.readLoop(readCtx, writeDone)
 	close(readDone)
 	<-writeDone
+	if end != nil {
+		// Credentials no longer accepted: nothing more reaches this
+		// connection, nor the clients it served.
+		for _, c := range []*client{end.drop, bound} {
+			if c != nil && c.user == ws.user.ID {
+				ws.s.drop(c, reasonDisconnect)
+			}
+		}
+		if len(end.items) > 0 {
+			ws.write(end.items)
+		}
+		_ = ws.conn.Close(end.code, end.reason)
+	}
 	_ = ws.conn.CloseNow()
 }
 
-func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) {
+func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *ending {
 	// A live client sends a connect at least every timeout; a connection
 	// silent for longer than a client may be idle holds nothing anyone
-	// uses, and is closed.
+	// uses, and is closed. Until its first successful handshake, it may
+	// only be open for the handshake timeout.
 	silence := ws.s.cfg.Timeout + ws.s.cfg.MaxIdle
+	handshaken := false
+	handshakeBy := time.Now().Add(ws.s.cfg.HandshakeTimeout)
 	for {
-		rctx, cancel := context.WithTimeout(ctx, silence)
+		wait := silence
+		if !handshaken {
+			wait = min(wait, time.Until(handshakeBy))
+		}
+		rctx, cancel := context.WithTimeout(ctx, wait)
 		typ, data, err := ws.conn.Read(rctx)
 		cancel()
 		if err != nil {
-			return
+			if !handshaken && !time.Now().Before(handshakeBy) {
+				return &ending{code: websocket.StatusPolicyViolation, reason: "no handshake"}
+			}
+			return nil
 		}
 		if typ != websocket.MessageText {
 			_ = ws.conn.Close(websocket.StatusUnsupportedData, "Bayeux messages are JSON text")
-			return
+			return nil
 		}
 		msgs, err := decodeBatch(data)
 		if err != nil {
 			_ = ws.conn.Close(websocket.StatusPolicyViolation, "not a Bayeux batch")
-			return
+			return nil
 		}
 		var out [][]byte
-		var end *denial
 		for i := range msgs {
 			m := &msgs[i]
 			if m.Channel == metaHandshake || m.Channel == metaConnect {
 				if _, denied := ws.s.check(ctx, ws.addr, ws.name, ws.password); denied != nil {
+					// Whatever the denial, the connection ends: one the
+					// client could keep open by failing logins, or while
+					// the directory is down, would go on carrying the
+					// notifications of credentials no longer checked.
 					ws.s.metrics.refused.WithLabelValues(denied.reason).Inc()
-					out = append(out, denied.reply(m, ws.s.cfg.Timeout))
-					if !denied.retry {
-						end = denied
-					}
-					continue
+					c := ws.s.reg.get(m.ClientID)
+					return &ending{items: append(out, ws.s.denialReply(denied, m)), code: websocket.StatusPolicyViolation, reason: denied.err, drop: c}
 				}
 			}
-			if m.Channel == metaConnect {
+			switch m.Channel {
+			case metaConnect:
 				select {
 				case ws.connects <- m:
 				case <-writeDone:
-					return
+					return nil
 				}
-				continue
+			case metaHandshake:
+				r, ok := ws.s.handshake(ws.user, m, transportWebSocket)
+				handshaken = handshaken || ok
+				out = append(out, r)
+			default:
+				out = append(out, ws.s.handle(ctx, ws.user, m, transportWebSocket))
 			}
-			out = append(out, ws.s.handle(ctx, ws.user, m, transportWebSocket))
 		}
 		if len(out) > 0 && !ws.write(out) {
-			return
-		}
-		if end != nil {
-			_ = ws.conn.Close(websocket.StatusPolicyViolation, end.err)
-			return
+			return nil
 		}
 	}
 }
 
 // writeLoop holds at most one /meta/connect, of the client last bound to
-// the connection by one, and sends that client's messages at once.
-func (ws *wsSession) writeLoop(readDone <-chan struct{}) {
+// the connection by one, and sends that client's messages at once while
+// the connection's connect is the client's latest: a newer one, on
+// another connection or a long poll, takes the client over. It returns
+// the client bound when it ends.
+func (ws *wsSession) writeLoop(readDone <-chan struct{}) *client {
 	var (
 		c       *client
-		held    *message
+		gen     uint64 // of the latest connect of c begun here
+		h       *heldConnect
 		release <-chan struct{}
 		timeout <-chan time.Time
 	)
 	var wake, done <-chan struct{}
-	answer := func() [][]byte {
-		items := ws.s.connectReply(held, c)
-		c.endConnect(release, time.Now())
-		held, release, timeout = nil, nil, nil
-		return items
+	answer := func() ([][]byte, int) {
+		items, n := ws.s.connectReply(h)
+		ws.s.endConnect(h)
+		h, release, timeout = nil, nil, nil
+		return items, n
 	}
+	unbind := func() { c, wake, done = nil, nil, nil }
 	for {
 		var out [][]byte
+		var n int
 		select {
 		case m := <-ws.connects:
-			if held != nil {
-				out = answer()
+			if h != nil {
+				out, n = answer()
 			}
 			next := ws.s.lookup(ws.user.ID, m)
 			if next == nil {
 				out = append(out, ws.s.unknownClient(m))
-				c, wake, done = nil, nil, nil
+				unbind()
 				break
 			}
 			c, wake, done = next, next.wake, next.done
-			held, release = m, c.beginConnect()
+			h = ws.s.beginConnect(m, c)
+			gen, release = h.gen, h.release
 			if wait := ws.s.connectWait(m); wait > 0 && !c.pending() {
 				timeout = time.After(wait)
 			} else {
-				out = append(out, answer()...)
+				items, k := answer()
+				out, n = append(out, items...), n+k
 			}
 		case <-wake:
-			out = c.take()
-			ws.s.metrics.delivered.Add(float64(len(out)))
-		case <-timeout:
-			out = answer()
-		case <-release:
-			out = answer()
-		case <-done:
-			if held != nil {
-				out = answer()
+			items, ok := c.take(gen)
+			if !ok {
+				// Taken over: the signal is the newer connect's.
+				c.pass()
+				if h != nil {
+					out, n = answer()
+				}
+				unbind()
+				break
 			}
-			c, wake, done = nil, nil, nil
+			out, n = items, len(items)
+		case <-timeout:
+			out, n = answer()
+		case <-release:
+			// A newer connect took the client over: it gets the queue,
+			// and this connection nothing more of the client's.
+			out, n = answer()
+			unbind()
+		case <-done:
+			if h != nil {
+				out, n = answer()
+			}
+			unbind()
 		case <-ws.s.ctx.Done():
-			if held != nil {
-				ws.write(answer())
+			if h != nil {
+				items, _ := answer()
+				ws.write(items)
 			}
 			_ = ws.conn.Close(websocket.StatusGoingAway, "server shutting down")
-			return
+			return c
 		case <-readDone:
-			if held != nil {
-				c.endConnect(release, time.Now())
+			if h != nil {
+				c.pass()
+				ws.s.endConnect(h)
 			}
-			return
+			return c
 		}
-		if len(out) > 0 && !ws.write(out) {
-			if held != nil {
-				c.endConnect(release, time.Now())
+		if len(out) > 0 {
+			if !ws.write(out) {
+				if h != nil {
+					ws.s.endConnect(h)
+				}
+				_ = ws.conn.CloseNow() // ends the reader too
+				return c
 			}
-			_ = ws.conn.CloseNow() // ends the reader too
-			return
+			ws.s.metrics.delivered.Add(float64(n))
 		}
 	}
 }

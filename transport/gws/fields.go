@@ -10,10 +10,12 @@ import (
 )
 
 // ResourceFields are the fields of the resource, in the order it shows
-// them; ?fields=a,b selects among them.
-var ResourceFields = []string{
-	"id", "uri", "state", "capabilities", "participants", "userData", "comment",
-	"receivedDate", "facebooksessionType", "suggestedQueueUris", "revelantResponseTemplateGroups",
+// them; ?fields=a,b selects among them. A new slice the caller may keep.
+func ResourceFields() []string {
+	return []string{
+		"id", "uri", "state", "capabilities", "participants", "userData", "comment",
+		"receivedDate", "facebooksessionType", "suggestedQueueUris", "revelantResponseTemplateGroups",
+	}
 }
 
 // Fields is a ?fields selection of resource fields. The zero value selects
@@ -37,7 +39,7 @@ func ParseFields(q string) (Fields, error) {
 			return Fields{}, nil
 		case !isResourceField(name):
 			return Fields{}, fmt.Errorf("%w: fields names %q, which is no field of a facebooksession; fields are * or some of %s",
-				ErrInvalidBody, truncate(name, 64), strings.Join(ResourceFields, ","))
+				ErrInvalidBody, truncate(name, 64), strings.Join(ResourceFields(), ","))
 		}
 		names[name] = true
 	}
@@ -45,7 +47,7 @@ func ParseFields(q string) (Fields, error) {
 }
 
 func isResourceField(name string) bool {
-	for _, f := range ResourceFields {
+	for _, f := range ResourceFields() {
 		if f == name {
 			return true
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 )
@@ -58,7 +59,7 @@ func (o Operation) AgentCommand(by, userName string) (fb.Command, error) {
 	b := o.body
 	switch o.Name {
 	case fb.OperationAccept:
-		nickname := userName
+		nickname := DefaultNickname(userName, by)
 		if b.Nickname != nil {
 			nickname = *b.Nickname
 		}
@@ -174,4 +175,28 @@ func missing(parameter string) error {
 func unsupported(name string, supported []string) error {
 	return fmt.Errorf("%w: operationName %q is not supported; supported: %s",
 		ErrInvalidBody, truncate(name, 64), strings.Join(supported, ", "))
+}
+
+// DefaultNickname is how an agent who accepts without a nickname appears:
+// their user name, less what a nickname may not hold (hidden characters,
+// more than fb.MaxNicknameLength characters), or their id when nothing is
+// left. A user name is freer than a nickname, and an Accept that sent
+// none must not fail on it.
+func DefaultNickname(userName, userID string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range userName {
+		if n == fb.MaxNicknameLength {
+			break
+		}
+		if r == utf8.RuneError || fb.IsHidden(r) {
+			continue
+		}
+		b.WriteRune(r)
+		n++
+	}
+	if strings.TrimSpace(b.String()) == "" {
+		return userID
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package gws_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -127,5 +128,27 @@ func TestIntakeStateAndSuggestedQueues(t *testing.T) {
 	} {
 		_, err := gws.ParseIntake([]byte(body), id)
 		require.ErrorIs(t, err, gws.ErrInvalidBody, body)
+	}
+}
+
+// An Accept without a nickname takes the user name as a nickname can hold
+// it, so that no user name makes it fail.
+func TestDefaultNicknameIsAValidNickname(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ userName, want string }{
+		{"agent1", "agent1"},
+		{strings.Repeat("é", 100), strings.Repeat("é", fb.MaxNicknameLength)},
+		{"Ann\u202ea", "Anna"},
+		{"\u200b\u202e", "a1"},
+		{"  ", "a1"},
+	} {
+		got := gws.DefaultNickname(tc.userName, "a1")
+		require.Equal(t, tc.want, got, "%q", tc.userName)
+		require.NoError(t, fb.ValidateNickname(got))
+		op, err := gws.DecodeOperation([]byte(`{"operationName":"Accept"}`))
+		require.NoError(t, err)
+		cmd, err := op.AgentCommand("a1", tc.userName)
+		require.NoError(t, err)
+		require.NoError(t, fb.Validate(cmd))
 	}
 }

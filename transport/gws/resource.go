@@ -55,7 +55,7 @@ func ResourceOf(s fb.State, baseURL string) Resource {
 		ID:                             s.ID,
 		URI:                            URI(baseURL, s.ID),
 		State:                          s.Status,
-		Capabilities:                   s.Status.Capabilities(),
+		Capabilities:                   s.Capabilities(),
 		Participants:                   participants,
 		UserData:                       userData,
 		Comment:                        s.Comment,

@@ -101,7 +101,7 @@ func TestResourceLeavesOutAbsentOptionalFields(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &r))
 	require.NotContains(t, r, "comment")
 	require.NotContains(t, r, "receivedDate")
-	require.Len(t, r, len(gws.ResourceFields)-2)
+	require.Len(t, r, len(gws.ResourceFields())-2)
 }
 
 func TestSelectFields(t *testing.T) {

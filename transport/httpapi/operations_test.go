@@ -199,7 +199,7 @@ func TestAgentOperationFailures(t *testing.T) {
 			// 404/6: another agent's session.
 			{"Accept another's", "other", `{"operationName":"Accept"}`, 404, 6, "Not found"},
 			{"SendMessage to another's", "other", `{"operationName":"SendMessage","text":"hi"}`, 404, 6, "Not found"},
-			{"Transfer another's", "other", `{"operationName":"Transfer","targetUri":"/api/v2/users/a1"}`, 404, 6, "Not found"},
+			{"Transfer another's", "other", `{"operationName":"Transfer","targetUri":"/api/v2/users/a2"}`, 404, 6, "Not found"},
 			{"UpdateUserData of another's", "other", `{"operationName":"UpdateUserData","userData":{"a":1}}`, 404, 6, "Not found"},
 			{"Leave another's", "other", `{"operationName":"Leave"}`, 404, 6, "Not found"},
 			{"unknown session", "nope", `{"operationName":"InFocus"}`, 404, 6, "Not found"},

@@ -75,12 +75,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// CometD* limit the CometD server (transport/cometd): clients held per
 	// user and in all, messages and bytes queued for one client, and how
-	// long a client may go without connecting before it expires. Zero
-	// takes its default.
+	// long a client may go without connecting before it expires, and the
+	// bytes queued for all clients together. Zero takes its default
+	// (CometDClients: half of the daemon's connection cap).
 	CometDClientsPerUser int
 	CometDClients        int
 	CometDQueue          int
 	CometDQueueBytes     int
+	CometDQueueBudget    int64
 	CometDMaxIdle        time.Duration
 
 	// trustedProxiesErr is FBSESSION_TRUSTED_PROXIES' parse error, which
@@ -192,9 +194,10 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.StringVar(&c.CheckpointKey, "checkpoint-key", env("FBSESSION_CHECKPOINT_KEY", ""), "ed25519 key file to sign periodic checkpoints of the log with (fbsessionctl checkpoint keygen); off when empty [FBSESSION_CHECKPOINT_KEY]")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", envDuration("FBSESSION_CHECKPOINT_INTERVAL", time.Hour), "how often fbsessiond signs a checkpoint of the log [FBSESSION_CHECKPOINT_INTERVAL]")
 	fs.IntVar(&c.CometDClientsPerUser, "cometd-clients-per-user", envInt("FBSESSION_COMETD_CLIENTS_PER_USER", 8), "CometD clients one user may hold at once (tabs, desktops); a handshake past it is refused [FBSESSION_COMETD_CLIENTS_PER_USER]")
-	fs.IntVar(&c.CometDClients, "cometd-clients", envInt("FBSESSION_COMETD_CLIENTS", 10_000), "CometD clients this fbsessiond holds at once, all users [FBSESSION_COMETD_CLIENTS]")
+	fs.IntVar(&c.CometDClients, "cometd-clients", envInt("FBSESSION_COMETD_CLIENTS", 0), "CometD clients (and websockets) this fbsessiond holds at once, all users; 0 is half of its connection cap, which the REST API shares [FBSESSION_COMETD_CLIENTS]")
 	fs.IntVar(&c.CometDQueue, "cometd-queue", envInt("FBSESSION_COMETD_QUEUE", 1000), "notifications waiting for one CometD client; past it (or --cometd-queue-bytes) the client is dropped and must handshake again [FBSESSION_COMETD_QUEUE]")
 	fs.IntVar(&c.CometDQueueBytes, "cometd-queue-bytes", envInt("FBSESSION_COMETD_QUEUE_BYTES", 4<<20), "bytes of notifications waiting for one CometD client [FBSESSION_COMETD_QUEUE_BYTES]")
+	fs.Int64Var(&c.CometDQueueBudget, "cometd-queue-budget", int64(envInt("FBSESSION_COMETD_QUEUE_BUDGET", 256<<20)), "bytes of notifications waiting for all CometD clients together; a client past it is dropped and must handshake again [FBSESSION_COMETD_QUEUE_BUDGET]")
 	fs.DurationVar(&c.CometDMaxIdle, "cometd-max-idle", envDuration("FBSESSION_COMETD_MAX_IDLE", 30*time.Second), "how long a CometD client may go without connecting before it expires (advice maxInterval) [FBSESSION_COMETD_MAX_IDLE]")
 	fs.DurationVar(&c.CheckpointRetention, "checkpoint-retention", envDuration("FBSESSION_CHECKPOINT_RETENTION", 0), "how long the checkpoint stream keeps checkpoints; 0 keeps them for ever [FBSESSION_CHECKPOINT_RETENTION]")
 }
@@ -217,9 +220,9 @@ func (c *Config) Validate() error {
 	if c.CheckpointKey != "" && c.CheckpointInterval <= 0 {
 		return fmt.Errorf("checkpoint-interval %s: must be positive", c.CheckpointInterval)
 	}
-	if c.CometDClientsPerUser < 0 || c.CometDClients < 0 || c.CometDQueue < 0 || c.CometDQueueBytes < 0 || c.CometDMaxIdle < 0 {
-		return fmt.Errorf("cometd limits must be positive: clients per user %d, clients %d, queue %d, queue bytes %d, max idle %s",
-			c.CometDClientsPerUser, c.CometDClients, c.CometDQueue, c.CometDQueueBytes, c.CometDMaxIdle)
+	if c.CometDClientsPerUser < 0 || c.CometDClients < 0 || c.CometDQueue < 0 || c.CometDQueueBytes < 0 || c.CometDQueueBudget < 0 || c.CometDMaxIdle < 0 {
+		return fmt.Errorf("cometd limits must be positive, or 0 for the default: clients per user %d, clients %d, queue %d, queue bytes %d, queue budget %d, max idle %s",
+			c.CometDClientsPerUser, c.CometDClients, c.CometDQueue, c.CometDQueueBytes, c.CometDQueueBudget, c.CometDMaxIdle)
 	}
 	if c.CheckpointRetention < 0 {
 		return fmt.Errorf("checkpoint-retention %s: must be 0 (for ever) or more", c.CheckpointRetention)

@@ -127,14 +127,23 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	auth := users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg})
 	notifications, err := cometd.New(cometd.Config{
 		NATS: nc, Prefix: cfg.SubjectPrefix, Auth: auth, ClientAddr: httpapi.ClientAddr,
-		MaxClientsPerUser: cfg.CometDClientsPerUser, MaxClients: cfg.CometDClients,
-		QueueLength: cfg.CometDQueue, QueueBytes: cfg.CometDQueueBytes, MaxIdle: cfg.CometDMaxIdle,
-		Registerer: reg, Logger: log,
+		MaxClientsPerUser: cfg.CometDClientsPerUser, MaxClients: cometdClients(cfg, limits),
+		QueueLength: cfg.CometDQueue, QueueBytes: cfg.CometDQueueBytes, QueueBudget: cfg.CometDQueueBudget,
+		MaxIdle: cfg.CometDMaxIdle, Registerer: reg, Logger: log,
 	})
 	if err != nil {
 		return err
 	}
 	defer notifications.Close()
+	// Core NATS keeps nothing for a connection that was away: the CometD
+	// clients handshake again and their desktops re-read their sessions.
+	prevReconnected := nc.Opts.ReconnectedCB
+	nc.SetReconnectHandler(func(c *nats.Conn) {
+		if prevReconnected != nil {
+			prevReconnected(c)
+		}
+		notifications.NATSReconnected()
+	})
 	api := httpapi.New(httpapi.Config{
 		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
 			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg)),
@@ -200,6 +209,16 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		log.Warn("draining NATS", "err", err)
 	}
 	return nil
+}
+
+// cometdClients is the configured cap of CometD clients, by default half
+// of the connections the HTTP server takes: each client may hold one (a
+// long poll or a websocket), and the REST API needs the rest.
+func cometdClients(cfg *config.Config, limits httpLimits) int {
+	if cfg.CometDClients > 0 {
+		return cfg.CometDClients
+	}
+	return max(limits.MaxConns/2, 1)
 }
 
 // cachedSessions is the configured cache size; a configuration built in
