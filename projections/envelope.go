@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -50,7 +49,7 @@ func (n *Notifier) messages(p *plan, notes []note) ([]*nats.Msg, error) {
 	bodies := make([][]byte, len(notes))
 	for i, nt := range notes {
 		var err error
-		if bodies[i], err = json.Marshal(nt.body); err != nil {
+		if bodies[i], err = gws.EncodeNotification(nt.body); err != nil {
 			return nil, err
 		}
 	}

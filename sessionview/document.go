@@ -6,6 +6,7 @@ import (
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/internal/jsonsplice"
 )
 
 // document is the stored form of a session's view. Its JSON is a format on
@@ -60,7 +61,7 @@ func Encode(s fb.State) (*eventstore.View, error) {
 			d.Participants[i] = participant(p)
 		}
 	}
-	doc, err := json.Marshal(d)
+	doc, err := marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("view of session %s: %w", s.ID, err)
 	}
@@ -69,6 +70,22 @@ func Encode(s fb.State) (*eventstore.View, error) {
 		v.ListKey = s.AgentID
 	}
 	return v, nil
+}
+
+// marshal is json.Marshal of the document, but for its user data: the
+// state holds it as encoding/json writes it (fb.Canonical), so it is
+// spliced in as it is rather than scanned again at every change.
+func marshal(d document) ([]byte, error) {
+	userData := d.UserData
+	if len(userData) == 0 {
+		return json.Marshal(d)
+	}
+	d.UserData = json.RawMessage(jsonsplice.Placeholder)
+	doc, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	return jsonsplice.Splice(doc, "userData", userData)
 }
 
 // Decode reads a view's document back into the session state.

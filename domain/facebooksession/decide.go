@@ -141,7 +141,7 @@ func decideStart(s State, cmd Start) ([]Event, error) {
 	if typ == "" {
 		typ = DefaultType
 	}
-	userData := cmd.UserData
+	userData := Canonical(cmd.UserData)
 	if len(userData) == 0 {
 		userData = []byte("{}")
 	}

@@ -2,6 +2,7 @@ package facebooksession
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -57,7 +58,24 @@ func object(ms []member) ([]byte, error) {
 	if err := enc.WriteToken(jsontext.EndObject); err != nil {
 		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return Canonical(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+}
+
+// Canonical is user data as encoding/json writes a json.RawMessage:
+// compact, with <, >, &, U+2028 and U+2029 escaped. The log has always
+// held it so; kept so in a state, it is copied into the view and the
+// notifications as it is, which are then the bytes the log folds to,
+// without being scanned again at every change. Not JSON, it is returned
+// as it is, for validation to refuse.
+func Canonical(raw []byte) []byte {
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		return raw
+	}
+	var escaped bytes.Buffer
+	escaped.Grow(compact.Len())
+	json.HTMLEscape(&escaped, compact.Bytes())
+	return escaped.Bytes()
 }
 
 // mergeUserData sets patch's keys on current: a key already there keeps

@@ -1,0 +1,38 @@
+package sessionview
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
+)
+
+// The document spliced with the state's user data is byte for byte what
+// json.Marshal makes of it: views already written verify against it.
+func TestMarshalSplicesWhatMarshalWould(t *testing.T) {
+	t.Parallel()
+	var seed struct {
+		UserData json.RawMessage `json:"userData"`
+	}
+	require.NoError(t, json.Unmarshal(seedfixtures.IntakeSeed(), &seed))
+	for _, raw := range []string{
+		string(seed.UserData), // with XML: <, > and & escaped by encoding/json
+		`{ "a" : "\u00e9\/ <b>", "big": 12345678901234567890, "s": "` + "\u2028" + `" }`,
+		`{}`,
+	} {
+		events := []fb.Event{fb.SessionStarted{SessionID: "s1", AgentID: "a1", UserData: fb.Canonical([]byte(raw)), Status: fb.StatusInvited}}
+		events = append(events, fb.UserDataUpdated{UserData: json.RawMessage(`{"x":"<y>"}`)})
+		for i := 1; i <= len(events); i++ {
+			s := fb.Fold(events[:i])
+			v, err := Encode(s)
+			require.NoError(t, err)
+			d := document{ID: s.ID, AgentID: s.AgentID, Status: s.Status, UserData: s.UserData, Activity: s.Activity}
+			want, err := json.Marshal(d)
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(v.Document))
+		}
+	}
+}
