@@ -16,9 +16,13 @@
 // message, in NATS arrival order. Whichever fbsessiond publishes, any
 // fbsessiond may hold the CometD client.
 //
-// Nothing a client does can grow the process without bound: clients are
-// capped per user and in all, a client that stops connecting expires, and
-// a client whose queue of undelivered messages fills is dropped (it must
-// handshake again and re-read its sessions). docs/COMETD.md has the
-// figures and what a client sees.
+// Nothing a client does can grow the process without bound: clients and
+// websockets are capped per user and in all, a websocket must handshake
+// within seconds, a client that stops connecting expires, and a client
+// whose queue of undelivered messages fills, or would take the process
+// past its budget of queued bytes, is dropped (it must handshake again
+// and re-read its sessions). So are the clients of notifications NATS may
+// have lost (a reconnect, NATSReconnected; a slow consumer). Only the
+// latest /meta/connect of a client, on whatever connection, is given its
+// messages. docs/COMETD.md has the figures and what a client sees.
 package cometd

@@ -22,11 +22,11 @@ const flushTimeout = 2 * time.Second
 // clients is subscribed, and queues each message for each of them. One
 // NATS subscription per user keeps the user's messages in arrival order.
 type fanout struct {
-	nc        *nats.Conn
-	prefix    string
-	maxLen    int
-	maxBytes  int
-	log       *slog.Logger
+	nc       *nats.Conn
+	prefix   string
+	maxLen   int
+	maxBytes int
+	log      *slog.Logger
 	metrics  *metrics
 	// drop removes a client, for overflow, the budget, or messages
 	// NATS dropped.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -212,4 +213,104 @@ func metric(t *testing.T, b *bundle, name string, labels ...string) float64 {
 func removed(t *testing.T, b *bundle, reason string) float64 {
 	t.Helper()
 	return metric(t, b, "fbsession_cometd_clients_removed_total", "reason", reason)
+}
+
+// posted is the outcome of a batch posted from another goroutine, for
+// the test's own to assert on.
+type posted struct {
+	rs     []reply
+	status int
+	err    error
+}
+
+// postAsync posts a batch as user from another goroutine: its outcome
+// comes on the channel, asserted on by the test's goroutine.
+func (b *bundle) postAsync(user string, msgs ...map[string]any) <-chan posted {
+	done := make(chan posted, 1)
+	go func() {
+		var p posted
+		defer func() { done <- p }()
+		payload, err := json.Marshal(msgs)
+		if err != nil {
+			p.err = err
+			return
+		}
+		req, err := http.NewRequest(http.MethodPost, b.url, strings.NewReader(string(payload)))
+		if err != nil {
+			p.err = err
+			return
+		}
+		req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+		req.SetBasicAuth(user, "pw")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			p.err = err
+			return
+		}
+		defer res.Body.Close()
+		p.status = res.StatusCode
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.err = json.Unmarshal(body, &p.rs)
+	}()
+	return done
+}
+
+// await is the outcome of a postAsync, failing the test if it does not
+// come within d or is not a Bayeux answer.
+func await(t *testing.T, ch <-chan posted, d time.Duration) []reply {
+	t.Helper()
+	select {
+	case p := <-ch:
+		require.NoError(t, p.err)
+		require.Equal(t, http.StatusOK, p.status)
+		return p.rs
+	case <-time.After(d):
+		t.Fatalf("no answer within %s", d)
+		return nil
+	}
+}
+
+// waitHeld waits for n connects to be held (fbsession_cometd_connects_held).
+func (b *bundle) waitHeld(t *testing.T, n float64) {
+	t.Helper()
+	require.Eventually(t, func() bool { return metric(t, b, "fbsession_cometd_connects_held") == n },
+		5*time.Second, 5*time.Millisecond, "connects held")
+}
+
+// waitSubscriptions waits for the server's NATS connection to hold n
+// subscriptions: one per user with a subscribed client.
+func (b *bundle) waitSubscriptions(t *testing.T, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return b.nc.NumSubscriptions() == n },
+		5*time.Second, 5*time.Millisecond, "NATS subscriptions: %d", b.nc.NumSubscriptions())
+}
+
+// mutableAuth knows agent1 (id a1), whose password and the error every
+// answer gets can be changed.
+type mutableAuth struct {
+	mu       sync.Mutex
+	password string
+	err      error
+}
+
+func (a *mutableAuth) set(password string, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.password, a.err = password, err
+}
+
+func (a *mutableAuth) Authenticate(_ context.Context, _, name, password string) (users.User, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case a.err != nil:
+		return users.User{}, a.err
+	case name != "agent1" || password != a.password:
+		return users.User{}, users.ErrBadCredentials
+	}
+	return users.User{ID: "a1", UserName: name, Features: []string{users.FeatureMultimedia}}, nil
 }

@@ -54,24 +54,32 @@ func TestIdleClientsExpire(t *testing.T) {
 func TestQueueOverflowDropsTheClient(t *testing.T) {
 	t.Parallel()
 	b := setup(t, cometd.Config{QueueLength: 3, QueueBytes: 1 << 20, MaxIdle: time.Minute})
+	base := b.nc.NumSubscriptions()
 	slow := b.client(t, "agent1")
 	fast := b.client(t, "agent1")
 	for i := range 3 {
 		b.publish(t, "a1", "s1", `{"n":`+string(rune('1'+i))+`}`)
 	}
+	require.Eventually(t, func() bool { return metric(t, b, "fbsession_cometd_notifications_received_total") == 3 }, 2*time.Second, 5*time.Millisecond)
 	require.Equal(t, []string{`{"n":1}`, `{"n":2}`, `{"n":3}`}, data(b.post(t, "agent1", connect(fast, 0))))
 	b.publish(t, "a1", "s1", `{"n":4}`) // the fourth for slow
 	require.Eventually(t, func() bool { return removed(t, b, "overflow") == 1 }, 2*time.Second, 10*time.Millisecond)
 	rs := b.post(t, "agent1", connect(slow, 0))
 	require.Equal(t, "402::Unknown client", rs[0].Error)
 	require.Equal(t, []string{`{"n":4}`}, data(b.post(t, "agent1", connect(fast, 0))))
+	b.waitSubscriptions(t, base+1) // fast's
+	require.True(t, b.post(t, "agent1", map[string]any{"channel": "/meta/disconnect", "id": "d", "clientId": fast})[0].ok())
+	b.waitSubscriptions(t, base)
 
 	// Bytes count too.
 	b = setup(t, cometd.Config{QueueLength: 100, QueueBytes: 200, MaxIdle: time.Minute})
-	slow = b.client(t, "agent1")
+	base = b.nc.NumSubscriptions()
+	b.client(t, "agent1")
+	b.waitSubscriptions(t, base+1)
 	b.publish(t, "a1", "s1", `{"pad":"`+strings.Repeat("x", 100)+`"}`)
 	b.publish(t, "a1", "s1", `{"pad":"`+strings.Repeat("x", 100)+`"}`)
 	require.Eventually(t, func() bool { return removed(t, b, "overflow") == 1 }, 2*time.Second, 10*time.Millisecond)
+	b.waitSubscriptions(t, base) // the overflown client's user has no other
 }
 
 // A body that is not JSON would make the whole response unreadable: it
@@ -91,19 +99,13 @@ func TestCloseAnswersHeldConnects(t *testing.T) {
 	t.Parallel()
 	b := setup(t, cometd.Config{Timeout: 10 * time.Second})
 	id := b.client(t, "agent1")
-	held := make(chan []reply, 1)
-	go func() { held <- b.post(t, "agent1", connect(id)) }()
-	time.Sleep(100 * time.Millisecond)
+	held := b.postAsync("agent1", connect(id))
+	b.waitHeld(t, 1)
 	b.srv.Close()
-	select {
-	case rs := <-held:
-		r := last(t, rs)
-		require.False(t, r.ok())
-		require.Equal(t, "503::Server shutting down", r.Error)
-		require.Equal(t, "handshake", r.Advice.Reconnect)
-	case <-time.After(2 * time.Second):
-		t.Fatal("Close did not answer the held connect")
-	}
+	r := last(t, await(t, held, 2*time.Second))
+	require.False(t, r.ok())
+	require.Equal(t, "503::Server shutting down", r.Error)
+	require.Equal(t, "handshake", r.Advice.Reconnect)
 	require.Equal(t, "503::Server shutting down", b.post(t, "agent1", handshake())[0].Error)
 	require.Equal(t, 0.0, metric(t, b, "fbsession_cometd_clients"))
 }

@@ -40,3 +40,22 @@ func TestOfficialClient(t *testing.T) {
 		})
 	}
 }
+
+// The official client as a desktop configures it: both transports
+// offered, only the URL and the Authorization header. Its websocket
+// upgrade carries no credentials and is refused; it goes on with
+// long-polling, and receives.
+func TestOfficialClientDefaultConfiguration(t *testing.T) {
+	t.Parallel()
+	cometdtest.Require(t)
+	b := setup(t, cometd.Config{Timeout: 5 * time.Second})
+	c := cometdtest.Start(t, b.url, "agent1", "pw", "default")
+	h := c.WaitFor(20*time.Second, func(e cometdtest.Event) bool { return e.Event == "handshake" && e.Successful })
+	require.Equal(t, "long-polling", h.Transport)
+	s := c.WaitFor(10*time.Second, func(e cometdtest.Event) bool { return e.Event == "subscribe" })
+	require.True(t, s.Successful, "%+v", s)
+	b.publish(t, "a1", "s1", `{"referenceId":1}`)
+	m := c.WaitFor(10*time.Second, func(e cometdtest.Event) bool { return e.Event == "message" })
+	require.Equal(t, cometd.Channel, m.Channel)
+	require.JSONEq(t, `{"referenceId":1}`, string(m.Data))
+}

@@ -3,6 +3,8 @@ package cometd_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,12 +87,11 @@ func TestConnectHeldUntilAMessageOrTheTimeout(t *testing.T) {
 
 	b = setup(t, cometd.Config{Timeout: 5 * time.Second})
 	id = b.client(t, "agent1")
-	go func() {
-		time.Sleep(100 * time.Millisecond)
-		b.publish(t, "a1", "s1", `{"n":1}`)
-	}()
 	start = time.Now()
-	rs = b.post(t, "agent1", connect(id))
+	held := b.postAsync("agent1", connect(id))
+	b.waitHeld(t, 1)
+	b.publish(t, "a1", "s1", `{"n":1}`)
+	rs = await(t, held, 3*time.Second)
 	require.Less(t, time.Since(start), 3*time.Second)
 	require.Equal(t, []string{`{"n":1}`}, data(rs))
 }
@@ -193,6 +194,8 @@ func TestThrottledAndUnavailable(t *testing.T) {
 	require.Equal(t, "429::Too many failed logins", rs[0].Error)
 	require.Equal(t, "handshake", rs[0].Advice.Reconnect)
 	require.EqualValues(t, 7000, rs[0].Advice.Interval)
+	require.EqualValues(t, 30000, rs[0].Advice.MaxInterval, "the server's advice otherwise")
+	require.EqualValues(t, 2000, rs[0].Advice.Timeout)
 	require.Equal(t, "retry", rs[1].Advice.Reconnect, "a connect is retried as a connect")
 
 	b = setup(t, cometd.Config{Auth: fakeAuth{err: errors.New("database down")}})
@@ -233,35 +236,55 @@ func TestUnsubscribeStopsDelivery(t *testing.T) {
 func TestDisconnect(t *testing.T) {
 	t.Parallel()
 	b := setup(t, cometd.Config{Timeout: 5 * time.Second})
+	base := b.nc.NumSubscriptions()
 	id := b.client(t, "agent1")
-	held := make(chan []reply, 1)
-	go func() { held <- b.post(t, "agent1", connect(id)) }()
-	time.Sleep(100 * time.Millisecond)
+	b.waitSubscriptions(t, base+1)
+	held := b.postAsync("agent1", connect(id))
+	b.waitHeld(t, 1)
 	rs := b.post(t, "agent1", map[string]any{"channel": "/meta/disconnect", "id": "d", "clientId": id})
 	require.True(t, rs[0].ok())
-	select {
-	case rs := <-held:
-		require.False(t, last(t, rs).ok())
-		require.Equal(t, "none", last(t, rs).Advice.Reconnect)
-	case <-time.After(2 * time.Second):
-		t.Fatal("the held connect was not answered")
-	}
+	rs = await(t, held, 2*time.Second)
+	require.False(t, last(t, rs).ok())
+	require.Equal(t, "none", last(t, rs).Advice.Reconnect)
 	require.Equal(t, "402::Unknown client", b.post(t, "agent1", connect(id, 0))[0].Error)
+	b.waitSubscriptions(t, base) // the user's NATS interest dropped
 }
 
-// A newer connect of the same client answers the one held before it.
+// A newer connect of the same client answers the one held before it,
+// with its reply alone: what is queued is the newer one's.
 func TestNewerConnectReleasesTheHeldOne(t *testing.T) {
 	t.Parallel()
 	b := setup(t, cometd.Config{Timeout: 5 * time.Second})
 	id := b.client(t, "agent1")
-	held := make(chan []reply, 1)
-	go func() { held <- b.post(t, "agent1", connect(id)) }()
-	time.Sleep(100 * time.Millisecond)
-	go func() { b.post(t, "agent1", connect(id)) }()
-	select {
-	case rs := <-held:
-		require.True(t, last(t, rs).ok())
-	case <-time.After(2 * time.Second):
-		t.Fatal("the older connect was not answered")
-	}
+	older := b.postAsync("agent1", connect(id))
+	b.waitHeld(t, 1)
+	newer := b.postAsync("agent1", connect(id))
+	rs := await(t, older, 2*time.Second)
+	require.True(t, last(t, rs).ok())
+	require.Empty(t, data(rs))
+	b.waitHeld(t, 1)
+	b.publish(t, "a1", "s1", `{"n":1}`)
+	rs = await(t, newer, 2*time.Second)
+	require.True(t, last(t, rs).ok())
+	require.Equal(t, []string{`{"n":1}`}, data(rs))
+}
+
+// Only POSTed JSON batches and websocket upgrades are served.
+func TestMethodAndContentType(t *testing.T) {
+	t.Parallel()
+	b := setup(t, cometd.Config{})
+	res, err := http.Get(b.url)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+	require.Equal(t, "GET, POST", res.Header.Get("Allow"))
+
+	req, err := http.NewRequest(http.MethodPost, b.url, strings.NewReader(`[{"channel":"/meta/handshake"}]`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "text/plain")
+	req.SetBasicAuth("agent1", "pw")
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusUnsupportedMediaType, res.StatusCode)
 }

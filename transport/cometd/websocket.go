@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -164,20 +165,18 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 	// uses, and is closed. Until its first successful handshake, it may
 	// only be open for the handshake timeout.
 	silence := ws.s.cfg.Timeout + ws.s.cfg.MaxIdle
-	handshaken := false
-	handshakeBy := time.Now().Add(ws.s.cfg.HandshakeTimeout)
-	for {
-		wait := silence
-		if !handshaken {
-			wait = min(wait, time.Until(handshakeBy))
+	var handshaken atomic.Bool
+	noHandshake := time.AfterFunc(ws.s.cfg.HandshakeTimeout, func() {
+		if !handshaken.Load() {
+			_ = ws.conn.Close(websocket.StatusPolicyViolation, "no handshake")
 		}
-		rctx, cancel := context.WithTimeout(ctx, wait)
+	})
+	defer noHandshake.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, silence)
 		typ, data, err := ws.conn.Read(rctx)
 		cancel()
 		if err != nil {
-			if !handshaken && !time.Now().Before(handshakeBy) {
-				return &ending{code: websocket.StatusPolicyViolation, reason: "no handshake"}
-			}
 			return nil
 		}
 		if typ != websocket.MessageText {
@@ -212,7 +211,9 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 				}
 			case metaHandshake:
 				r, ok := ws.s.handshake(ws.user, m, transportWebSocket)
-				handshaken = handshaken || ok
+				if ok {
+					handshaken.Store(true)
+				}
 				out = append(out, r)
 			default:
 				out = append(out, ws.s.handle(ctx, ws.user, m, transportWebSocket))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/transport/cometd"
+	"github.com/fbsession/fbsession/users"
 )
 
 type wsClient struct {
@@ -143,25 +145,52 @@ func TestWebSocketUpgradeNeedsCredentials(t *testing.T) {
 	require.Equal(t, `Basic realm="fbsession", charset="UTF-8"`, res.Header.Get("WWW-Authenticate"))
 }
 
-// The websocket's connect reply comes when the held one times out, and a
-// client removed meanwhile is told so on it.
+// The websocket's connect reply comes when the held one times out; a
+// client that then stops connecting expires, its NATS interest dropped,
+// and its next connect is told it is unknown.
 func TestWebSocketConnectTimeoutAndExpiry(t *testing.T) {
 	t.Parallel()
-	b := setup(t, cometd.Config{Timeout: 300 * time.Millisecond, QueueLength: 1, MaxIdle: time.Minute})
+	b := setup(t, cometd.Config{Timeout: 300 * time.Millisecond, MaxIdle: 500 * time.Millisecond})
+	base := b.nc.NumSubscriptions()
 	c, _, err := b.dial(t, "agent1", "pw")
 	require.NoError(t, err)
 	c.send(handshake())
 	id := c.must(2 * time.Second)[0].ClientID
+	c.send(subscribe(id, cometd.Channel))
+	require.True(t, c.must(2 * time.Second)[0].ok())
+	b.waitSubscriptions(t, base+1)
 	start := time.Now()
 	c.send(wsConnect(id))
 	r := last(t, c.must(2*time.Second))
 	require.True(t, r.ok())
 	require.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond)
 
-	// A client that disconnects over the websocket gets its held connect
-	// answered with reconnect none.
+	// No connect for longer than MaxIdle: expired. (Other messages keep
+	// the connection open, not the client.)
+	for removed(t, b, "expired") == 0 {
+		require.Less(t, time.Since(start), 5*time.Second, "not expired")
+		c.send(map[string]any{"channel": cometd.Channel, "id": "p", "clientId": id, "data": map[string]any{}})
+		require.Contains(t, c.must(2 * time.Second)[0].Error, "Publish denied")
+		time.Sleep(50 * time.Millisecond)
+	}
+	b.waitSubscriptions(t, base)
+	c.send(wsConnect(id, 0))
+	r = last(t, c.must(2*time.Second))
+	require.Equal(t, "402::Unknown client", r.Error)
+	require.Equal(t, "handshake", r.Advice.Reconnect)
+}
+
+// A client that disconnects over the websocket gets its held connect
+// answered with reconnect none.
+func TestWebSocketDisconnect(t *testing.T) {
+	t.Parallel()
+	b := setup(t, cometd.Config{Timeout: 5 * time.Second})
+	c, _, err := b.dial(t, "agent1", "pw")
+	require.NoError(t, err)
+	c.send(handshake())
+	id := c.must(2 * time.Second)[0].ClientID
 	c.send(wsConnect(id))
-	time.Sleep(50 * time.Millisecond)
+	b.waitHeld(t, 1)
 	c.send(map[string]any{"channel": "/meta/disconnect", "id": "d", "clientId": id})
 	channels := map[string]reply{}
 	for len(channels) < 2 {
@@ -171,6 +200,80 @@ func TestWebSocketConnectTimeoutAndExpiry(t *testing.T) {
 	}
 	require.True(t, channels["/meta/disconnect"].ok())
 	require.Equal(t, "none", channels["/meta/connect"].Advice.Reconnect)
+}
+
+// Credentials are checked again over an open websocket: any denial, a
+// changed password or throttling or the directory down alike, ends it,
+// and nothing more of the client's reaches it.
+func TestWebSocketEndsWhenCredentialsAreRefused(t *testing.T) {
+	t.Parallel()
+	for name, refuse := range map[string]struct {
+		password string
+		err      error
+		want     string
+	}{
+		"password changed": {password: "new", want: "401::Authentication failed"},
+		"throttled":        {password: "pw", err: &users.ThrottledError{RetryAfter: time.Second}, want: "429::Too many failed logins"},
+		"directory down":   {password: "pw", err: errors.New("database down"), want: "503::Service unavailable"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			auth := &mutableAuth{password: "pw"}
+			b := setup(t, cometd.Config{Auth: auth, Timeout: 5 * time.Second, MaxIdle: time.Minute})
+			c, _, err := b.dial(t, "agent1", "pw")
+			require.NoError(t, err)
+			c.send(handshake())
+			id := c.must(2 * time.Second)[0].ClientID
+			c.send(subscribe(id, cometd.Channel), wsConnect(id, 0))
+			n := 0
+			for n < 2 {
+				n += len(c.must(2 * time.Second))
+			}
+
+			auth.set(refuse.password, refuse.err)
+			c.send(wsConnect(id))
+			r := last(t, c.must(2*time.Second))
+			require.Equal(t, "/meta/connect", r.Channel)
+			require.Equal(t, refuse.want, r.Error)
+			b.publish(t, "a1", "s1", `{"n":1}`)
+			rs, err := c.read(2 * time.Second)
+			require.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v %+v", err, rs)
+			require.Eventually(t, func() bool { return metric(t, b, "fbsession_cometd_clients") == 0 }, 2*time.Second, 10*time.Millisecond)
+		})
+	}
+}
+
+// Websockets are capped like clients, per user and in all, whether or
+// not they handshake; one that does not handshake in time is closed.
+func TestWebSocketLimits(t *testing.T) {
+	t.Parallel()
+	b := setup(t, cometd.Config{MaxClientsPerUser: 2, MaxClients: 3, HandshakeTimeout: 300 * time.Millisecond, MaxIdle: time.Minute})
+	first, _, err := b.dial(t, "agent1", "pw")
+	require.NoError(t, err)
+	second, _, err := b.dial(t, "agent1", "pw")
+	require.NoError(t, err)
+	first.send(handshake())
+	require.True(t, first.must(2 * time.Second)[0].ok())
+	_, res, err := b.dial(t, "agent1", "pw")
+	require.Error(t, err)
+	require.Equal(t, http.StatusTooManyRequests, res.StatusCode)
+	other, _, err := b.dial(t, "agent2", "pw")
+	require.NoError(t, err)
+	_, res, err = b.dial(t, "agent2", "pw")
+	require.Error(t, err)
+	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
+
+	// The ones that did not handshake are closed; the one that did is not.
+	for _, c := range []*wsClient{second, other} {
+		_, err = c.read(3 * time.Second)
+		require.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+	}
+	require.Eventually(t, func() bool { return metric(t, b, "fbsession_cometd_websockets") == 1 }, 3*time.Second, 10*time.Millisecond)
+	third, _, err := b.dial(t, "agent1", "pw")
+	require.NoError(t, err)
+	third.send(handshake())
+	require.True(t, third.must(2 * time.Second)[0].ok())
+	require.Equal(t, 2.0, metric(t, b, "fbsession_cometd_websockets"))
 }
 
 // A websocket that sends nothing for longer than a client may be idle

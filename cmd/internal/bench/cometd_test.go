@@ -42,7 +42,7 @@ func TestScalingCometD(t *testing.T) {
 	idle := rssMB(d.pid)
 
 	lp := &longPollers{base: base, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients + 100}},
-		arrived: map[int64][]time.Time{}}
+		arrived: map[int64][]time.Time{}, sessions: map[int64]string{}}
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -80,11 +80,35 @@ func TestScalingCometD(t *testing.T) {
 		}
 	}
 	answered := len(s.answered)
+	// Every notification reached the NATS subscriber and each CometD
+	// client of its agent (session s<i> is agent a<i % agents>'s).
+	perAgent := map[int]int{}
+	for i := range clients {
+		perAgent[i%agents]++
+	}
+	var missing []string
+	for ref := range s.answered {
+		if _, ok := s.arrived[ref]; !ok {
+			missing = append(missing, fmt.Sprintf("%d: not at the NATS subscriber", ref))
+		}
+		session, ok := lp.sessions[ref]
+		if !ok {
+			missing = append(missing, fmt.Sprintf("%d: at no CometD client", ref))
+			continue
+		}
+		i, err := strconv.Atoi(strings.TrimPrefix(session, "s"))
+		require.NoError(t, err, session)
+		if want, got := perAgent[i%agents], len(lp.arrived[ref]); got != want {
+			missing = append(missing, fmt.Sprintf("%d: at %d of its agent's %d CometD clients", ref, got, want))
+		}
+	}
 	lp.mu.Unlock()
 	s.mu.Unlock()
 	t.Logf("%d Completes at %d/s: to the NATS subscriber %s (%d); to the CometD clients %s (%d deliveries, %d expected); peak RSS %.1f MB; errors %d",
 		answered, rate, quantiles(viaNATS), len(viaNATS), quantiles(viaCometD),
 		len(viaCometD), answered*clients/agents, peakRSSMB(d.pid), s.errs.Load())
+	require.Empty(t, missing, "notifications missing")
+	require.Equal(t, answered, len(viaNATS))
 	cancel()
 	wg.Wait()
 }
@@ -95,8 +119,9 @@ type longPollers struct {
 	base   string
 	client *http.Client
 
-	mu      sync.Mutex
-	arrived map[int64][]time.Time // referenceId → arrival at each client
+	mu       sync.Mutex
+	arrived  map[int64][]time.Time // referenceId → arrival at each client
+	sessions map[int64]string      // referenceId → its session
 }
 
 func (lp *longPollers) run(ctx context.Context, user string, ready chan<- error) {
@@ -117,11 +142,15 @@ func (lp *longPollers) run(ctx context.Context, user string, ready chan<- error)
 		return
 	}
 	connect := fmt.Sprintf(`[{"channel":"/meta/connect","clientId":%q,"connectionType":"long-polling"}]`, id)
+	seen := map[int64]bool{} // a change may send several messages: its first counts
 	for ctx.Err() == nil {
 		var msgs []struct {
 			Channel string `json:"channel"`
 			Data    struct {
-				ReferenceID int64 `json:"referenceId"`
+				ReferenceID     int64 `json:"referenceId"`
+				Facebooksession struct {
+					ID string `json:"id"`
+				} `json:"facebooksession"`
 			} `json:"data"`
 		}
 		if err := lp.post(ctx, user, connect, &msgs); err != nil {
@@ -130,8 +159,10 @@ func (lp *longPollers) run(ctx context.Context, user string, ready chan<- error)
 		now := time.Now()
 		lp.mu.Lock()
 		for _, m := range msgs {
-			if m.Channel == "/v2/me/facebooksession" && m.Data.ReferenceID != 0 {
+			if m.Channel == "/v2/me/facebooksession" && m.Data.ReferenceID != 0 && !seen[m.Data.ReferenceID] {
+				seen[m.Data.ReferenceID] = true
 				lp.arrived[m.Data.ReferenceID] = append(lp.arrived[m.Data.ReferenceID], now)
+				lp.sessions[m.Data.ReferenceID] = m.Data.Facebooksession.ID
 			}
 		}
 		lp.mu.Unlock()

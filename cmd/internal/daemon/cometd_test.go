@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/fbsession/fbsession/projections/natstest"
 	"github.com/fbsession/fbsession/transport/cometd/cometdtest"
 )
 
@@ -98,6 +99,36 @@ func TestCometDAccept(t *testing.T) {
 			require.Equal(t, "Chatting", n.Facebooksession.State)
 		})
 	}
+}
+
+// Notifications published while fbsessiond was cut from NATS are lost
+// to its CometD clients: once reconnected, it drops them, and the client
+// handshakes again (its desktop re-reads its sessions) and receives.
+func TestCometDAfterNATSReconnect(t *testing.T) {
+	t.Parallel()
+	cometdtest.Require(t)
+	natsDir := t.TempDir()
+	ns := natstest.RunServer(t, natsDir, 0)
+	cfg := testConfig(t, "")
+	cfg.NATSURL = ns.ClientURL()
+	s := startService(t, cfg, discardLogger())
+	s.seed("", 0)
+	c := cometdtest.Start(t, s.base+"/api/v2/notifications", "agent1", "correct horse", "long-polling")
+	h := subscribed(t, c, "long-polling")
+
+	ns.Shutdown()
+	ns.WaitForShutdown()
+	var port int
+	_, err := fmt.Sscanf(strings.TrimPrefix(cfg.NATSURL, "nats://127.0.0.1:"), "%d", &port)
+	require.NoError(t, err)
+	natstest.RunServer(t, natsDir, port)
+
+	again := subscribed(t, c, "long-polling")
+	require.NotEqual(t, h.ClientID, again.ClientID)
+	s.intake(t, "r1")
+	ref := s.operate(t, "r1", "Complete")
+	n := waitNotification(t, c, func(n notification) bool { return n.ReferenceID != nil && *n.ReferenceID == ref })
+	require.Equal(t, "r1", n.Facebooksession.ID)
 }
 
 // subscribed waits for the client's next successful handshake, on the

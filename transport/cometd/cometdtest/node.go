@@ -74,7 +74,9 @@ func Require(t testing.TB) string {
 }
 
 // Start runs the client against url (http://host/api/v2/notifications)
-// as user, with only the transport given ("long-polling" or "websocket").
+// as user, with only the transport given ("long-polling" or "websocket"),
+// or as a desktop configures it ("default": every transport, and the
+// credentials in the Authorization header only).
 // With "--once" it gives up after its first failed handshake. It is
 // stopped when t ends.
 func Start(t testing.TB, url, user, password, transport string, flags ...string) *Client {

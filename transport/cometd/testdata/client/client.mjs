@@ -5,12 +5,14 @@
 // prints what happens as JSON lines. It disconnects and exits when its
 // standard input closes, or after its first failed handshake with --once.
 //
-//   node client.mjs URL USER PASSWORD long-polling|websocket [--once]
+//   node client.mjs URL USER PASSWORD long-polling|websocket|default [--once]
 //
 // Credentials: long-polling sends the Authorization header
 // (requestHeaders); the CometD websocket transport takes no headers, so
 // they go in the URL's userinfo, which the ws package sends as the same
-// Basic header on the upgrade request.
+// Basic header on the upgrade request. "default" is the client as a
+// desktop configures it: every transport offered, the URL and the
+// Authorization header only.
 import { adapt } from "cometd-nodejs-client";
 import { CometD } from "cometd";
 import { createInterface } from "node:readline";
@@ -22,8 +24,10 @@ const once = flags.includes("--once");
 const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
 
 const cometd = new CometD();
-for (const t of cometd.getTransportTypes()) {
-  if (t !== transport) cometd.unregisterTransport(t);
+if (transport !== "default") {
+  for (const t of cometd.getTransportTypes()) {
+    if (t !== transport) cometd.unregisterTransport(t);
+  }
 }
 
 let endpoint = url;
