@@ -89,8 +89,11 @@ func TestWebSocket(t *testing.T) {
 			seen[r.Channel] = true
 		}
 	}
-	// The next connect is held; messages are pushed as they come.
+	// The next connect is held; messages are pushed as they come. (They
+	// are pushed to the bound client whether or not a connect is held:
+	// wait for it, so that Close below has one to answer.)
 	c.send(wsConnect(h.ClientID))
+	b.waitHeld(t, 1)
 	b.publish(t, "a1", "s1", `{"n":1}`)
 	b.publish(t, "a1", "s1", `{"n":2}`)
 	var got []string
