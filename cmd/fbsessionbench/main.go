@@ -57,6 +57,7 @@ func main() {
 	f.StringVar(&cfg.NATSURL, "nats-url", os.Getenv("NATS_URL"), "NATS server [NATS_URL]")
 	f.StringVar(&cfg.Daemon, "fbsessiond", "", "fbsessiond binary (default: beside this one; none found: in-process)")
 	f.IntVar(&cfg.Sessions, "sessions", 20000, "sessions to create and complete per run")
+	f.StringVar(&cfg.Session, "session", bench.SessionSeed, "the session each intake creates: seed (the seed page's, 3.5 KB, 83 user data keys) or small (0.3 KB)")
 	f.IntSliceVar(&cfg.Clients, "clients", []int{1, 16, 64}, "concurrent HTTP clients, one run each")
 	f.IntVar(&cfg.Daemons, "daemons", 1, "fbsessiond processes sharing the schema; clients spread sessions over them round robin")
 	f.BoolVar(&asJSON, "json", false, "print JSON")

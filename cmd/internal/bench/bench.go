@@ -25,7 +25,11 @@ type Config struct {
 	// (smoke tests), whose RSS and CPU then include the bench's.
 	Daemon   string
 	Sessions int
-	Clients  []int
+	// Session is the session each intake creates: SessionSeed (the
+	// default: the seed page's, 3.5 KB with 83 user data keys, as real
+	// sessions are) or SessionSmall (0.3 KB, the bench's before).
+	Session string
+	Clients []int
 	// Daemons is how many fbsessiond share the schema (default 1). The
 	// clients spread their requests over them, round robin by session, as
 	// a simple client-side balancer would; one of them holds the

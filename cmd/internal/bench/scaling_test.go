@@ -82,7 +82,7 @@ func setupScaling(t *testing.T, sessions int) (*scaling, daemonProc) {
 	first := s.startDaemon()
 	require.NoError(t, addUsers(ctx, &s.svc, s.cfg))
 	start := time.Now()
-	require.NoError(t, intake(ctx, s.client, func(int) string { return first.base }, sessions))
+	require.NoError(t, intake(ctx, s.client, func(int) string { return first.base }, sessions, SessionSmall))
 	t.Logf("intake of %d sessions: %s", sessions, time.Since(start).Round(time.Millisecond))
 	s.warm(first.base)
 

@@ -24,6 +24,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/cmd/internal/daemon"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/transport/gws"
 	"github.com/fbsession/fbsession/users"
 )
@@ -80,7 +81,7 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	base := roundRobin(bases)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(clients, 16), MaxConnsPerHost: max(clients, 16)}, Timeout: 30 * time.Second}
 
-	if err := intake(ctx, client, base, cfg.Sessions); err != nil {
+	if err := intake(ctx, client, base, cfg.Sessions, cfg.Session); err != nil {
 		return r, rows, err
 	}
 	// Each agent's first request pays one bcrypt check, once per process:
@@ -248,11 +249,57 @@ func addUsers(ctx context.Context, svc *config.Config, cfg Config) error {
 	return nil
 }
 
+// The sessions the bench can create.
+const (
+	SessionSeed  = "seed"
+	SessionSmall = "small"
+)
+
+// smallIntake is the 0.3 KB session the bench created before it took the
+// seed's.
+const smallIntake = `{"id":"x","agentId":"a0","state":"Chatting","userData":{"FirstName":"Vitaliy","LastName":"Onv","_facebookPMThreadNMessages":"101"},"participants":[{"nickname":"VitaliyOnv","type":"Customer","id":"007355E6EDFA0107","visibility":"All","participantId":"007355E6EDFA0107"}]}`
+
+// intakeBody returns the intake body of session s<i> for agent
+// a<i % agents>: the chosen session, handed over already joined so that
+// the timed phase is Completes alone.
+func intakeBody(session string) (func(i int) (string, error), error) {
+	var template []byte
+	switch session {
+	case "", SessionSeed:
+		template = seedfixtures.IntakeSeed()
+	case SessionSmall:
+		template = []byte(smallIntake)
+	default:
+		return nil, fmt.Errorf("bench: session %q: want %s or %s", session, SessionSeed, SessionSmall)
+	}
+	var body map[string]json.RawMessage
+	if err := json.Unmarshal(template, &body); err != nil {
+		return nil, fmt.Errorf("bench: intake body: %w", err)
+	}
+	body["state"] = json.RawMessage(`"Chatting"`)
+	return func(i int) (string, error) {
+		body["id"] = json.RawMessage(strconv.Quote("s" + strconv.Itoa(i)))
+		body["agentId"] = json.RawMessage(strconv.Quote("a" + strconv.Itoa(i%agents)))
+		b, err := json.Marshal(body)
+		return string(b), err
+	}, nil
+}
+
 // intake creates the sessions, s<i> for agent a<i % agents>, from 16
 // clients; not measured.
-func intake(ctx context.Context, client *http.Client, base func(i int) string, n int) error {
+func intake(ctx context.Context, client *http.Client, base func(i int) string, n int, session string) error {
+	bodyOf, err := intakeBody(session)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex // bodyOf reuses one map
 	return fanOut(n, 16, func(i int) error {
-		body := fmt.Sprintf(`{"id":"s%d","agentId":"a%d","state":"Chatting","userData":{"FirstName":"Vitaliy","LastName":"Onv","_facebookPMThreadNMessages":"101"},"participants":[{"nickname":"VitaliyOnv","type":"Customer","id":"007355E6EDFA0107","visibility":"All","participantId":"007355E6EDFA0107"}]}`, i, i%agents)
+		mu.Lock()
+		body, err := bodyOf(i)
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
 		status, err := post(ctx, client, base(i)+"/api/v2/facebooksessions", "router", body)
 		if err == nil && status != http.StatusCreated {
 			err = fmt.Errorf("intake s%d: HTTP %d", i, status)
