@@ -59,7 +59,7 @@ func (p *publication) follows(q *publication) bool {
 // id is the message's Nats-Msg-Id, for errors.
 func (p *publication) id() string {
 	if p.msg == nil {
-		return p.stream + ":" + strconv.FormatInt(p.version, 10)
+		return p.chain + ":" + strconv.FormatInt(p.version, 10)
 	}
 	return p.msg.Header.Get(jetstream.MsgIDHeader)
 }

@@ -45,6 +45,7 @@ func (s *Server) serveLongPolling(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([][]byte, 0, len(msgs)+1)
 	delivered := 0
+	var connected *client // the client whose queue the answer carries
 	for i := range msgs {
 		m := &msgs[i]
 		switch {
@@ -57,6 +58,9 @@ func (s *Server) serveLongPolling(w http.ResponseWriter, r *http.Request) {
 			}
 			out = append(out, items...)
 			delivered += n
+			if n > 0 {
+				connected = s.reg.get(m.ClientID)
+			}
 		default:
 			out = append(out, s.handle(r.Context(), u, m, transportLongPolling))
 		}
@@ -65,6 +69,10 @@ func (s *Server) serveLongPolling(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if _, err := w.Write(encodeBatch(out)); err == nil {
 		s.metrics.delivered.Add(float64(delivered))
+	} else if connected != nil {
+		// Taken from the queue and not delivered: the client must not go
+		// on with a gap it does not know of.
+		s.drop(connected, reasonLost)
 	}
 }
 

@@ -13,6 +13,9 @@ const (
 	// reasonNATS: notifications may have been lost on the way from NATS
 	// (a reconnect, or the user's subscription dropped some).
 	reasonNATS = "nats"
+	// reasonLost: the write of messages already taken from the client's
+	// queue failed; the client handshakes again and its desktop re-reads.
+	reasonLost = "lost"
 )
 
 type metrics struct {

@@ -204,6 +204,12 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 			}
 			switch m.Channel {
 			case metaConnect:
+				// The CometD client opens a new websocket with the client
+				// id it has, without a new handshake: a connect of one of
+				// this user's live clients counts as one.
+				if c := ws.s.reg.get(m.ClientID); c != nil && c.user == ws.user.ID {
+					handshaken.Store(true)
+				}
 				select {
 				case ws.connects <- m:
 				case <-writeDone:
@@ -311,6 +317,11 @@ func (ws *wsSession) writeLoop(readDone <-chan struct{}) *client {
 			if !ws.write(out) {
 				if h != nil {
 					ws.s.endConnect(h)
+				}
+				if n > 0 && c != nil {
+					// Taken from the queue and not delivered: the client
+					// must not go on with a gap it does not know of.
+					ws.s.drop(c, reasonLost)
 				}
 				_ = ws.conn.CloseNow() // ends the reader too
 				return c

@@ -292,3 +292,33 @@ func TestSilentWebSocketIsClosed(t *testing.T) {
 	require.Less(t, time.Since(start), 3*time.Second)
 	require.Eventually(t, func() bool { return metric(t, b, "fbsession_cometd_websockets") == 0 }, 2*time.Second, 10*time.Millisecond)
 }
+
+// The CometD client reopens a websocket with the client id it has, and
+// connects without a new handshake: that connection is not cut as one
+// that never handshook.
+func TestWebSocketReopenedWithTheClientItHas(t *testing.T) {
+	t.Parallel()
+	b := setup(t, cometd.Config{HandshakeTimeout: 300 * time.Millisecond, MaxIdle: time.Minute})
+	first, _, err := b.dial(t, "agent1", "pw")
+	require.NoError(t, err)
+	first.send(handshake())
+	h := first.must(2 * time.Second)[0]
+	require.True(t, h.ok(), "%+v", h)
+	require.NoError(t, first.conn.CloseNow())
+
+	again, _, err := b.dial(t, "agent1", "pw")
+	require.NoError(t, err)
+	again.send(wsConnect(h.ClientID, 0))
+	require.True(t, last(t, again.must(2*time.Second)).ok())
+	time.Sleep(600 * time.Millisecond) // twice the handshake timeout
+	again.send(wsConnect(h.ClientID, 0))
+	require.True(t, last(t, again.must(2*time.Second)).ok(), "the reopened websocket was cut")
+
+	// Another user's client id does not count.
+	other, _, err := b.dial(t, "agent2", "pw")
+	require.NoError(t, err)
+	other.send(wsConnect(h.ClientID, 0))
+	require.Equal(t, "402::Unknown client", last(t, other.must(2*time.Second)).Error)
+	_, err = other.read(2 * time.Second)
+	require.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+}
