@@ -39,18 +39,21 @@ const (
 	kindIntegration = "integration"
 )
 
-// messages are a change's messages: first the agents' notes on their
-// subjects, then every note, typing indicators included, on the
-// integration subject, each body encoded once for both.
-func (n *Notifier) messages(p *plan, notes []note) ([]*nats.Msg, error) {
+// messages are a change's messages by kind of subject (kindUsers, then
+// kindIntegration): the agents' notes on their subjects, and every note,
+// typing indicators included, on the integration subject, each body
+// encoded once for both. Their index runs across both kinds, agents'
+// first.
+func (n *Notifier) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
+	var byKind [2][]*nats.Msg
 	if len(notes) == 0 {
-		return nil, nil
+		return byKind, nil
 	}
 	bodies := make([][]byte, len(notes))
 	for i, nt := range notes {
 		var err error
 		if bodies[i], err = gws.EncodeNotification(nt.body); err != nil {
-			return nil, err
+			return byKind, err
 		}
 	}
 	types := make([]string, len(p.change))
@@ -58,30 +61,31 @@ func (n *Notifier) messages(p *plan, notes []note) ([]*nats.Msg, error) {
 		types[i] = p.change[i].Type
 	}
 	events := strings.Join(types, ",")
-	out := make([]*nats.Msg, 0, 2*len(notes))
-	add := func(subject, kind string, nt note, body []byte) {
+	index := 0
+	add := func(k int, kind, subject string, nt note, body []byte) {
 		msg := nats.NewMsg(subject)
 		msg.Data = body
 		// Stable for the change and the message's place in it: a
 		// re-publish after a crash is a duplicate.
-		msg.Header.Set(jetstream.MsgIDHeader, n.msgID(p.last(), len(out), kind))
+		msg.Header.Set(jetstream.MsgIDHeader, n.msgID(p.last(), index, kind))
 		msg.Header.Set(HeaderPosition, strconv.FormatInt(p.last().Position, 10))
-		msg.Header.Set(HeaderIndex, strconv.Itoa(len(out)))
+		msg.Header.Set(HeaderIndex, strconv.Itoa(index))
 		msg.Header.Set(HeaderEvents, events)
 		if nt.agent != "" {
 			msg.Header.Set(HeaderAgent, nt.agent)
 		}
-		out = append(out, msg)
+		byKind[k] = append(byKind[k], msg)
+		index++
 	}
 	for i, nt := range notes {
 		if nt.agent != "" && !nt.integrationOnly {
-			add(gws.Subject(n.cfg.Prefix, nt.agent, p.sessionID), kindUsers, nt, bodies[i])
+			add(0, kindUsers, gws.Subject(n.cfg.Prefix, nt.agent, p.sessionID), nt, bodies[i])
 		}
 	}
 	for i, nt := range notes {
-		add(gws.IntegrationSubject(n.cfg.Prefix, p.sessionID), kindIntegration, nt, bodies[i])
+		add(1, kindIntegration, gws.IntegrationSubject(n.cfg.Prefix, p.sessionID), nt, bodies[i])
 	}
-	return out, nil
+	return byKind, nil
 }
 
 // msgID is a message's Nats-Msg-Id. The change's first message keeps the

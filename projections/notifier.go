@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/bytelru"
 	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // StreamsReader is what a notifier needs of the store: the streams of
@@ -271,7 +269,7 @@ func (n *Notifier) publications(ctx context.Context, events []eventstore.Recorde
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, n.chained(p, msgs)...)
+		out = append(out, chained(p, msgs)...)
 	}
 	return out, nil
 }
@@ -280,17 +278,8 @@ func (n *Notifier) publications(ctx context.Context, events []eventstore.Recorde
 // (the agents', the integration side's), each in the change's order. A
 // kind the change has no message for gets an empty publication, so that
 // its chain has no gap a later change could slip through.
-func (n *Notifier) chained(p *plan, msgs []*nats.Msg) []*publication {
-	integration := gws.IntegrationSubject(n.cfg.Prefix, "")
-	var byKind [2][]*nats.Msg
-	for _, m := range msgs {
-		k := 0
-		if strings.HasPrefix(m.Subject, integration) {
-			k = 1
-		}
-		byKind[k] = append(byKind[k], m)
-	}
-	out := make([]*publication, 0, len(msgs)+2)
+func chained(p *plan, byKind [2][]*nats.Msg) []*publication {
+	out := make([]*publication, 0, len(byKind[0])+len(byKind[1])+2)
 	for k, kind := range [2]string{kindUsers, kindIntegration} {
 		pub := publication{stream: p.stream, chain: p.stream + " " + kind, first: p.first().Version, version: p.last().Version}
 		if len(byKind[k]) == 0 {
