@@ -1,9 +1,6 @@
 package facebooksession
 
-import (
-	"fmt"
-	"slices"
-)
+import "fmt"
 
 // Decide returns the events that carry out cmd on state s, or why it cannot
 // be carried out. Input is validated before the state is consulted, so a bad
@@ -117,7 +114,7 @@ func allowed(s State, cmd Command) error {
 	case Route:
 		ok = s.Routable()
 	default:
-		ok = slices.Contains(s.Capabilities(), op)
+		ok = s.Allows(op)
 	}
 	switch {
 	case !ok && full && s.Status.Allows(op):

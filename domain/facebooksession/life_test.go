@@ -234,3 +234,15 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// Allows answers as Capabilities lists, in every state and past the cap.
+func TestAllowsIsCapabilities(t *testing.T) {
+	t.Parallel()
+	full := fb.State{Status: fb.StatusChatting, Activity: fb.MaxActivity}
+	for _, s := range []fb.State{{}, {Status: fb.StatusInvited}, {Status: fb.StatusChatting}, {Status: fb.StatusCompleted}, full, {Status: fb.StatusInvited, Activity: fb.MaxActivity}} {
+		for _, op := range append(fb.AgentOperations(), "Dance") {
+			require.Equal(t, contains(s.Capabilities(), op), s.Allows(op), "%+v %s", s, op)
+		}
+	}
+	require.NotNil(t, fb.StatusCompleted.Capabilities(), "an empty list, never null")
+}

@@ -44,9 +44,23 @@ func (s State) Capabilities() []string {
 	if s.Activity < MaxActivity {
 		return caps
 	}
-	return slices.DeleteFunc(caps, func(op string) bool {
-		return op != OperationAccept && op != OperationReject && op != OperationComplete && op != OperationLeave
-	})
+	return slices.DeleteFunc(caps, func(op string) bool { return !endsOrHandsBack(op) })
+}
+
+// Allows tells whether an agent operation is valid now, as Capabilities
+// lists them, without making the list.
+func (s State) Allows(operation string) bool {
+	return s.Status.Allows(operation) && (s.Activity < MaxActivity || endsOrHandsBack(operation))
+}
+
+// endsOrHandsBack tells the agent operations a session past MaxActivity
+// still accepts.
+func endsOrHandsBack(operation string) bool {
+	switch operation {
+	case OperationAccept, OperationReject, OperationComplete, OperationLeave:
+		return true
+	}
+	return false
 }
 
 // Routable tells whether the session waits for the routing side: rejected,

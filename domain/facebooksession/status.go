@@ -38,24 +38,33 @@ const (
 // Capabilities lists exactly the agent operations valid in a status, in
 // the API's order: the table of docs/API.md (SPEC section 6). Decide and
 // the resource's capabilities both read it, so a desktop is never offered
-// a button that would fail, nor refused one it was offered.
+// a button that would fail, nor refused one it was offered. A new slice
+// the caller may keep.
 func (s Status) Capabilities() []string {
+	row, n := s.row()
+	return append([]string{}, row[:n]...)
+}
+
+// Allows tells whether an agent operation is valid in the status, without
+// making the list: every operation asks it.
+func (s Status) Allows(operation string) bool {
+	row, n := s.row()
+	return slices.Contains(row[:n], operation)
+}
+
+// row is the capability table's row of the status, as a value.
+func (s Status) row() (row [9]string, n int) {
 	switch s {
 	case StatusInvited:
-		return []string{OperationAccept, OperationReject}
+		return [9]string{OperationAccept, OperationReject}, 2
 	case StatusChatting:
-		return []string{
+		return [9]string{
 			OperationTransfer, OperationComplete, OperationLeave, OperationInFocus,
 			OperationSendMessage, OperationStartTyping, OperationStopTyping,
 			OperationUpdateUserData, OperationDeleteUserData,
-		}
+		}, 9
 	}
-	return []string{}
-}
-
-// Allows tells whether an agent operation is valid in the status.
-func (s Status) Allows(operation string) bool {
-	return slices.Contains(s.Capabilities(), operation)
+	return row, 0
 }
 
 // AgentOperations are the operationNames an agent may send, in the order

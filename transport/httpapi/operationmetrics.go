@@ -50,7 +50,10 @@ func statusCodeLabel(code int) string {
 // setOperation records the operationName a request named, once its body is
 // read. Names this service does not run are counted as "other".
 func setOperation(c echo.Context, name string) {
-	if name == commands.OperationIntake || !slices.Contains(countedOperations(), name) {
+	// Asked of the capability table's rows, without making the list:
+	// every operation request passes here.
+	agents := fb.StatusInvited.Allows(name) || fb.StatusChatting.Allows(name)
+	if !agents && !slices.Contains(fb.IntegrationOperations(), name) {
 		name = otherLabel
 	}
 	c.Set(operationKey, name)
