@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -55,7 +53,7 @@ func Summary(e fb.Event) string {
 	case fb.SessionFocused:
 		return "in focus on " + e.AgentID + "'s desktop"
 	case fb.UserDataUpdated:
-		return "userData set: " + strings.Join(keysOf(e.UserData), ", ")
+		return "userData set: " + strings.Join(fb.UserDataKeys(e.UserData), ", ")
 	case fb.UserDataDeleted:
 		return "userData deleted: " + strings.Join(e.Keys, ", ")
 	case fb.SessionRouted:
@@ -97,27 +95,4 @@ func truncate(s string, n int) string {
 		runes++
 	}
 	return s
-}
-
-// keysOf lists a user data object's keys in their order; nil if it is not
-// an object.
-func keysOf(raw json.RawMessage) []string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil
-	}
-	var keys []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return keys
-		}
-		key, _ := tok.(string)
-		keys = append(keys, key)
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return keys
-		}
-	}
-	return keys
 }

@@ -246,3 +246,10 @@ func TestAllowsIsCapabilities(t *testing.T) {
 	}
 	require.NotNil(t, fb.StatusCompleted.Capabilities(), "an empty list, never null")
 }
+
+func TestUserDataKeysInOrder(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, []string{"z", "a", "<k>"}, fb.UserDataKeys([]byte(`{"z":1,"a":"x","\u003ck\u003e":null}`)))
+	require.Empty(t, fb.UserDataKeys([]byte(`{}`)))
+	require.Nil(t, fb.UserDataKeys([]byte(`[1]`)))
+}

@@ -109,3 +109,17 @@ func deleteUserData(current []byte, keys []string) ([]byte, error) {
 	have = slices.DeleteFunc(have, func(m member) bool { return slices.Contains(keys, m.name) })
 	return object(have)
 }
+
+// UserDataKeys are the keys of a user data object, in its order; nil for
+// what is not one. Audits and watch name them without their values.
+func UserDataKeys(raw []byte) []string {
+	ms, err := members(raw)
+	if err != nil {
+		return nil
+	}
+	keys := make([]string, len(ms))
+	for i, m := range ms {
+		keys[i] = m.name
+	}
+	return keys
+}

@@ -1,11 +1,11 @@
 package ctl
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
 
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/transport/gws"
 )
 
@@ -69,7 +69,7 @@ func summarise(subject, events string, data []byte) []string {
 			line += ": " + strings.Join(names, ", ")
 		}
 		if b.NotificationType == gws.NotificationPropertiesUpdated {
-			line += "; userData keys: " + strings.Join(userDataKeys(r.UserData), ", ")
+			line += "; userData keys: " + strings.Join(fb.UserDataKeys(r.UserData), ", ")
 		}
 		return []string{Printable(line)}
 	case b.Messages != nil:
@@ -103,26 +103,4 @@ func messageLine(m gws.Message) string {
 		return fmt.Sprintf("%s %s %s", from, m.Type, m.Timestamp)
 	}
 	return fmt.Sprintf(`#%d %s %s: "%s"`, m.Index, from, m.Timestamp, m.Text)
-}
-
-// userDataKeys lists a user data object's keys in their order.
-func userDataKeys(raw json.RawMessage) []string {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil
-	}
-	var keys []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		key, _ := tok.(string)
-		keys = append(keys, key)
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			break
-		}
-	}
-	return keys
 }
