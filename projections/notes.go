@@ -2,7 +2,6 @@ package projections
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
@@ -45,17 +44,10 @@ func (n *Notifier) plan(states map[string]*fb.State, change []eventstore.Recorde
 	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change, before: *s}
 	// Each event decoded once: the last one also tells the notes.
 	for i := range change {
-		r := &change[i]
-		e, err := sessionlog.Decode(r.Type, r.SchemaVersion, r.Data)
-		switch {
-		case errors.Is(err, sessionlog.ErrUnknownEvent):
-			e = nil // a newer binary's: the state stays as it was
-		case err != nil:
-			return nil, fmt.Errorf("%s v%d (position %d): %w", r.StreamID, r.Version, r.Position, err)
-		default:
-			*s = fb.Evolve(*s, e)
+		var err error
+		if *s, p.event, err = sessionlog.EvolveDecoded(*s, &change[i]); err != nil {
+			return nil, err
 		}
-		p.event = e
 	}
 	p.after = *s
 	if s.Status == fb.StatusCompleted && !s.Routable() {
