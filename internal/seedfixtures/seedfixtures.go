@@ -10,6 +10,7 @@
 package seedfixtures
 
 import (
+	"bytes"
 	_ "embed"
 	"os"
 	"path/filepath"
@@ -29,12 +30,14 @@ func IntakeSeed() []byte { return clone(intakeSeed) }
 // SeedNotification is the seed page's notification sample.
 func SeedNotification() []byte { return clone(seedNotification) }
 
-// IntakeSeedFile writes the intake body to a file of the test's, for
-// commands that take a path.
-func IntakeSeedFile(t testing.TB) string {
+// ChattingIntakeSeedFile writes the intake body to a file of the test's,
+// for commands that take a path, handing the session over already joined
+// ("state":"Chatting"), so that it can be completed at once.
+func ChattingIntakeSeedFile(t testing.TB) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "intake-seed.json")
-	if err := os.WriteFile(path, intakeSeed, 0o600); err != nil {
+	body := append([]byte(`{"state":"Chatting",`), bytes.TrimPrefix(bytes.TrimSpace(intakeSeed), []byte("{"))...)
+	path := filepath.Join(t.TempDir(), "intake-chatting.json")
+	if err := os.WriteFile(path, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

@@ -97,13 +97,6 @@ func (c *client) take(gen uint64) (_ [][]byte, ok bool) {
 	return q, true
 }
 
-// latest tells whether the connect numbered gen is the latest.
-func (c *client) latest(gen uint64) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.connects == gen
-}
-
 func (c *client) pending() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

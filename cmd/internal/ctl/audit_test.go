@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,22 +26,12 @@ func run(t *testing.T, dir, stdin string, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// chattingSeedFile writes the seed's intake body, handing the session over
-// already joined ("state":"Chatting"), to a file of the test's.
-func chattingSeedFile(t *testing.T) string {
-	t.Helper()
-	body := append([]byte(`{"state":"Chatting",`), bytes.TrimPrefix(bytes.TrimSpace(seedfixtures.IntakeSeed()), []byte("{"))...)
-	path := filepath.Join(t.TempDir(), "intake-chatting.json")
-	require.NoError(t, os.WriteFile(path, body, 0o600))
-	return path
-}
-
 func TestAuditCommands(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	_, err := run(t, dir, "correct horse\n", "users", "add", "a1", "--name", "agent1", "--role", "agent", "--feature", "api-multimedia", "--password-stdin")
 	require.NoError(t, err)
-	_, err = run(t, dir, "", "sessions", "create", "--file", chattingSeedFile(t), "--as", "router")
+	_, err = run(t, dir, "", "sessions", "create", "--file", seedfixtures.ChattingIntakeSeedFile(t), "--as", "router")
 	require.NoError(t, err)
 
 	out, err := run(t, dir, "", "history", "0002DaAVKJ0V0095")

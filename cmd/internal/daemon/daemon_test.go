@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,7 +65,7 @@ func TestQuickStart(t *testing.T) {
 		// The stream exists from the start, before any change.
 		notificationStream(t, &s.cfg, natsURL)
 
-		out := cli("", "sessions", "create", "--file", chattingSeedFile(t))
+		out := cli("", "sessions", "create", "--file", seedfixtures.ChattingIntakeSeedFile(t))
 		require.Contains(t, out, "/api/v2/facebooksessions/0002DaAVKJ0V0095")
 
 		req, _ := http.NewRequest(http.MethodPost, base+"/api/v2/me/facebooksessions/0002DaAVKJ0V0095", strings.NewReader(`{"operationName":"Complete"}`))
@@ -161,16 +160,6 @@ func notificationCounts(ctx context.Context, stream jetstream.Stream, prefix str
 		}
 	}
 	return users, integration, nil
-}
-
-// chattingSeedFile writes the seed's intake body, handing the session over
-// already joined ("state":"Chatting"), to a file of the test's.
-func chattingSeedFile(t *testing.T) string {
-	t.Helper()
-	body := append([]byte(`{"state":"Chatting",`), bytes.TrimPrefix(bytes.TrimSpace(seedfixtures.IntakeSeed()), []byte("{"))...)
-	path := filepath.Join(t.TempDir(), "intake-chatting.json")
-	require.NoError(t, os.WriteFile(path, body, 0o600))
-	return path
 }
 
 // forEachStore runs f in parallel subtests on SQLite and on PostgreSQL,
