@@ -128,12 +128,7 @@ func TestWatchTellsTheWholeLife(t *testing.T) {
 	// From the stream, the integration side's: every change, and the
 	// typing indicator, which the agents do not get.
 	started, replayed := watchStream(t, append([]string{"--integration", "--all", "--brief", "--count", strconv.Itoa(integration)}, conn...)...)
-	select {
-	case <-started:
-	case out := <-replayed:
-		t.Fatal(out)
-	}
-	got = <-replayed
+	got = replayOutput(t, started, replayed)
 	t.Logf("fbsessionctl watch --integration --all --brief:\n%s", got)
 	require.Equal(t, integration, strings.Count(got, "[integration"), got)
 	require.Contains(t, got, "[integration a1] StatusChange ref 5 s1 (TransferredToAgent): Completed")
@@ -147,14 +142,28 @@ func TestWatchTellsTheWholeLife(t *testing.T) {
 	// Pretty: the subject, the summary, the JSON, which escapes what
 	// encoding/json leaves raw.
 	started, pretty := watchStream(t, append([]string{"--integration", "--session", "s1", "--all", "--count", "2"}, conn...)...)
-	select {
-	case <-started:
-	case out := <-pretty:
-		t.Fatal(out)
-	}
-	got = <-pretty
+	got = replayOutput(t, started, pretty)
 	require.True(t, strings.HasPrefix(got, "# gws.v2.integration.facebooksession.s1\n"+
 		`# StatusChange s1 (SessionStarted): Invited, 1 participants: "Vitaliy\u202eOnv" (Customer)`+"\n{\n"), got)
 	require.Contains(t, got, `"nickname": "Vitaliy\u202eOnv"`)
 	require.NotContains(t, got, "\u202e")
+}
+
+// replayOutput is what a watch that replays the stream and stops after
+// --count printed. It may be done as soon as it started: both channels
+// are then ready, and either may be seen first.
+func replayOutput(t *testing.T, started <-chan struct{}, result <-chan string) string {
+	t.Helper()
+	select {
+	case <-started:
+		return <-result
+	case out := <-result:
+		select {
+		case <-started:
+			return out
+		default:
+			t.Fatal(out) // it failed before it started
+			return ""
+		}
+	}
 }
