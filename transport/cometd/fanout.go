@@ -137,7 +137,9 @@ func (f *fanout) deliver(user string, feed *userFeed, m *nats.Msg) {
 		f.log.Warn("notification body is not JSON; not sent to CometD clients", "subject", m.Subject)
 		return
 	}
-	f.metrics.received.Inc()
+	// Counted once it is in the clients' queues: a client that connects
+	// after the count rises finds it there.
+	defer f.metrics.received.Inc()
 	msg := dataMessage(m.Data)
 	type drop struct {
 		c      *client
