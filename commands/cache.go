@@ -10,10 +10,11 @@ import (
 // another process appended: the append then fails its head check, the
 // handler drops the entry and decides again on the stream read afresh.
 //
-// It is bounded in bytes as well as in sessions: a session's state holds
-// its user data, so a count alone lets a few thousand large sessions take
-// gigabytes. The full state is kept, not only what a decision needs,
-// because the view a Complete writes is the whole session.
+// It keeps states without their user data (slimmed): kilobytes a session
+// that most commands neither read nor change, and which the view keeps
+// apart (sessionview.EncodeKeepingUserData). A command that reads it loads
+// the stream. It is still bounded in bytes as well as in sessions: the
+// rest of a state (participants, comment) is the client's to size.
 type stateCache struct {
 	lru *bytelru.Cache[string, loaded]
 }
@@ -25,6 +26,15 @@ func newStateCache(maxSessions, maxBytes int) *stateCache {
 func (c *stateCache) get(id string) (loaded, bool) { return c.lru.Get(id) }
 func (c *stateCache) put(id string, s loaded)      { c.lru.Add(id, s) }
 func (c *stateCache) drop(id string)               { c.lru.Remove(id) }
+
+// slimmed is the stream as the cache keeps it: without the user data.
+func (s loaded) slimmed() loaded {
+	if !s.slim {
+		s.slim, s.hasUserData = true, len(s.state.UserData) > 0
+		s.state.UserData = nil
+	}
+	return s
+}
 
 // size estimates the memory an entry keeps. What the bound must hold is
 // the data a client controls, which is counted exactly.

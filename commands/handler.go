@@ -84,9 +84,10 @@ func WithAgents(a Agents) Option {
 // DefaultCachedSessions bounds the sessions whose state a handler keeps.
 const DefaultCachedSessions = 10_000
 
-// DefaultCacheBytes bounds the memory those states take: a state holds the
-// session's user data, so sessions alone do not bound it.
-const DefaultCacheBytes = 32 << 20
+// DefaultCacheBytes bounds the memory those states take: kept without
+// their user data, they are still the client's to size (participants, a
+// comment), so sessions alone do not bound it.
+const DefaultCacheBytes = 16 << 20
 
 // Option adjusts a Handler.
 type Option func(*Handler)
@@ -208,7 +209,7 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, op o
 	}
 	for attempt := 1; ; attempt++ {
 		s, hit := h.cache.get(sessionID)
-		if !hit {
+		if !hit || (s.slim && fb.UsesUserData(op.cmd)) {
 			var err error
 			if s, err = h.load(ctx, sessionID); err != nil {
 				return Result{}, err
@@ -244,7 +245,7 @@ func (h *Handler) execute(ctx context.Context, sessionID string, r Request, op o
 		case err == nil && after.state.Status == fb.StatusCompleted:
 			h.cache.drop(sessionID) // done: a retry reads the stream
 		case err == nil:
-			h.cache.put(sessionID, after)
+			h.cache.put(sessionID, after.slimmed())
 		case errors.Is(err, eventstore.ErrConcurrency):
 			h.cache.drop(sessionID)
 			h.metrics.conflict(op.name, attempt < MaxAttempts)
@@ -265,6 +266,12 @@ type loaded struct {
 	state   fb.State
 	version int64
 	head    []byte // hash of the last event
+	// slim: state.UserData was dropped, as the cache keeps states (see
+	// slimmed); hasUserData tells whether the session has any.
+	slim, hasUserData bool
+	// userDataAt is the version of the event that last set the user data:
+	// since when the view's detail is what it is.
+	userDataAt int64
 	// keys are the idempotency keys used on the stream, in their scope,
 	// with what they were used for.
 	keys map[keyID]keyUse
@@ -303,6 +310,9 @@ func (h *Handler) load(ctx context.Context, sessionID string) (loaded, error) {
 			return loaded{}, err
 		}
 		s.version, s.head = rec.Version, rec.Hash
+		if fb.SetsUserData(rec.Type) {
+			s.userDataAt = rec.Version
+		}
 		if meta, err := sessionlog.DecodeMetadata(rec.Metadata); err == nil && meta.IdempotencyKey != "" {
 			if s.keys == nil {
 				s.keys = map[keyID]keyUse{}
@@ -328,7 +338,7 @@ func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Requ
 		return Result{}, s, err
 	}
 	data := make([]eventstore.EventData, len(events))
-	state := s.state
+	state, userDataAt := s.state, s.userDataAt
 	for i, e := range events {
 		body, err := sessionlog.Encode(e)
 		if err != nil {
@@ -336,8 +346,18 @@ func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Requ
 		}
 		data[i] = eventstore.EventData{Type: e.EventType(), SchemaVersion: sessionlog.SchemaVersion, Data: body, Metadata: meta}
 		state = fb.Evolve(state, e)
+		if fb.SetsUserData(e.EventType()) {
+			userDataAt = s.version + int64(i) + 1
+		}
 	}
-	view, err := sessionview.Encode(state)
+	var view *eventstore.View
+	if s.slim {
+		// Not a command that changes the user data (execute loads it for
+		// those): the view's stored copy stands.
+		view, err = sessionview.EncodeKeepingUserData(state, s.hasUserData)
+	} else if view, err = sessionview.Encode(state); err == nil {
+		view.DetailVersion = userDataAt
+	}
 	if err != nil {
 		return Result{}, s, err
 	}
@@ -351,7 +371,8 @@ func (h *Handler) append(ctx context.Context, sessionID string, s loaded, r Requ
 	if err != nil {
 		return Result{}, s, err
 	}
-	after := loaded{state: state, version: res.Version(), head: res.Events[len(res.Events)-1].Hash, keys: s.keys}
+	after := loaded{state: state, version: res.Version(), head: res.Events[len(res.Events)-1].Hash, keys: s.keys,
+		slim: s.slim, hasUserData: s.hasUserData, userDataAt: userDataAt}
 	if r.IdempotencyKey != "" {
 		after.keys = make(map[keyID]keyUse, len(s.keys)+1)
 		for k, v := range s.keys {

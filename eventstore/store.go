@@ -135,5 +135,8 @@ func (p *AppendParams) Validate() error {
 	if p.View != nil && len(p.View.Document) == 0 {
 		return errorf("view has no document")
 	}
+	if p.View != nil && p.View.KeepDetail && (p.View.Detail != nil || p.View.DetailVersion != 0) {
+		return errorf("view both keeps its detail and gives one")
+	}
 	return nil
 }

@@ -15,6 +15,9 @@ type Views interface {
 	// ScanViews returns up to p.Limit views after the stream id p.After, in
 	// stream id order: a way through every view, for verification.
 	ScanViews(ctx context.Context, p *ScanViewsParams) ([]StreamView, error)
+	// ReadViews returns the views of the streams p.StreamIDs that have
+	// one, in no particular order: a projector's one read for a page.
+	ReadViews(ctx context.Context, p *ReadViewsParams) ([]StreamView, error)
 	// RebuildViews starts replacing every view: see ViewRebuild.
 	RebuildViews(ctx context.Context) (ViewRebuild, error)
 }
@@ -26,7 +29,46 @@ type View struct {
 	ListKey string
 	// Document is the view itself, a JSON document stored byte for byte.
 	Document []byte
+	// Detail is a large part of the view that changes seldom, a JSON
+	// document stored apart from Document and byte for byte: an append that
+	// leaves it as it is (KeepDetail) need not hold it, send it or have the
+	// database write it again. How it joins Document is the writer's
+	// business. Nil is none.
+	Detail []byte
+	// KeepDetail, when writing a view, keeps the stored Detail and
+	// DetailVersion as they are; Detail and DetailVersion must then be
+	// unset. A view written for the first time keeps none: no Detail,
+	// DetailVersion its version.
+	KeepDetail bool
+	// DetailVersion is the stream version as of which Detail is what it is:
+	// it has not changed since. A write that gives Detail gives it too, no
+	// later than the version the append makes; 0 then stands for that
+	// version. Read, it is 0 for a view written before views had details,
+	// whose Document is the whole view.
+	DetailVersion int64
 }
+
+// StoredDetailVersion is the DetailVersion an append that makes version
+// stores for v when it gives its detail.
+func (v *View) StoredDetailVersion(version int64) (int64, error) {
+	switch {
+	case v.DetailVersion == 0:
+		return version, nil
+	case v.DetailVersion < 0 || v.DetailVersion > version:
+		return 0, errorf("view's detail version %d is not in 1..%d", v.DetailVersion, version)
+	}
+	return v.DetailVersion, nil
+}
+
+// ReadViewsParams are the arguments of Views.ReadViews.
+type ReadViewsParams struct {
+	// StreamIDs are the streams whose views to read; at most
+	// MaxReadViews.
+	StreamIDs []string
+}
+
+// MaxReadViews caps the streams of one ReadViews.
+const MaxReadViews = DefaultFeedLimit
 
 // StreamView is a stored view and the stream version it reflects.
 type StreamView struct {

@@ -14,7 +14,7 @@ import (
 )
 
 // latest is the newest migration of both dialects.
-const latest = 5
+const latest = 6
 
 // forEachDialect runs f, in parallel, on a new empty database of each
 // dialect.
@@ -73,6 +73,41 @@ func TestViewListKey(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, map[string]string{"open": "a1 true", "closed": " false"},
 			query(t, db, `SELECT stream_id, owner || ' ' || CASE WHEN active THEN 'true' ELSE 'false' END FROM stream_views`))
+		_, err = p.Up(ctx)
+		require.NoError(t, err, "up again after down")
+	})
+}
+
+// 00006 adds a view's detail, NULL in views written before it, stored out
+// of line and uncompressed in PostgreSQL; its Down drops it.
+func TestViewDetail(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, d Dialect, db *sql.DB) {
+		ctx := context.Background()
+		p, err := provider(ctx, db, d)
+		require.NoError(t, err)
+		_, err = p.UpTo(ctx, 5)
+		require.NoError(t, err)
+		_, err = db.ExecContext(ctx, `INSERT INTO stream_views (stream_id, version, list_key, document)
+			VALUES ('old', 1, 'a1', '{}')`)
+		require.NoError(t, err)
+
+		_, err = p.UpTo(ctx, 6)
+		require.NoError(t, err)
+		require.Equal(t, map[string]string{"old": "null null"},
+			query(t, db, `SELECT stream_id, coalesce(CAST(detail AS text), 'null') || ' ' || coalesce(CAST(detail_version AS text), 'null') FROM stream_views`),
+			"views written before keep no detail")
+		if d == Postgres {
+			require.Equal(t, map[string]string{"detail": "e"},
+				query(t, db, `SELECT attname, attstorage::text FROM pg_attribute
+					WHERE attrelid = 'stream_views'::regclass AND attname = 'detail'`),
+				"the detail is stored out of line, uncompressed")
+		}
+
+		_, err = p.DownTo(ctx, 5)
+		require.NoError(t, err)
+		_, err = db.ExecContext(ctx, `SELECT detail FROM stream_views`)
+		require.Error(t, err, "down drops the detail")
 		_, err = p.Up(ctx)
 		require.NoError(t, err, "up again after down")
 	})

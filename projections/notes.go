@@ -34,13 +34,14 @@ func (p *plan) showsTranscript() bool {
 
 // plan folds a change into its session's state and keeps the state after
 // it for the next change. Nil for streams that are not sessions.
-func (n *Notifier) plan(states map[string]*fb.State, change []eventstore.RecordedEvent) (*plan, error) {
+func (n *Notifier) plan(states map[string]*folding, change []eventstore.RecordedEvent) (*plan, error) {
 	last := &change[len(change)-1]
 	sessionID, ok := sessionlog.SessionID(last.StreamID)
 	if !ok {
 		return nil, nil
 	}
-	s := states[last.StreamID]
+	f := states[last.StreamID]
+	s := &f.state
 	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change, before: *s}
 	// Each event decoded once: the last one also tells the notes.
 	for i := range change {
@@ -53,7 +54,9 @@ func (n *Notifier) plan(states map[string]*fb.State, change []eventstore.Recorde
 	if s.Status == fb.StatusCompleted && !s.Routable() {
 		n.sessions.Remove(last.StreamID) // closed: nothing follows
 	} else {
-		n.sessions.Add(last.StreamID, sessionAt{version: last.Version, state: *s})
+		kept := sessionAt{version: last.Version, state: *s, hasUserData: f.userDataElided || len(s.UserData) > 0}
+		kept.state.UserData = nil
+		n.sessions.Add(last.StreamID, kept)
 	}
 	var err error
 	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {

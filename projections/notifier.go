@@ -18,9 +18,10 @@ import (
 )
 
 // StreamsReader is what a notifier needs of the store: the streams of
-// sessions it has not followed.
+// sessions it has not followed, and the user data their views keep.
 type StreamsReader interface {
 	ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error)
+	ReadViews(ctx context.Context, p *eventstore.ReadViewsParams) ([]eventstore.StreamView, error)
 }
 
 // NotifierConfig configures a Notifier.
@@ -64,9 +65,9 @@ type NotifierConfig struct {
 	// duplicate. Every process of a deployment needs the same key.
 	MsgIDKey []byte
 	// CachedBytes bounds the memory those states take, estimated from their
-	// sizes: a state holds the session's user data, so a count alone does
-	// not bound it. Default 32 MiB. A session pushed out is read from its
-	// stream at its next change.
+	// sizes: kept without their user data, they are still the client's to
+	// size, so a count alone does not bound them. Default 16 MiB. A session
+	// pushed out is read from its stream at its next change.
 	CachedBytes int
 	// MaxMessagesBytes bounds the messages of one NewMessages
 	// notification, encoded: the transcript an Accept shows is split into
@@ -98,7 +99,7 @@ func (c *NotifierConfig) setDefaults() {
 		c.CachedSessions = 10_000
 	}
 	if c.CachedBytes <= 0 {
-		c.CachedBytes = 32 << 20
+		c.CachedBytes = 16 << 20
 	}
 	if c.MaxMessagesBytes <= 0 {
 		c.MaxMessagesBytes = 256 << 10
@@ -113,9 +114,11 @@ func (c *NotifierConfig) setDefaults() {
 type Notifier struct {
 	cfg NotifierConfig
 	// sessions holds open sessions as they were after the last change the
-	// notifier saw, keyed by stream. An entry serves only the change right
-	// after its version, so a stale one (a replayed page, another process
-	// having projected meanwhile) is read afresh, never trusted.
+	// notifier saw, keyed by stream, without their user data, which a page
+	// reads from the views when its notifications show it. An entry serves
+	// only the change right after its version, so a stale one (a replayed
+	// page, another process having projected meanwhile) is read afresh,
+	// never trusted.
 	sessions *bytelru.Cache[string, sessionAt]
 
 	// order holds a session's later change until JetStream acknowledged
@@ -126,10 +129,12 @@ type Notifier struct {
 	ensured bool
 }
 
-// sessionAt is a session's state after the change at version.
+// sessionAt is a session's state after the change at version, but for
+// its user data: hasUserData tells whether it has any.
 type sessionAt struct {
-	version int64
-	state   fb.State
+	version     int64
+	state       fb.State
+	hasUserData bool
 }
 
 // size estimates the memory an entry keeps.
@@ -297,13 +302,15 @@ func chained(p *plan, byKind [2][]*nats.Msg) []*publication {
 
 // statesBefore returns each session the changes touch as it was just
 // before its first change in the batch: from the cache when it holds that
-// version, otherwise folded from the streams, all read in one query. The
-// records it read of the streams in keep are returned too.
-func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent, keep map[string]bool) (map[string]*fb.State, map[string][]eventstore.RecordedEvent, error) {
+// version, with the user data its view keeps when the changes need it;
+// otherwise folded from the streams, all read in one query. The records it
+// read of the streams in keep are returned too.
+func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent, keep map[string]bool) (map[string]*folding, map[string][]eventstore.RecordedEvent, error) {
 	first := map[string]int64{}
-	states := map[string]*fb.State{}
+	states := map[string]*folding{}
 	kept := map[string][]eventstore.RecordedEvent{}
-	var missing []string
+	need := needUserData(batch)
+	var missing, userData []string
 	for _, change := range batch {
 		id := change[0].StreamID
 		if _, seen := first[id]; seen {
@@ -314,14 +321,25 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 		}
 		first[id] = change[0].Version
 		if change[0].Version == 1 {
-			states[id] = &fb.State{} // a new session: nothing before
+			states[id] = &folding{} // a new session: nothing before
 			continue
 		}
 		if c, ok := n.sessions.Peek(id); ok && c.version == change[0].Version-1 {
-			states[id] = &c.state
+			states[id] = &folding{state: c.state, userDataElided: c.hasUserData}
+			if c.hasUserData && need[id] {
+				userData = append(userData, id)
+			}
 			continue
 		}
-		states[id] = &fb.State{}
+		states[id] = &folding{}
+		missing = append(missing, id)
+	}
+	unknown, err := n.withUserData(ctx, userData, first, states)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, id := range unknown {
+		states[id] = &folding{}
 		missing = append(missing, id)
 	}
 	if len(missing) == 0 {
@@ -339,10 +357,70 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 		if r.Version >= first[r.StreamID] {
 			continue
 		}
-		s := states[r.StreamID]
+		s := &states[r.StreamID].state
 		if *s, err = sessionlog.EvolveRecord(*s, r); err != nil {
 			return nil, nil, err
 		}
 	}
 	return states, kept, nil
+}
+
+// withUserData puts into the states of the sessions ids the user data
+// their views keep, when it is what they held just before their first
+// change (first): unchanged since before it (DetailVersion). It returns the
+// sessions whose views cannot tell, whose streams must be read: their user
+// data changed since (this notifier lags), or the view predates details.
+func (n *Notifier) withUserData(ctx context.Context, ids []string, first map[string]int64, states map[string]*folding) ([]string, error) {
+	var unknown []string
+	for len(ids) > 0 {
+		part := ids[:min(len(ids), eventstore.MaxReadViews)]
+		ids = ids[len(part):]
+		views, err := n.cfg.Store.ReadViews(ctx, &eventstore.ReadViewsParams{StreamIDs: part})
+		if err != nil {
+			return nil, err
+		}
+		found := make(map[string]bool, len(views))
+		for i := range views {
+			v := &views[i]
+			before := first[v.StreamID] - 1
+			if v.DetailVersion > 0 && v.DetailVersion <= before && v.Version >= before {
+				f := states[v.StreamID]
+				f.state.UserData, f.userDataElided = v.Detail, false
+				found[v.StreamID] = true
+			}
+		}
+		for _, id := range part {
+			if !found[id] {
+				unknown = append(unknown, id)
+			}
+		}
+	}
+	return unknown, nil
+}
+
+// needUserData tells which streams' changes in a batch read their user
+// data: to fold it, or to show the session in a notification. Only
+// messages, typing and focus do not: a type this binary does not know is
+// taken to.
+func needUserData(batch [][]eventstore.RecordedEvent) map[string]bool {
+	need := map[string]bool{}
+	for _, change := range batch {
+		for i := range change {
+			switch change[i].Type {
+			case fb.TypeAgentMessageSent, fb.TypeCustomerMessageReceived, fb.TypeAgentTypingStarted,
+				fb.TypeAgentTypingStopped, fb.TypeSessionFocused:
+			default:
+				need[change[i].StreamID] = true
+			}
+		}
+	}
+	return need
+}
+
+// folding is a session's state as a page folds it; userDataElided: its
+// user data, which it has, was left out (sessionAt), as the page's changes
+// do not read it.
+type folding struct {
+	state          fb.State
+	userDataElided bool
 }

@@ -14,19 +14,20 @@ import (
 	"github.com/fbsession/fbsession/projections"
 )
 
-// The notifier's cache is bounded in bytes: of sessions with large user
-// data it keeps only as many as its budget holds, the most recent, and
-// reads the others' streams at their next change, building the same
-// notifications.
+// The notifier's cache is bounded in bytes: of sessions with large
+// comments (user data it does not keep) it keeps only as many as its budget
+// holds, the most recent, and reads the others' streams at their next
+// change, building the same notifications.
 func TestNotifierCacheIsBoundedInBytes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := newSQLiteStore(t)
 	cmds := commands.NewHandler(store)
 	userData := fmt.Sprintf(`{"v":%q}`, strings.Repeat("x", 10_000))
+	comment := strings.Repeat("c", fb.MaxCommentLength-1)
 	const sessions = 5
 	for i := range sessions {
-		_, err := cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: fmt.Sprint("s", i), AgentID: "a1", UserData: []byte(userData)})
+		_, err := cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: fmt.Sprint("s", i), AgentID: "a1", UserData: []byte(userData), Comment: comment})
 		require.NoError(t, err)
 	}
 	for i := range sessions {
@@ -40,8 +41,8 @@ func TestNotifierCacheIsBoundedInBytes(t *testing.T) {
 	var want []string
 	for _, budget := range []struct {
 		bytes, reads int
-	}{{bytes: 100 << 20, reads: 0}, {bytes: 25_000, reads: sessions - 2}} {
-		counting := &countingStore{Store: store}
+	}{{bytes: 100 << 20, reads: 0}, {bytes: 10_000, reads: sessions - 2}} {
+		counting := &countingStore{Driver: store}
 		n, err := projections.NewNotifier(projections.NotifierConfig{Store: counting, CachedBytes: budget.bytes})
 		require.NoError(t, err)
 		_, err = n.Messages(ctx, intakes)
@@ -57,5 +58,6 @@ func TestNotifierCacheIsBoundedInBytes(t *testing.T) {
 			want = got
 		}
 		require.Equal(t, want, got)
+		require.Contains(t, got[0], userData)
 	}
 }

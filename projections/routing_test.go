@@ -47,7 +47,7 @@ func TestRoutingSideNotifications(t *testing.T) {
 	ctx := context.Background()
 	store := newSQLiteStore(t)
 	h := commands.NewHandler(store)
-	counting := &countingStore{Store: store}
+	counting := &countingStore{Driver: store}
 	n, err := projections.NewNotifier(projections.NotifierConfig{Store: counting, Prefix: "gws.v2"})
 	require.NoError(t, err)
 	const id = "r1"

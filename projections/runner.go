@@ -188,6 +188,8 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		}
 	}()
 	var lingerUntil time.Time
+	var ahead *readAhead
+	defer func() { ahead.wait() }() // no read outlives the lease
 	backoff := r.cfg.RetryMin
 	for {
 		select {
@@ -205,8 +207,9 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 			}
 		}
 		wake := r.cfg.Store.Appended()
-		readAt := time.Now()
-		page, err := r.cfg.Store.ReadFeed(ctx, &eventstore.ReadFeedParams{After: p.next(), Limit: r.cfg.PageSize})
+		read := ahead.next(ctx, r, p.next())
+		ahead = nil
+		page, err, readAt := read.events, read.err, read.readAt
 		if err != nil {
 			return false, fmt.Errorf("read feed: %w", err)
 		}
@@ -217,7 +220,12 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		if len(page) > 0 && len(page) < r.cfg.PageSize {
 			lingerUntil = readAt.Add(r.cfg.Linger)
 		}
+		full := len(page) == r.cfg.PageSize
 		page = wholeAppends(page, r.cfg.PageSize)
+		if full {
+			// Behind: more follows at once.
+			ahead = r.readAhead(ctx, page[len(page)-1].Cursor())
+		}
 		if len(page) == 0 {
 			err = p.settle(0)
 		} else {
@@ -233,6 +241,8 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 			r.cfg.Metrics.failed(r.cfg.Name)
 			r.log.Warn("projecting failed; retrying from the checkpoint", "err", err, "after", p.durable, "retry_in", backoff)
 			p.abandon() // the next page starts after the durable ones
+			ahead.wait()
+			ahead = nil
 			select {
 			case <-time.After(backoff):
 			case <-lease.Lost():

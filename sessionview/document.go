@@ -38,9 +38,35 @@ type participant struct {
 	ParticipantID string `json:"participantId"`
 }
 
-// Encode is the view of a session state: listed under its agent until it is
-// completed, so that an agent's list holds only the sessions still to do.
+// Encode is the whole view of a session state: listed under its agent
+// until it is completed, so that an agent's list holds only the sessions
+// still to do. The user data is the view's Detail, stored apart from the
+// rest, which holds its place (see Join).
 func Encode(s fb.State) (*eventstore.View, error) {
+	v, err := encode(s, len(s.UserData) > 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.UserData) > 0 {
+		v.Detail = s.UserData
+	}
+	return v, nil
+}
+
+// EncodeKeepingUserData is the view of a session state whose user data
+// has not changed since the view was last written whole: the document
+// alone, and the stored detail kept. s.UserData is not read, so that a
+// caller need not hold it; hasUserData tells whether the session has any.
+func EncodeKeepingUserData(s fb.State, hasUserData bool) (*eventstore.View, error) {
+	v, err := encode(s, hasUserData)
+	if err != nil {
+		return nil, err
+	}
+	v.KeepDetail = true
+	return v, nil
+}
+
+func encode(s fb.State, hasUserData bool) (*eventstore.View, error) {
 	d := document{
 		ID:                  s.ID,
 		AgentID:             s.AgentID,
@@ -48,12 +74,17 @@ func Encode(s fb.State) (*eventstore.View, error) {
 		FacebooksessionType: s.FacebooksessionType,
 		Comment:             s.Comment,
 		ReceivedDate:        s.ReceivedDate,
-		UserData:            s.UserData,
 		Ended:               s.Ended,
 		Queue:               s.Queue,
 		SuggestedQueueURIs:  s.SuggestedQueueURIs,
 		Messages:            s.Messages,
 		Activity:            s.Activity,
+	}
+	if hasUserData {
+		// The member marks where Join puts the detail back: the document
+		// joined is the bytes json.Marshal makes of the whole, which views
+		// written before details were stored apart hold.
+		d.UserData = json.RawMessage(jsonsplice.Placeholder)
 	}
 	if len(s.Participants) > 0 {
 		d.Participants = make([]participant, len(s.Participants))
@@ -61,7 +92,7 @@ func Encode(s fb.State) (*eventstore.View, error) {
 			d.Participants[i] = participant(p)
 		}
 	}
-	doc, err := marshal(d)
+	doc, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("view of session %s: %w", s.ID, err)
 	}
@@ -72,27 +103,26 @@ func Encode(s fb.State) (*eventstore.View, error) {
 	return v, nil
 }
 
-// marshal is json.Marshal of the document, but for its user data: the
-// state holds it as encoding/json writes it (fb.Canonical), so it is
-// spliced in as it is rather than scanned again at every change.
-func marshal(d document) ([]byte, error) {
-	userData := d.UserData
-	if len(userData) == 0 {
-		return json.Marshal(d)
+// Join is a view's whole document, its user data in place: the bytes
+// json.Marshal makes of the session's document, which audits compare.
+func Join(v *eventstore.View) ([]byte, error) {
+	if v.Detail == nil {
+		return v.Document, nil // no user data, or written whole before
 	}
-	d.UserData = json.RawMessage(jsonsplice.Placeholder)
-	doc, err := json.Marshal(d)
-	if err != nil {
-		return nil, err
-	}
-	return jsonsplice.Splice(doc, "userData", userData)
+	return jsonsplice.Splice(v.Document, "userData", v.Detail)
 }
 
-// Decode reads a view's document back into the session state.
-func Decode(doc []byte) (fb.State, error) {
+// Decode reads a view back into the session state.
+func Decode(v *eventstore.View) (fb.State, error) {
 	var d document
-	if err := json.Unmarshal(doc, &d); err != nil {
+	if err := json.Unmarshal(v.Document, &d); err != nil {
 		return fb.State{}, fmt.Errorf("session view: %w", err)
+	}
+	switch {
+	case v.Detail != nil:
+		d.UserData = v.Detail // the document holds a placeholder
+	case string(d.UserData) == jsonsplice.Placeholder:
+		d.UserData = nil
 	}
 	s := fb.State{
 		ID:                  d.ID,

@@ -10,9 +10,9 @@ import (
 	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
-// The document spliced with the state's user data is byte for byte what
+// The document joined with the state's user data is byte for byte what
 // json.Marshal makes of it: views already written verify against it.
-func TestMarshalSplicesWhatMarshalWould(t *testing.T) {
+func TestJoinIsWhatMarshalMakes(t *testing.T) {
 	t.Parallel()
 	var seed struct {
 		UserData json.RawMessage `json:"userData"`
@@ -32,7 +32,9 @@ func TestMarshalSplicesWhatMarshalWould(t *testing.T) {
 			d := document{ID: s.ID, AgentID: s.AgentID, Status: s.Status, UserData: s.UserData, Activity: s.Activity}
 			want, err := json.Marshal(d)
 			require.NoError(t, err)
-			require.Equal(t, string(want), string(v.Document))
+			joined, err := Join(v)
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(joined))
 		}
 	}
 }

@@ -33,7 +33,7 @@ func (r *Reader) Get(ctx context.Context, sessionID string) (fb.State, error) {
 	if err != nil {
 		return fb.State{}, err
 	}
-	return Decode(v.Document)
+	return Decode(&v.View)
 }
 
 // MaxPage is the most sessions one list returns: a session holds up to
@@ -74,7 +74,7 @@ func (r *Reader) Active(ctx context.Context, agentID string, p Page) ([]fb.State
 	views = views[:min(limit, len(views))]
 	out := make([]fb.State, len(views))
 	for i := range views {
-		if out[i], err = Decode(views[i].Document); err != nil {
+		if out[i], err = Decode(&views[i].View); err != nil {
 			return nil, false, fmt.Errorf("%s: %w", views[i].StreamID, err)
 		}
 	}

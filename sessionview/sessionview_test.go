@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -28,7 +29,28 @@ func TestDocumentIsTheStoredFormat(t *testing.T) {
 	t.Parallel()
 	v, err := sessionview.Encode(chatting)
 	require.NoError(t, err)
-	require.Equal(t, `{"id":"s1","agentId":"a1","state":"Chatting","facebooksessionType":"Inbound","comment":"c","receivedDate":"2015-09-02T15:39:22.000+0300","userData":{"z":1441197555620000001,"a":"x"},"participants":[{"nickname":"V","type":"Customer","id":"p1","visibility":"All","participantId":"p1"}]}`, string(v.Document))
+	whole := `{"id":"s1","agentId":"a1","state":"Chatting","facebooksessionType":"Inbound","comment":"c","receivedDate":"2015-09-02T15:39:22.000+0300","userData":{"z":1441197555620000001,"a":"x"},"participants":[{"nickname":"V","type":"Customer","id":"p1","visibility":"All","participantId":"p1"}]}`
+	joined, err := sessionview.Join(v)
+	require.NoError(t, err)
+	require.Equal(t, whole, string(joined))
+	// The user data is kept apart; the document marks its place.
+	require.Equal(t, `{"z":1441197555620000001,"a":"x"}`, string(v.Detail))
+	require.Equal(t, strings.Replace(whole, string(v.Detail), "null", 1), string(v.Document))
+	// A view written before details were kept apart is whole, and reads so.
+	old, err := sessionview.Decode(&eventstore.View{Document: []byte(whole)})
+	require.NoError(t, err)
+	require.Equal(t, chatting, old)
+	joined, err = sessionview.Join(&eventstore.View{Document: []byte(whole)})
+	require.NoError(t, err)
+	require.Equal(t, whole, string(joined))
+
+	// A change that leaves the user data writes the document alone.
+	kept, err := sessionview.EncodeKeepingUserData(fb.State{ID: "s1", AgentID: "a1", Status: fb.StatusChatting,
+		FacebooksessionType: "Inbound", Comment: "c", ReceivedDate: "2015-09-02T15:39:22.000+0300", Participants: chatting.Participants}, true)
+	require.NoError(t, err)
+	require.True(t, kept.KeepDetail)
+	require.Nil(t, kept.Detail)
+	require.Equal(t, string(v.Document), string(kept.Document))
 
 	done := fb.State{ID: "s2", AgentID: "a1", Status: fb.StatusCompleted, FacebooksessionType: "Inbound", Ended: true, Queue: "Q"}
 	v, err = sessionview.Encode(done)
@@ -41,11 +63,11 @@ func TestDecodeIsTheInverseOfEncode(t *testing.T) {
 	for _, s := range []fb.State{chatting, {ID: "s2", AgentID: "a2", Status: fb.StatusCompleted, Ended: true, Queue: "Q"}} {
 		v, err := sessionview.Encode(s)
 		require.NoError(t, err)
-		got, err := sessionview.Decode(v.Document)
+		got, err := sessionview.Decode(v)
 		require.NoError(t, err)
 		require.Equal(t, s, got)
 	}
-	_, err := sessionview.Decode([]byte(`{"id":`))
+	_, err := sessionview.Decode(&eventstore.View{Document: []byte(`{"id":`)})
 	require.Error(t, err)
 }
 

@@ -123,3 +123,27 @@ func UserDataKeys(raw []byte) []string {
 	}
 	return keys
 }
+
+// UsesUserData tells whether deciding cmd, or folding what it decides,
+// reads the session's user data. A caller may decide any other command on
+// a state whose user data it dropped to save memory: the events are the
+// same, and so is the state they make, but for the user data, which they
+// leave as it was.
+func UsesUserData(cmd Command) bool {
+	switch cmd.(type) {
+	case Start, UpdateUserData, DeleteUserData:
+		return true
+	}
+	return false
+}
+
+// SetsUserData tells whether an event of the type sets the session's user
+// data: the user data as of a version is the one the last such event up
+// to it made.
+func SetsUserData(eventType string) bool {
+	switch eventType {
+	case TypeSessionStarted, TypeUserDataUpdated, TypeUserDataDeleted:
+		return true
+	}
+	return false
+}

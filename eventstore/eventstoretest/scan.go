@@ -73,7 +73,15 @@ func testScans(t *testing.T, h Harness) {
 			fresh = append(fresh, eventstore.StreamView{StreamID: fmt.Sprintf("v-%d", i), Version: 1,
 				View: eventstore.View{ListKey: key, Document: []byte(fmt.Sprintf(`{"fresh":%d}`, i))}})
 		}
+		// Put stores the detail and its version as given; v-1 has none, as
+		// if written before views had details.
+		fresh[0].Detail, fresh[0].DetailVersion = []byte(`{"first detail": 0}`), 1
+		fresh[2].Detail, fresh[2].DetailVersion = []byte(`{"fresh detail": 2}`), 1
 		require.NoError(t, r.Put(ctx, fresh))
+		// A second Put of a stream replaces its detail too.
+		again := fresh[0]
+		again.Detail = []byte(`{"fresh detail": 0}`)
+		require.NoError(t, r.Put(ctx, []eventstore.StreamView{again}))
 		// A stream changes during the rebuild: its live version moves on.
 		p := appendParams("v-2", 1, 1)
 		p.View = &eventstore.View{Document: []byte(`{"live":"v-2 after"}`)}
@@ -90,6 +98,7 @@ func testScans(t *testing.T, h Harness) {
 					return nil, err
 				}
 				v.Document = []byte(`{"refolded":true}`)
+				v.Detail, v.DetailVersion = []byte(`{"refolded detail":true}`), v.Version
 				out = append(out, *v)
 			}
 			return out, nil
@@ -110,6 +119,16 @@ func testScans(t *testing.T, h Harness) {
 		v2, err := s.View(ctx, &eventstore.ViewParams{StreamID: "v-2"})
 		require.NoError(t, err)
 		require.Equal(t, int64(2), v2.Version)
+		require.Equal(t, []byte(`{"refolded detail":true}`), v2.Detail, "refolded details are swapped in")
+		require.Equal(t, int64(2), v2.DetailVersion)
+		v0, err := s.View(ctx, &eventstore.ViewParams{StreamID: "v-0"})
+		require.NoError(t, err)
+		require.Equal(t, eventstore.View{ListKey: "a1", Document: []byte(`{"fresh":0}`),
+			Detail: []byte(`{"fresh detail": 0}`), DetailVersion: 1}, v0.View, "put details are swapped in")
+		v1, err := s.View(ctx, &eventstore.ViewParams{StreamID: "v-1"})
+		require.NoError(t, err)
+		require.Nil(t, v1.Detail)
+		require.Zero(t, v1.DetailVersion)
 		listed, err := s.ListViews(ctx, &eventstore.ListViewsParams{ListKey: "a1"})
 		require.NoError(t, err)
 		var ids []string

@@ -63,7 +63,7 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, len(events)*9+7) // events, head check, view
+	args := make([]any, 0, len(events)*9+8) // events, head check, view
 	for i := range events {
 		e := &events[i]
 		// The id as pgtype.UUID is sent in binary; uuid.UUID, a
@@ -76,8 +76,16 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	}
 	if v := p.View; v != nil {
 		args = append(args, p.StreamID, events[len(events)-1].Version, v.ListKey, v.Document)
+		if !v.KeepDetail {
+			detailVersion, err := v.StoredDetailVersion(events[len(events)-1].Version)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, v.Detail, detailVersion) // a nil detail is NULL
+		}
 	}
-	sql := s.appendSQL(appendShape{events: len(events), guarded: guarded, view: p.View != nil})
+	sql := s.appendSQL(appendShape{events: len(events), guarded: guarded, view: p.View != nil,
+		keepDetail: p.View != nil && p.View.KeepDetail})
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, appendError(p, err)
@@ -128,8 +136,8 @@ func (s *Store) withActual(ctx context.Context, p *eventstore.AppendParams, err 
 
 // appendShape is what an append statement's text depends on.
 type appendShape struct {
-	events        int
-	guarded, view bool
+	events                    int
+	guarded, view, keepDetail bool
 }
 
 // appendSQL returns the statement of an append of that shape, built once:
@@ -146,7 +154,11 @@ func (s *Store) appendSQL(k appendShape) string {
 		nargs += 3
 	}
 	if k.view {
-		sql = markSQL + fmt.Sprintf(withViewSQL, sql, nargs+1, nargs+2, nargs+3, nargs+4)
+		detail, detailVersion, update := fmt.Sprintf("$%d", nargs+5), nargs+6, writeDetailSQL
+		if k.keepDetail {
+			detail, detailVersion, update = keepDetailSQL, nargs+2, ""
+		}
+		sql = markSQL + fmt.Sprintf(withViewSQL, sql, nargs+1, nargs+2, nargs+3, nargs+4, detailVersion, detail, update)
 	} else {
 		sql = markSQL + " " + sql
 	}

@@ -18,9 +18,19 @@ func TestAppendSQLShapes(t *testing.T) {
 	require.NotContains(t, plain, "$19")
 	guarded := s.appendSQL(appendShape{events: 2, guarded: true, view: true})
 	require.Contains(t, guarded, "stream_id = $19 AND stream_version = $20 AND hash = $21")
-	require.Contains(t, guarded, "SELECT $22, $23, $24, $25 WHERE EXISTS (SELECT 1 FROM ins)")
+	require.Contains(t, guarded, "SELECT $22, $23, $24, $25, $27, $26 WHERE EXISTS (SELECT 1 FROM ins)",
+		"the detail's version follows the detail")
+	require.Contains(t, guarded, writeDetailSQL)
 	require.True(t, strings.HasPrefix(guarded, markSQL+", ins AS (INSERT"), "the feed lock first")
 	cached, ok := s.appendSQLs.Load(appendShape{events: 2, guarded: true, view: true})
 	require.True(t, ok, "built once, then cached")
 	require.Equal(t, guarded, cached)
+
+	// A view that keeps its detail sends none and leaves it out of the
+	// update, so that the row's new version keeps the stored one.
+	keep := s.appendSQL(appendShape{events: 1, view: true, keepDetail: true})
+	require.Contains(t, keep, "SELECT $10, $11, $12, $13, $11, NULL::json WHERE EXISTS (SELECT 1 FROM ins)")
+	require.NotContains(t, keep, "$14")
+	require.NotContains(t, keep, "detail =")
+	require.NotContains(t, keep, "detail_version =")
 }

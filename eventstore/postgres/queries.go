@@ -44,13 +44,26 @@ const (
 
 	// withViewSQL follows markSQL and wraps an events INSERT (%s) so that
 	// the view is written by the same statement: one round trip, and atomic
-	// without a transaction. The view's four parameters follow the
-	// insert's.
-	withViewSQL = `, ins AS (%s), v AS (INSERT INTO stream_views (stream_id, version, list_key, document)
-		SELECT $%d, $%d, $%d, $%d WHERE EXISTS (SELECT 1 FROM ins)
+	// without a transaction. The view's parameters follow the insert's:
+	// stream id, version, list key and document, then its detail and
+	// detail version unless it keeps the stored ones (a first view keeping
+	// none takes the version as its detail's): see writeDetailSQL and
+	// keepDetailSQL, which complete it.
+	withViewSQL = `, ins AS (%s), v AS (INSERT INTO stream_views (stream_id, version, list_key, document, detail_version, detail)
+		SELECT $%d, $%d, $%d, $%d, $%d, %s WHERE EXISTS (SELECT 1 FROM ins)
 		ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,
-			list_key = EXCLUDED.list_key, document = EXCLUDED.document)
+			list_key = EXCLUDED.list_key, document = EXCLUDED.document%s)
 		SELECT position, transaction_id FROM ins ORDER BY position`
+
+	// writeDetailSQL ends withViewSQL's update for a view that gives its
+	// detail, even a nil one.
+	writeDetailSQL = `, detail = EXCLUDED.detail, detail_version = EXCLUDED.detail_version`
+
+	// keepDetailSQL is the detail that withViewSQL inserts for a view that
+	// keeps the stored one: a first view keeps none. Its update then leaves
+	// detail and detail_version out, so that the row's new version keeps
+	// the detail's TOAST pointer instead of a copy (see migration 00006).
+	keepDetailSQL = `NULL::json`
 )
 
 // eventColumnTypes are the casts of an event row's nine parameters.
@@ -111,7 +124,9 @@ const (
 
 // Views.
 const (
-	viewColumns = `stream_id, version, list_key, document::text`
+	// A view written before views had details has a NULL detail_version:
+	// DetailVersion 0.
+	viewColumns = `stream_id, version, list_key, document::text, detail::text, coalesce(detail_version, 0)`
 
 	viewSQL = `SELECT ` + viewColumns + ` FROM stream_views WHERE stream_id = $1`
 
@@ -123,6 +138,8 @@ const (
 
 	scanViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
 		WHERE stream_id > $1 ORDER BY stream_id LIMIT $2`
+
+	readViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views WHERE stream_id = ANY($1)`
 )
 
 // View rebuilds. The fresh table is unlogged while it fills: it is thrown
@@ -131,10 +148,11 @@ const (
 	createRebuildSQL = `DROP TABLE IF EXISTS stream_views_rebuild;
 		CREATE UNLOGGED TABLE stream_views_rebuild (LIKE stream_views INCLUDING ALL)`
 
-	putRebuildSQL = `INSERT INTO stream_views_rebuild (stream_id, version, list_key, document)
-		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::json[])
+	putRebuildSQL = `INSERT INTO stream_views_rebuild (stream_id, version, list_key, document, detail, detail_version)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::json[], $5::json[], $6::bigint[])
 		ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,
-			list_key = EXCLUDED.list_key, document = EXCLUDED.document`
+			list_key = EXCLUDED.list_key, document = EXCLUDED.document,
+			detail = EXCLUDED.detail, detail_version = EXCLUDED.detail_version`
 
 	dropRebuildSQL = `DROP TABLE IF EXISTS stream_views_rebuild`
 
@@ -148,8 +166,8 @@ const (
 	// Replacing the rows, not renaming tables: appends waiting on the lock
 	// then write to the same table, instead of failing on a dropped one.
 	swapViewsSQL = `DELETE FROM stream_views;
-		INSERT INTO stream_views (stream_id, version, list_key, document)
-			SELECT stream_id, version, list_key, document FROM stream_views_rebuild;
+		INSERT INTO stream_views (stream_id, version, list_key, document, detail, detail_version)
+			SELECT stream_id, version, list_key, document, detail, detail_version FROM stream_views_rebuild;
 		DROP TABLE stream_views_rebuild`
 )
 

@@ -35,10 +35,17 @@ func putViews(ctx context.Context, q interface {
 	versions := make([]int64, len(views))
 	keys := make([]string, len(views))
 	docs := make([]string, len(views))
+	details := make([]*string, len(views)) // nil is NULL
+	detailVersions := make([]int64, len(views))
 	for i, v := range views {
 		ids[i], versions[i], keys[i], docs[i] = v.StreamID, v.Version, v.ListKey, string(v.Document)
+		if v.Detail != nil {
+			d := string(v.Detail)
+			details[i] = &d
+		}
+		detailVersions[i] = v.DetailVersion
 	}
-	_, err := q.Exec(ctx, putRebuildSQL, ids, versions, keys, docs)
+	_, err := q.Exec(ctx, putRebuildSQL, ids, versions, keys, docs, details, detailVersions)
 	return interpretError(err)
 }
 

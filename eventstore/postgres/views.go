@@ -36,6 +36,21 @@ func (s *Store) ScanViews(ctx context.Context, p *eventstore.ScanViewsParams) ([
 	return s.queryViews(ctx, scanViewsSQL, p.After, eventstore.PageLimit(p.Limit))
 }
 
+// ReadViews implements eventstore.Views.
+func (s *Store) ReadViews(ctx context.Context, p *eventstore.ReadViewsParams) ([]eventstore.StreamView, error) {
+	if len(p.StreamIDs) > eventstore.MaxReadViews {
+		return nil, fmt.Errorf("%w: %d views to read, at most %d", eventstore.ErrInvalid, len(p.StreamIDs), eventstore.MaxReadViews)
+	}
+	if len(p.StreamIDs) == 0 {
+		return nil, nil
+	}
+	views, err := s.queryViews(ctx, readViewsSQL, p.StreamIDs)
+	if err != nil {
+		return nil, fmt.Errorf("read %d views: %w", len(p.StreamIDs), err)
+	}
+	return views, nil
+}
+
 func (s *Store) queryViews(ctx context.Context, sql string, args ...any) ([]eventstore.StreamView, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
@@ -47,6 +62,6 @@ func (s *Store) queryViews(ctx context.Context, sql string, args ...any) ([]even
 
 func scanView(row pgx.CollectableRow) (eventstore.StreamView, error) {
 	var v eventstore.StreamView
-	err := row.Scan(&v.StreamID, &v.Version, &v.ListKey, &v.Document)
+	err := row.Scan(&v.StreamID, &v.Version, &v.ListKey, &v.Document, &v.Detail, &v.DetailVersion)
 	return v, err
 }

@@ -63,8 +63,17 @@ func (s *Store) append(ctx context.Context, p *eventstore.AppendParams) ([]event
 		}
 	}
 	if v := p.View; v != nil {
-		if _, err := tx.ExecContext(ctx, upsertViewSQL, p.StreamID, events[len(events)-1].Version,
-			v.ListKey, string(v.Document)); err != nil {
+		args := []any{p.StreamID, events[len(events)-1].Version, v.ListKey, string(v.Document)}
+		query := upsertViewKeepDetailSQL
+		if !v.KeepDetail {
+			detailVersion, err := v.StoredDetailVersion(events[len(events)-1].Version)
+			if err != nil {
+				return nil, err
+			}
+			query = upsertViewSQL
+			args = append(args, nullText(v.Detail), detailVersion)
+		}
+		if _, err := tx.ExecContext(ctx, query, args...); err != nil {
 			return nil, err
 		}
 	}

@@ -21,8 +21,18 @@ const (
 		event_type, schema_version, data, metadata, recorded_at, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING position`
 
-	upsertViewSQL = `INSERT INTO stream_views (stream_id, version, list_key, document)
-		VALUES (?, ?, ?, ?)
+	// upsertViewSQL writes a view, its detail, even a nil one, and the
+	// detail's version (?6).
+	upsertViewSQL = `INSERT INTO stream_views (stream_id, version, list_key, document, detail_version, detail)
+		VALUES (?1, ?2, ?3, ?4, ?6, ?5)
+		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
+			list_key = excluded.list_key, document = excluded.document,
+			detail = excluded.detail, detail_version = excluded.detail_version`
+
+	// upsertViewKeepDetailSQL writes a view that keeps its stored detail:
+	// a first view keeps none, as of the append's version (?2).
+	upsertViewKeepDetailSQL = `INSERT INTO stream_views (stream_id, version, list_key, document, detail_version, detail)
+		VALUES (?1, ?2, ?3, ?4, ?2, NULL)
 		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
 			list_key = excluded.list_key, document = excluded.document`
 )
@@ -59,7 +69,9 @@ const (
 
 // Views.
 const (
-	viewColumns = `stream_id, version, list_key, document`
+	// A view written before views had details has a NULL detail_version:
+	// DetailVersion 0.
+	viewColumns = `stream_id, version, list_key, document, detail, coalesce(detail_version, 0)`
 
 	viewSQL = `SELECT ` + viewColumns + ` FROM stream_views WHERE stream_id = ?`
 
@@ -71,6 +83,11 @@ const (
 
 	scanViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
 		WHERE stream_id > ? ORDER BY stream_id LIMIT ?`
+
+	// readViewsSQL takes the stream ids as one JSON array, as
+	// readStreamsSQL does.
+	readViewsSQL = `SELECT ` + viewColumns + ` FROM stream_views
+		WHERE stream_id IN (SELECT value FROM json_each(?))`
 )
 
 // View rebuilds. The swap runs in one write transaction: readers (WAL) keep
@@ -79,12 +96,14 @@ const (
 	createRebuildSQL = `DROP TABLE IF EXISTS stream_views_rebuild;
 		CREATE TABLE stream_views_rebuild (
 			stream_id TEXT PRIMARY KEY, version INTEGER NOT NULL,
-			list_key TEXT NOT NULL, document TEXT NOT NULL)`
+			list_key TEXT NOT NULL, document TEXT NOT NULL,
+			detail TEXT, detail_version INTEGER)`
 
-	putRebuildSQL = `INSERT INTO stream_views_rebuild (stream_id, version, list_key, document)
-		VALUES (?, ?, ?, ?)
+	putRebuildSQL = `INSERT INTO stream_views_rebuild (stream_id, version, list_key, document, detail, detail_version)
+		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
-			list_key = excluded.list_key, document = excluded.document`
+			list_key = excluded.list_key, document = excluded.document,
+			detail = excluded.detail, detail_version = excluded.detail_version`
 
 	dropRebuildSQL = `DROP TABLE IF EXISTS stream_views_rebuild`
 
@@ -95,8 +114,8 @@ const (
 		LEFT JOIN stream_views l USING (stream_id) WHERE l.stream_id IS NULL`
 
 	swapViewsSQL = `DELETE FROM stream_views;
-		INSERT INTO stream_views (stream_id, version, list_key, document)
-			SELECT stream_id, version, list_key, document FROM stream_views_rebuild;
+		INSERT INTO stream_views (stream_id, version, list_key, document, detail, detail_version)
+			SELECT stream_id, version, list_key, document, detail, detail_version FROM stream_views_rebuild;
 		DROP TABLE stream_views_rebuild`
 )
 

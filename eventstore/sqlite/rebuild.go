@@ -37,7 +37,8 @@ func putViews(ctx context.Context, tx *sql.Tx, views []eventstore.StreamView) er
 	}
 	defer stmt.Close()
 	for _, v := range views {
-		if _, err := stmt.ExecContext(ctx, v.StreamID, v.Version, v.ListKey, string(v.Document)); err != nil {
+		if _, err := stmt.ExecContext(ctx, v.StreamID, v.Version, v.ListKey, string(v.Document),
+			nullText(v.Detail), v.DetailVersion); err != nil {
 			return interpretError(err)
 		}
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -31,6 +32,22 @@ func (s *Store) ScanViews(ctx context.Context, p *eventstore.ScanViewsParams) ([
 	return s.queryViews(ctx, scanViewsSQL, p.After, eventstore.PageLimit(p.Limit))
 }
 
+// ReadViews implements eventstore.Views.
+func (s *Store) ReadViews(ctx context.Context, p *eventstore.ReadViewsParams) ([]eventstore.StreamView, error) {
+	if len(p.StreamIDs) > eventstore.MaxReadViews {
+		return nil, fmt.Errorf("%w: %d views to read, at most %d", eventstore.ErrInvalid, len(p.StreamIDs), eventstore.MaxReadViews)
+	}
+	if len(p.StreamIDs) == 0 {
+		return nil, nil
+	}
+	ids, _ := json.Marshal(p.StreamIDs) // strings always encode
+	views, err := s.queryViews(ctx, readViewsSQL, string(ids))
+	if err != nil {
+		return nil, fmt.Errorf("read %d views: %w", len(p.StreamIDs), err)
+	}
+	return views, nil
+}
+
 func (s *Store) queryViews(ctx context.Context, query string, args ...any) ([]eventstore.StreamView, error) {
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -50,10 +67,19 @@ func (s *Store) queryViews(ctx context.Context, query string, args ...any) ([]ev
 
 func scanView(row interface{ Scan(...any) error }) (eventstore.StreamView, error) {
 	var (
-		v   eventstore.StreamView
-		doc string
+		v      eventstore.StreamView
+		doc    string
+		detail sql.NullString
 	)
-	err := row.Scan(&v.StreamID, &v.Version, &v.ListKey, &doc)
+	err := row.Scan(&v.StreamID, &v.Version, &v.ListKey, &doc, &detail, &v.DetailVersion)
 	v.Document = []byte(doc)
+	if detail.Valid {
+		v.Detail = []byte(detail.String)
+	}
 	return v, err
+}
+
+// nullText is a JSON document as stored: TEXT, or NULL for nil.
+func nullText(doc []byte) sql.NullString {
+	return sql.NullString{String: string(doc), Valid: doc != nil}
 }
