@@ -24,6 +24,14 @@ func (s *Store) Append(ctx context.Context, p *eventstore.AppendParams) (*events
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	if s.commits != nil && batchable(p) {
+		return s.commits.append(ctx, p)
+	}
+	return s.appendAlone(ctx, p)
+}
+
+// appendAlone appends in a statement of its own.
+func (s *Store) appendAlone(ctx context.Context, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
 	// The connection first, then the stamp: recorded_at is then when the
 	// write began, not when it started waiting for a connection.
 	conn, err := s.pool.Acquire(ctx)
@@ -59,11 +67,36 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 		}
 	}
 
+	st, err := s.appendStatement(p, prev, guarded)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.Query(ctx, st.sql, st.args...)
+	if err != nil {
+		return nil, appendError(p, err)
+	}
+	return st.result(rows)
+}
+
+// appendStatement is an append sealed and made one statement, ready to
+// send alone or in a batch (groupcommit.go).
+type appendStatement struct {
+	p       *eventstore.AppendParams
+	events  []eventstore.RecordedEvent
+	guarded bool
+	sql     string
+	args    []any
+}
+
+// appendStatement seals p's events after prev, the hash of the stream's
+// head (nil for a new stream), and builds the statement that inserts them;
+// guarded, it checks in the same statement that the head is p.Head.
+func (s *Store) appendStatement(p *eventstore.AppendParams, prev []byte, guarded bool) (*appendStatement, error) {
 	events, err := eventstore.Seal(p, prev, s.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, 0, len(events)*9+8) // events, head check, view
+	args := make([]any, 0, len(events)*9+9) // events, head check, view
 	for i := range events {
 		e := &events[i]
 		// The id as pgtype.UUID is sent in binary; uuid.UUID, a
@@ -86,10 +119,14 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	}
 	sql := s.appendSQL(appendShape{events: len(events), guarded: guarded, view: p.View != nil,
 		keepDetail: p.View != nil && p.View.KeepDetail})
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, appendError(p, err)
-	}
+	return &appendStatement{p: p, events: events, guarded: guarded, sql: sql, args: args}, nil
+}
+
+// result reads what the statement returned: each event's position and
+// transaction.
+func (st *appendStatement) result(rows pgx.Rows) (*eventstore.AppendResult, error) {
+	events, p := st.events, st.p
+	var err error
 	i := 0
 	for rows.Next() {
 		if i < len(events) {
@@ -104,15 +141,18 @@ func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParam
 	if err != nil {
 		return nil, appendError(p, err)
 	}
-	if i == 0 && guarded {
-		// The claimed head is not the stream's: it is shorter than expected.
-		return nil, appendError(p, eventstore.ErrConcurrency)
+	if i == 0 && st.guarded {
+		return nil, appendError(p, errStaleHead)
 	}
 	if i != len(events) {
 		return nil, fmt.Errorf("append to %s: %d rows returned for %d events", p.StreamID, i, len(events))
 	}
 	return &eventstore.AppendResult{Events: events}, nil
 }
+
+// errStaleHead is a guarded append that inserted nothing: the claimed head
+// is not the stream's, which is shorter than expected.
+var errStaleHead = fmt.Errorf("%w: the stream's head is not the one claimed", eventstore.ErrConcurrency)
 
 // appendError turns an insert failure into the store's errors.
 func appendError(p *eventstore.AppendParams, err error) error {

@@ -19,7 +19,9 @@ func (s *Store) Appended() <-chan struct{} {
 }
 
 // appended wakes local readers and makes sure a NOTIFY follows. Appends
-// that land while one is being sent share the next one.
+// that land while one is being sent, or within NotifyInterval after it,
+// share the next one: a NOTIFY is a transaction of its own, which one per
+// append would double.
 func (s *Store) appended() {
 	s.wake.Broadcast()
 	s.notifyMu.Lock()
@@ -51,6 +53,10 @@ func (s *Store) sendNotifications() {
 		if err != nil && s.ctx.Err() == nil {
 			// Other processes still poll; a lost hint only delays them.
 			s.cfg.Logger.Debug("eventstore: notify failed", "err", err)
+		}
+		select {
+		case <-time.After(s.cfg.NotifyInterval):
+		case <-s.ctx.Done():
 		}
 	}
 }

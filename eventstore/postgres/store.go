@@ -25,7 +25,17 @@ type Config struct {
 	PollInterval time.Duration
 	// Channel is the LISTEN/NOTIFY channel. Default "fbsession_events".
 	Channel string
-	Logger  *slog.Logger
+	// NotifyInterval is the least time between two NOTIFYs: the appends
+	// of that time share one. It delays other processes' readers by as
+	// much at most; this one's are woken at once. Default 5ms.
+	NotifyInterval time.Duration
+	// Committers, above 0, groups concurrent appends to different streams
+	// (see committer): up to that many batches run at once, each one round
+	// trip and one commit for all its appends. 0 runs each append alone.
+	Committers int
+	// MaxBatch caps the appends of a batch. Default 64.
+	MaxBatch int
+	Logger   *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -40,6 +50,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.NotifyInterval <= 0 {
+		c.NotifyInterval = 5 * time.Millisecond
+	}
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = 64
 	}
 }
 
@@ -59,6 +75,8 @@ type Store struct {
 	appendSQLs sync.Map
 
 	wake *wakeup.Broadcaster
+	// commits groups appends; nil without Config.Committers.
+	commits *committer
 
 	ctx    context.Context // cancelled by Close; background work stops
 	cancel context.CancelFunc
@@ -82,7 +100,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Store{
+	s := &Store{
 		pool:    pool,
 		cfg:     cfg,
 		feedSQL: feedSQL,
@@ -90,7 +108,11 @@ func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 		origin:  rand.Text(),
 		ctx:     ctx,
 		cancel:  cancel,
-	}, nil
+	}
+	if cfg.Committers > 0 {
+		s.startCommitters(cfg.Committers, cfg.MaxBatch)
+	}
+	return s, nil
 }
 
 // Pool is the pool the store runs on, for components that keep their own

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -23,8 +24,18 @@ func newStore(t *testing.T, cfg Config) *Store {
 }
 
 func TestConformance(t *testing.T) {
+	conformance(t, Config{})
+}
+
+// With group commit, as fbsessiond runs it: every append goes through a
+// committer, alone or in a batch.
+func TestConformanceGroupCommit(t *testing.T) {
+	conformance(t, Config{Committers: 2})
+}
+
+func conformance(t *testing.T, cfg Config) {
 	eventstoretest.Run(t, eventstoretest.Harness{
-		New:        func(t *testing.T) eventstore.Driver { return newStore(t, Config{}) },
+		New:        func(t *testing.T) eventstore.Driver { return newStore(t, cfg) },
 		HoldAppend: holdAppend,
 		EditData: func(t *testing.T, es eventstore.Store, stream string, version int64, data []byte) {
 			ctx := context.Background()
@@ -138,4 +149,36 @@ func TestOwnNotifyIsIgnored(t *testing.T) {
 		t.Fatal("the store's own NOTIFY woke its readers again")
 	case <-time.After(500 * time.Millisecond):
 	}
+}
+
+// Appends in quick succession share NOTIFYs: a NOTIFY is a transaction,
+// and one per append would be as many transactions again.
+func TestNotifiesAreShared(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t, Config{Channel: "fbsession_shared_notify_test", NotifyInterval: 50 * time.Millisecond})
+	conn, err := s.pool.Acquire(ctx)
+	require.NoError(t, err)
+	defer conn.Release()
+	_, err = conn.Exec(ctx, "LISTEN fbsession_shared_notify_test")
+	require.NoError(t, err)
+	const appends = 20
+	began := time.Now()
+	for i := range appends {
+		appendOne(t, s, fmt.Sprint("n", i))
+	}
+	// One at once, then at most one per interval while appends go on.
+	most := int(time.Since(began)/(50*time.Millisecond)) + 2
+	received := 0
+	for {
+		wctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		_, err := conn.Conn().WaitForNotification(wctx)
+		cancel()
+		if err != nil {
+			break
+		}
+		received++
+	}
+	require.GreaterOrEqual(t, received, 1, "other processes are told")
+	require.LessOrEqual(t, received, min(most, appends-1), "not once per append")
 }

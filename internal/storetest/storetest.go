@@ -106,7 +106,7 @@ func Postgres(t testing.TB, opts Options) *Backend {
 		p = postgrestest.NewPool(t)
 	}
 	clock := opts.clock()
-	s, err := postgres.New(p, postgres.Config{Now: opts.now(clock), PollInterval: opts.PollInterval})
+	s, err := postgres.New(p, postgres.Config{Now: opts.now(clock), PollInterval: opts.PollInterval, Committers: 2})
 	must(t, err)
 	t.Cleanup(func() { s.Close() })
 	_, err = s.Migrate(context.Background())

@@ -113,7 +113,7 @@ func openPostgres(ctx context.Context, cfg *config.Config, log *slog.Logger) (*B
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	s, err := postgres.New(pool, postgres.Config{Logger: log})
+	s, err := postgres.New(pool, postgres.Config{Logger: log, Committers: cfg.AppendBatches})
 	if err != nil {
 		pool.Close()
 		return nil, err

@@ -60,6 +60,10 @@ type Config struct {
 	// bytes each of the two caches may hold.
 	CachedSessions int
 	CacheBytes     int64
+	// AppendBatches is how many batches of appends to different sessions
+	// may run at once against PostgreSQL (group commit); 0 appends each
+	// alone.
+	AppendBatches int
 	// CheckpointKey, when set, is the ed25519 key file fbsessiond signs
 	// checkpoints of the log with, every CheckpointInterval, into the
 	// JetStream stream CheckpointStream (kept CheckpointRetention, 0 for
@@ -190,7 +194,8 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")
 	fs.IntVar(&c.CachedSessions, "cached-sessions", envInt("FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state is kept in memory, twice (also bounded by --cache-bytes); above it a Complete costs one more round trip [FBSESSION_CACHED_SESSIONS]")
-	fs.Int64Var(&c.CacheBytes, "cache-bytes", int64(envInt("FBSESSION_CACHE_BYTES", 32<<20)), "bytes each of the two session caches may hold (user data included) [FBSESSION_CACHE_BYTES]")
+	fs.Int64Var(&c.CacheBytes, "cache-bytes", int64(envInt("FBSESSION_CACHE_BYTES", 16<<20)), "bytes each of the two session caches may hold; user data is not kept in them [FBSESSION_CACHE_BYTES]")
+	fs.IntVar(&c.AppendBatches, "append-batches", envInt("FBSESSION_APPEND_BATCHES", 2), "PostgreSQL: batches of concurrent appends to different sessions, each one round trip and one commit, that may run at once (group commit); 0 appends each alone [FBSESSION_APPEND_BATCHES]")
 	fs.StringVar(&c.CheckpointKey, "checkpoint-key", env("FBSESSION_CHECKPOINT_KEY", ""), "ed25519 key file to sign periodic checkpoints of the log with (fbsessionctl checkpoint keygen); off when empty [FBSESSION_CHECKPOINT_KEY]")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", envDuration("FBSESSION_CHECKPOINT_INTERVAL", time.Hour), "how often fbsessiond signs a checkpoint of the log [FBSESSION_CHECKPOINT_INTERVAL]")
 	fs.IntVar(&c.CometDClientsPerUser, "cometd-clients-per-user", envInt("FBSESSION_COMETD_CLIENTS_PER_USER", 8), "CometD clients one user may hold at once (tabs, desktops); a handshake past it is refused [FBSESSION_COMETD_CLIENTS_PER_USER]")
@@ -210,6 +215,9 @@ const defaultHTTPAddr = "127.0.0.1:8080"
 func (c *Config) Validate() error {
 	if c.trustedProxiesErr != nil {
 		return fmt.Errorf("FBSESSION_TRUSTED_PROXIES: %w", c.trustedProxiesErr)
+	}
+	if c.AppendBatches < 0 {
+		return fmt.Errorf("append-batches %d: must be 0 (each append alone) or more", c.AppendBatches)
 	}
 	if c.CacheBytes < 0 {
 		return fmt.Errorf("cache-bytes %d: must be 0 (no cache) or more", c.CacheBytes)

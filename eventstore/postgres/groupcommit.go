@@ -1,0 +1,260 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/fbsession/fbsession/eventstore"
+)
+
+// committer groups concurrent appends to different streams (group commit):
+// the appends queued while batches run go together in the next one, one
+// round trip and one commit for all. An append that comes when fewer than
+// n appends or batches run, and none waits, runs at once, alone, on its
+// caller's goroutine, as it would without a committer.
+//
+// A batch is a pipeline of the appends' own statements ended by one Sync,
+// which PostgreSQL runs as one implicit transaction: if a statement fails
+// (a unique violation: a stream created twice), all are rolled back, and
+// each is run again alone to get its own answer. An append whose claimed
+// head is stale inserts nothing and fails alone, as it would on its own.
+type committer struct {
+	s     *Store
+	queue chan *pendingAppend
+	n     int64 // committers: batches (or appends alone) that run at once
+	max   int
+	busy  atomic.Int64
+}
+
+type pendingAppend struct {
+	ctx  context.Context
+	p    *eventstore.AppendParams
+	done chan appendOutcome // buffered: a committer never waits for its caller
+}
+
+type appendOutcome struct {
+	res *eventstore.AppendResult
+	err error
+}
+
+func (r *pendingAppend) reply(res *eventstore.AppendResult, err error) {
+	r.done <- appendOutcome{res: res, err: err}
+}
+
+// errStoreClosed answers the appends still queued when the store closes.
+var errStoreClosed = fmt.Errorf("%w: the store is closed", eventstore.ErrUnavailable)
+
+func (s *Store) startCommitters(n, maxBatch int) {
+	c := &committer{s: s, queue: make(chan *pendingAppend, n*maxBatch), n: int64(n), max: maxBatch}
+	s.commits = c
+	for range n {
+		s.wg.Add(1)
+		go c.run()
+	}
+}
+
+// batchable tells whether an append can go in a batch: one statement,
+// without a read of the head before it.
+func batchable(p *eventstore.AppendParams) bool {
+	return p.ExpectedVersion == eventstore.NoStream || len(p.Head) == eventstore.HashSize
+}
+
+func (c *committer) append(ctx context.Context, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
+	if len(c.queue) == 0 {
+		if c.busy.Add(1) <= c.n {
+			defer c.busy.Add(-1)
+			return c.s.appendAlone(ctx, p)
+		}
+		c.busy.Add(-1)
+	}
+	r := &pendingAppend{ctx: ctx, p: p, done: make(chan appendOutcome, 1)}
+	select {
+	case c.queue <- r:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("append to %s: %w", p.StreamID, ctx.Err())
+	case <-c.s.ctx.Done():
+		return nil, errStoreClosed
+	}
+	select {
+	case out := <-r.done:
+		return out.res, out.err
+	case <-ctx.Done():
+		// Taken into a batch, it may yet commit: as with a statement
+		// cancelled on the wire, the outcome is unknown.
+		return nil, fmt.Errorf("append to %s: %w", p.StreamID, ctx.Err())
+	case <-c.s.ctx.Done():
+		return nil, errStoreClosed
+	}
+}
+
+func (c *committer) run() {
+	defer c.s.wg.Done()
+	for {
+		var first *pendingAppend
+		select {
+		case first = <-c.queue:
+		case <-c.s.ctx.Done():
+			return
+		}
+		c.busy.Add(1)
+		batch, later := c.fill(first)
+		c.commit(batch)
+		for _, r := range later {
+			c.commit([]*pendingAppend{r})
+		}
+		c.busy.Add(-1)
+	}
+}
+
+// fill takes what is queued, up to a batch, with one append per stream:
+// a second append to a stream waits for the batch holding the first (it
+// claims the head the first makes), and then runs alone.
+func (c *committer) fill(first *pendingAppend) (batch, later []*pendingAppend) {
+	batch = append(make([]*pendingAppend, 0, c.max), first)
+	streams := map[string]bool{first.p.StreamID: true}
+	for len(batch) < c.max {
+		select {
+		case r := <-c.queue:
+			if streams[r.p.StreamID] {
+				later = append(later, r)
+				continue
+			}
+			streams[r.p.StreamID] = true
+			batch = append(batch, r)
+		default:
+			return batch, later
+		}
+	}
+	return batch, later
+}
+
+func (c *committer) commit(batch []*pendingAppend) {
+	live := batch[:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.reply(nil, fmt.Errorf("append to %s: %w", r.p.StreamID, err))
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 1 {
+		r := live[0]
+		r.reply(c.s.appendAlone(r.ctx, r.p))
+		return
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := batchContext(c.s.ctx, live)
+	defer cancel()
+	out, err := c.s.appendBatch(ctx, live)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr):
+		// A statement failed, and with it the whole batch: each again,
+		// alone, to learn which and why.
+		for _, r := range live {
+			r.reply(c.s.appendAlone(r.ctx, r.p))
+		}
+	case err != nil:
+		for _, r := range live {
+			r.reply(nil, interpretError(fmt.Errorf("append to %s: %w", r.p.StreamID, err)))
+		}
+	default:
+		for i, r := range live {
+			r.reply(out[i].res, out[i].err)
+		}
+	}
+}
+
+// batchContext bounds a batch by the latest deadline of its appends: none
+// of them waits longer than it would alone, and no append is cut short by
+// another's.
+func batchContext(parent context.Context, batch []*pendingAppend) (context.Context, context.CancelFunc) {
+	var latest time.Time
+	for _, r := range batch {
+		d, ok := r.ctx.Deadline()
+		if !ok {
+			return context.WithCancel(parent)
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	return context.WithDeadline(parent, latest)
+}
+
+// appendBatch runs appends as one pipeline and one transaction. Its error
+// is the batch's: a statement's (*pgconn.PgError: nothing was written) or
+// the connection's (the outcome is unknown). Without one, each append has
+// its outcome: done, or refused alone (a stale head, an invalid append).
+func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) ([]appendOutcome, error) {
+	// The connection first, then the stamps, as for an append alone.
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release() // a no-op once released below
+	out := make([]appendOutcome, len(reqs))
+	stmts := make([]*appendStatement, len(reqs))
+	b := &pgx.Batch{}
+	for i, r := range reqs {
+		var prev []byte
+		guarded := r.p.ExpectedVersion != eventstore.NoStream
+		if guarded {
+			prev = r.p.Head
+		}
+		st, err := s.appendStatement(r.p, prev, guarded)
+		if err != nil {
+			out[i].err = err
+			continue
+		}
+		stmts[i] = st
+		b.Queue(st.sql, st.args...)
+	}
+	if b.Len() == 0 {
+		return out, nil
+	}
+	br := conn.SendBatch(ctx, b)
+	var failed error
+	for i, st := range stmts {
+		if st == nil {
+			continue
+		}
+		rows, err := br.Query()
+		if err != nil {
+			failed = err
+			break
+		}
+		out[i].res, out[i].err = st.result(rows)
+		if out[i].err != nil && !errors.Is(out[i].err, errStaleHead) {
+			failed = out[i].err
+			break
+		}
+	}
+	if err := br.Close(); failed == nil {
+		failed = err
+	}
+	conn.Release() // before the heads of lost races are read
+	if failed != nil {
+		return nil, failed
+	}
+	done := false
+	for i := range out {
+		if out[i].err != nil {
+			out[i].err = s.withActual(reqs[i].ctx, reqs[i].p, out[i].err)
+		} else if out[i].res != nil {
+			done = true
+		}
+	}
+	if done {
+		s.appended()
+	}
+	return out, nil
+}
