@@ -14,15 +14,31 @@ import (
 )
 
 // countingStore counts the reads of streams a notifier makes, and the
-// streams they read, and its reads of views.
+// streams they read, and its reads of views. With viewsAhead, its views
+// read a version ahead of the store's, as when later changes, none of the
+// user data, landed after the ones being notified: the notifier then folds.
 type countingStore struct {
 	eventstore.Driver
 	reads, streams, viewReads atomic.Int64
+	viewsAhead                atomic.Bool
 }
 
 func (s *countingStore) ReadViews(ctx context.Context, p *eventstore.ReadViewsParams) ([]eventstore.StreamView, error) {
 	s.viewReads.Add(1)
-	return s.Driver.ReadViews(ctx, p)
+	views, err := s.Driver.ReadViews(ctx, p)
+	if s.viewsAhead.Load() {
+		for i := range views {
+			views[i].Version++
+		}
+	}
+	return views, err
+}
+
+// viewsMovedOn is a countingStore whose views are a version ahead.
+func viewsMovedOn(store eventstore.Driver) *countingStore {
+	s := &countingStore{Driver: store}
+	s.viewsAhead.Store(true)
+	return s
 }
 
 func (s *countingStore) ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error) {
@@ -32,8 +48,9 @@ func (s *countingStore) ReadStreams(ctx context.Context, p *eventstore.ReadStrea
 }
 
 // TestNotifierFollowsSessionsWithoutReadingThem: a notifier that saw a
-// session's intake builds the Complete's notification from its own state,
-// byte for byte what a notifier that must read the stream builds.
+// session's intake, and cannot take the state from the view, builds the
+// Complete's notification from its own state, byte for byte what a
+// notifier that must read the stream builds.
 func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -52,7 +69,7 @@ func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
 	require.Len(t, feed, 6)
 	intakes, completes := feed[:2], feed[2:]
 
-	following := &countingStore{Driver: store}
+	following := viewsMovedOn(store)
 	n, err := projections.NewNotifier(projections.NotifierConfig{Store: following})
 	require.NoError(t, err)
 	first, err := n.Messages(ctx, intakes)
@@ -61,9 +78,9 @@ func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
 	followed, err := n.Messages(ctx, completes)
 	require.NoError(t, err)
 	require.Zero(t, following.reads.Load(), "intakes and the Completes after them need no stream read")
-	require.Equal(t, int64(1), following.viewReads.Load(), "the user data the Completes show is read from the views, at once")
+	require.Equal(t, int64(2), following.viewReads.Load(), "the views of each page read at once")
 
-	fresh := &countingStore{Driver: store}
+	fresh := viewsMovedOn(store)
 	n2, err := projections.NewNotifier(projections.NotifierConfig{Store: fresh})
 	require.NoError(t, err)
 	read, err := n2.Messages(ctx, completes)
@@ -105,11 +122,14 @@ func TestNotifierBehindAUserDataChangeReadsTheStream(t *testing.T) {
 	require.NoError(t, err)
 	intake, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)
-	following := &countingStore{Driver: store}
+	// The intake folded, as when its view had moved on: the notifier
+	// follows the session from there.
+	following := viewsMovedOn(store)
 	n, err := projections.NewNotifier(projections.NotifierConfig{Store: following})
 	require.NoError(t, err)
 	_, err = n.Messages(ctx, intake)
 	require.NoError(t, err)
+	following.viewsAhead.Store(false)
 
 	_, err = cmds.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Accept{By: "a1", Nickname: "Anna"})
 	require.NoError(t, err)
@@ -121,7 +141,7 @@ func TestNotifierBehindAUserDataChangeReadsTheStream(t *testing.T) {
 
 	accepted, err := n.Messages(ctx, feed[:1])
 	require.NoError(t, err)
-	require.Equal(t, int64(1), following.viewReads.Load())
+	require.Equal(t, int64(2), following.viewReads.Load())
 	require.Equal(t, int64(1), following.reads.Load(), "the view's user data changed after the Accept: the stream is read")
 	require.NotEmpty(t, accepted)
 	for _, m := range accepted {
@@ -129,9 +149,54 @@ func TestNotifierBehindAUserDataChangeReadsTheStream(t *testing.T) {
 	}
 	updated, err := n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
-	require.Equal(t, int64(2), following.reads.Load(), "the view holds the user data after the update, not before it: the stream is read")
+	require.Equal(t, int64(1), following.reads.Load(), "the update is the view's last change: made from the view")
 	require.NotEmpty(t, updated)
 	for _, m := range updated {
 		require.Contains(t, string(m.Data), `"userData":{"FirstName":"Vitaliy","Added":"\u003cx\u003e"}`)
 	}
+}
+
+// A change that is its session's last, as the view holds it, is notified
+// from the view: no stream read and nothing kept, even by a notifier that
+// never saw the session; byte for byte what folding the stream makes.
+func TestNotifierMakesTheLastChangeFromTheView(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := newSQLiteStore(t)
+	cmds := commands.NewHandler(store)
+	f := &fixture{t: t, store: store, cmds: cmds, prefix: "gws.v2"}
+	f.start("s1", "a1")
+	f.start("s2", "a2")
+	q := "PostProcessingQueue"
+	_, err := cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+	require.NoError(t, err)
+	_, err = cmds.Complete(ctx, commands.Request{Actor: "a2"}, "s2", fb.Complete{QueueName: &q})
+	require.NoError(t, err)
+	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
+	require.NoError(t, err)
+	completes := feed[2:]
+
+	viewing := &countingStore{Driver: store}
+	n, err := projections.NewNotifier(projections.NotifierConfig{Store: viewing})
+	require.NoError(t, err)
+	viewed, err := n.Messages(ctx, completes)
+	require.NoError(t, err)
+	require.Zero(t, viewing.reads.Load(), "made from the views")
+	require.Equal(t, int64(1), viewing.viewReads.Load())
+
+	folding := viewsMovedOn(store)
+	n2, err := projections.NewNotifier(projections.NotifierConfig{Store: folding})
+	require.NoError(t, err)
+	folded, err := n2.Messages(ctx, completes)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), folding.reads.Load(), "folded from the streams")
+
+	require.Len(t, viewed, 4)
+	for i := range folded {
+		require.Equal(t, folded[i].Subject, viewed[i].Subject)
+		require.Equal(t, folded[i].Header, viewed[i].Header)
+		require.Equal(t, string(folded[i].Data), string(viewed[i].Data))
+	}
+	require.Contains(t, string(viewed[2].Data), `"state":"Completed"`)
+	require.Contains(t, string(viewed[2].Data), string(seedUserData(t)))
 }

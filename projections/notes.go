@@ -2,20 +2,22 @@ package projections
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/gws"
 )
 
 // plan is one change of a session with what its notifications are made
-// of: the session before and after it, and what it records.
+// of: the session after it, and what it records.
 type plan struct {
 	stream, sessionID string
 	change            []eventstore.RecordedEvent
-	before, after     fb.State
+	after             fb.State
 	// event is the change's last event, which tells what the change did;
 	// nil when this binary does not know its type.
 	event fb.Event
@@ -42,7 +44,7 @@ func (n *Notifier) plan(states map[string]*folding, change []eventstore.Recorded
 	}
 	f := states[last.StreamID]
 	s := &f.state
-	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change, before: *s}
+	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change}
 	// Each event decoded once: the last one also tells the notes.
 	for i := range change {
 		var err error
@@ -62,6 +64,31 @@ func (n *Notifier) plan(states map[string]*folding, change []eventstore.Recorded
 	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
 	}
+	return p, nil
+}
+
+// planFromView is plan for a change whose session's view is the state it
+// leaves: read from the view rather than folded. Nothing is kept for the
+// session's next change, which its view is likely to serve too.
+func (n *Notifier) planFromView(v *eventstore.StreamView, change []eventstore.RecordedEvent) (*plan, error) {
+	last := &change[len(change)-1]
+	sessionID, _ := sessionlog.SessionID(last.StreamID)
+	after, err := sessionview.Decode(&v.View)
+	if err != nil {
+		return nil, fmt.Errorf("view of %s v%d: %w", last.StreamID, v.Version, err)
+	}
+	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change, after: after}
+	p.event, err = sessionlog.Decode(last.Type, last.SchemaVersion, last.Data)
+	if errors.Is(err, sessionlog.ErrUnknownEvent) {
+		p.event, err = nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s v%d: %w", last.StreamID, last.Version, err)
+	}
+	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
+		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
+	}
+	n.sessions.Remove(last.StreamID) // behind the view now
 	return p, nil
 }
 
@@ -120,9 +147,13 @@ func (n *Notifier) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 			notes = append(notes, note{agent: a.AgentID, body: gws.NewMessages(ref, uri, part)})
 		}
 		return notes, nil
-	case fb.OfferRejected, fb.AgentLeft, fb.TransferredToQueue:
+	case fb.OfferRejected:
 		// The session left its agent: Completed for them.
-		return []note{statusChange(p.before.AgentID, a)}, nil
+		return []note{statusChange(e.AgentID, a)}, nil
+	case fb.AgentLeft:
+		return []note{statusChange(e.AgentID, a)}, nil
+	case fb.TransferredToQueue:
+		return []note{statusChange(e.FromAgentID, a)}, nil
 	case fb.TransferredToAgent:
 		// Completed for the agent who handed it on, offered to the other.
 		left := a

@@ -236,14 +236,31 @@ func (n *Notifier) publications(ctx context.Context, events []eventstore.Recorde
 			showing[change[0].StreamID] = true
 		}
 	}
-	states, records, err := n.statesBefore(ctx, batch, showing)
+	views, err := n.readViews(ctx, batch)
+	if err != nil {
+		return nil, err
+	}
+	viewed := viewedChanges(batch, views)
+	folded := make([][]eventstore.RecordedEvent, 0, len(batch)-len(viewed))
+	for i, change := range batch {
+		if viewed[i] == nil {
+			folded = append(folded, change)
+		}
+	}
+	states, records, err := n.statesBefore(ctx, folded, views, showing)
 	if err != nil {
 		return nil, err
 	}
 	plans := make([]*plan, 0, len(batch))
 	var unread []string
-	for _, change := range batch {
-		p, err := n.plan(states, change)
+	for i, change := range batch {
+		var p *plan
+		var err error
+		if v := viewed[i]; v != nil {
+			p, err = n.planFromView(v, change)
+		} else {
+			p, err = n.plan(states, change)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -305,7 +322,7 @@ func chained(p *plan, byKind [2][]*nats.Msg) []*publication {
 // version, with the user data its view keeps when the changes need it;
 // otherwise folded from the streams, all read in one query. The records it
 // read of the streams in keep are returned too.
-func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent, keep map[string]bool) (map[string]*folding, map[string][]eventstore.RecordedEvent, error) {
+func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent, views map[string]*eventstore.StreamView, keep map[string]bool) (map[string]*folding, map[string][]eventstore.RecordedEvent, error) {
 	first := map[string]int64{}
 	states := map[string]*folding{}
 	kept := map[string][]eventstore.RecordedEvent{}
@@ -334,11 +351,7 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 		states[id] = &folding{}
 		missing = append(missing, id)
 	}
-	unknown, err := n.withUserData(ctx, userData, first, states)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, id := range unknown {
+	for _, id := range withUserData(userData, views, first, states) {
 		states[id] = &folding{}
 		missing = append(missing, id)
 	}
@@ -370,32 +383,62 @@ func (n *Notifier) statesBefore(ctx context.Context, batch [][]eventstore.Record
 // change (first): unchanged since before it (DetailVersion). It returns the
 // sessions whose views cannot tell, whose streams must be read: their user
 // data changed since (this notifier lags), or the view predates details.
-func (n *Notifier) withUserData(ctx context.Context, ids []string, first map[string]int64, states map[string]*folding) ([]string, error) {
-	var unknown []string
+func withUserData(ids []string, views map[string]*eventstore.StreamView, first map[string]int64, states map[string]*folding) (unknown []string) {
+	for _, id := range ids {
+		v, before := views[id], first[id]-1
+		if v == nil || v.DetailVersion == 0 || v.DetailVersion > before || v.Version < before {
+			unknown = append(unknown, id)
+			continue
+		}
+		f := states[id]
+		f.state.UserData, f.userDataElided = v.Detail, false
+	}
+	return unknown
+}
+
+// readViews reads the views of the sessions a batch changes, at once.
+func (n *Notifier) readViews(ctx context.Context, batch [][]eventstore.RecordedEvent) (map[string]*eventstore.StreamView, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, change := range batch {
+		id := change[0].StreamID
+		if _, isSession := sessionlog.SessionID(id); isSession && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	views := make(map[string]*eventstore.StreamView, len(ids))
 	for len(ids) > 0 {
 		part := ids[:min(len(ids), eventstore.MaxReadViews)]
 		ids = ids[len(part):]
-		views, err := n.cfg.Store.ReadViews(ctx, &eventstore.ReadViewsParams{StreamIDs: part})
+		read, err := n.cfg.Store.ReadViews(ctx, &eventstore.ReadViewsParams{StreamIDs: part})
 		if err != nil {
 			return nil, err
 		}
-		found := make(map[string]bool, len(views))
-		for i := range views {
-			v := &views[i]
-			before := first[v.StreamID] - 1
-			if v.DetailVersion > 0 && v.DetailVersion <= before && v.Version >= before {
-				f := states[v.StreamID]
-				f.state.UserData, f.userDataElided = v.Detail, false
-				found[v.StreamID] = true
-			}
-		}
-		for _, id := range part {
-			if !found[id] {
-				unknown = append(unknown, id)
-			}
+		for i := range read {
+			views[read[i].StreamID] = &read[i]
 		}
 	}
-	return unknown, nil
+	return views, nil
+}
+
+// viewedChanges tells, by index in the batch, the changes whose session's
+// view is the state they leave: the one change of their session in the
+// batch, and still its last. Their notifications are made from the view,
+// with no fold and nothing kept between pages; the others are folded.
+func viewedChanges(batch [][]eventstore.RecordedEvent, views map[string]*eventstore.StreamView) []*eventstore.StreamView {
+	changesOf := map[string]int{}
+	for _, change := range batch {
+		changesOf[change[0].StreamID]++
+	}
+	out := make([]*eventstore.StreamView, len(batch))
+	for i, change := range batch {
+		last := &change[len(change)-1]
+		if v := views[last.StreamID]; v != nil && changesOf[last.StreamID] == 1 && v.Version == last.Version {
+			out[i] = v
+		}
+	}
+	return out
 }
 
 // needUserData tells which streams' changes in a batch read their user

@@ -42,7 +42,7 @@ func TestNotifierCacheIsBoundedInBytes(t *testing.T) {
 	for _, budget := range []struct {
 		bytes, reads int
 	}{{bytes: 100 << 20, reads: 0}, {bytes: 10_000, reads: sessions - 2}} {
-		counting := &countingStore{Driver: store}
+		counting := viewsMovedOn(store)
 		n, err := projections.NewNotifier(projections.NotifierConfig{Store: counting, CachedBytes: budget.bytes})
 		require.NoError(t, err)
 		_, err = n.Messages(ctx, intakes)
