@@ -42,7 +42,8 @@ type Request struct {
 type Result struct {
 	// ReferenceID links the request to its notification; 0 for intake.
 	ReferenceID int64
-	// State is the session after the command.
+	// State is the session after the command; without its user data
+	// when the command neither read nor changed it (see stateCache).
 	State fb.State
 	// Replayed tells that an earlier request with the same idempotency key
 	// is being answered again, and nothing was appended.

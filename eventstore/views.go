@@ -37,8 +37,8 @@ type View struct {
 	Detail []byte
 	// KeepDetail, when writing a view, keeps the stored Detail and
 	// DetailVersion as they are; Detail and DetailVersion must then be
-	// unset. A view written for the first time keeps none: no Detail,
-	// DetailVersion its version.
+	// unset. A view written for the first time keeps none: no Detail, and
+	// DetailVersion 0, as a view written before details.
 	KeepDetail bool
 	// DetailVersion is the stream version as of which Detail is what it is:
 	// it has not changed since. A write that gives Detail gives it too, no

@@ -200,3 +200,38 @@ func TestNotifierMakesTheLastChangeFromTheView(t *testing.T) {
 	require.Contains(t, string(viewed[2].Data), `"state":"Completed"`)
 	require.Contains(t, string(viewed[2].Data), string(seedUserData(t)))
 }
+
+// A change notified from the view is followed too: the session's next
+// change, which its view has moved past by the time it is notified (a
+// chat in full flow), folds onto it without reading the stream.
+func TestNotifierFollowsWhatTheViewServed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store := newSQLiteStore(t)
+	cmds := commands.NewHandler(store)
+	f := &fixture{t: t, store: store, cmds: cmds, prefix: "gws.v2"}
+	f.start("s1", "a1")
+	intake, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
+	require.NoError(t, err)
+	counting := &countingStore{Driver: store}
+	n, err := projections.NewNotifier(projections.NotifierConfig{Store: counting})
+	require.NoError(t, err)
+	_, err = n.Messages(ctx, intake)
+	require.NoError(t, err)
+
+	for _, text := range []string{"one", "two"} {
+		_, err = cmds.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.SendMessage{By: "a1", Text: text})
+		require.NoError(t, err)
+	}
+	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{After: intake[len(intake)-1].Cursor()})
+	require.NoError(t, err)
+	require.Len(t, feed, 2)
+	first, err := n.Messages(ctx, feed[:1])
+	require.NoError(t, err)
+	require.Zero(t, counting.reads.Load(), "folded onto the state the view served")
+	require.Contains(t, string(first[0].Data), `"text":"one"`)
+	second, err := n.Messages(ctx, feed[1:])
+	require.NoError(t, err)
+	require.Zero(t, counting.reads.Load())
+	require.Contains(t, string(second[0].Data), `"text":"two"`)
+}

@@ -53,13 +53,7 @@ func (n *Notifier) plan(states map[string]*folding, change []eventstore.Recorded
 		}
 	}
 	p.after = *s
-	if s.Status == fb.StatusCompleted && !s.Routable() {
-		n.sessions.Remove(last.StreamID) // closed: nothing follows
-	} else {
-		kept := sessionAt{version: last.Version, state: *s, hasUserData: f.userDataElided || len(s.UserData) > 0}
-		kept.state.UserData = nil
-		n.sessions.Add(last.StreamID, kept)
-	}
+	n.follow(last, *s, f.userDataElided || len(s.UserData) > 0)
 	var err error
 	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
@@ -68,8 +62,7 @@ func (n *Notifier) plan(states map[string]*folding, change []eventstore.Recorded
 }
 
 // planFromView is plan for a change whose session's view is the state it
-// leaves: read from the view rather than folded. Nothing is kept for the
-// session's next change, which its view is likely to serve too.
+// leaves: read from the view rather than folded.
 func (n *Notifier) planFromView(v *eventstore.StreamView, change []eventstore.RecordedEvent) (*plan, error) {
 	last := &change[len(change)-1]
 	sessionID, _ := sessionlog.SessionID(last.StreamID)
@@ -88,8 +81,20 @@ func (n *Notifier) planFromView(v *eventstore.StreamView, change []eventstore.Re
 	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
 	}
-	n.sessions.Remove(last.StreamID) // behind the view now
+	n.follow(last, after, len(after.UserData) > 0)
 	return p, nil
+}
+
+// follow keeps a session's state after its change at last, without its
+// user data, for a next change its view has moved past by the time it is
+// notified (a chat in full flow); a closed session is forgotten.
+func (n *Notifier) follow(last *eventstore.RecordedEvent, s fb.State, hasUserData bool) {
+	if s.Status == fb.StatusCompleted && !s.Routable() {
+		n.sessions.Remove(last.StreamID)
+		return
+	}
+	s.UserData = nil
+	n.sessions.Add(last.StreamID, sessionAt{version: last.Version, state: s, hasUserData: hasUserData})
 }
 
 // note is one notification of a change.

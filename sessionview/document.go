@@ -1,6 +1,7 @@
 package sessionview
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -106,11 +107,22 @@ func encode(s fb.State, hasUserData bool) (*eventstore.View, error) {
 // Join is a view's whole document, its user data in place: the bytes
 // json.Marshal makes of the session's document, which audits compare.
 func Join(v *eventstore.View) ([]byte, error) {
-	if v.Detail == nil {
-		return v.Document, nil // no user data, or written whole before
+	if !DetailInPlace(v) {
+		return v.Document, nil
 	}
 	return jsonsplice.Splice(v.Document, "userData", v.Detail)
 }
+
+// DetailInPlace tells whether a view's user data is its detail: the
+// document marks its place. A document written whole (before details were
+// stored apart, or by an older binary since, which left whatever detail
+// was there beside it) holds its user data itself, if any.
+func DetailInPlace(v *eventstore.View) bool {
+	return v.Detail != nil && bytes.Contains(v.Document, []byte(placeholderMember))
+}
+
+// placeholderMember is the member that marks the user data's place.
+const placeholderMember = `"userData":` + jsonsplice.Placeholder
 
 // Decode reads a view back into the session state.
 func Decode(v *eventstore.View) (fb.State, error) {
@@ -119,10 +131,10 @@ func Decode(v *eventstore.View) (fb.State, error) {
 		return fb.State{}, fmt.Errorf("session view: %w", err)
 	}
 	switch {
-	case v.Detail != nil:
-		d.UserData = v.Detail // the document holds a placeholder
+	case DetailInPlace(v):
+		d.UserData = v.Detail
 	case string(d.UserData) == jsonsplice.Placeholder:
-		d.UserData = nil
+		d.UserData = nil // a detail lost: verify reports the view
 	}
 	s := fb.State{
 		ID:                  d.ID,

@@ -44,6 +44,18 @@ func TestDocumentIsTheStoredFormat(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, whole, string(joined))
 
+	// An older binary that writes the whole document leaves the detail
+	// beside it, stale: the document's own user data is the session's.
+	stale := &eventstore.View{Document: []byte(whole), Detail: []byte(`{"stale":1}`), DetailVersion: 1}
+	require.False(t, sessionview.DetailInPlace(stale))
+	got, err := sessionview.Decode(stale)
+	require.NoError(t, err)
+	require.Equal(t, chatting, got)
+	joined, err = sessionview.Join(stale)
+	require.NoError(t, err)
+	require.Equal(t, whole, string(joined))
+	require.True(t, sessionview.DetailInPlace(v))
+
 	// A change that leaves the user data writes the document alone.
 	kept, err := sessionview.EncodeKeepingUserData(fb.State{ID: "s1", AgentID: "a1", Status: fb.StatusChatting,
 		FacebooksessionType: "Inbound", Comment: "c", ReceivedDate: "2015-09-02T15:39:22.000+0300", Participants: chatting.Participants}, true)

@@ -194,11 +194,11 @@ func (s *Store) appendSQL(k appendShape) string {
 		nargs += 3
 	}
 	if k.view {
-		detail, detailVersion, update := fmt.Sprintf("$%d", nargs+5), nargs+6, writeDetailSQL
+		detail, update := fmt.Sprintf("$%d, $%d", nargs+6, nargs+5), writeDetailSQL
 		if k.keepDetail {
-			detail, detailVersion, update = keepDetailSQL, nargs+2, ""
+			detail, update = keepDetailSQL, ""
 		}
-		sql = markSQL + fmt.Sprintf(withViewSQL, sql, nargs+1, nargs+2, nargs+3, nargs+4, detailVersion, detail, update)
+		sql = markSQL + fmt.Sprintf(withViewSQL, sql, nargs+1, nargs+2, nargs+3, nargs+4, detail, update)
 	} else {
 		sql = markSQL + " " + sql
 	}

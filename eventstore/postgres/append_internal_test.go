@@ -29,7 +29,7 @@ func TestAppendSQLShapes(t *testing.T) {
 	// A view that keeps its detail sends none and leaves it out of the
 	// update, so that the row's new version keeps the stored one.
 	keep := s.appendSQL(appendShape{events: 1, view: true, keepDetail: true})
-	require.Contains(t, keep, "SELECT $10, $11, $12, $13, $11, NULL::json WHERE EXISTS (SELECT 1 FROM ins)")
+	require.Contains(t, keep, "SELECT $10, $11, $12, $13, NULL::bigint, NULL::json WHERE EXISTS (SELECT 1 FROM ins)")
 	require.NotContains(t, keep, "$14")
 	require.NotContains(t, keep, "detail =")
 	require.NotContains(t, keep, "detail_version =")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +32,9 @@ type committer struct {
 	n     int64 // committers: batches (or appends alone) that run at once
 	max   int
 	busy  atomic.Int64
+	// queueAll sends every append through the queue, for tests of
+	// batches: none runs on its caller's goroutine.
+	queueAll bool
 }
 
 type pendingAppend struct {
@@ -66,7 +71,7 @@ func batchable(p *eventstore.AppendParams) bool {
 }
 
 func (c *committer) append(ctx context.Context, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
-	if len(c.queue) == 0 {
+	if len(c.queue) == 0 && !c.queueAll {
 		if c.busy.Add(1) <= c.n {
 			defer c.busy.Add(-1)
 			return c.s.appendAlone(ctx, p)
@@ -85,12 +90,19 @@ func (c *committer) append(ctx context.Context, p *eventstore.AppendParams) (*ev
 	case out := <-r.done:
 		return out.res, out.err
 	case <-ctx.Done():
+	case <-c.s.ctx.Done():
+	}
+	select {
+	case out := <-r.done: // answered meanwhile: that answer holds
+		return out.res, out.err
+	default:
+	}
+	if ctx.Err() != nil {
 		// Taken into a batch, it may yet commit: as with a statement
 		// cancelled on the wire, the outcome is unknown.
 		return nil, fmt.Errorf("append to %s: %w", p.StreamID, ctx.Err())
-	case <-c.s.ctx.Done():
-		return nil, errStoreClosed
 	}
+	return nil, errStoreClosed
 }
 
 func (c *committer) run() {
@@ -137,11 +149,14 @@ func (c *committer) fill(first *pendingAppend) (batch, later []*pendingAppend) {
 func (c *committer) commit(batch []*pendingAppend) {
 	live := batch[:0]
 	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.reply(nil, fmt.Errorf("append to %s: %w", r.p.StreamID, err))
-			continue
+		switch {
+		case r.ctx.Err() != nil:
+			r.reply(nil, fmt.Errorf("append to %s: %w", r.p.StreamID, r.ctx.Err()))
+		case c.s.ctx.Err() != nil:
+			r.reply(nil, errStoreClosed)
+		default:
+			live = append(live, r)
 		}
-		live = append(live, r)
 	}
 	if len(live) == 1 {
 		r := live[0]
@@ -151,20 +166,27 @@ func (c *committer) commit(batch []*pendingAppend) {
 	if len(live) == 0 {
 		return
 	}
+	// In one order, so that two batches that touch the same streams (a
+	// race on a session between processes or committers) take their locks
+	// in the same order and wait for each other instead of deadlocking.
+	slices.SortFunc(live, func(a, b *pendingAppend) int { return strings.Compare(a.p.StreamID, b.p.StreamID) })
 	ctx, cancel := batchContext(c.s.ctx, live)
 	defer cancel()
-	out, err := c.s.appendBatch(ctx, live)
-	var pgErr *pgconn.PgError
+	out, failed, err := c.s.appendBatch(ctx, live)
 	switch {
-	case errors.As(err, &pgErr):
-		// A statement failed, and with it the whole batch: each again,
-		// alone, to learn which and why.
-		for _, r := range live {
-			r.reply(c.s.appendAlone(r.ctx, r.p))
-		}
+	case failed >= 0:
+		// That append's statement failed, and with it the batch: the ones
+		// before it were rolled back, the ones after it never ran. It gets
+		// its own answer alone; the others go again together.
+		r := live[failed]
+		r.reply(c.s.appendAlone(r.ctx, r.p))
+		c.commit(slices.Delete(live, failed, failed+1))
 	case err != nil:
+		// Whether the batch committed is unknown (the connection was lost,
+		// the deadline passed): the caller may retry, as after any lost
+		// statement.
 		for _, r := range live {
-			r.reply(nil, interpretError(fmt.Errorf("append to %s: %w", r.p.StreamID, err)))
+			r.reply(nil, interpretError(fmt.Errorf("append to %s in a batch of %d: %w: %w", r.p.StreamID, len(live), eventstore.ErrUnavailable, err)))
 		}
 	default:
 		for i, r := range live {
@@ -190,18 +212,20 @@ func batchContext(parent context.Context, batch []*pendingAppend) (context.Conte
 	return context.WithDeadline(parent, latest)
 }
 
-// appendBatch runs appends as one pipeline and one transaction. Its error
-// is the batch's: a statement's (*pgconn.PgError: nothing was written) or
-// the connection's (the outcome is unknown). Without one, each append has
-// its outcome: done, or refused alone (a stale head, an invalid append).
-func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) ([]appendOutcome, error) {
+// appendBatch runs appends as one pipeline and one transaction. failed is
+// the index of the append whose statement PostgreSQL refused, which rolled
+// the batch back, or -1. Otherwise err is the batch's, its outcome unknown
+// (a lost connection, an answer that could not be read). Without either,
+// each append has its outcome: done, or refused alone (a stale head, an
+// invalid append).
+func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) (out []appendOutcome, failed int, err error) {
 	// The connection first, then the stamps, as for an append alone.
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, err
+		return nil, -1, err
 	}
 	defer conn.Release() // a no-op once released below
-	out := make([]appendOutcome, len(reqs))
+	out = make([]appendOutcome, len(reqs))
 	stmts := make([]*appendStatement, len(reqs))
 	b := &pgx.Batch{}
 	for i, r := range reqs {
@@ -219,31 +243,37 @@ func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) ([]appen
 		b.Queue(st.sql, st.args...)
 	}
 	if b.Len() == 0 {
-		return out, nil
+		return out, -1, nil
 	}
 	br := conn.SendBatch(ctx, b)
-	var failed error
+	failed = -1
+	var broken error
 	for i, st := range stmts {
 		if st == nil {
 			continue
 		}
 		rows, err := br.Query()
-		if err != nil {
-			failed = err
-			break
+		if err == nil {
+			out[i].res, err = st.result(rows)
 		}
-		out[i].res, out[i].err = st.result(rows)
-		if out[i].err != nil && !errors.Is(out[i].err, errStaleHead) {
-			failed = out[i].err
-			break
+		var pgErr *pgconn.PgError
+		switch {
+		case err == nil, errors.Is(err, errStaleHead):
+			out[i].err = err
+			continue
+		case errors.As(err, &pgErr):
+			failed = i
+		default:
+			broken = err
 		}
+		break
 	}
-	if err := br.Close(); failed == nil {
-		failed = err
+	if err := br.Close(); broken == nil && failed < 0 {
+		broken = err
 	}
 	conn.Release() // before the heads of lost races are read
-	if failed != nil {
-		return nil, failed
+	if failed >= 0 || broken != nil {
+		return nil, failed, broken
 	}
 	done := false
 	for i := range out {
@@ -256,5 +286,5 @@ func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) ([]appen
 	if done {
 		s.appended()
 	}
-	return out, nil
+	return out, -1, nil
 }

@@ -45,12 +45,11 @@ const (
 	// withViewSQL follows markSQL and wraps an events INSERT (%s) so that
 	// the view is written by the same statement: one round trip, and atomic
 	// without a transaction. The view's parameters follow the insert's:
-	// stream id, version, list key and document, then its detail and
-	// detail version unless it keeps the stored ones (a first view keeping
-	// none takes the version as its detail's): see writeDetailSQL and
+	// stream id, version, list key and document, then its detail version
+	// and detail unless it keeps the stored ones: see writeDetailSQL and
 	// keepDetailSQL, which complete it.
 	withViewSQL = `, ins AS (%s), v AS (INSERT INTO stream_views (stream_id, version, list_key, document, detail_version, detail)
-		SELECT $%d, $%d, $%d, $%d, $%d, %s WHERE EXISTS (SELECT 1 FROM ins)
+		SELECT $%d, $%d, $%d, $%d, %s WHERE EXISTS (SELECT 1 FROM ins)
 		ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version,
 			list_key = EXCLUDED.list_key, document = EXCLUDED.document%s)
 		SELECT position, transaction_id FROM ins ORDER BY position`
@@ -59,11 +58,13 @@ const (
 	// detail, even a nil one.
 	writeDetailSQL = `, detail = EXCLUDED.detail, detail_version = EXCLUDED.detail_version`
 
-	// keepDetailSQL is the detail that withViewSQL inserts for a view that
-	// keeps the stored one: a first view keeps none. Its update then leaves
-	// detail and detail_version out, so that the row's new version keeps
-	// the detail's TOAST pointer instead of a copy (see migration 00006).
-	keepDetailSQL = `NULL::json`
+	// keepDetailSQL is the detail version and detail that withViewSQL
+	// inserts for a view that keeps the stored ones: a first view has none
+	// to keep, and no detail version, which tells readers not to trust a
+	// detail that was never written. Its update then leaves detail and
+	// detail_version out, so that the row's new version keeps the detail's
+	// TOAST pointer instead of a copy (see migration 00006).
+	keepDetailSQL = `NULL::bigint, NULL::json`
 )
 
 // eventColumnTypes are the casts of an event row's nine parameters.

@@ -27,15 +27,21 @@ func TestConformance(t *testing.T) {
 	conformance(t, Config{})
 }
 
-// With group commit, as fbsessiond runs it: every append goes through a
-// committer, alone or in a batch.
+// With group commit, every append through a committer's queue: alone or
+// in a batch with what is queued with it.
 func TestConformanceGroupCommit(t *testing.T) {
-	conformance(t, Config{Committers: 2})
+	conformance(t, Config{Committers: 2}, func(s *Store) { s.commits.queueAll = true })
 }
 
-func conformance(t *testing.T, cfg Config) {
+func conformance(t *testing.T, cfg Config, adjust ...func(*Store)) {
 	eventstoretest.Run(t, eventstoretest.Harness{
-		New:        func(t *testing.T) eventstore.Driver { return newStore(t, cfg) },
+		New: func(t *testing.T) eventstore.Driver {
+			s := newStore(t, cfg)
+			for _, a := range adjust {
+				a(s)
+			}
+			return s
+		},
 		HoldAppend: holdAppend,
 		EditData: func(t *testing.T, es eventstore.Store, stream string, version int64, data []byte) {
 			ctx := context.Background()

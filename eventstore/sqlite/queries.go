@@ -30,9 +30,10 @@ const (
 			detail = excluded.detail, detail_version = excluded.detail_version`
 
 	// upsertViewKeepDetailSQL writes a view that keeps its stored detail:
-	// a first view keeps none, as of the append's version (?2).
+	// a first view has none to keep, and no detail version, which tells
+	// readers not to trust a detail that was never written.
 	upsertViewKeepDetailSQL = `INSERT INTO stream_views (stream_id, version, list_key, document, detail_version, detail)
-		VALUES (?1, ?2, ?3, ?4, ?2, NULL)
+		VALUES (?1, ?2, ?3, ?4, NULL, NULL)
 		ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
 			list_key = excluded.list_key, document = excluded.document`
 )

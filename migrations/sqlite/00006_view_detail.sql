@@ -2,7 +2,7 @@
 -- A view may keep a second document, its detail: a few KB of user data
 -- that changes seldom, stored apart from the document so that an append
 -- that leaves it as it is need not send it or have it written again.
--- detail_version is the version of the append that wrote the detail.
+-- detail_version is the version of the event that last set it.
 -- Existing views keep NULLs, and there is no data migration: a NULL
 -- detail_version marks a view written before details, whose document is
 -- the whole view.

@@ -17,6 +17,10 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 )
 
+// maxAppendBatches bounds --append-batches: each batch holds a database
+// connection, of the 32 the pool has unless DATABASE_URL says otherwise.
+const maxAppendBatches = 16
+
 // Config is what both binaries are configured with.
 type Config struct {
 	// DatabaseURL selects PostgreSQL; empty means the embedded store in
@@ -193,7 +197,7 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")
-	fs.IntVar(&c.CachedSessions, "cached-sessions", envInt("FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state is kept in memory, twice (also bounded by --cache-bytes); above it a Complete costs one more round trip [FBSESSION_CACHED_SESSIONS]")
+	fs.IntVar(&c.CachedSessions, "cached-sessions", envInt("FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state (without user data) the command handler keeps, and the notifier a fifth of it (also bounded by --cache-bytes); above it a Complete costs one more read [FBSESSION_CACHED_SESSIONS]")
 	fs.Int64Var(&c.CacheBytes, "cache-bytes", int64(envInt("FBSESSION_CACHE_BYTES", 16<<20)), "bytes each of the two session caches may hold; user data is not kept in them [FBSESSION_CACHE_BYTES]")
 	fs.IntVar(&c.AppendBatches, "append-batches", envInt("FBSESSION_APPEND_BATCHES", 2), "PostgreSQL: batches of concurrent appends to different sessions, each one round trip and one commit, that may run at once (group commit); 0 appends each alone [FBSESSION_APPEND_BATCHES]")
 	fs.StringVar(&c.CheckpointKey, "checkpoint-key", env("FBSESSION_CHECKPOINT_KEY", ""), "ed25519 key file to sign periodic checkpoints of the log with (fbsessionctl checkpoint keygen); off when empty [FBSESSION_CHECKPOINT_KEY]")
@@ -216,8 +220,8 @@ func (c *Config) Validate() error {
 	if c.trustedProxiesErr != nil {
 		return fmt.Errorf("FBSESSION_TRUSTED_PROXIES: %w", c.trustedProxiesErr)
 	}
-	if c.AppendBatches < 0 {
-		return fmt.Errorf("append-batches %d: must be 0 (each append alone) or more", c.AppendBatches)
+	if c.AppendBatches < 0 || c.AppendBatches > maxAppendBatches {
+		return fmt.Errorf("append-batches %d: must be 0 (each append alone) to %d", c.AppendBatches, maxAppendBatches)
 	}
 	if c.CacheBytes < 0 {
 		return fmt.Errorf("cache-bytes %d: must be 0 (no cache) or more", c.CacheBytes)

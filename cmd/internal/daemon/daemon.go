@@ -87,7 +87,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	notifier, err := projections.NewNotifier(projections.NotifierConfig{
 		JetStream: js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
 		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.StreamReplicas,
-		CachedSessions: cachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
+		CachedSessions: notifierCachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
 		Metrics: projectorMetrics,
 	})
 	if err != nil {
@@ -223,6 +223,12 @@ func cometdClients(cfg *config.Config, limits httpLimits) int {
 
 // cachedSessions is the configured cache size; a configuration built in
 // code without one gets the default.
+// notifierCachedSessions is a fifth of the command cache's: the notifier
+// keeps only sessions changed again before it saw their last change.
+func notifierCachedSessions(cfg *config.Config) int {
+	return max(1, cachedSessions(cfg)*projections.DefaultCachedSessions/commands.DefaultCachedSessions)
+}
+
 func cachedSessions(cfg *config.Config) int {
 	if cfg.CachedSessions <= 0 {
 		return commands.DefaultCachedSessions
