@@ -38,3 +38,25 @@ func TestJoinIsWhatMarshalMakes(t *testing.T) {
 		}
 	}
 }
+
+// The notifier decodes a view per change it notifies from the view.
+func BenchmarkDecodeSeedView(b *testing.B) {
+	var seed struct {
+		UserData json.RawMessage `json:"userData"`
+	}
+	require.NoError(b, json.Unmarshal(seedfixtures.IntakeSeed(), &seed))
+	v, err := Encode(fb.State{ID: "0002DaAVKJ0V0095", AgentID: "a1", Status: fb.StatusCompleted, FacebooksessionType: "Inbound",
+		Comment: "Iamcrazyaboutmytest", ReceivedDate: "2015-09-02T15:39:22.000+0300", UserData: fb.Canonical(seed.UserData),
+		Participants: []fb.Participant{
+			{Nickname: "VitaliyOnv", Type: "Customer", ID: "007355E6EDFA0107", Visibility: "All", ParticipantID: "007355E6EDFA0107"},
+			{Nickname: "a1", Type: "Agent", ID: "a1", Visibility: "All", ParticipantID: "a1"},
+		}, Ended: true, Activity: 1})
+	require.NoError(b, err)
+	v.DetailVersion = 1
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
