@@ -47,14 +47,12 @@ func (s *countingStore) ReadStreams(ctx context.Context, p *eventstore.ReadStrea
 	return s.Driver.ReadStreams(ctx, p)
 }
 
-// TestNotifierFollowsSessionsWithoutReadingThem: a notifier that saw a
-// session's intake, and cannot take the state from the view, builds the
-// Complete's notification from its own state, byte for byte what a
-// notifier that must read the stream builds.
-func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
-	t.Parallel()
+// twoCompleted is a store holding two seed sessions, one completed, one
+// queued, and the feed's intakes and Completes.
+func twoCompleted(t *testing.T) (store eventstore.Driver, intakes, completes []eventstore.RecordedEvent) {
+	t.Helper()
 	ctx := context.Background()
-	store := newSQLiteStore(t)
+	store = newSQLiteStore(t)
 	cmds := commands.NewHandler(store)
 	f := &fixture{t: t, store: store, cmds: cmds, prefix: "gws.v2"}
 	f.start("s1", "a1")
@@ -67,7 +65,17 @@ func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
 	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)
 	require.Len(t, feed, 6)
-	intakes, completes := feed[:2], feed[2:]
+	return store, feed[:2], feed[2:]
+}
+
+// TestNotifierFollowsSessionsWithoutReadingThem: a notifier that saw a
+// session's intake, and cannot take the state from the view, builds the
+// Complete's notification from its own state, byte for byte what a
+// notifier that must read the stream builds.
+func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	store, intakes, completes := twoCompleted(t)
 
 	following := viewsMovedOn(store)
 	n, err := projections.NewNotifier(projections.NotifierConfig{Store: following})
@@ -162,19 +170,7 @@ func TestNotifierBehindAUserDataChangeReadsTheStream(t *testing.T) {
 func TestNotifierMakesTheLastChangeFromTheView(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	store := newSQLiteStore(t)
-	cmds := commands.NewHandler(store)
-	f := &fixture{t: t, store: store, cmds: cmds, prefix: "gws.v2"}
-	f.start("s1", "a1")
-	f.start("s2", "a2")
-	q := "PostProcessingQueue"
-	_, err := cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
-	require.NoError(t, err)
-	_, err = cmds.Complete(ctx, commands.Request{Actor: "a2"}, "s2", fb.Complete{QueueName: &q})
-	require.NoError(t, err)
-	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
-	require.NoError(t, err)
-	completes := feed[2:]
+	store, _, completes := twoCompleted(t)
 
 	viewing := &countingStore{Driver: store}
 	n, err := projections.NewNotifier(projections.NotifierConfig{Store: viewing})
