@@ -89,7 +89,7 @@ func (n *Notifier) planFromView(v *eventstore.StreamView, change []eventstore.Re
 // user data, for a next change its view has moved past by the time it is
 // notified (a chat in full flow); a closed session is forgotten.
 func (n *Notifier) follow(last *eventstore.RecordedEvent, s fb.State, hasUserData bool) {
-	if s.Status == fb.StatusCompleted && !s.Routable() {
+	if s.Closed() {
 		n.sessions.Remove(last.StreamID)
 		return
 	}

@@ -247,7 +247,7 @@ func (n *Notifier) publications(ctx context.Context, events []eventstore.Recorde
 		return nil, err
 	}
 	viewed := viewedChanges(batch, views)
-	folded := make([][]eventstore.RecordedEvent, 0, len(batch)-len(viewed))
+	folded := make([][]eventstore.RecordedEvent, 0, len(batch))
 	for i, change := range batch {
 		if viewed[i] == nil {
 			folded = append(folded, change)
@@ -309,7 +309,7 @@ func (n *Notifier) publications(ctx context.Context, events []eventstore.Recorde
 func chained(p *plan, byKind [2][]*nats.Msg) []*publication {
 	out := make([]*publication, 0, len(byKind[0])+len(byKind[1])+2)
 	for k, kind := range [2]string{kindUsers, kindIntegration} {
-		pub := publication{stream: p.stream, chain: p.stream + " " + kind, first: p.first().Version, version: p.last().Version}
+		pub := publication{chain: p.stream + " " + kind, first: p.first().Version, version: p.last().Version}
 		if len(byKind[k]) == 0 {
 			pub.final = true
 			out = append(out, &pub)

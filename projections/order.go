@@ -27,8 +27,7 @@ type publication struct {
 	// msg is nil for a change with nothing to publish (an InFocus): it
 	// settles as the message before it did, so that the session's chain
 	// has no gap a later change could slip through.
-	msg    *nats.Msg
-	stream string
+	msg *nats.Msg
 	// chain is the session and the kind of subject: the messages kept in
 	// order behind each other.
 	chain   string

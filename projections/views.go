@@ -60,7 +60,7 @@ func (n *Notifier) readViews(ctx context.Context, batch [][]eventstore.RecordedE
 // viewedChanges tells, by index in the batch, the changes whose session's
 // view is the state they leave: the one change of their session in the
 // batch, and still its last. Their notifications are made from the view,
-// with no fold and nothing kept between pages; the others are folded.
+// with no fold; the others are folded.
 func viewedChanges(batch [][]eventstore.RecordedEvent, views map[string]*eventstore.StreamView) []*eventstore.StreamView {
 	changesOf := map[string]int{}
 	for _, change := range batch {

@@ -108,9 +108,9 @@ func allowed(s State, cmd Command) error {
 	full := s.Activity >= MaxActivity
 	switch cmd.(type) {
 	case CustomerMessage:
-		ok = !s.Ended && !s.closed() && !full
+		ok = !s.Ended && !s.Closed() && !full
 	case CustomerLeft:
-		ok = !s.Ended && !s.closed()
+		ok = !s.Ended && !s.Closed()
 	case Route:
 		ok = s.Routable()
 	default:
@@ -127,8 +127,9 @@ func allowed(s State, cmd Command) error {
 	return nil
 }
 
-// closed tells whether a Complete without a queue closed the session.
-func (s State) closed() bool { return s.Status == StatusCompleted && !s.Routable() }
+// Closed tells whether a Complete without a queue closed the session:
+// nothing follows it.
+func (s State) Closed() bool { return s.Status == StatusCompleted && !s.Routable() }
 
 func decideStart(s State, cmd Start) ([]Event, error) {
 	if s.Status != StatusNone {

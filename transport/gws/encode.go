@@ -23,3 +23,17 @@ func EncodeNotification(body any) ([]byte, error) {
 	}
 	return jsonsplice.Splice(marshaled, "userData", userData)
 }
+
+// encodeResource is json.Marshal of a resource, its user data spliced in.
+func encodeResource(r Resource) ([]byte, error) {
+	userData := r.UserData
+	if len(userData) == 0 {
+		return json.Marshal(r)
+	}
+	r.UserData = json.RawMessage(jsonsplice.Placeholder)
+	marshaled, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return jsonsplice.Splice(marshaled, "userData", userData)
+}

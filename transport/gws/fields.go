@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -11,11 +12,12 @@ import (
 
 // ResourceFields are the fields of the resource, in the order it shows
 // them; ?fields=a,b selects among them. A new slice the caller may keep.
-func ResourceFields() []string {
-	return []string{
-		"id", "uri", "state", "capabilities", "participants", "userData", "comment",
-		"receivedDate", "facebooksessionType", "suggestedQueueUris", "revelantResponseTemplateGroups",
-	}
+func ResourceFields() []string { return slices.Clone(resourceFields[:]) }
+
+// resourceFields is what ResourceFields hands out copies of.
+var resourceFields = [...]string{
+	"id", "uri", "state", "capabilities", "participants", "userData", "comment",
+	"receivedDate", "facebooksessionType", "suggestedQueueUris", "revelantResponseTemplateGroups",
 }
 
 // Fields is a ?fields selection of resource fields. The zero value selects
@@ -46,22 +48,13 @@ func ParseFields(q string) (Fields, error) {
 	return Fields{names: names}, nil
 }
 
-func isResourceField(name string) bool {
-	for _, f := range ResourceFields() {
-		if f == name {
-			return true
-		}
-	}
-	return false
-}
+func isResourceField(name string) bool { return slices.Contains(resourceFields[:], name) }
 
 // All tells whether every field is selected.
 func (f Fields) All() bool { return f.names == nil }
 
-// Select is the resource with only the selected fields, in the resource's
-// order: exactly those asked for, as GWS answers (id and uri are not
-// added). A field the resource leaves out (comment, receivedDate) stays
-// out even when asked for.
+// Select is the resource with only the selected fields, as a
+// json.Marshaler (see Encode).
 func (r Resource) Select(f Fields) json.Marshaler {
 	return selected{r: r, f: f}
 }
@@ -71,9 +64,16 @@ type selected struct {
 	f Fields
 }
 
-func (s selected) MarshalJSON() ([]byte, error) {
-	full, err := json.Marshal(s.r)
-	if err != nil || s.f.All() {
+func (s selected) MarshalJSON() ([]byte, error) { return s.r.Encode(s.f) }
+
+// Encode is the resource with only the selected fields, in the resource's
+// order: exactly those asked for, as GWS answers (id and uri are not
+// added). A field the resource leaves out (comment, receivedDate) stays
+// out even when asked for. The user data is spliced in as it is, not
+// scanned again (EncodeNotification).
+func (r Resource) Encode(f Fields) ([]byte, error) {
+	full, err := encodeResource(r)
+	if err != nil || f.All() {
 		return full, err
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(full))
@@ -91,7 +91,7 @@ func (s selected) MarshalJSON() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !s.f.names[key] {
+		if !f.names[key] {
 			continue
 		}
 		if len(out) > 1 {

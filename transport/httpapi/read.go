@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/internal/jsonsplice"
 	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/gws"
 	"github.com/fbsession/fbsession/users"
@@ -47,10 +48,29 @@ func (a *API) getSession(c echo.Context, anyAgent bool) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, struct {
-		StatusCode      int            `json:"statusCode"`
-		Facebooksession json.Marshaler `json:"facebooksession"`
-	}{codeOK, gws.ResourceOf(s, a.cfg.BaseURL).Select(fields)})
+	resource, err := gws.ResourceOf(s, a.cfg.BaseURL).Encode(fields)
+	if err != nil {
+		return err
+	}
+	return resourceJSON(c, struct {
+		StatusCode      int             `json:"statusCode"`
+		Facebooksession json.RawMessage `json:"facebooksession"`
+	}{codeOK, json.RawMessage(jsonsplice.Placeholder)}, "facebooksession", resource)
+}
+
+// resourceJSON answers 200 with body, whose member key holds null, and
+// the resources' bytes spliced in its place: encoding/json would scan
+// them again, user data included (gws.Resource.Encode).
+func resourceJSON(c echo.Context, body any, key string, resources []byte) error {
+	marshaled, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	spliced, err := jsonsplice.Splice(marshaled, key, resources)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, spliced)
 }
 
 // readable is the session id if the caller may read it: its current agent,
@@ -92,15 +112,22 @@ func (a *API) listMine(c echo.Context) error {
 		next = sessions[len(sessions)-1].ID
 	}
 	if raw != "" {
-		resources := make([]json.Marshaler, len(sessions))
+		list := []byte{'['}
 		for i, s := range sessions {
-			resources[i] = gws.ResourceOf(s, a.cfg.BaseURL).Select(fields)
+			resource, err := gws.ResourceOf(s, a.cfg.BaseURL).Encode(fields)
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = append(list, resource...)
 		}
-		return c.JSON(http.StatusOK, struct {
-			StatusCode       int              `json:"statusCode"`
-			Facebooksessions []json.Marshaler `json:"facebooksessions"`
-			NextAfter        string           `json:"nextAfter,omitempty"`
-		}{codeOK, resources, next})
+		return resourceJSON(c, struct {
+			StatusCode       int             `json:"statusCode"`
+			Facebooksessions json.RawMessage `json:"facebooksessions"`
+			NextAfter        string          `json:"nextAfter,omitempty"`
+		}{codeOK, json.RawMessage(jsonsplice.Placeholder), next}, "facebooksessions", append(list, ']'))
 	}
 	uris := make([]string, len(sessions))
 	for i, s := range sessions {
