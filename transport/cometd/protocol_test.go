@@ -288,3 +288,36 @@ func TestMethodAndContentType(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusUnsupportedMediaType, res.StatusCode)
 }
+
+// Bad input gets Bayeux's or HTTP's own answer, and holds nothing.
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	b := setup(t, cometd.Config{})
+	id := b.post(t, "agent1", handshake())[0].ClientID
+	for _, sub := range []any{42, "", []string{}, map[string]any{"a": 1}, nil} {
+		rs := b.post(t, "agent1", map[string]any{"channel": "/meta/subscribe", "id": "s", "clientId": id, "subscription": sub})
+		require.Equal(t, "400::Bad message", rs[0].Error, "subscription %v", sub)
+	}
+	rs := b.post(t, "agent1", map[string]any{"id": "n", "clientId": id})
+	require.Equal(t, "400::Bad message", rs[0].Error, "no channel")
+
+	for _, body := range []string{`{"channel":`, `"/meta/connect"`, `[1,2]`} { // batch sizes: TestBatch
+		status, _ := b.postBody(t, "agent1", body)
+		require.Equal(t, http.StatusBadRequest, status, body)
+	}
+	status, _ := b.postBody(t, "agent1", `[{"channel":"/meta/connect","ext":"`+strings.Repeat("x", 64<<10)+`"}]`)
+	require.Equal(t, http.StatusRequestEntityTooLarge, status)
+
+	// A timeout asked for out of range is clamped, not taken: a negative
+	// one answers at once, a huge one is held no longer than the server's.
+	b = setup(t, cometd.Config{Timeout: 200 * time.Millisecond})
+	id = b.client(t, "agent1")
+	for _, timeout := range []int64{-5, 1 << 50} {
+		m := connect(id)
+		m["advice"] = map[string]any{"timeout": timeout}
+		start := time.Now()
+		rs := b.post(t, "agent1", m)
+		require.True(t, last(t, rs).ok(), "timeout %d", timeout)
+		require.Less(t, time.Since(start), 5*time.Second, "timeout %d", timeout)
+	}
+}

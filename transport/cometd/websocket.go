@@ -245,9 +245,16 @@ func (ws *wsSession) writeLoop(readDone <-chan struct{}) *client {
 		timeout <-chan time.Time
 	)
 	var wake, done <-chan struct{}
+	// takenFrom are the clients whose queued messages this round's answer
+	// carries: a connect may answer the client held before it, then its
+	// own, and c has moved on by the time the write fails.
+	var takenFrom []*client
 	answer := func() ([][]byte, int) {
 		items, n := ws.s.connectReply(h)
 		ws.s.endConnect(h)
+		if n > 0 {
+			takenFrom = append(takenFrom, c)
+		}
 		h, release, timeout = nil, nil, nil
 		return items, n
 	}
@@ -255,6 +262,7 @@ func (ws *wsSession) writeLoop(readDone <-chan struct{}) *client {
 	for {
 		var out [][]byte
 		var n int
+		takenFrom = takenFrom[:0]
 		select {
 		case m := <-ws.connects:
 			if h != nil {
@@ -287,6 +295,9 @@ func (ws *wsSession) writeLoop(readDone <-chan struct{}) *client {
 				break
 			}
 			out, n = items, len(items)
+			if n > 0 {
+				takenFrom = append(takenFrom, c)
+			}
 		case <-timeout:
 			out, n = answer()
 		case <-release:
@@ -318,10 +329,10 @@ func (ws *wsSession) writeLoop(readDone <-chan struct{}) *client {
 				if h != nil {
 					ws.s.endConnect(h)
 				}
-				if n > 0 && c != nil {
+				for _, lost := range takenFrom {
 					// Taken from the queue and not delivered: the client
 					// must not go on with a gap it does not know of.
-					ws.s.drop(c, reasonLost)
+					ws.s.drop(lost, reasonLost)
 				}
 				_ = ws.conn.CloseNow() // ends the reader too
 				return c

@@ -145,6 +145,11 @@ func TestValidateBounds(t *testing.T) {
 		{[]string{"--cometd-clients-per-user", "-1"}, "clients per user -1"},
 		{[]string{"--cometd-queue", "-5"}, "queue -5"},
 		{[]string{"--cometd-max-idle", "-1s"}, "max idle -1s"},
+		{[]string{"--cometd-clients", "-1"}, "clients -1"},
+		{[]string{"--cometd-queue-bytes", "-1"}, "queue bytes -1"},
+		{[]string{"--cometd-queue-budget", "-1"}, "queue budget -1"},
+		{[]string{"--append-batches", "-1"}, "append-batches -1"},
+		{[]string{"--append-batches", "17"}, "append-batches 17"},
 	} {
 		var cfg config.Config
 		fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)

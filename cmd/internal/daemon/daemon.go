@@ -221,14 +221,14 @@ func cometdClients(cfg *config.Config, limits httpLimits) int {
 	return max(limits.MaxConns/2, 1)
 }
 
-// cachedSessions is the configured cache size; a configuration built in
-// code without one gets the default.
 // notifierCachedSessions is a fifth of the command cache's: the notifier
 // keeps only sessions changed again before it saw their last change.
 func notifierCachedSessions(cfg *config.Config) int {
 	return max(1, cachedSessions(cfg)*projections.DefaultCachedSessions/commands.DefaultCachedSessions)
 }
 
+// cachedSessions is the configured cache size; a configuration built in
+// code without one gets the default.
 func cachedSessions(cfg *config.Config) int {
 	if cfg.CachedSessions <= 0 {
 		return commands.DefaultCachedSessions
