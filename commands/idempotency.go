@@ -19,6 +19,12 @@ const (
 	OperationComplete = fb.OperationComplete
 )
 
+// Operations are every operation a handler runs: intake, the agents' and
+// the integration side's.
+func Operations() []string {
+	return append(append([]string{OperationIntake}, fb.AgentOperations()...), fb.IntegrationOperations()...)
+}
+
 // keyID is an idempotency key in its scope on one stream.
 type keyID struct{ actor, operation, key string }
 

@@ -27,7 +27,7 @@ func WithMetrics(reg prometheus.Registerer) Option {
 		}
 		// The operations are a closed set: every series exists from the
 		// start, at zero.
-		for _, op := range []string{OperationIntake, OperationComplete} {
+		for _, op := range Operations() {
 			m.conflicts.WithLabelValues(op)
 			m.retries.WithLabelValues(op)
 		}

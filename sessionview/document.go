@@ -136,11 +136,9 @@ func Decode(v *eventstore.View) (fb.State, error) {
 	if err := jsonv2.Unmarshal(v.Document, &d); err != nil {
 		return fb.State{}, fmt.Errorf("session view: %w", err)
 	}
-	switch {
-	case DetailInPlace(v):
-		d.UserData = v.Detail
-	case string(d.UserData) == jsonsplice.Placeholder:
-		d.UserData = nil // a detail lost: verify reports the view
+	// The decoded member tells what DetailInPlace's scan would, exactly.
+	if string(d.UserData) == jsonsplice.Placeholder {
+		d.UserData = v.Detail // nil if the detail was lost: verify reports the view
 	}
 	s := fb.State{
 		ID:                  d.ID,

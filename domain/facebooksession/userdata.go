@@ -131,9 +131,11 @@ func UserDataKeys(raw []byte) []string {
 // leave as it was.
 func UsesUserData(cmd Command) bool {
 	switch cmd.(type) {
-	case Start, UpdateUserData, DeleteUserData:
+	case UpdateUserData, DeleteUserData:
 		return true
 	}
+	// Start sets the user data of a new session, whose state has none to
+	// drop, and is refused on one that exists.
 	return false
 }
 

@@ -30,6 +30,7 @@ func TestUsesUserDataNamesEveryCommandThatReadsIt(t *testing.T) {
 		fb.UpdateUserData{By: "a1", UserData: json.RawMessage(`{"x":1}`)},
 		fb.DeleteUserData{By: "a1", Keys: []string{"FirstName"}},
 		fb.CustomerMessage{Text: "hello", At: at}, fb.CustomerLeft{}, fb.Route{AgentID: "a2"},
+		fb.Start{SessionID: started.SessionID, AgentID: "a1", UserData: []byte(`{"x":1}`)},
 	}
 	for name, given := range histories {
 		whole := fb.Fold(given)

@@ -47,14 +47,21 @@ func (s *Store) appendAlone(ctx context.Context, p *eventstore.AppendParams) (*e
 	return res, nil
 }
 
+// claimedHead is the hash an append's events chain to and whether the
+// statement checks it, when the caller claims the stream's head (a new
+// stream has none to claim); otherwise the head is read first.
+func claimedHead(p *eventstore.AppendParams) (prev []byte, guarded bool) {
+	if p.ExpectedVersion != eventstore.NoStream && len(p.Head) == eventstore.HashSize {
+		return p.Head, true
+	}
+	return nil, false
+}
+
 // append inserts the events through q. Without a transaction the INSERT
 // commits on its own; with one, the caller commits.
 func (s *Store) append(ctx context.Context, q querier, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
-	var prev []byte
-	guarded := p.ExpectedVersion != eventstore.NoStream && len(p.Head) == eventstore.HashSize
-	if guarded {
-		prev = p.Head
-	} else if p.ExpectedVersion != eventstore.NoStream {
+	prev, guarded := claimedHead(p)
+	if !guarded && p.ExpectedVersion != eventstore.NoStream {
 		var head int64
 		err := q.QueryRow(ctx, headSQL, p.StreamID).Scan(&head, &prev)
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -67,7 +67,8 @@ func (s *Store) startCommitters(n, maxBatch int) {
 // batchable tells whether an append can go in a batch: one statement,
 // without a read of the head before it.
 func batchable(p *eventstore.AppendParams) bool {
-	return p.ExpectedVersion == eventstore.NoStream || len(p.Head) == eventstore.HashSize
+	_, guarded := claimedHead(p)
+	return guarded || p.ExpectedVersion == eventstore.NoStream
 }
 
 func (c *committer) append(ctx context.Context, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
@@ -229,11 +230,7 @@ func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) (out []a
 	stmts := make([]*appendStatement, len(reqs))
 	b := &pgx.Batch{}
 	for i, r := range reqs {
-		var prev []byte
-		guarded := r.p.ExpectedVersion != eventstore.NoStream
-		if guarded {
-			prev = r.p.Head
-		}
+		prev, guarded := claimedHead(r.p) // batchable: claimed, or a new stream
 		st, err := s.appendStatement(r.p, prev, guarded)
 		if err != nil {
 			out[i].err = err

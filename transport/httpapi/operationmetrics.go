@@ -31,9 +31,7 @@ func routeOperation(route string) (op string, ok bool) {
 }
 
 // countedOperations are the operation label's values besides "other".
-func countedOperations() []string {
-	return append(append([]string{commands.OperationIntake}, fb.AgentOperations()...), fb.IntegrationOperations()...)
-}
+func countedOperations() []string { return commands.Operations() }
 
 // statusCodeLabel keeps the status_code label to the GWS codes the API
 // answers with. A code outside them would be a bug in errors.go; it is
