@@ -16,7 +16,7 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/projections/natstest"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // BenchmarkNotificationLatency measures commit → receive: from a Complete's

@@ -9,7 +9,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/sessionlog"
 	"github.com/fbsession/fbsession/sessionview"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // plan is one change of a session with what its notifications are made

@@ -21,7 +21,7 @@ import (
 	"github.com/fbsession/fbsession/internal/jsonshape"
 	"github.com/fbsession/fbsession/projections/natstest"
 	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 func TestCompleteNotifiesOnceWithTheSeedShape(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // operate is POST /me/facebooksessions/{id}: an agent's operation on one

@@ -11,7 +11,7 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/internal/jsonsplice"
 	"github.com/fbsession/fbsession/sessionview"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/users"
 )
 

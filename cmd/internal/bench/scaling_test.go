@@ -39,7 +39,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fbsession/fbsession/cmd/internal/config"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 type scaling struct {

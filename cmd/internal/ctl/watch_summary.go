@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // watchedBody is what watch reads of a notification to summarise it:

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 var started = fb.SessionStarted{

@@ -9,7 +9,7 @@ import (
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/internal/seedfixtures"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // A notification is encoded byte for byte as json.Marshal encodes it.

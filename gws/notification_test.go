@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/transport/gws"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // The notifications' bodies, key for key and in the API's order.
