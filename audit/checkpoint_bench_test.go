@@ -44,7 +44,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 				q := "q"
 				_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1", UserData: []byte(`{"k":"v"}`)})
 				if err == nil {
-					_, err = h.Complete(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{QueueName: &q})
+					_, err = h.Operate(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{By: "a1", QueueName: &q})
 				}
 				if err != nil {
 					b.Error(err)

@@ -98,7 +98,7 @@ func TestCheckpointLeavesOutAppendsDuringTheScan(t *testing.T) {
 		before := map[string][]eventstore.RecordedEvent{"s1": e.events(t, "s1"), "s2": e.events(t, "s2")}
 
 		s := &duringScan{Driver: e.store, hook: func() {
-			_, err := e.cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+			_, err := e.cmds.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 			require.NoError(t, err)
 			startSession(t, e, "s0") // a stream the scan reaches first
 			startSession(t, e, "s9") // and one it reaches last
@@ -159,7 +159,7 @@ func TestCheckpointRacingAppends(t *testing.T) {
 						return
 					}
 					pre := fmt.Sprintf("pre-%03d", (w*25+i)%100)
-					if _, err := e.cmds.Complete(ctx, commands.Request{Actor: "a1"}, pre, fb.Complete{}); err != nil && i < 25 {
+					if _, err := e.cmds.Operate(ctx, commands.Request{Actor: "a1"}, pre, fb.Complete{By: "a1"}); err != nil && i < 25 {
 						t.Error(err) // later, the session is already completed
 						return
 					}

@@ -107,7 +107,7 @@ func TestVerifySinceAcceptsGrowth(t *testing.T) {
 		require.NoError(t, cp.Check(pub))
 
 		// s2 grows past its checkpointed head; s3 is new.
-		_, err = e.cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s2", fb.Complete{})
+		_, err = e.cmds.Operate(ctx, commands.Request{Actor: "a1"}, "s2", fb.Complete{By: "a1"})
 		require.NoError(t, err)
 		e.session(t, "s3", "q")
 		r, err := audit.VerifySince(ctx, e.store, cp, pub, audit.VerifyParams{})

@@ -45,7 +45,7 @@ func (e *env) session(t *testing.T, id, q string) commands.Result {
 	if q != "" {
 		queue = &q
 	}
-	res, err := e.cmds.Complete(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{QueueName: queue})
+	res, err := e.cmds.Operate(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{By: "a1", QueueName: queue})
 	require.NoError(t, err)
 	e.clock.Advance(time.Minute)
 	return res
@@ -65,7 +65,7 @@ func (e *env) sessions(t *testing.T, n int) {
 				id := fmt.Sprintf("bulk-%06d", i)
 				_, err := e.cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: fmt.Sprintf("a%d", i%50), UserData: []byte(`{"k":"v"}`)})
 				if err == nil && i%4 != 0 { // a quarter stay open
-					_, err = e.cmds.Complete(ctx, commands.Request{Actor: fmt.Sprintf("a%d", i%50)}, id, fb.Complete{})
+					_, err = e.cmds.Operate(ctx, commands.Request{Actor: fmt.Sprintf("a%d", i%50)}, id, fb.Complete{By: fmt.Sprintf("a%d", i%50)})
 				}
 				if err != nil {
 					t.Error(err)

@@ -18,11 +18,7 @@ const SummaryTextRunes = 60
 func Summary(e fb.Event) string {
 	switch e := e.(type) {
 	case fb.SessionStarted:
-		status := e.Status
-		if status == fb.StatusNone {
-			status = fb.StatusChatting // written before sessions were offered
-		}
-		return fmt.Sprintf("%s to %s; participants: %s", status, e.AgentID, participants(e.Participants))
+		return fmt.Sprintf("%s to %s; participants: %s", e.Status, e.AgentID, participants(e.Participants))
 	case fb.SessionEnded:
 		if e.ByCustomer {
 			return "the customer ended the Facebook session and left"

@@ -1,47 +1,34 @@
 package commands
 
-import (
-	"github.com/fbsession/fbsession/internal/bytelru"
-	"github.com/fbsession/fbsession/sessionlog"
-)
+import "github.com/fbsession/fbsession/internal/bytelru"
 
-// stateCache keeps the folded state of recently used sessions, so that a
-// Complete need not read the stream it decides on. It may be stale when
-// another process appended: the append then fails its head check, the
-// handler drops the entry and decides again on the stream read afresh.
-//
-// It keeps states without their user data (slimmed): kilobytes a session
-// that most commands neither read nor change, and which the view keeps
-// apart (sessionview.EncodeKeepingUserData). A command that reads it loads
-// the stream. It is still bounded in bytes as well as in sessions: the
-// rest of a state (participants, comment) is the client's to size.
-type stateCache struct {
-	lru *bytelru.Cache[string, loaded]
+// streamCache keeps the streams of recently used aggregates as their
+// Keeper keeps them, bounded in bytes as well as in count: what a state
+// holds is partly the client's to size. A nil cache keeps nothing.
+type streamCache[S any] struct {
+	lru *bytelru.Cache[string, stream[S]]
 }
 
-func newStateCache(maxSessions, maxBytes int) *stateCache {
-	return &stateCache{lru: bytelru.New[string](maxSessions, maxBytes, loaded.size)}
+func newStreamCache[S any](maxStreams, maxBytes int, stateSize func(S) int) *streamCache[S] {
+	size := func(st stream[S]) int { return st.size() + stateSize(st.state) - bytelru.EntryOverhead }
+	return &streamCache[S]{lru: bytelru.New[string](maxStreams, maxBytes, size)}
 }
 
-func (c *stateCache) get(id string) (loaded, bool) { return c.lru.Get(id) }
-func (c *stateCache) put(id string, s loaded)      { c.lru.Add(id, s) }
-func (c *stateCache) drop(id string)               { c.lru.Remove(id) }
-
-// slimmed is the stream as the cache keeps it: without the user data.
-func (s loaded) slimmed() loaded {
-	if !s.slim {
-		s.slim, s.hasUserData = true, len(s.state.UserData) > 0
-		s.state.UserData = nil
+func (c *streamCache[S]) get(id string) (stream[S], bool) {
+	if c == nil {
+		return stream[S]{}, false
 	}
-	return s
+	return c.lru.Get(id)
 }
 
-// size estimates the memory an entry keeps. What the bound must hold is
-// the data a client controls, which is counted exactly.
-func (s loaded) size() int {
-	n := bytelru.EntryOverhead + len(s.head) + sessionlog.StateBytes(s.state)
-	for k := range s.keys {
-		n += 64 + len(k.actor) + len(k.operation) + len(k.key) + len(s.keys[k].hash)
+func (c *streamCache[S]) put(id string, st stream[S]) {
+	if c != nil {
+		c.lru.Add(id, st)
 	}
-	return n
+}
+
+func (c *streamCache[S]) drop(id string) {
+	if c != nil {
+		c.lru.Remove(id)
+	}
 }

@@ -31,9 +31,9 @@ func TestStaleCacheNeverCompletesTwice(t *testing.T) {
 		a, b := commands.NewHandler(s), commands.NewHandler(s)
 		start(t, a, "s1") // a caches s1 as Chatting
 
-		_, err := b.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+		_, err := b.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 		require.NoError(t, err)
-		_, err = a.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+		_, err = a.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 		require.ErrorIs(t, err, fb.ErrInvalidState, "a's stale cache is caught by the head check")
 
 		events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s1")})
@@ -53,20 +53,20 @@ func TestIdempotencyKeyAcrossProcesses(t *testing.T) {
 		start(t, a, "s2")
 		r := commands.Request{Actor: "a1", IdempotencyKey: "k"}
 
-		first, err := b.Complete(ctx, r, "s1", fb.Complete{})
+		first, err := b.Operate(ctx, r, "s1", fb.Complete{By: r.Actor})
 		require.NoError(t, err)
 		// The retry lands on the other process, whose cache predates it.
-		again, err := a.Complete(ctx, r, "s1", fb.Complete{})
+		again, err := a.Operate(ctx, r, "s1", fb.Complete{By: r.Actor})
 		require.NoError(t, err)
 		require.True(t, again.Replayed)
 		require.Equal(t, first.ReferenceID, again.ReferenceID)
 		// And on the same process, from its cache.
-		again, err = b.Complete(ctx, r, "s1", fb.Complete{})
+		again, err = b.Operate(ctx, r, "s1", fb.Complete{By: r.Actor})
 		require.NoError(t, err)
 		require.Equal(t, first.ReferenceID, again.ReferenceID)
 
 		// A key is per session and per user.
-		other, err := a.Complete(ctx, r, "s2", fb.Complete{})
+		other, err := a.Operate(ctx, r, "s2", fb.Complete{By: r.Actor})
 		require.NoError(t, err)
 		require.False(t, other.Replayed)
 		require.NotEqual(t, first.ReferenceID, other.ReferenceID)
@@ -105,7 +105,7 @@ func TestCachedSessionsBoundTheReads(t *testing.T) {
 			start(t, h, b)
 			store.reads = 0
 			for _, id := range []string{a, b} {
-				_, err := h.Complete(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{})
+				_, err := h.Operate(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{By: "a1"})
 				require.NoError(t, err)
 			}
 			require.Equal(t, tc.wantReads, store.reads, "cache of %d", tc.cached)

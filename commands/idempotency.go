@@ -8,7 +8,6 @@ import (
 	"time"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/sessionlog"
 )
 
 // Operation names recorded in the metadata of appends. An idempotency key
@@ -34,19 +33,6 @@ type keyID struct{ actor, operation, key string }
 type keyUse struct {
 	ref  int64
 	hash string
-}
-
-// operationOf is the operation an append was for: recorded in its
-// metadata, or for events written before that, told by the event type.
-func operationOf(eventType string, meta sessionlog.Metadata) string {
-	switch {
-	case meta.Operation != "":
-		return meta.Operation
-	case eventType == fb.TypeSessionStarted:
-		return OperationIntake
-	default:
-		return OperationComplete
-	}
 }
 
 // requestHash fingerprints a command as the aggregate sees it, not the

@@ -23,7 +23,7 @@ func TestIdempotencyKeyIsScopedToTheOperation(t *testing.T) {
 		r := commands.Request{Actor: "a1", IdempotencyKey: "k"}
 		_, err := h.Start(ctx, r, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1"})
 		require.NoError(t, err)
-		res, err := h.Complete(ctx, r, "s1", fb.Complete{})
+		res, err := h.Operate(ctx, r, "s1", fb.Complete{By: r.Actor})
 		require.NoError(t, err)
 		require.False(t, res.Replayed)
 		require.NotZero(t, res.ReferenceID)
@@ -54,9 +54,9 @@ func TestIdempotencyKeyNeverAnswersForAnotherAgentsSession(t *testing.T) {
 		r := commands.Request{Actor: "router", IdempotencyKey: "k"}
 		_, err := h.Start(ctx, r, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1"})
 		require.NoError(t, err)
-		_, err = h.Complete(ctx, r, "s1", fb.Complete{})
+		_, err = h.Operate(ctx, r, "s1", fb.Complete{By: r.Actor})
 		require.ErrorIs(t, err, fb.ErrNotOwner)
-		_, err = h.Complete(ctx, r, "nope", fb.Complete{})
+		_, err = h.Operate(ctx, r, "nope", fb.Complete{By: r.Actor})
 		require.ErrorIs(t, err, fb.ErrNotFound)
 	})
 }
@@ -80,12 +80,12 @@ func TestIdempotencyKeyReusedWithAnotherRequest(t *testing.T) {
 
 		q := "Q"
 		r := commands.Request{Actor: "a1", IdempotencyKey: "c"}
-		first, err := h.Complete(ctx, r, "s1", fb.Complete{})
+		first, err := h.Operate(ctx, r, "s1", fb.Complete{By: r.Actor})
 		require.NoError(t, err)
 		for _, other := range []*commands.Handler{h, commands.NewHandler(be.Store)} { // cached, and read from the stream
-			_, err = other.Complete(ctx, r, "s1", fb.Complete{QueueName: &q})
+			_, err = other.Operate(ctx, r, "s1", fb.Complete{By: r.Actor, QueueName: &q})
 			require.ErrorIs(t, err, commands.ErrIdempotencyKeyReused)
-			again, err := other.Complete(ctx, r, "s1", fb.Complete{})
+			again, err := other.Operate(ctx, r, "s1", fb.Complete{By: r.Actor})
 			require.NoError(t, err)
 			require.Equal(t, first.ReferenceID, again.ReferenceID)
 		}
@@ -95,7 +95,7 @@ func TestIdempotencyKeyReusedWithAnotherRequest(t *testing.T) {
 		res, err = h.Start(ctx, intake, fb.Start{Status: fb.StatusChatting, SessionID: "old", AgentID: "a1", Comment: "anything"})
 		require.NoError(t, err)
 		require.True(t, res.Replayed, "an old intake's key is an intake's, matching any body")
-		res, err = h.Complete(ctx, commands.Request{Actor: "a1", IdempotencyKey: "i"}, "old", fb.Complete{})
+		res, err = h.Operate(ctx, commands.Request{Actor: "a1", IdempotencyKey: "i"}, "old", fb.Complete{By: "a1"})
 		require.NoError(t, err)
 		require.False(t, res.Replayed, "the old key was an intake's, not the agent's")
 	})
@@ -124,7 +124,7 @@ func TestCompleteJudgesInputBeforeOwnership(t *testing.T) {
 		start(t, h, "s1")
 		empty := ""
 		for _, id := range []string{"s1", "nope"} {
-			_, err := h.Complete(ctx, commands.Request{Actor: "a2", IdempotencyKey: "k"}, id, fb.Complete{QueueName: &empty})
+			_, err := h.Operate(ctx, commands.Request{Actor: "a2", IdempotencyKey: "k"}, id, fb.Complete{By: "a2", QueueName: &empty})
 			require.ErrorIs(t, err, fb.ErrInvalid, id)
 		}
 	})

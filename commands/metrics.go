@@ -9,12 +9,12 @@ type metrics struct {
 	retries   *prometheus.CounterVec
 }
 
-// WithMetrics registers the handler's counters with reg: append conflicts
+// WithMetrics registers a service's counters with reg: append conflicts
 // (another command on the session appended first) and the retries they
 // cause. Conflicts minus retries are the commands that gave up after
 // MaxAttempts.
 func WithMetrics(reg prometheus.Registerer) Option {
-	return func(h *Handler) {
+	return func(c *config) {
 		m := &metrics{
 			conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
 				Name: "fbsession_append_conflicts_total",
@@ -32,7 +32,7 @@ func WithMetrics(reg prometheus.Registerer) Option {
 			m.retries.WithLabelValues(op)
 		}
 		reg.MustRegister(m.conflicts, m.retries)
-		h.metrics = m
+		c.metrics = m
 	}
 }
 

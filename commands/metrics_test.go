@@ -24,9 +24,9 @@ func TestMetricsCountConflictsAndRetries(t *testing.T) {
 		start(t, a, "s1") // a caches s1 as Chatting
 		require.Zero(t, operationCount(t, reg, "fbsession_append_conflicts_total", commands.OperationComplete))
 
-		_, err := b.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+		_, err := b.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 		require.NoError(t, err)
-		_, err = a.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+		_, err = a.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 		require.ErrorIs(t, err, fb.ErrInvalidState)
 
 		require.Equal(t, 1.0, operationCount(t, reg, "fbsession_append_conflicts_total", commands.OperationComplete))

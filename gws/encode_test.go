@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
 // A notification is encoded byte for byte as json.Marshal encodes it.
@@ -19,7 +19,7 @@ func TestEncodeNotificationIsMarshal(t *testing.T) {
 		UserData json.RawMessage `json:"userData"`
 	}
 	require.NoError(t, json.Unmarshal(seedfixtures.IntakeSeed(), &seed))
-	s := fb.Fold([]fb.Event{fb.SessionStarted{SessionID: "s1", AgentID: "a1", UserData: fb.Canonical(seed.UserData), Comment: "<c>",
+	s := fb.Fold([]fb.Event{fb.SessionStarted{SessionID: "s1", AgentID: "a1", Status: fb.StatusChatting, UserData: fb.Canonical(seed.UserData), Comment: "<c>",
 		Participants: []fb.Participant{{Nickname: "V", Type: "Customer"}}}})
 	at := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	for _, body := range []any{
@@ -41,7 +41,7 @@ func BenchmarkEncodeNotification(b *testing.B) {
 		UserData json.RawMessage `json:"userData"`
 	}
 	require.NoError(b, json.Unmarshal(seedfixtures.IntakeSeed(), &seed))
-	s := fb.Fold([]fb.Event{fb.SessionStarted{SessionID: "s1", AgentID: "a1", UserData: fb.Canonical(seed.UserData)}})
+	s := fb.Fold([]fb.Event{fb.SessionStarted{SessionID: "s1", AgentID: "a1", Status: fb.StatusChatting, UserData: fb.Canonical(seed.UserData)}})
 	body := gws.StatusChange(7, gws.ResourceOf(s, "http://h"))
 	b.Run("marshal", func(b *testing.B) {
 		for b.Loop() {

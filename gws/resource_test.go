@@ -17,6 +17,7 @@ var started = fb.SessionStarted{
 	Comment:             "Iamcrazyaboutmytest",
 	UserData:            json.RawMessage(`{"FirstName":"Vitaliy","UserData2":123456789}`),
 	Participants:        []fb.Participant{{Nickname: "VitaliyOnv", Type: "Customer", ID: "007355E6EDFA0107", Visibility: "All", ParticipantID: "007355E6EDFA0107"}},
+	Status:              fb.StatusChatting,
 }
 
 var invited = func() fb.SessionStarted {

@@ -58,9 +58,9 @@ func twoCompleted(t *testing.T) (store eventstore.Driver, intakes, completes []e
 	f.start("s1", "a1")
 	f.start("s2", "a2")
 	q := "PostProcessingQueue"
-	_, err := cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+	_, err := cmds.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 	require.NoError(t, err)
-	_, err = cmds.Complete(ctx, commands.Request{Actor: "a2"}, "s2", fb.Complete{QueueName: &q})
+	_, err = cmds.Operate(ctx, commands.Request{Actor: "a2"}, "s2", fb.Complete{By: "a2", QueueName: &q})
 	require.NoError(t, err)
 	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)

@@ -15,8 +15,8 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
-	"github.com/fbsession/fbsession/projections/natstest"
 	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/projections/natstest"
 )
 
 // BenchmarkNotificationLatency measures commit → receive: from a Complete's
@@ -73,7 +73,7 @@ func BenchmarkNotificationLatency(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
-				res, err := f.cmds.Complete(ctx, commands.Request{Actor: "a1"}, fmt.Sprintf("s%d", i), fb.Complete{})
+				res, err := f.cmds.Operate(ctx, commands.Request{Actor: "a1"}, fmt.Sprintf("s%d", i), fb.Complete{By: "a1"})
 				if err != nil {
 					b.Error(err)
 					return

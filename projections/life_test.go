@@ -17,11 +17,11 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
 	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/gws"
 )
 
 var customer = fb.Participant{Nickname: "VitaliyOnv", Type: fb.ParticipantCustomer, ID: "007355E6EDFA0107", Visibility: fb.VisibilityAll, ParticipantID: "007355E6EDFA0107"}

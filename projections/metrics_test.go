@@ -32,7 +32,7 @@ func TestMetricsCountNotificationsPublishedAndFailed(t *testing.T) {
 			require.NoError(t, err)
 			stop := f.run(f.store, n)
 			f.start("s1", "a1")
-			_, err = f.cmds.Complete(context.Background(), commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+			_, err = f.cmds.Operate(context.Background(), commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 			require.NoError(t, err)
 			require.Eventually(t, func() bool {
 				// An intake and a Complete, each to the agent and to the

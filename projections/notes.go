@@ -7,9 +7,9 @@ import (
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/sessionlog"
 	"github.com/fbsession/fbsession/sessionview"
-	"github.com/fbsession/fbsession/gws"
 )
 
 // plan is one change of a session with what its notifications are made

@@ -31,7 +31,7 @@ func TestNotifierCacheIsBoundedInBytes(t *testing.T) {
 		require.NoError(t, err)
 	}
 	for i := range sessions {
-		_, err := cmds.Complete(ctx, commands.Request{Actor: "a1"}, fmt.Sprint("s", i), fb.Complete{})
+		_, err := cmds.Operate(ctx, commands.Request{Actor: "a1"}, fmt.Sprint("s", i), fb.Complete{By: "a1"})
 		require.NoError(t, err)
 	}
 	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})

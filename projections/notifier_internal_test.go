@@ -11,9 +11,9 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/gws"
 )
 
 // viewsAhead reads views a version ahead, as when later changes landed:
@@ -38,7 +38,7 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 	cmds := commands.NewHandler(store)
 	_, err := cmds.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1"})
 	require.NoError(t, err)
-	_, err = cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+	_, err = cmds.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 	require.NoError(t, err)
 	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)

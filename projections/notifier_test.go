@@ -18,10 +18,10 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
+	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/internal/jsonshape"
 	"github.com/fbsession/fbsession/projections/natstest"
 	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/gws"
 )
 
 func TestCompleteNotifiesOnceWithTheSeedShape(t *testing.T) {
@@ -42,7 +42,7 @@ func TestCompleteNotifiesOnceWithTheSeedShape(t *testing.T) {
 			require.NotContains(t, body, "referenceId", "intake is not a request of the agent's")
 			require.Equal(t, "Chatting", body["facebooksession"].(map[string]any)["state"])
 
-			res, err := f.cmds.Complete(ctx, commands.Request{Actor: "a1"}, "0002DaAVKJ0V0095", fb.Complete{})
+			res, err := f.cmds.Operate(ctx, commands.Request{Actor: "a1"}, "0002DaAVKJ0V0095", fb.Complete{By: "a1"})
 			require.NoError(t, err)
 			m := receive(t, msgs)
 			require.Equal(t, f.prefix+".users.a1.facebooksession.0002DaAVKJ0V0095", m.Subject)
@@ -84,7 +84,7 @@ func TestQueuedCompleteNotifiesOnce(t *testing.T) {
 	f.start("s1", "a1")
 	receive(t, msgs)
 	q := "PostProcessingQueue"
-	res, err := f.cmds.Complete(context.Background(), commands.Request{Actor: "a1"}, "s1", fb.Complete{QueueName: &q})
+	res, err := f.cmds.Operate(context.Background(), commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1", QueueName: &q})
 	require.NoError(t, err)
 	var body gws.Notification
 	require.NoError(t, json.Unmarshal(receive(t, msgs).Data, &body))
@@ -115,7 +115,7 @@ func completeMany(t *testing.T, f *fixture, n int, during func(done int)) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				_, err := f.cmds.Complete(ctx, commands.Request{Actor: "a1"}, fmt.Sprintf("s%d", i), fb.Complete{})
+				_, err := f.cmds.Operate(ctx, commands.Request{Actor: "a1"}, fmt.Sprintf("s%d", i), fb.Complete{By: "a1"})
 				require.NoError(t, err, "Completes never depend on NATS")
 				mu.Lock()
 				done++

@@ -41,7 +41,7 @@ func TestStreamOfAnEarlierVersionTakesTheIntegrationSubjects(t *testing.T) {
 			require.NoError(t, err)
 
 			f.run(f.store, n)
-			_, err = f.cmds.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{})
+			_, err = f.cmds.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})
 			require.NoError(t, err)
 			msgs := f.streamMessages(4)
 			var subjects []string

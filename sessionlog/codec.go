@@ -102,7 +102,7 @@ func fromStored(eventType string, data []byte) (fb.Event, error) {
 			ReceivedDate:        s.ReceivedDate,
 			UserData:            s.UserData,
 			Participants:        toParticipants(s.Participants),
-			Status:              s.Status,
+			Status:              startedStatus(s.Status),
 			SuggestedQueueURIs:  s.SuggestedQueueURIs,
 		}, err
 	case fb.TypeSessionEnded:
@@ -168,3 +168,12 @@ func fromMessage(m fb.Message) message {
 }
 
 func toMessage(m message) fb.Message { return fb.Message(m) }
+
+// startedStatus upcasts the status a session started in: sessions were
+// first started chatting, with no status recorded.
+func startedStatus(s fb.Status) fb.Status {
+	if s == fb.StatusNone {
+		return fb.StatusChatting
+	}
+	return s
+}

@@ -14,8 +14,10 @@ import (
 
 func TestCodecRoundTrip(t *testing.T) {
 	t.Parallel()
+	chatting := started
+	chatting.Status = fb.StatusChatting
 	for _, e := range []fb.Event{
-		started,
+		chatting,
 		fb.SessionEnded{SessionID: "s"},
 		fb.InteractionCompleted{SessionID: "s"},
 		fb.QueuedTo{SessionID: "s", QueueName: "Q"},

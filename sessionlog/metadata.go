@@ -1,6 +1,11 @@
 package sessionlog
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/eventstore"
+)
 
 // Metadata is what each append of a session records about its cause: who
 // caused it and which request did. The store hashes and returns these bytes
@@ -41,4 +46,19 @@ func DecodeMetadata(raw []byte) (Metadata, error) {
 	}
 	err := json.Unmarshal(raw, &m)
 	return m, err
+}
+
+// ReadMetadata is the metadata of a stored event, upcast: events appended
+// before the operation was recorded get the one their type tells.
+func ReadMetadata(rec *eventstore.RecordedEvent) (Metadata, error) {
+	m, err := DecodeMetadata(rec.Metadata)
+	if err != nil || m.Operation != "" {
+		return m, err
+	}
+	if rec.Type == fb.TypeSessionStarted {
+		m.Operation = fb.OperationIntake
+	} else {
+		m.Operation = fb.OperationComplete
+	}
+	return m, nil
 }

@@ -56,11 +56,11 @@ func Encode(s fb.State) (*eventstore.View, error) {
 	return v, nil
 }
 
-// EncodeKeepingUserData is the view of a session state whose user data
+// encodeKeepingUserData is the view of a session state whose user data
 // has not changed since the view was last written whole: the document
 // alone, and the stored detail kept. s.UserData is not read, so that a
 // caller need not hold it; hasUserData tells whether the session has any.
-func EncodeKeepingUserData(s fb.State, hasUserData bool) (*eventstore.View, error) {
+func encodeKeepingUserData(s fb.State, hasUserData bool) (*eventstore.View, error) {
 	v, err := encode(s, hasUserData)
 	if err != nil {
 		return nil, err

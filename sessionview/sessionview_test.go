@@ -57,8 +57,7 @@ func TestDocumentIsTheStoredFormat(t *testing.T) {
 	require.True(t, sessionview.DetailInPlace(v))
 
 	// A change that leaves the user data writes the document alone.
-	kept, err := sessionview.EncodeKeepingUserData(fb.State{ID: "s1", AgentID: "a1", Status: fb.StatusChatting,
-		FacebooksessionType: "Inbound", Comment: "c", ReceivedDate: "2015-09-02T15:39:22.000+0300", Participants: chatting.Participants}, true)
+	kept, err := sessionview.Snapshot{State: chatting, Version: 3}.Slimmed().View()
 	require.NoError(t, err)
 	require.True(t, kept.KeepDetail)
 	require.Nil(t, kept.Detail)
@@ -126,7 +125,7 @@ func TestReader(t *testing.T) {
 			_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: s.id, AgentID: s.agent})
 			require.NoError(t, err)
 		}
-		_, err := h.Complete(ctx, commands.Request{Actor: "a1"}, "s2", fb.Complete{})
+		_, err := h.Operate(ctx, commands.Request{Actor: "a1"}, "s2", fb.Complete{By: "a1"})
 		require.NoError(t, err)
 
 		active, more, err := r.Active(ctx, "a1", sessionview.Page{})

@@ -2,19 +2,29 @@ package facebooksession
 
 import "fmt"
 
-// Decide returns the events that carry out cmd on state s, or why it cannot
-// be carried out. Input is validated before the state is consulted, so a bad
-// request gets the same answer whatever the session's state; then whose
-// session it is; then whether the operation is valid in its state.
-func Decide(s State, cmd Command) ([]Event, error) {
+// A command is judged in this order: Validate, its input alone, so that a
+// bad request gets the same answer whatever the session's state; then
+// Authorize, whose session it is; then Decide, whether the operation is
+// valid in the session's state, and its events. Handle runs the three; the
+// command side runs them one by one, validating before it reads a state.
+
+// Handle returns the events that carry out cmd on state s, or why it
+// cannot be carried out, judged in the order above.
+func Handle(s State, cmd Command) ([]Event, error) {
 	if err := Validate(cmd); err != nil {
 		return nil, err
 	}
-	if start, ok := cmd.(Start); ok {
-		return decideStart(s, start)
-	}
 	if err := Authorize(s, cmd); err != nil {
 		return nil, err
+	}
+	return Decide(s, cmd)
+}
+
+// Decide returns the events that carry out cmd, which Validate and
+// Authorize accepted, on state s, or why the state does not allow it.
+func Decide(s State, cmd Command) ([]Event, error) {
+	if start, ok := cmd.(Start); ok {
+		return decideStart(s, start)
 	}
 	if err := allowed(s, cmd); err != nil {
 		return nil, err
@@ -28,7 +38,7 @@ func Decide(s State, cmd Command) ([]Event, error) {
 		return []Event{OfferRejected{AgentID: cmd.By}}, nil
 	case SendMessage:
 		return []Event{AgentMessageSent{AgentID: cmd.By, Message: Message{
-			Index: s.Messages + 1, Nickname: agentNickname(s, cmd.By), ParticipantID: cmd.By, Text: cmd.Text, At: cmd.At,
+			Index: s.Messages + 1, Nickname: AgentNickname(s, cmd.By), ParticipantID: cmd.By, Text: cmd.Text, At: cmd.At,
 		}}}, nil
 	case StartTyping:
 		return []Event{AgentTypingStarted{AgentID: cmd.By}}, nil
@@ -60,8 +70,12 @@ func Decide(s State, cmd Command) ([]Event, error) {
 // Authorize tells whether cmd's actor may act on the session at all:
 // ErrNotFound when there is no session, ErrNotOwner when an agent's
 // command comes from anyone but the session's agent. The integration
-// side's commands act on any session that exists.
+// side's commands act on any session that exists; intake (Start) creates
+// one, which Decide judges.
 func Authorize(s State, cmd Command) error {
+	if _, isStart := cmd.(Start); isStart {
+		return nil
+	}
 	if s.Status == StatusNone {
 		return ErrNotFound
 	}
@@ -182,10 +196,10 @@ func decideTransfer(cmd Transfer) []Event {
 	return []Event{TransferredToAgent{FromAgentID: cmd.By, ToAgentID: cmd.TargetAgent}}
 }
 
-// agentNickname is how the agent appears in the transcript: the nickname
-// they accepted with, or their id for a session handed over already
-// joined.
-func agentNickname(s State, agentID string) string {
+// AgentNickname is how the agent appears in the transcript and in typing
+// indicators: the nickname they accepted with, or their id for a session
+// handed over already joined.
+func AgentNickname(s State, agentID string) string {
 	for _, p := range s.Participants {
 		if p.Type == ParticipantAgent && p.ID == agentID {
 			return p.Nickname
@@ -211,4 +225,18 @@ func customerMessage(s State, cmd CustomerMessage) Message {
 		m.Nickname = ParticipantCustomer
 	}
 	return m
+}
+
+// HandedTo is the agent cmd hands the session to, "" for none: one whom
+// the directory must know as an agent who may take it.
+func HandedTo(cmd Command) string {
+	switch c := cmd.(type) {
+	case Start:
+		return c.AgentID
+	case Transfer:
+		return c.TargetAgent
+	case Route:
+		return c.AgentID
+	}
+	return ""
 }

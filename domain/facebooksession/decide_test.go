@@ -19,6 +19,7 @@ var started = fb.SessionStarted{
 	Comment:             "Iamcrazyaboutmytest",
 	UserData:            json.RawMessage(`{"FirstName":"Vitaliy","UserData2":123456789}`),
 	Participants:        []fb.Participant{{Nickname: "VitaliyOnv", Type: "Customer", ID: "007355E6EDFA0107", Visibility: "All", ParticipantID: "007355E6EDFA0107"}},
+	Status:              fb.StatusChatting,
 }
 
 // invited is started as intake writes it today: offered to the agent.
@@ -39,7 +40,7 @@ type scenario struct {
 
 func (sc scenario) run(t *testing.T) {
 	t.Helper()
-	got, err := fb.Decide(fb.Fold(sc.given), sc.when)
+	got, err := fb.Handle(fb.Fold(sc.given), sc.when)
 	if sc.thenErr != nil {
 		require.ErrorIs(t, err, sc.thenErr)
 		require.Empty(t, got)

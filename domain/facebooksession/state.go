@@ -76,14 +76,10 @@ func (s State) Routable() bool {
 func Evolve(s State, e Event) State {
 	switch e := e.(type) {
 	case SessionStarted:
-		status := e.Status
-		if status == StatusNone {
-			status = StatusChatting // written before sessions were offered
-		}
 		s = State{
 			ID:                  e.SessionID,
 			AgentID:             e.AgentID,
-			Status:              status,
+			Status:              e.Status,
 			FacebooksessionType: e.FacebooksessionType,
 			Comment:             e.Comment,
 			ReceivedDate:        e.ReceivedDate,

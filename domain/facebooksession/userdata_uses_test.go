@@ -39,8 +39,8 @@ func TestUsesUserDataNamesEveryCommandThatReadsIt(t *testing.T) {
 		slim.UserData = nil
 		for _, cmd := range commands {
 			t.Run(fmt.Sprintf("%s/%T", name, cmd), func(t *testing.T) {
-				fromWhole, wholeErr := fb.Decide(whole, cmd)
-				fromSlim, slimErr := fb.Decide(slim, cmd)
+				fromWhole, wholeErr := fb.Handle(whole, cmd)
+				fromSlim, slimErr := fb.Handle(slim, cmd)
 				if fb.UsesUserData(cmd) {
 					for _, e := range fromWhole {
 						require.True(t, fb.SetsUserData(e.EventType()), "%T", e)

@@ -44,7 +44,7 @@ func TestIsHidden(t *testing.T) {
 func TestStartRefusesAmbiguousOrOversizedUserData(t *testing.T) {
 	t.Parallel()
 	start := func(ud string) error {
-		_, err := fb.Decide(fb.State{}, fb.Start{SessionID: "s-1", AgentID: "a1", UserData: json.RawMessage(ud)})
+		_, err := fb.Handle(fb.State{}, fb.Start{SessionID: "s-1", AgentID: "a1", UserData: json.RawMessage(ud)})
 		return err
 	}
 	keys := func(n int) string {

@@ -67,16 +67,17 @@ type notAgentError struct {
 func (e *notAgentError) Error() string { return e.parameter + ": " + e.err.Error() }
 func (e *notAgentError) Unwrap() error { return e.err }
 
-// handedToNoAgent names the parameter of cmd whose agent the directory
-// refused, when it refused one.
+// handedToNoAgent names the request's parameter that named the agent the
+// directory refused (fb.HandedTo), when it refused one.
 func handedToNoAgent(cmd fb.Command, err error) error {
-	if !errors.Is(err, users.ErrNotAgent) {
+	if !errors.Is(err, users.ErrNotAgent) || fb.HandedTo(cmd) == "" {
 		return err
 	}
-	if _, ok := cmd.(fb.Transfer); ok {
-		return &notAgentError{parameter: "targetUri", err: err}
+	parameter := "agentId"
+	if cmd.Operation() == fb.OperationTransfer {
+		parameter = "targetUri"
 	}
-	return &notAgentError{parameter: "agentId", err: err}
+	return &notAgentError{parameter: parameter, err: err}
 }
 
 // errorBody is the GWS failure envelope.

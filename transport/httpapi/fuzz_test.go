@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
 // seedBodies are the seed page's request bodies and the fixtures.
@@ -144,7 +144,7 @@ func FuzzIntake(f *testing.F) {
 			}
 			return
 		}
-		events, err := fb.Decide(fb.State{}, cmd)
+		events, err := fb.Handle(fb.State{}, cmd)
 		if err != nil {
 			if !errors.Is(err, fb.ErrInvalid) {
 				t.Fatalf("decide: %v", err)

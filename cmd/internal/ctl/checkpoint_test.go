@@ -40,7 +40,7 @@ func session(t *testing.T, dir, id, q string) {
 		h := commands.NewHandler(s)
 		_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: id, AgentID: "a1", UserData: []byte(`{}`)})
 		require.NoError(t, err)
-		_, err = h.Complete(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{QueueName: &q})
+		_, err = h.Operate(ctx, commands.Request{Actor: "a1"}, id, fb.Complete{By: "a1", QueueName: &q})
 		require.NoError(t, err)
 	})
 }

@@ -79,7 +79,7 @@ func TestServiceRole(t *testing.T) {
 	_, err = h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1", UserData: []byte(`{}`)})
 	require.NoError(t, err)
 	q := "q"
-	_, err = h.Complete(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{QueueName: &q})
+	_, err = h.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1", QueueName: &q})
 	require.NoError(t, err)
 	select {
 	case <-appended:

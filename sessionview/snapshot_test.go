@@ -1,4 +1,4 @@
-package commands_test
+package sessionview_test
 
 import (
 	"context"
@@ -70,4 +70,15 @@ func TestUserDataIsKeptInTheViewNotInTheCache(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, *view())
 	})
+}
+
+// readCounting counts the streams read through it.
+type readCounting struct {
+	commands.Store
+	reads int
+}
+
+func (s *readCounting) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) ([]eventstore.RecordedEvent, error) {
+	s.reads++
+	return s.Store.ReadStream(ctx, p)
 }

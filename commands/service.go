@@ -1,0 +1,230 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/sessionlog"
+)
+
+// Store is what commands need of the event store: the log to decide on and
+// append to, and the sequence referenceIds come from.
+type Store interface {
+	eventstore.Store
+	eventstore.Sequences
+}
+
+// MaxAttempts bounds the decide-append loop of one command. Each conflict
+// means another command on the same aggregate won; a handful of retries
+// outlasts any realistic burst on one aggregate.
+const MaxAttempts = 10
+
+// Request is who asks and how they identify the request.
+type Request struct {
+	// Actor is the authenticated user's id.
+	Actor string
+	// RequestID identifies the HTTP request (X-Request-Id).
+	RequestID string
+	// IdempotencyKey, when set, makes a retry by the same actor, of the
+	// same operation on the same aggregate, return the original result
+	// instead of running again; the key sent with another request for that
+	// operation is ErrIdempotencyKeyReused. Requests are compared by their
+	// Decider's Fingerprint, not by their bytes.
+	IdempotencyKey string
+}
+
+// Outcome is what a command did to an aggregate.
+type Outcome[S any] struct {
+	// ReferenceID links the request to its notification; 0 when the
+	// decision was Unreferenced.
+	ReferenceID int64
+	// State is the aggregate after the command, as its Decider keeps it.
+	State S
+	// Replayed tells that an earlier request with the same idempotency key
+	// is being answered again, and nothing was appended.
+	Replayed bool
+}
+
+// Service carries out the commands of one kind of aggregate: load (or
+// take the kept state), validate, replay an idempotency key, authorize,
+// decide, append with optimistic concurrency, retry on a conflict, and
+// answer with a referenceId. Safe for concurrent use.
+type Service[S any, C Command] struct {
+	decider Decider[S, C]
+	keeper  Keeper[S, C] // nil: nothing kept between commands
+	store   Store
+	refs    *ReferenceIDs
+	cache   *streamCache[S]
+	metrics *metrics
+	now     func() time.Time
+}
+
+// NewService returns a service running decider's commands on store. A
+// decider that is also a Keeper has its states kept, within the bounds
+// of opts.
+func NewService[S any, C Command](store Store, decider Decider[S, C], opts ...Option) *Service[S, C] {
+	return newService(store, decider, newConfig(opts))
+}
+
+func newService[S any, C Command](store Store, decider Decider[S, C], cfg *config) *Service[S, C] {
+	s := &Service[S, C]{decider: decider, store: store, refs: cfg.refs(store), metrics: cfg.metrics, now: cfg.now}
+	if k, ok := decider.(Keeper[S, C]); ok {
+		s.keeper = k
+		s.cache = newStreamCache(cfg.cachedSessions, cfg.cacheBytes, k.Size)
+	}
+	return s
+}
+
+// Execute carries out cmd on the aggregate id.
+func (s *Service[S, C]) Execute(ctx context.Context, r Request, id string, cmd C) (Outcome[S], error) {
+	if err := s.decider.Validate(cmd); err != nil {
+		return Outcome[S]{}, err
+	}
+	op := operation[C]{name: cmd.Operation(), cmd: cmd}
+	if r.IdempotencyKey != "" {
+		var err error
+		if op.hash, err = s.decider.Fingerprint(cmd); err != nil {
+			return Outcome[S]{}, err
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		st, err := s.current(ctx, id, cmd)
+		if err != nil {
+			return Outcome[S]{}, err
+		}
+		out, err := s.attempt(ctx, r, id, st, op)
+		if errors.Is(err, eventstore.ErrConcurrency) {
+			s.cache.drop(id)
+			s.metrics.conflict(op.name, attempt < MaxAttempts)
+			if attempt < MaxAttempts {
+				continue
+			}
+		}
+		return out, err
+	}
+}
+
+// operation is a command with what its execution needs to know.
+type operation[C Command] struct {
+	name string // recorded in the metadata; scopes idempotency keys
+	cmd  C
+	hash string // of the request, when it carries a key
+}
+
+// current is the stream of the aggregate id as cmd needs it: kept, or
+// read from the store.
+func (s *Service[S, C]) current(ctx context.Context, id string, cmd C) (stream[S], error) {
+	if st, hit := s.cache.get(id); hit && !s.keeper.Lacks(st.state, cmd) {
+		return st, nil
+	}
+	return s.load(ctx, id)
+}
+
+// attempt decides op on st and appends what it decides.
+func (s *Service[S, C]) attempt(ctx context.Context, r Request, id string, st stream[S], op operation[C]) (Outcome[S], error) {
+	// The key first: it is the sender's own, so its earlier answer reveals
+	// nothing, and a retried Reject, Leave or Transfer must get that answer
+	// although the aggregate is no longer theirs.
+	switch replay, err := st.replay(r, op.name, op.hash); {
+	case err != nil:
+		return Outcome[S]{}, fmt.Errorf("%s of %s: %w", op.name, id, err)
+	case replay != nil:
+		return Outcome[S]{ReferenceID: replay.ref, State: st.state, Replayed: true}, nil
+	}
+	if err := s.decider.Authorize(ctx, st.state, op.cmd); err != nil {
+		return Outcome[S]{}, err
+	}
+	d, err := s.decider.Decide(st.state, op.cmd, s.now())
+	if err != nil {
+		return Outcome[S]{}, err
+	}
+	var ref int64
+	if !d.Unreferenced {
+		if ref, err = s.refs.Next(ctx); err != nil {
+			return Outcome[S]{}, err
+		}
+	}
+	after, err := s.append(ctx, id, st, r, op, ref, d)
+	switch {
+	case errors.Is(err, eventstore.ErrConcurrency):
+		return Outcome[S]{}, err
+	case err != nil:
+		// The append may have committed before the error (a lost
+		// connection): the kept state can no longer be trusted.
+		s.cache.drop(id)
+		return Outcome[S]{}, err
+	}
+	s.keep(id, after)
+	return Outcome[S]{ReferenceID: ref, State: d.After}, nil
+}
+
+// keep keeps a stream as its Keeper says, or forgets it.
+func (s *Service[S, C]) keep(id string, st stream[S]) {
+	if s.keeper == nil {
+		return
+	}
+	if kept, ok := s.keeper.Keep(st.state); ok {
+		st.state = kept
+		s.cache.put(id, st)
+		return
+	}
+	s.cache.drop(id)
+}
+
+// load folds the stream read from the store.
+func (s *Service[S, C]) load(ctx context.Context, id string) (stream[S], error) {
+	var st stream[S]
+	records, err := s.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: s.decider.StreamID(id)})
+	if errors.Is(err, eventstore.ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	for i := range records {
+		rec := &records[i]
+		if st.state, err = s.decider.Evolve(st.state, rec); err != nil {
+			return stream[S]{}, err
+		}
+		st.version, st.head = rec.Version, rec.Hash
+		st.remember(rec)
+	}
+	return st, nil
+}
+
+// append appends a decision's events, and its view, and returns the
+// stream as it is after them.
+func (s *Service[S, C]) append(ctx context.Context, id string, st stream[S], r Request, op operation[C], ref int64, d Decision[S]) (stream[S], error) {
+	meta, err := sessionlog.EncodeMetadata(sessionlog.Metadata{
+		Actor:          r.Actor,
+		ReferenceID:    ref,
+		RequestID:      r.RequestID,
+		IdempotencyKey: r.IdempotencyKey,
+		Operation:      op.name,
+		RequestHash:    op.hash,
+	})
+	if err != nil {
+		return st, err
+	}
+	for i := range d.Events {
+		d.Events[i].Metadata = meta
+	}
+	res, err := s.store.Append(ctx, &eventstore.AppendParams{
+		StreamID:        s.decider.StreamID(id),
+		ExpectedVersion: st.version,
+		Head:            st.head,
+		Events:          d.Events,
+		View:            d.View,
+	})
+	if err != nil {
+		return st, err
+	}
+	after := stream[S]{state: d.After, version: res.Version(), head: res.Events[len(res.Events)-1].Hash, keys: st.keys}
+	if r.IdempotencyKey != "" {
+		after.keys = st.withKey(keyID{r.Actor, op.name, r.IdempotencyKey}, keyUse{ref: ref, hash: op.hash})
+	}
+	return after, nil
+}
