@@ -28,8 +28,8 @@ func Operations() []string {
 type keyID struct{ actor, operation, key string }
 
 // keyUse is what a key was used for: the referenceId answered and the
-// fingerprint of the request ("" for events written before fingerprints
-// were recorded, which match any request).
+// fingerprint of the request ("" where the event records none, which
+// matches any request).
 type keyUse struct {
 	ref  int64
 	hash string

@@ -38,13 +38,13 @@ type View struct {
 	// KeepDetail, when writing a view, keeps the stored Detail and
 	// DetailVersion as they are; Detail and DetailVersion must then be
 	// unset. A view written for the first time keeps none: no Detail, and
-	// DetailVersion 0, as a view written before details.
+	// DetailVersion 0, as a view stored whole.
 	KeepDetail bool
 	// DetailVersion is the stream version as of which Detail is what it is:
 	// it has not changed since. A write that gives Detail gives it too, no
 	// later than the version the append makes; 0 then stands for that
-	// version. Read, it is 0 for a view written before views had details,
-	// whose Document is the whole view.
+	// version. Read, it is 0 for a view stored whole, whose Document is the
+	// whole view.
 	DetailVersion int64
 }
 

@@ -27,7 +27,7 @@ type sessionStarted struct {
 	ReceivedDate        string          `json:"receivedDate,omitempty"`
 	UserData            json.RawMessage `json:"userData"`
 	Participants        []participant   `json:"participants"`
-	// Status is absent in events written before sessions were offered.
+	// Status absent: the session started Chatting (startedStatus).
 	Status             fb.Status `json:"state,omitempty"`
 	SuggestedQueueURIs []string  `json:"suggestedQueueUris,omitempty"`
 }

@@ -24,12 +24,12 @@ type Metadata struct {
 	// session, is answered from these events.
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 	// Operation names what the request did ("intake", "Complete"), so that
-	// a key is scoped to it. Events written before it was recorded lack
-	// it; their type tells the operation.
+	// a key is scoped to it. Where it is absent, the event's type tells
+	// the operation (ReadMetadata).
 	Operation string `json:"operation,omitempty"`
 	// RequestHash fingerprints the request an IdempotencyKey came with
 	// (hex SHA-256), so that the key reused with another request is told
-	// apart from a retry. Empty without a key, and in events written
+	// apart from a retry. Empty without a key, and in the oldest events,
 	// before it was recorded.
 	RequestHash string `json:"requestHash,omitempty"`
 }

@@ -26,8 +26,8 @@ type document struct {
 	Participants        []participant   `json:"participants,omitempty"`
 	Ended               bool            `json:"ended,omitempty"`
 	Queue               string          `json:"queue,omitempty"`
-	// Fields added with the session's life (issue 14) are omitted when
-	// empty, so that views written before them still verify.
+	// Omitted when empty, so that stored views that lack them still
+	// verify.
 	SuggestedQueueURIs []string `json:"suggestedQueueUris,omitempty"`
 	Messages           int      `json:"messages,omitempty"`
 	Activity           int      `json:"activity,omitempty"`
@@ -86,7 +86,7 @@ func encode(s fb.State, hasUserData bool) (*eventstore.View, error) {
 	if hasUserData {
 		// The member marks where Join puts the detail back: the document
 		// joined is the bytes json.Marshal makes of the whole, which views
-		// written before details were stored apart hold.
+		// stored whole hold.
 		d.UserData = json.RawMessage(jsonsplice.Placeholder)
 	}
 	if len(s.Participants) > 0 {

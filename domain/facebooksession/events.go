@@ -56,8 +56,8 @@ type SessionStarted struct {
 	ReceivedDate        string
 	UserData            json.RawMessage
 	Participants        []Participant
-	// Status is Invited or Chatting; empty in events written before
-	// sessions were offered, which started Chatting.
+	// Status is Invited or Chatting; the stored events that lack it are
+	// read as Chatting (sessionlog).
 	Status             Status
 	SuggestedQueueURIs []string
 }

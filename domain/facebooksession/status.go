@@ -36,7 +36,7 @@ const (
 )
 
 // Capabilities lists exactly the agent operations valid in a status, in
-// the API's order: the table of docs/API.md (SPEC section 6). Decide and
+// the API's order: the table of docs/API.md. Decide and
 // the resource's capabilities both read it, so a desktop is never offered
 // a button that would fail, nor refused one it was offered. A new slice
 // the caller may keep.

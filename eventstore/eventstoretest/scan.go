@@ -74,7 +74,7 @@ func testScans(t *testing.T, h Harness) {
 				View: eventstore.View{ListKey: key, Document: []byte(fmt.Sprintf(`{"fresh":%d}`, i))}})
 		}
 		// Put stores the detail and its version as given; v-1 has none, as
-		// if written before views had details.
+		// a view stored whole.
 		fresh[0].Detail, fresh[0].DetailVersion = []byte(`{"first detail": 0}`), 1
 		fresh[2].Detail, fresh[2].DetailVersion = []byte(`{"fresh detail": 2}`), 1
 		require.NoError(t, r.Put(ctx, fresh))

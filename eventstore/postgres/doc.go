@@ -61,11 +61,10 @@
 //   - Serialising appends with a global advisory lock held through commit:
 //     it cost three quarters of the append rate, commits no longer sharing
 //     an fsync (docs/PERFORMANCE.md).
-//   - The cluster-wide xmin, pg_snapshot_xmin(pg_current_snapshot()), this
-//     driver's watermark until issue 13: as cheap, and one statement, but
-//     any transaction with an id anywhere on the server (a psql session
-//     left open in another database) stopped every notification until it
-//     ended.
+//   - The cluster-wide xmin, pg_snapshot_xmin(pg_current_snapshot()): as
+//     cheap, and one statement, but any transaction with an id anywhere on
+//     the server (a psql session left open in another database) would stop
+//     every notification until it ended.
 //   - Logical decoding (pglogrepl): commit order for free, but it needs
 //     wal_level = logical, the REPLICATION privilege, and a replication slot
 //     per reader, which keeps WAL without bound while a reader is away; and

@@ -125,7 +125,7 @@ const (
 
 // Views.
 const (
-	// A view written before views had details has a NULL detail_version:
+	// A view stored whole has a NULL detail_version:
 	// DetailVersion 0.
 	viewColumns = `stream_id, version, list_key, document::text, detail::text, coalesce(detail_version, 0)`
 

@@ -70,7 +70,7 @@ const (
 
 // Views.
 const (
-	// A view written before views had details has a NULL detail_version:
+	// A view stored whole has a NULL detail_version:
 	// DetailVersion 0.
 	viewColumns = `stream_id, version, list_key, document, detail, coalesce(detail_version, 0)`
 
