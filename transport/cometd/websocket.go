@@ -324,22 +324,32 @@ func (ws *wsSession) writeLoop(readDone <-chan struct{}) *client {
 			}
 			return c
 		}
-		if len(out) > 0 {
-			if !ws.write(out) {
-				if h != nil {
-					ws.s.endConnect(h)
-				}
-				for _, lost := range takenFrom {
-					// Taken from the queue and not delivered: the client
-					// must not go on with a gap it does not know of.
-					ws.s.drop(lost, reasonLost)
-				}
-				_ = ws.conn.CloseNow() // ends the reader too
-				return c
-			}
-			ws.s.metrics.delivered.Add(float64(n))
+		if !ws.deliver(out, n, h, takenFrom) {
+			return c
 		}
 	}
+}
+
+// deliver writes a round's answer of n messages, taken from the queues of
+// takenFrom, while h is held. When the write fails, the connection is
+// closed and the clients are dropped: taken from their queues and not
+// delivered, they must not go on with a gap they do not know of.
+func (ws *wsSession) deliver(out [][]byte, n int, h *heldConnect, takenFrom []*client) bool {
+	if len(out) == 0 {
+		return true
+	}
+	if !ws.write(out) {
+		if h != nil {
+			ws.s.endConnect(h)
+		}
+		for _, lost := range takenFrom {
+			ws.s.drop(lost, reasonLost)
+		}
+		_ = ws.conn.CloseNow() // ends the reader too
+		return false
+	}
+	ws.s.metrics.delivered.Add(float64(n))
+	return true
 }
 
 func (ws *wsSession) write(items [][]byte) bool {
