@@ -69,7 +69,7 @@ const (
 	// its clients' text (messages, nicknames, user data changes): past
 	// it, as past MaxActivity, only what ends or hands back the session is
 	// accepted. With MaxActivity it bounds a session's log in bytes.
-	MaxLogBytes = 1 << 20
+	MaxLogBytes = 4 << 20
 	// MaxHandovers bounds the routings of a session past MaxActivity:
 	// handing back stays possible, a loop of Route, Accept and Leave does
 	// not go on for ever.
