@@ -15,7 +15,7 @@ import (
 
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // notification is what watch prints, live or replayed from the stream.
@@ -151,7 +151,7 @@ func (c *CLI) subscribe(subject string, msgs chan<- notification) (stop func(), 
 	done := make(chan struct{})
 	sub, err := nc.Subscribe(subject, func(m *nats.Msg) {
 		select {
-		case msgs <- notification{m.Subject, m.Data, m.Header.Get(projections.HeaderEvents), m.Header.Get(projections.HeaderAgent)}:
+		case msgs <- notification{m.Subject, m.Data, m.Header.Get(notifier.HeaderEvents), m.Header.Get(notifier.HeaderAgent)}:
 		case <-done:
 		}
 	})
@@ -214,7 +214,7 @@ func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, s
 	done := make(chan struct{})
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
-		case msgs <- notification{m.Subject(), m.Data(), m.Headers().Get(projections.HeaderEvents), m.Headers().Get(projections.HeaderAgent)}:
+		case msgs <- notification{m.Subject(), m.Data(), m.Headers().Get(notifier.HeaderEvents), m.Headers().Get(notifier.HeaderAgent)}:
 		case <-done:
 		}
 	})

@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
-	"github.com/fbsession/fbsession/projections/natstest"
 	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/projections/natstest"
 )
 
 // BenchmarkNotificationLatency measures commit → receive: from a Complete's

@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -18,10 +18,10 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
+	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/internal/jsonshape"
 	"github.com/fbsession/fbsession/projections/natstest"
 	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/gws"
 )
 
 func TestCompleteNotifiesOnceWithTheSeedShape(t *testing.T) {
