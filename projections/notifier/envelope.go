@@ -33,21 +33,15 @@ const (
 	HeaderEvents = "Fbsession-Events"
 )
 
-// The kinds of subject, in message ids.
-const (
-	kindUsers       = "users"
-	kindIntegration = "integration"
-)
-
 // envelope wraps a change's notes in messages: their subjects, ids and
 // headers.
 type envelope struct {
-	prefix   string
+	subjects gws.Subjects
 	msgIDKey []byte
 }
 
-// messages are a change's messages by kind of subject (kindUsers, then
-// kindIntegration): the agents' notes on their subjects, and every note,
+// messages are a change's messages by kind of subject (gws.KindUsers, then
+// gws.KindIntegration): the agents' notes on their subjects, and every note,
 // typing indicators included, on the integration subject, each body
 // encoded once for both. Their index runs across both kinds, agents'
 // first.
@@ -86,11 +80,11 @@ func (e envelope) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
 	}
 	for i, nt := range notes {
 		if nt.agent != "" && !nt.integrationOnly {
-			add(0, kindUsers, gws.Subject(e.prefix, nt.agent, p.sessionID), nt, bodies[i])
+			add(0, gws.KindUsers, e.subjects.User(nt.agent, p.sessionID), nt, bodies[i])
 		}
 	}
 	for i, nt := range notes {
-		add(1, kindIntegration, gws.IntegrationSubject(e.prefix, p.sessionID), nt, bodies[i])
+		add(1, gws.KindIntegration, e.subjects.Integration(p.sessionID), nt, bodies[i])
 	}
 	return byKind, nil
 }

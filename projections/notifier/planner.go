@@ -8,6 +8,7 @@ import (
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // planner makes a page's messages: it splits the page into changes, gets
@@ -25,7 +26,7 @@ func newPlanner(cfg *Config) *planner {
 	return &planner{
 		store:            cfg.Store,
 		states:           newSessionStates(cfg),
-		envelope:         envelope{prefix: cfg.Prefix, msgIDKey: cfg.MsgIDKey},
+		envelope:         envelope{subjects: gws.NewSubjects(cfg.Prefix), msgIDKey: cfg.MsgIDKey},
 		baseURL:          cfg.BaseURL,
 		maxMessagesBytes: cfg.MaxMessagesBytes,
 	}
@@ -135,7 +136,7 @@ func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent
 // its chain has no gap a later change could slip through.
 func chained(p *plan, byKind [2][]*nats.Msg) []*publication {
 	out := make([]*publication, 0, len(byKind[0])+len(byKind[1])+2)
-	for k, kind := range [2]string{kindUsers, kindIntegration} {
+	for k, kind := range [2]string{gws.KindUsers, gws.KindIntegration} {
 		pub := publication{chain: p.stream + " " + kind, first: p.first().Version, version: p.last().Version}
 		if len(byKind[k]) == 0 {
 			pub.final = true

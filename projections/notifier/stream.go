@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/fbsession/fbsession/gws"
 )
 
 // stream keeps the JetStream stream that stores the notifications: made or
@@ -23,7 +25,7 @@ func (s *stream) config() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
 		Name:        s.cfg.Stream,
 		Description: "fbsession notifications",
-		Subjects:    []string{s.cfg.Prefix + ".users.>", s.cfg.Prefix + ".integration.>"},
+		Subjects:    gws.NewSubjects(s.cfg.Prefix).Stream(),
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		MaxAge:      s.cfg.Retention,
