@@ -257,25 +257,35 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		if len(page) > 0 {
 			continue
 		}
-		// Caught up, and everything started is durable.
-		if err := p.save(ctx); err != nil {
-			return false, err
-		}
-		r.cfg.Metrics.caughtUp(ctx, r.cfg.Name, r.cfg.Store, p.durable)
-		select {
-		case <-wake:
-		case <-lease.Lost():
-			return false, errLeaseLost
-		case <-ctx.Done():
-			return false, nil
-		case <-r.draining:
-			head, err := r.cfg.Store.Head(ctx)
-			if err != nil || head <= p.highest {
-				return true, nil
-			}
-			time.Sleep(10 * time.Millisecond) // the rest is about to show
+		if stop, done, err := r.caughtUp(ctx, lease, &p, wake); stop {
+			return done, err
 		}
 	}
+}
+
+// caughtUp saves the checkpoint of a runner that is caught up, with
+// everything it started durable, and waits for appends. stop tells
+// runLeased to return done and err: the lease is lost, ctx ended, or a
+// drain finished.
+func (r *Runner) caughtUp(ctx context.Context, lease eventstore.Lease, p *pipeline, wake <-chan struct{}) (stop, done bool, err error) {
+	if err := p.save(ctx); err != nil {
+		return true, false, err
+	}
+	r.cfg.Metrics.caughtUp(ctx, r.cfg.Name, r.cfg.Store, p.durable)
+	select {
+	case <-wake:
+	case <-lease.Lost():
+		return true, false, errLeaseLost
+	case <-ctx.Done():
+		return true, false, nil
+	case <-r.draining:
+		head, err := r.cfg.Store.Head(ctx)
+		if err != nil || head <= p.highest {
+			return true, true, nil
+		}
+		time.Sleep(10 * time.Millisecond) // the rest is about to show
+	}
+	return false, false, nil
 }
 
 // wholeAppends keeps a full page from ending inside an append: the events
