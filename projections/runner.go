@@ -20,7 +20,7 @@ type Projector interface {
 
 // A Pipeliner is a Projector that can hand a page off before the pages
 // before it are durable, so that reading the next page overlaps waiting on
-// this one (the Notifier: JetStream acks take a round trip). The runner
+// this one (the notifier: JetStream acks take a round trip). The runner
 // keeps up to RunnerConfig.InFlight pages started and checkpoints only
 // pages whose result said durable, in feed order.
 type Pipeliner interface {
@@ -33,7 +33,7 @@ type Pipeliner interface {
 // An Abandoner is a Pipeliner told when the runner gives up on the pages it
 // started and that are not durable (a page failed, the runner stopped):
 // the next page it starts follows its checkpoint, so everything before is
-// durable. The Notifier then holds no change behind those pages' changes.
+// durable. The notifier then holds no change behind those pages' changes.
 type Abandoner interface {
 	Abandon()
 }
@@ -57,7 +57,7 @@ type RunnerConfig struct {
 	PageSize int
 	// InFlight is how many pages a Pipeliner may have started and not yet
 	// made durable. Default 4. A failed page is retried with every page
-	// after it; the Notifier keeps each session's changes in order across
+	// after it; the notifier keeps each session's changes in order across
 	// them by holding a change until the one before it is acknowledged.
 	InFlight int
 	// Linger is the least time between two reads of the feed while pages
@@ -75,7 +75,7 @@ type RunnerConfig struct {
 	// CheckpointEvery bounds how often the checkpoint is written while
 	// pages keep coming (it is always written when the feed is drained and
 	// on stopping). After a crash, up to this much is projected again,
-	// which the Notifier's message ids make harmless. Default 100ms.
+	// which the notifier's message ids make harmless. Default 100ms.
 	CheckpointEvery time.Duration
 	Metrics         *Metrics
 	Logger          *slog.Logger
