@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // sent is one message as a subscriber sees it: the subject's last tokens,
@@ -48,7 +48,7 @@ func TestRoutingSideNotifications(t *testing.T) {
 	store := newSQLiteStore(t)
 	h := commands.NewHandler(store)
 	counting := &countingStore{Driver: store}
-	n, err := projections.NewNotifier(projections.NotifierConfig{Store: counting, Prefix: "gws.v2"})
+	n, err := notifier.New(notifier.Config{Store: counting, Prefix: "gws.v2"})
 	require.NoError(t, err)
 	const id = "r1"
 	user := func(agent string) string { return "gws.v2.users." + agent + ".facebooksession." + id }
@@ -149,7 +149,7 @@ func TestRoutingSideNotifications(t *testing.T) {
 	// order.
 	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)
-	small, err := projections.NewNotifier(projections.NotifierConfig{Store: store, Prefix: "gws.v2", MaxMessagesBytes: 1})
+	small, err := notifier.New(notifier.Config{Store: store, Prefix: "gws.v2", MaxMessagesBytes: 1})
 	require.NoError(t, err)
 	msgs, err := small.Messages(ctx, feed)
 	require.NoError(t, err)

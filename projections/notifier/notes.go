@@ -1,101 +1,13 @@
-package projections
+package notifier
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/sessionview"
 )
-
-// plan is one change of a session with what its notifications are made
-// of: the session after it, and what it records.
-type plan struct {
-	stream, sessionID string
-	change            []eventstore.RecordedEvent
-	after             fb.State
-	// event is the change's last event, which tells what the change did;
-	// nil when this binary does not know its type.
-	event fb.Event
-	meta  sessionlog.Metadata
-}
-
-func (p *plan) first() *eventstore.RecordedEvent { return &p.change[0] }
-func (p *plan) last() *eventstore.RecordedEvent  { return &p.change[len(p.change)-1] }
-
-// showsTranscript tells whether the change's notifications carry the
-// messages so far: an Accept of a session that has some.
-func (p *plan) showsTranscript() bool {
-	_, accepted := p.event.(fb.OfferAccepted)
-	return accepted && p.after.Messages > 0
-}
-
-// plan folds a change into its session's state and keeps the state after
-// it for the next change. Nil for streams that are not sessions.
-func (n *Notifier) plan(states map[string]*folding, change []eventstore.RecordedEvent) (*plan, error) {
-	last := &change[len(change)-1]
-	sessionID, ok := sessionlog.SessionID(last.StreamID)
-	if !ok {
-		return nil, nil
-	}
-	f := states[last.StreamID]
-	s := &f.state
-	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change}
-	// Each event decoded once: the last one also tells the notes.
-	for i := range change {
-		var err error
-		if *s, p.event, err = sessionlog.EvolveDecoded(*s, &change[i]); err != nil {
-			return nil, err
-		}
-	}
-	p.after = *s
-	n.follow(last, *s, f.userDataElided || len(s.UserData) > 0)
-	var err error
-	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
-		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
-	}
-	return p, nil
-}
-
-// planFromView is plan for a change whose session's view is the state it
-// leaves: read from the view rather than folded.
-func (n *Notifier) planFromView(v *eventstore.StreamView, change []eventstore.RecordedEvent) (*plan, error) {
-	last := &change[len(change)-1]
-	sessionID, _ := sessionlog.SessionID(last.StreamID)
-	after, err := sessionview.Decode(&v.View)
-	if err != nil {
-		return nil, fmt.Errorf("view of %s v%d: %w", last.StreamID, v.Version, err)
-	}
-	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change, after: after}
-	p.event, err = sessionlog.Decode(last.Type, last.SchemaVersion, last.Data)
-	if errors.Is(err, sessionlog.ErrUnknownEvent) {
-		p.event, err = nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s v%d: %w", last.StreamID, last.Version, err)
-	}
-	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
-		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
-	}
-	n.follow(last, after, len(after.UserData) > 0)
-	return p, nil
-}
-
-// follow keeps a session's state after its change at last, without its
-// user data, for a next change its view has moved past by the time it is
-// notified (a chat in full flow); a closed session is forgotten.
-func (n *Notifier) follow(last *eventstore.RecordedEvent, s fb.State, hasUserData bool) {
-	if s.Closed() {
-		n.sessions.Remove(last.StreamID)
-		return
-	}
-	s.UserData = nil
-	n.sessions.Add(last.StreamID, sessionAt{version: last.Version, state: s, hasUserData: hasUserData})
-}
 
 // note is one notification of a change.
 type note struct {
@@ -111,20 +23,20 @@ type note struct {
 // notes are a change's notifications, in the order they are published
 // (SPEC section 6). records are the session's stream when the change
 // shows the transcript (showsTranscript).
-func (n *Notifier) notes(p *plan, records []eventstore.RecordedEvent) ([]note, error) {
+func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, error) {
 	ref, a := p.meta.ReferenceID, p.after
-	resource := func(s fb.State) gws.Resource { return gws.ResourceOf(s, n.cfg.BaseURL) }
+	resource := func(s fb.State) gws.Resource { return gws.ResourceOf(s, pl.baseURL) }
 	statusChange := func(agent string, s fb.State) note {
 		return note{agent: agent, body: gws.StatusChange(ref, resource(s))}
 	}
-	uri := gws.URI(n.cfg.BaseURL, p.sessionID)
+	uri := gws.URI(pl.baseURL, p.sessionID)
 	switch e := p.event.(type) {
 	case fb.SessionFocused:
 		return nil, nil // for reporting: nobody sees a change
 	case fb.AgentTypingStarted:
-		return []note{n.typing(p, gws.MessageTypingStarted, e.AgentID)}, nil
+		return []note{pl.typing(p, gws.MessageTypingStarted, e.AgentID)}, nil
 	case fb.AgentTypingStopped:
-		return []note{n.typing(p, gws.MessageTypingStopped, e.AgentID)}, nil
+		return []note{pl.typing(p, gws.MessageTypingStopped, e.AgentID)}, nil
 	case fb.OfferAccepted:
 		notes := []note{
 			statusChange(a.AgentID, a),
@@ -144,7 +56,7 @@ func (n *Notifier) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 		for i, s := range said {
 			msgs[i] = gws.MessageOf(s)
 		}
-		parts, err := split(msgs, n.cfg.MaxMessagesBytes)
+		parts, err := split(msgs, pl.maxMessagesBytes)
 		if err != nil {
 			return nil, err
 		}
@@ -193,7 +105,7 @@ func current(s fb.State) string {
 
 // typing is an agent's typing indicator, for the integration side only,
 // as a NewMessages of one message stamped with when it was recorded.
-func (n *Notifier) typing(p *plan, kind, agentID string) note {
+func (pl *planner) typing(p *plan, kind, agentID string) note {
 	nickname := agentID
 	for _, part := range p.after.Participants {
 		if part.Type == fb.ParticipantAgent && part.ID == agentID {
@@ -203,7 +115,7 @@ func (n *Notifier) typing(p *plan, kind, agentID string) note {
 	}
 	msg := gws.Typing(kind, nickname, agentID, p.last().RecordedAt)
 	return note{agent: agentID, integrationOnly: true,
-		body: gws.NewMessages(p.meta.ReferenceID, gws.URI(n.cfg.BaseURL, p.sessionID), []gws.Message{msg})}
+		body: gws.NewMessages(p.meta.ReferenceID, gws.URI(pl.baseURL, p.sessionID), []gws.Message{msg})}
 }
 
 // split cuts a transcript into parts of at most limit bytes of encoded

@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/projections/notifier"
 	"github.com/fbsession/fbsession/sessionlog"
 )
 
@@ -204,12 +205,12 @@ func testSessionLife(t *testing.T, store eventstore.Driver, url string) {
 	// notifier reads the stream for the state before and the transcript.
 	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)
-	replayer, err := projections.NewNotifier(projections.NotifierConfig{Store: store, Prefix: f.prefix, BaseURL: "http://gws.test", SkipStream: true})
+	replayer, err := notifier.New(notifier.Config{Store: store, Prefix: f.prefix, BaseURL: "http://gws.test", SkipStream: true})
 	require.NoError(t, err)
 	replayed, err := replayer.Messages(ctx, feed)
 	require.NoError(t, err)
 	requireSameMessages(t, stored, replayed)
-	fresh, err := projections.NewNotifier(projections.NotifierConfig{Store: store, Prefix: f.prefix, BaseURL: "http://gws.test", SkipStream: true})
+	fresh, err := notifier.New(notifier.Config{Store: store, Prefix: f.prefix, BaseURL: "http://gws.test", SkipStream: true})
 	require.NoError(t, err)
 	fromAccept, err := fresh.Messages(ctx, feed[8:])
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"

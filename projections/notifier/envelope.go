@@ -1,4 +1,4 @@
-package projections
+package notifier
 
 import (
 	"crypto/hmac"
@@ -33,18 +33,19 @@ const (
 	HeaderEvents = "Fbsession-Events"
 )
 
-// The kinds of subject, in message ids.
-const (
-	kindUsers       = "users"
-	kindIntegration = "integration"
-)
+// envelope wraps a change's notes in messages: their subjects, ids and
+// headers.
+type envelope struct {
+	subjects gws.Subjects
+	msgIDKey []byte
+}
 
-// messages are a change's messages by kind of subject (kindUsers, then
-// kindIntegration): the agents' notes on their subjects, and every note,
+// messages are a change's messages by kind of subject (gws.KindUsers, then
+// gws.KindIntegration): the agents' notes on their subjects, and every note,
 // typing indicators included, on the integration subject, each body
 // encoded once for both. Their index runs across both kinds, agents'
 // first.
-func (n *Notifier) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
+func (e envelope) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
 	var byKind [2][]*nats.Msg
 	if len(notes) == 0 {
 		return byKind, nil
@@ -67,7 +68,7 @@ func (n *Notifier) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
 		msg.Data = body
 		// Stable for the change and the message's place in it: a
 		// re-publish after a crash is a duplicate.
-		msg.Header.Set(jetstream.MsgIDHeader, n.msgID(p.last(), index, kind))
+		msg.Header.Set(jetstream.MsgIDHeader, e.msgID(p.last(), index, kind))
 		msg.Header.Set(HeaderPosition, strconv.FormatInt(p.last().Position, 10))
 		msg.Header.Set(HeaderIndex, strconv.Itoa(index))
 		msg.Header.Set(HeaderEvents, events)
@@ -79,11 +80,11 @@ func (n *Notifier) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
 	}
 	for i, nt := range notes {
 		if nt.agent != "" && !nt.integrationOnly {
-			add(0, kindUsers, gws.Subject(n.cfg.Prefix, nt.agent, p.sessionID), nt, bodies[i])
+			add(0, gws.KindUsers, e.subjects.User(nt.agent, p.sessionID), nt, bodies[i])
 		}
 	}
 	for i, nt := range notes {
-		add(1, kindIntegration, gws.IntegrationSubject(n.cfg.Prefix, p.sessionID), nt, bodies[i])
+		add(1, gws.KindIntegration, e.subjects.Integration(p.sessionID), nt, bodies[i])
 	}
 	return byKind, nil
 }
@@ -92,16 +93,16 @@ func (n *Notifier) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
 // id every change had when it was one message, "<stream>:<version>", so
 // that a change published before the integration subject existed is not
 // stored again; the others are "<stream>:<version>:<index>:<kind>". Keyed
-// when a key is configured (see NotifierConfig.MsgIDKey).
-func (n *Notifier) msgID(last *eventstore.RecordedEvent, index int, kind string) string {
+// when a key is configured (see Config.MsgIDKey).
+func (e envelope) msgID(last *eventstore.RecordedEvent, index int, kind string) string {
 	id := last.StreamID + ":" + strconv.FormatInt(last.Version, 10)
 	if index > 0 {
 		id += ":" + strconv.Itoa(index) + ":" + kind
 	}
-	if len(n.cfg.MsgIDKey) == 0 {
+	if len(e.msgIDKey) == 0 {
 		return id
 	}
-	m := hmac.New(sha256.New, n.cfg.MsgIDKey)
+	m := hmac.New(sha256.New, e.msgIDKey)
 	m.Write([]byte(id))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }

@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/projections/notifier"
 	"github.com/fbsession/fbsession/sessionlog"
 )
 
@@ -155,7 +156,7 @@ func TestFailedPublishKeepsEachSessionInOrder(t *testing.T) {
 				f := newFixture(t, newSQLiteStore(t), url)
 				appendRounds(t, f.store, sessions, rounds)
 				js := &faultyJetStream{JetStream: f.js, target: c.target, fault: c.fault, release: make(chan struct{})}
-				n, err := projections.NewNotifier(projections.NotifierConfig{
+				n, err := notifier.New(notifier.Config{
 					JetStream: js, Store: f.store, Prefix: f.prefix, Stream: f.stream, AckTimeout: time.Second,
 				})
 				require.NoError(t, err)

@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // With a key, a message id cannot be derived from what a subscriber sees
@@ -26,7 +26,7 @@ func TestKeyedMessageIDs(t *testing.T) {
 	require.NoError(t, err)
 
 	ids := func(key string) []string {
-		n, err := projections.NewNotifier(projections.NotifierConfig{Store: store, MsgIDKey: []byte(key)})
+		n, err := notifier.New(notifier.Config{Store: store, MsgIDKey: []byte(key)})
 		require.NoError(t, err)
 		msgs, err := n.Messages(ctx, feed)
 		require.NoError(t, err)

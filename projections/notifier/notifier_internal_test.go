@@ -1,4 +1,4 @@
-package projections
+package notifier
 
 import (
 	"context"
@@ -44,9 +44,9 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, feed, 3)
 
-	n, err := NewNotifier(NotifierConfig{Store: viewsAhead{store}})
+	n, err := New(Config{Store: viewsAhead{store}})
 	require.NoError(t, err)
-	n.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 7, state: fb.State{ID: "s1", AgentID: "intruder", Status: fb.StatusChatting}})
+	n.planner.states.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 7, state: fb.State{ID: "s1", AgentID: "intruder", Status: fb.StatusChatting}})
 	msgs, err := n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
 	require.Len(t, msgs, 2)
@@ -54,7 +54,7 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 	require.Equal(t, "gws.v2.integration.facebooksession.s1", msgs[1].Subject)
 
 	// At the right version, the followed state is what the change builds on.
-	n.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 1, state: fb.State{ID: "s1", AgentID: "a9", Status: fb.StatusChatting}})
+	n.planner.states.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 1, state: fb.State{ID: "s1", AgentID: "a9", Status: fb.StatusChatting}})
 	msgs, err = n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
 	require.Equal(t, "gws.v2.users.a9.facebooksession.s1", msgs[0].Subject)
@@ -88,4 +88,15 @@ func TestSplitTranscript(t *testing.T) {
 	single, err := split(msgs[9:], 10)
 	require.NoError(t, err)
 	require.Equal(t, [][]gws.Message{msgs[9:]}, single, "a message larger than the bound goes alone")
+}
+
+func TestChanges(t *testing.T) {
+	t.Parallel()
+	ev := func(stream string, commit uint64, pos int64) eventstore.RecordedEvent {
+		return eventstore.RecordedEvent{StreamID: stream, Commit: commit, Position: pos}
+	}
+	page := []eventstore.RecordedEvent{ev("a", 1, 1), ev("a", 1, 2), ev("b", 1, 3), ev("a", 2, 4)}
+	got := changes(page)
+	require.Equal(t, [][]eventstore.RecordedEvent{page[:2], page[2:3], page[3:]}, got)
+	require.Empty(t, changes(nil))
 }

@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // The notifier's cache is bounded in bytes: of sessions with large
@@ -43,7 +43,7 @@ func TestNotifierCacheIsBoundedInBytes(t *testing.T) {
 		bytes, reads int
 	}{{bytes: 100 << 20, reads: 0}, {bytes: 10_000, reads: sessions - 2}} {
 		counting := viewsMovedOn(store)
-		n, err := projections.NewNotifier(projections.NotifierConfig{Store: counting, CachedBytes: budget.bytes})
+		n, err := notifier.New(notifier.Config{Store: counting, CachedBytes: budget.bytes})
 		require.NoError(t, err)
 		_, err = n.Messages(ctx, intakes)
 		require.NoError(t, err)

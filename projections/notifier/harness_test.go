@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // fixture is a store, a command handler, and NATS with a prefix and stream
@@ -55,9 +56,9 @@ func newFixture(t testing.TB, store eventstore.Driver, natsURL string) *fixture 
 	return f
 }
 
-func (f *fixture) notifier(js jetstream.JetStream, ackTimeout time.Duration) *projections.Notifier {
+func (f *fixture) notifier(js jetstream.JetStream, ackTimeout time.Duration) *notifier.Notifier {
 	f.t.Helper()
-	n, err := projections.NewNotifier(projections.NotifierConfig{
+	n, err := notifier.New(notifier.Config{
 		JetStream: js, Store: f.store, Prefix: f.prefix, BaseURL: "http://gws.test",
 		Stream: f.stream, AckTimeout: ackTimeout,
 	})

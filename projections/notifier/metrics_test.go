@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // Each notification JetStream stores counts once; a publish no stream
@@ -24,8 +25,8 @@ func TestMetricsCountNotificationsPublishedAndFailed(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, newSQLiteStore(t), url)
 			reg := prometheus.NewPedanticRegistry()
-			metrics := projections.NewMetrics(reg)
-			n, err := projections.NewNotifier(projections.NotifierConfig{
+			metrics := notifier.NewMetrics(reg)
+			n, err := notifier.New(notifier.Config{
 				JetStream: f.js, Store: f.store, Prefix: f.prefix, BaseURL: "http://gws.test",
 				Stream: f.stream, Metrics: metrics,
 			})
@@ -44,7 +45,7 @@ func TestMetricsCountNotificationsPublishedAndFailed(t *testing.T) {
 
 			// Subjects no stream captures: JetStream answers no one.
 			lost := newFixture(t, f.store, url)
-			n, err = projections.NewNotifier(projections.NotifierConfig{
+			n, err = notifier.New(notifier.Config{
 				JetStream: lost.js, Store: f.store, Prefix: lost.prefix, SkipStream: true,
 				AckTimeout: time.Second, Metrics: metrics,
 			})

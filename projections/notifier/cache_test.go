@@ -1,4 +1,4 @@
-package projections_test
+package notifier_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // countingStore counts the reads of streams a notifier makes, and the
@@ -78,7 +78,7 @@ func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
 	store, intakes, completes := twoCompleted(t)
 
 	following := viewsMovedOn(store)
-	n, err := projections.NewNotifier(projections.NotifierConfig{Store: following})
+	n, err := notifier.New(notifier.Config{Store: following})
 	require.NoError(t, err)
 	first, err := n.Messages(ctx, intakes)
 	require.NoError(t, err)
@@ -89,7 +89,7 @@ func TestNotifierFollowsSessionsWithoutReadingThem(t *testing.T) {
 	require.Equal(t, int64(2), following.viewReads.Load(), "the views of each page read at once")
 
 	fresh := viewsMovedOn(store)
-	n2, err := projections.NewNotifier(projections.NotifierConfig{Store: fresh})
+	n2, err := notifier.New(notifier.Config{Store: fresh})
 	require.NoError(t, err)
 	read, err := n2.Messages(ctx, completes)
 	require.NoError(t, err)
@@ -133,7 +133,7 @@ func TestNotifierBehindAUserDataChangeReadsTheStream(t *testing.T) {
 	// The intake folded, as when its view had moved on: the notifier
 	// follows the session from there.
 	following := viewsMovedOn(store)
-	n, err := projections.NewNotifier(projections.NotifierConfig{Store: following})
+	n, err := notifier.New(notifier.Config{Store: following})
 	require.NoError(t, err)
 	_, err = n.Messages(ctx, intake)
 	require.NoError(t, err)
@@ -173,7 +173,7 @@ func TestNotifierMakesTheLastChangeFromTheView(t *testing.T) {
 	store, _, completes := twoCompleted(t)
 
 	viewing := &countingStore{Driver: store}
-	n, err := projections.NewNotifier(projections.NotifierConfig{Store: viewing})
+	n, err := notifier.New(notifier.Config{Store: viewing})
 	require.NoError(t, err)
 	viewed, err := n.Messages(ctx, completes)
 	require.NoError(t, err)
@@ -181,7 +181,7 @@ func TestNotifierMakesTheLastChangeFromTheView(t *testing.T) {
 	require.Equal(t, int64(1), viewing.viewReads.Load())
 
 	folding := viewsMovedOn(store)
-	n2, err := projections.NewNotifier(projections.NotifierConfig{Store: folding})
+	n2, err := notifier.New(notifier.Config{Store: folding})
 	require.NoError(t, err)
 	folded, err := n2.Messages(ctx, completes)
 	require.NoError(t, err)
@@ -210,7 +210,7 @@ func TestNotifierFollowsWhatTheViewServed(t *testing.T) {
 	intake, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)
 	counting := &countingStore{Driver: store}
-	n, err := projections.NewNotifier(projections.NotifierConfig{Store: counting})
+	n, err := notifier.New(notifier.Config{Store: counting})
 	require.NoError(t, err)
 	_, err = n.Messages(ctx, intake)
 	require.NoError(t, err)
