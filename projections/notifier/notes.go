@@ -106,13 +106,7 @@ func current(s fb.State) string {
 // typing is an agent's typing indicator, for the integration side only,
 // as a NewMessages of one message stamped with when it was recorded.
 func (pl *planner) typing(p *plan, kind, agentID string) note {
-	nickname := agentID
-	for _, part := range p.after.Participants {
-		if part.Type == fb.ParticipantAgent && part.ID == agentID {
-			nickname = part.Nickname
-			break
-		}
-	}
+	nickname := fb.AgentNickname(p.after, agentID)
 	msg := gws.Typing(kind, nickname, agentID, p.last().RecordedAt)
 	return note{agent: agentID, integrationOnly: true,
 		body: gws.NewMessages(p.meta.ReferenceID, gws.URI(pl.baseURL, p.sessionID), []gws.Message{msg})}

@@ -14,6 +14,7 @@ import (
 	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/sessionview"
 )
 
 // viewsAhead reads views a version ahead, as when later changes landed:
@@ -46,7 +47,7 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 
 	n, err := New(Config{Store: viewsAhead{store}})
 	require.NoError(t, err)
-	n.planner.states.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 7, state: fb.State{ID: "s1", AgentID: "intruder", Status: fb.StatusChatting}})
+	n.planner.states.sessions.Add(sessionlog.StreamID("s1"), sessionview.Snapshot{Version: 7, State: fb.State{ID: "s1", AgentID: "intruder", Status: fb.StatusChatting}}.Slimmed())
 	msgs, err := n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
 	require.Len(t, msgs, 2)
@@ -54,7 +55,7 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 	require.Equal(t, "gws.v2.integration.facebooksession.s1", msgs[1].Subject)
 
 	// At the right version, the followed state is what the change builds on.
-	n.planner.states.sessions.Add(sessionlog.StreamID("s1"), sessionAt{version: 1, state: fb.State{ID: "s1", AgentID: "a9", Status: fb.StatusChatting}})
+	n.planner.states.sessions.Add(sessionlog.StreamID("s1"), sessionview.Snapshot{Version: 1, State: fb.State{ID: "s1", AgentID: "a9", Status: fb.StatusChatting}}.Slimmed())
 	msgs, err = n.Messages(ctx, feed[1:])
 	require.NoError(t, err)
 	require.Equal(t, "gws.v2.users.a9.facebooksession.s1", msgs[0].Subject)

@@ -34,24 +34,23 @@ func (p *plan) showsTranscript() bool {
 
 // plan folds a change into its session's state and keeps the state after
 // it for the next change. Nil for streams that are not sessions.
-func (pl *planner) plan(states map[string]*folding, change []eventstore.RecordedEvent) (*plan, error) {
+func (pl *planner) plan(states map[string]*sessionview.Snapshot, change []eventstore.RecordedEvent) (*plan, error) {
 	last := &change[len(change)-1]
 	sessionID, ok := sessionlog.SessionID(last.StreamID)
 	if !ok {
 		return nil, nil
 	}
-	f := states[last.StreamID]
-	s := &f.state
+	s := states[last.StreamID]
 	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change}
 	// Each event decoded once: the last one also tells the notes.
 	for i := range change {
 		var err error
-		if *s, p.event, err = sessionlog.EvolveDecoded(*s, &change[i]); err != nil {
+		if *s, p.event, err = s.EvolveRecord(&change[i]); err != nil {
 			return nil, err
 		}
 	}
-	p.after = *s
-	pl.states.follow(last, *s, f.userDataElided || len(s.UserData) > 0)
+	p.after = s.State
+	pl.states.follow(last, *s)
 	var err error
 	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
@@ -64,11 +63,11 @@ func (pl *planner) plan(states map[string]*folding, change []eventstore.Recorded
 func (pl *planner) planFromView(v *eventstore.StreamView, change []eventstore.RecordedEvent) (*plan, error) {
 	last := &change[len(change)-1]
 	sessionID, _ := sessionlog.SessionID(last.StreamID)
-	after, err := sessionview.Decode(&v.View)
+	snap, err := sessionview.FromView(v)
 	if err != nil {
 		return nil, fmt.Errorf("view of %s v%d: %w", last.StreamID, v.Version, err)
 	}
-	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change, after: after}
+	p := &plan{stream: last.StreamID, sessionID: sessionID, change: change, after: snap.State}
 	p.event, err = sessionlog.Decode(last.Type, last.SchemaVersion, last.Data)
 	if errors.Is(err, sessionlog.ErrUnknownEvent) {
 		p.event, err = nil, nil
@@ -79,6 +78,6 @@ func (pl *planner) planFromView(v *eventstore.StreamView, change []eventstore.Re
 	if p.meta, err = sessionlog.DecodeMetadata(last.Metadata); err != nil {
 		return nil, fmt.Errorf("metadata of %s v%d: %w", last.StreamID, last.Version, err)
 	}
-	pl.states.follow(last, after, len(after.UserData) > 0)
+	pl.states.follow(last, snap)
 	return p, nil
 }

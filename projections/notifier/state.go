@@ -21,44 +21,22 @@ type sessionStates struct {
 	// only the change right after its version, so a stale one (a replayed
 	// page, another process having projected meanwhile) is read afresh,
 	// never trusted.
-	sessions *bytelru.Cache[string, sessionAt]
+	sessions *bytelru.Cache[string, sessionview.Snapshot]
 }
 
 func newSessionStates(cfg *Config) *sessionStates {
-	return &sessionStates{store: cfg.Store, sessions: bytelru.New[string](cfg.CachedSessions, cfg.CachedBytes, sessionAt.size)}
+	return &sessionStates{store: cfg.Store, sessions: bytelru.New[string](cfg.CachedSessions, cfg.CachedBytes, sessionview.Snapshot.Size)}
 }
 
-// sessionAt is a session's state after the change at version, but for
-// its user data: hasUserData tells whether it has any.
-type sessionAt struct {
-	version     int64
-	state       fb.State
-	hasUserData bool
-}
-
-// size estimates the memory an entry keeps.
-func (s sessionAt) size() int {
-	return bytelru.EntryOverhead + sessionlog.StateBytes(s.state)
-}
-
-// folding is a session's state as a page folds it; userDataElided: its
-// user data, which it has, was left out (sessionAt), as the page's changes
-// do not read it.
-type folding struct {
-	state          fb.State
-	userDataElided bool
-}
-
-// follow keeps a session's state after its change at last, without its
-// user data, for a next change its view has moved past by the time it is
-// notified (a chat in full flow); a closed session is forgotten.
-func (s *sessionStates) follow(last *eventstore.RecordedEvent, state fb.State, hasUserData bool) {
-	if state.Closed() {
+// follow keeps a session as its change at last left it, slim, for a next
+// change its view has moved past by the time it is notified (a chat in
+// full flow); a closed session is forgotten.
+func (s *sessionStates) follow(last *eventstore.RecordedEvent, snap sessionview.Snapshot) {
+	if snap.State.Closed() {
 		s.sessions.Remove(last.StreamID)
 		return
 	}
-	state.UserData = nil
-	s.sessions.Add(last.StreamID, sessionAt{version: last.Version, state: state, hasUserData: hasUserData})
+	s.sessions.Add(last.StreamID, snap.Slimmed())
 }
 
 // statesBefore returns each session the changes touch as it was just
@@ -66,9 +44,9 @@ func (s *sessionStates) follow(last *eventstore.RecordedEvent, state fb.State, h
 // version, with the user data its view keeps when the changes need it;
 // otherwise folded from the streams, all read in one query. The records it
 // read of the streams in keep are returned too.
-func (s *sessionStates) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent, views map[string]*eventstore.StreamView, keep map[string]bool) (map[string]*folding, map[string][]eventstore.RecordedEvent, error) {
+func (s *sessionStates) statesBefore(ctx context.Context, batch [][]eventstore.RecordedEvent, views map[string]*eventstore.StreamView, keep map[string]bool) (map[string]*sessionview.Snapshot, map[string][]eventstore.RecordedEvent, error) {
 	first := map[string]int64{}
-	states := map[string]*folding{}
+	states := map[string]*sessionview.Snapshot{}
 	kept := map[string][]eventstore.RecordedEvent{}
 	need := needUserData(batch)
 	var missing, userData []string
@@ -82,21 +60,21 @@ func (s *sessionStates) statesBefore(ctx context.Context, batch [][]eventstore.R
 		}
 		first[id] = change[0].Version
 		if change[0].Version == 1 {
-			states[id] = &folding{} // a new session: nothing before
+			states[id] = &sessionview.Snapshot{} // a new session: nothing before
 			continue
 		}
-		if c, ok := s.sessions.Peek(id); ok && c.version == change[0].Version-1 {
-			states[id] = &folding{state: c.state, userDataElided: c.hasUserData}
-			if c.hasUserData && need[id] {
+		if c, ok := s.sessions.Peek(id); ok && c.Version == change[0].Version-1 {
+			states[id] = &c
+			if c.HasUserData() && need[id] {
 				userData = append(userData, id)
 			}
 			continue
 		}
-		states[id] = &folding{}
+		states[id] = &sessionview.Snapshot{}
 		missing = append(missing, id)
 	}
-	for _, id := range withUserData(userData, views, first, states) {
-		states[id] = &folding{}
+	for _, id := range withUserData(userData, views, states) {
+		states[id] = &sessionview.Snapshot{}
 		missing = append(missing, id)
 	}
 	if len(missing) == 0 {
@@ -114,8 +92,8 @@ func (s *sessionStates) statesBefore(ctx context.Context, batch [][]eventstore.R
 		if r.Version >= first[r.StreamID] {
 			continue
 		}
-		st := &states[r.StreamID].state
-		if *st, err = sessionlog.EvolveRecord(*st, r); err != nil {
+		st := states[r.StreamID]
+		if *st, _, err = st.EvolveRecord(r); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -126,20 +104,19 @@ func (s *sessionStates) statesBefore(ctx context.Context, batch [][]eventstore.R
 // the state a change leaves, when the view holds it, and the user data the
 // states it keeps leave out.
 
-// withUserData puts into the states of the sessions ids the user data
+// withUserData puts into the slim states of the sessions ids the user data
 // their views keep, when it is what they held just before their first
-// change (first): unchanged since before it (DetailVersion). It returns the
-// sessions whose views cannot tell, whose streams must be read: their user
-// data changed since (this notifier lags), or the view predates details.
-func withUserData(ids []string, views map[string]*eventstore.StreamView, first map[string]int64, states map[string]*folding) (unknown []string) {
+// change (sessionview.Snapshot.WithUserDataOf). It returns the sessions
+// whose views cannot tell, whose streams must be read: their user data
+// changed since (this notifier lags), or the view is stored whole.
+func withUserData(ids []string, views map[string]*eventstore.StreamView, states map[string]*sessionview.Snapshot) (unknown []string) {
 	for _, id := range ids {
-		v, before := views[id], first[id]-1
-		if v == nil || v.DetailVersion == 0 || v.DetailVersion > before || v.Version < before || !sessionview.DetailInPlace(&v.View) {
+		filled, ok := states[id].WithUserDataOf(views[id])
+		if !ok {
 			unknown = append(unknown, id)
 			continue
 		}
-		f := states[id]
-		f.state.UserData, f.userDataElided = v.Detail, false
+		*states[id] = filled
 	}
 	return unknown
 }
