@@ -64,18 +64,28 @@ type Config struct {
 	// size, so a count alone does not bound them. Default 16 MiB. A session
 	// pushed out is read from its stream at its next change.
 	CachedBytes int
-	// MaxMessagesBytes bounds the messages of one NewMessages
-	// notification, encoded: the transcript an Accept shows is split into
-	// several notifications past it, so that each fits in a NATS message
-	// (1 MiB by default). Default 256 KiB.
-	MaxMessagesBytes int
+	// CatchUpMessages and CatchUpBytes bound the transcript an Accept's
+	// NewMessages shows the agent: its last messages, at most this many
+	// and this many bytes encoded (always the last one). Past them the
+	// notification carries transcriptUri for the rest, so that a handover
+	// of a long session does not publish it whole again on two subjects.
+	// Defaults 50 and 64 KiB.
+	CatchUpMessages, CatchUpBytes int
+	// MaxBytes bounds the stream's storage: past it, JetStream drops the
+	// oldest notifications. Default 1 GiB.
+	MaxBytes int64
 	// Metrics, when set, count the messages published and the publishes
 	// that failed.
 	Metrics *Metrics
 }
 
-// DefaultCachedSessions is the notifier's Config.CachedSessions.
-const DefaultCachedSessions = 2_000
+// Defaults of Config.
+const (
+	DefaultCachedSessions  = 2_000
+	DefaultCatchUpMessages = 50
+	DefaultCatchUpBytes    = 64 << 10
+	DefaultMaxBytes        = 1 << 30
+)
 
 func (c *Config) setDefaults() {
 	if c.Prefix == "" {
@@ -99,7 +109,13 @@ func (c *Config) setDefaults() {
 	if c.CachedBytes <= 0 {
 		c.CachedBytes = 16 << 20
 	}
-	if c.MaxMessagesBytes <= 0 {
-		c.MaxMessagesBytes = 256 << 10
+	if c.CatchUpMessages <= 0 {
+		c.CatchUpMessages = DefaultCatchUpMessages
+	}
+	if c.CatchUpBytes <= 0 {
+		c.CatchUpBytes = DefaultCatchUpBytes
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
 	}
 }

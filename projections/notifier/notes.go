@@ -21,7 +21,7 @@ type note struct {
 }
 
 // notes are a change's notifications, in the order they are published
-// (SPEC section 6). records are the session's stream when the change
+// (docs/API.md). records are the session's stream when the change
 // shows the transcript (showsTranscript).
 func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, error) {
 	ref, a := p.meta.ReferenceID, p.after
@@ -52,18 +52,15 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 		if len(said) == 0 {
 			return notes, nil
 		}
-		msgs := make([]gws.Message, len(said))
-		for i, s := range said {
-			msgs[i] = gws.MessageOf(s)
-		}
-		parts, err := split(msgs, pl.maxMessagesBytes)
+		shown, err := catchUp(said, pl.catchUpMessages, pl.catchUpBytes)
 		if err != nil {
 			return nil, err
 		}
-		for _, part := range parts {
-			notes = append(notes, note{agent: a.AgentID, body: gws.NewMessages(ref, uri, part)})
+		body := gws.NewMessages(ref, uri, shown)
+		if len(shown) < len(said) {
+			body.TranscriptURI = gws.TranscriptURI(pl.baseURL, p.sessionID)
 		}
-		return notes, nil
+		return append(notes, note{agent: a.AgentID, body: body}), nil
 	case fb.OfferRejected:
 		// The session left its agent: Completed for them.
 		return []note{statusChange(e.AgentID, a)}, nil
@@ -112,22 +109,24 @@ func (pl *planner) typing(p *plan, kind, agentID string) note {
 		body: gws.NewMessages(p.meta.ReferenceID, gws.URI(pl.baseURL, p.sessionID), []gws.Message{msg})}
 }
 
-// split cuts a transcript into parts of at most limit bytes of encoded
-// messages, in order, each of one message at least: a long conversation
-// shown at an Accept would not fit in one NATS message (1 MiB by default).
-func split(msgs []gws.Message, limit int) ([][]gws.Message, error) {
-	var parts [][]gws.Message
-	start, size := 0, 0
-	for i, m := range msgs {
-		b, err := json.Marshal(m)
+// catchUp is the end of a transcript an Accept shows: its last messages,
+// at most max of them and limit bytes encoded, the last one always.
+func catchUp(said []fb.Said, max, limit int) ([]gws.Message, error) {
+	start, size := len(said), 0
+	for start > 0 && len(said)-start < max {
+		b, err := json.Marshal(gws.MessageOf(said[start-1]))
 		if err != nil {
 			return nil, err
 		}
-		if i > start && size+len(b)+1 > limit {
-			parts = append(parts, msgs[start:i])
-			start, size = i, 0
+		if start < len(said) && size+len(b)+1 > limit {
+			break
 		}
 		size += len(b) + 1
+		start--
 	}
-	return append(parts, msgs[start:]), nil
+	msgs := make([]gws.Message, 0, len(said)-start)
+	for _, s := range said[start:] {
+		msgs = append(msgs, gws.MessageOf(s))
+	}
+	return msgs, nil
 }

@@ -61,34 +61,37 @@ func TestNotifierDoesNotTrustAStateOfAnotherVersion(t *testing.T) {
 	require.Equal(t, "gws.v2.users.a9.facebooksession.s1", msgs[0].Subject)
 }
 
-// A transcript too long for one notification is split in order, each
-// part within the bound unless one message alone is larger.
-func TestSplitTranscript(t *testing.T) {
+// An Accept's catch-up is the transcript's end: at most so many
+// messages and bytes, the last message always, in order.
+func TestCatchUpIsTheTranscriptsEnd(t *testing.T) {
 	t.Parallel()
-	var msgs []gws.Message
+	var said []fb.Said
 	for i := 1; i <= 10; i++ {
-		msgs = append(msgs, gws.Message{Index: i, Text: strings.Repeat("x", 100*i)})
+		said = append(said, fb.Said{Message: fb.Message{Index: i, Text: strings.Repeat("x", 100*i)}, FromType: fb.ParticipantCustomer})
 	}
-	one, err := split(msgs, 1<<20)
+	all, err := catchUp(said, 50, 1<<20)
 	require.NoError(t, err)
-	require.Equal(t, [][]gws.Message{msgs}, one)
-	parts, err := split(msgs, 1000)
+	require.Len(t, all, 10)
+	last3, err := catchUp(said, 3, 1<<20)
 	require.NoError(t, err)
-	var joined []gws.Message
-	for _, part := range parts {
-		require.NotEmpty(t, part)
-		b, err := json.Marshal(part)
-		require.NoError(t, err)
-		if len(part) > 1 {
-			require.LessOrEqual(t, len(b), 1000)
-		}
-		joined = append(joined, part...)
+	require.Equal(t, []int{8, 9, 10}, indexes(last3))
+	bounded, err := catchUp(said, 50, 2500)
+	require.NoError(t, err)
+	b, err := json.Marshal(bounded)
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(b), 2500)
+	require.Equal(t, []int{9, 10}, indexes(bounded))
+	single, err := catchUp(said, 50, 10)
+	require.NoError(t, err)
+	require.Equal(t, []int{10}, indexes(single), "the last message goes, whatever its size")
+}
+
+func indexes(msgs []gws.Message) []int {
+	out := make([]int, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Index
 	}
-	require.Equal(t, msgs, joined)
-	require.Greater(t, len(parts), 5)
-	single, err := split(msgs[9:], 10)
-	require.NoError(t, err)
-	require.Equal(t, [][]gws.Message{msgs[9:]}, single, "a message larger than the bound goes alone")
+	return out
 }
 
 func TestChanges(t *testing.T) {

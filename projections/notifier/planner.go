@@ -19,7 +19,7 @@ type planner struct {
 	states           *sessionStates
 	envelope         envelope
 	baseURL          string
-	maxMessagesBytes int
+	catchUpMessages, catchUpBytes int
 }
 
 func newPlanner(cfg *Config) *planner {
@@ -28,7 +28,8 @@ func newPlanner(cfg *Config) *planner {
 		states:           newSessionStates(cfg),
 		envelope:         envelope{subjects: gws.NewSubjects(cfg.Prefix), msgIDKey: cfg.MsgIDKey},
 		baseURL:          cfg.BaseURL,
-		maxMessagesBytes: cfg.MaxMessagesBytes,
+		catchUpMessages:  cfg.CatchUpMessages,
+		catchUpBytes:     cfg.CatchUpBytes,
 	}
 }
 

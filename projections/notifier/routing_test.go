@@ -145,31 +145,46 @@ func TestRoutingSideNotifications(t *testing.T) {
 		{integration, "a6", "StatusChange", "Invited"},
 	}, step("router", fb.Route{AgentID: "a6"}), "routed from the post-processing queue")
 
-	// A transcript past MaxMessagesBytes comes in several NewMessages, in
-	// order.
+	// An Accept shows the transcript's last messages only, within the
+	// catch-up's bounds, and where to read the rest.
 	feed, err := store.ReadFeed(ctx, &eventstore.ReadFeedParams{})
 	require.NoError(t, err)
-	small, err := notifier.New(notifier.Config{Store: store, Prefix: "gws.v2", MaxMessagesBytes: 1})
-	require.NoError(t, err)
-	msgs, err := small.Messages(ctx, feed)
-	require.NoError(t, err)
-	var texts []string
-	for _, m := range msgs {
-		if m.Subject != user("a3") || m.Header.Get("Fbsession-Events") != fb.TypeOfferAccepted {
-			continue
+	for _, tc := range []struct {
+		cfg     notifier.Config
+		texts   []string
+		pointed bool
+	}{
+		{notifier.Config{Store: store, Prefix: "gws.v2"}, []string{"anyone?", "hello?"}, false},
+		{notifier.Config{Store: store, Prefix: "gws.v2", CatchUpMessages: 1}, []string{"hello?"}, true},
+		{notifier.Config{Store: store, Prefix: "gws.v2", CatchUpBytes: 1}, []string{"hello?"}, true},
+	} {
+		n, err := notifier.New(tc.cfg)
+		require.NoError(t, err)
+		msgs, err := n.Messages(ctx, feed)
+		require.NoError(t, err)
+		var texts []string
+		pointed := false
+		for _, m := range msgs {
+			if m.Subject != user("a3") || m.Header.Get("Fbsession-Events") != fb.TypeOfferAccepted {
+				continue
+			}
+			var body struct {
+				Messages []struct {
+					Index int    `json:"index"`
+					Text  string `json:"text"`
+				} `json:"messages"`
+				TranscriptURI string `json:"transcriptUri"`
+			}
+			require.NoError(t, json.Unmarshal(m.Data, &body))
+			for _, msg := range body.Messages {
+				texts = append(texts, msg.Text)
+			}
+			if body.TranscriptURI != "" {
+				require.Equal(t, "/api/v2/facebooksessions/r1/messages", body.TranscriptURI)
+				pointed = true
+			}
 		}
-		var body struct {
-			Messages []struct {
-				Index int    `json:"index"`
-				Text  string `json:"text"`
-			} `json:"messages"`
-		}
-		require.NoError(t, json.Unmarshal(m.Data, &body))
-		if len(body.Messages) > 0 {
-			require.Len(t, body.Messages, 1)
-			require.Equal(t, len(texts)+1, body.Messages[0].Index)
-			texts = append(texts, body.Messages[0].Text)
-		}
+		require.Equal(t, tc.texts, texts)
+		require.Equal(t, tc.pointed, pointed)
 	}
-	require.Equal(t, []string{"anyone?", "hello?"}, texts)
 }

@@ -29,6 +29,8 @@ func (s *stream) config() jetstream.StreamConfig {
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		MaxAge:      s.cfg.Retention,
+		MaxBytes:    s.cfg.MaxBytes,
+		Discard:     jetstream.DiscardOld,
 		Duplicates:  s.cfg.DuplicateWindow,
 		Replicas:    max(s.cfg.Replicas, 1),
 	}
