@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
 // A notification is encoded byte for byte as json.Marshal encodes it.

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 )
 
 // seedBodies are the seed page's request bodies and the fixtures.

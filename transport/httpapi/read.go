@@ -9,9 +9,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/internal/jsonsplice"
 	"github.com/fbsession/fbsession/sessionview"
-	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/users"
 )
 

@@ -24,8 +24,8 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/cmd/internal/daemon"
-	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/internal/seedfixtures"
 	"github.com/fbsession/fbsession/users"
 )
 

@@ -11,8 +11,8 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/sessionview"
 )
 
 func (c *CLI) sessionsCommand() *cobra.Command {
