@@ -143,7 +143,7 @@ func (c *cluster) startMembers(bins binaries, natsURLs string) {
 				"FBSESSION_STREAM_REPLICAS=3", "FBSESSION_MSGID_KEY=" + hex.EncodeToString(key[:]),
 				"FBSESSION_LOG_LEVEL=warn", "FBSESSION_BCRYPT_COST=4",
 			}}}
-		m.svc = bins.service(t, addr)
+		m.svc = bins.serviceAt(t, addr)
 		m.start()
 		t.Cleanup(m.kill)
 		if i == 0 {

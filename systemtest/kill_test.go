@@ -38,7 +38,7 @@ func TestKilledUnderLoad(t *testing.T) {
 	}}
 	p.start()
 	t.Cleanup(p.kill)
-	s := bins.service(t, addr)
+	s := bins.serviceAt(t, addr)
 	require.Eventually(t, s.ready, 30*time.Second, 50*time.Millisecond)
 	s.seed(dbURL, sessions)
 

@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,22 +15,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 )
-
-// longTests tells whether to run the long variants (FBSESSION_LONG_TESTS=1).
-func longTests() bool { return os.Getenv("FBSESSION_LONG_TESTS") != "" }
-
-// binaries are fbsessiond and fbsessionctl built for one test.
-type binaries struct{ daemon, ctl string }
-
-// buildBinaries builds fbsessiond and fbsessionctl from this tree into
-// a directory of t's.
-func buildBinaries(t *testing.T) binaries {
-	t.Helper()
-	dir := t.TempDir()
-	out, err := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "../cmd/fbsessiond", "../cmd/fbsessionctl").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	return binaries{daemon: filepath.Join(dir, "fbsessiond"), ctl: filepath.Join(dir, "fbsessionctl")}
-}
 
 // freePorts returns n loopback ports free at the time of the call, below
 // the kernel's ephemeral range when it can: a process killed and started

@@ -26,8 +26,8 @@ type service struct {
 	base   string
 }
 
-// service is the fbsessiond serving at addr, for t.
-func (b binaries) service(t *testing.T, addr string) *service {
+// serviceAt is the fbsessiond serving at addr, for t.
+func (b binaries) serviceAt(t *testing.T, addr string) *service {
 	return &service{t: t, ctl: b.ctl, ctlDir: t.TempDir(), base: "http://" + addr}
 }
 
@@ -107,7 +107,7 @@ func startDaemon(t *testing.T, bins binaries, dbURL, natsURL string, env ...stri
 		"FBSESSION_LOG_LEVEL=error", "FBSESSION_LOG_FORMAT=text", "FBSESSION_BCRYPT_COST=4",
 		"FBSESSION_STREAM_RETENTION=1h", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_REQUEST_TIMEOUT=1500ms",
 	}
-	d := &daemon{natsURL: natsURL, service: bins.service(t, addr)}
+	d := &daemon{natsURL: natsURL, service: bins.serviceAt(t, addr)}
 	if natsURL == "" {
 		d.natsURL = fmt.Sprintf("nats://127.0.0.1:%d", ports[1])
 		settings = append(settings, "NATS_URL=", fmt.Sprintf("FBSESSION_NATS_LISTEN=127.0.0.1:%d", ports[1]))
