@@ -14,8 +14,8 @@ import (
 	"github.com/fbsession/fbsession/audit"
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
-	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // ErrVerifyFailed makes fbsessionctl exit non-zero after a report.
