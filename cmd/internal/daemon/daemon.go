@@ -124,7 +124,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		_ = runner.Run(runCtx)
 	}()
 
-	limits := defaultHTTPLimits(cfg.RequestTimeout)
+	limits := httpapi.DefaultLimits(cfg.RequestTimeout)
 	auth := users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg})
 	notifications, err := cometd.New(cometd.Config{
 		NATS: nc, Prefix: cfg.SubjectPrefix, Auth: auth, ClientAddr: httpapi.ClientAddr,
@@ -164,7 +164,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		Registry:       reg,
 		Notifications:  notifications,
 		RequestTimeout: cfg.RequestTimeout,
-		MaxRequestRead: limits.bodyRead(),
+		MaxRequestRead: limits.BodyRead(),
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 	})
@@ -175,8 +175,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	if err != nil {
 		return fmt.Errorf("HTTP listen on %s (set FBSESSION_HTTP_ADDR or --http-addr): %w", cfg.HTTPAddr, err)
 	}
-	l = limits.listener(l)
-	srv := limits.server(api)
+	l = limits.Listener(l)
+	srv := limits.Server(api)
 	// Shutdown waits for neither long polls nor websockets: answer them.
 	srv.RegisterOnShutdown(notifications.Close)
 	served := make(chan error, 1)
@@ -215,7 +215,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 // cometdClients is the configured cap of CometD clients, by default half
 // of the connections the HTTP server takes: each client may hold one (a
 // long poll or a websocket), and the REST API needs the rest.
-func cometdClients(cfg *config.Config, limits httpLimits) int {
+func cometdClients(cfg *config.Config, limits httpapi.Limits) int {
 	if cfg.CometDClients > 0 {
 		return cfg.CometDClients
 	}

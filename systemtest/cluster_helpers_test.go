@@ -1,19 +1,16 @@
-package daemon_test
+package systemtest
 
 import (
 	"bufio"
 	"context"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,79 +34,6 @@ func natsServerBin(t *testing.T) string {
 	}
 	t.Skip("nats-server is not installed: skipping the cluster test (bash .ci/run installs it)")
 	return ""
-}
-
-// freePorts returns n loopback ports free at the time of the call, below
-// the kernel's ephemeral range when it can: a process killed and started
-// again needs its port back, and an outgoing connection of another test
-// could otherwise have been given it meanwhile.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	low := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if v, err := strconv.Atoi(f[0]); err == nil {
-				low = v
-			}
-		}
-	}
-	var ports []int
-	for tries := 0; len(ports) < n; tries++ {
-		addr := "127.0.0.1:0"
-		if low > 11024 && tries < 1000 {
-			addr = fmt.Sprintf("127.0.0.1:%d", 10024+mrand.IntN(low-11024))
-		}
-		l, err := net.Listen("tcp", addr)
-		if err != nil {
-			continue
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
-// child is a process of the cluster test, killed and started again with
-// the same command; its output is appended to log.
-type child struct {
-	t    *testing.T
-	name string
-	args []string
-	env  []string
-	log  string
-	cmd  *exec.Cmd
-}
-
-func (c *child) start() {
-	c.t.Helper()
-	f, err := os.OpenFile(c.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	require.NoError(c.t, err)
-	defer f.Close()
-	fmt.Fprintf(f, "=== start %s\n", time.Now().Format(time.RFC3339Nano))
-	c.cmd = exec.Command(c.args[0], c.args[1:]...)
-	c.cmd.Env = append(os.Environ(), c.env...)
-	c.cmd.Stdout, c.cmd.Stderr = f, f
-	dieWithTest(c.cmd)
-	require.NoError(c.t, c.cmd.Start())
-}
-
-// kill SIGKILLs the process, if it runs.
-func (c *child) kill() {
-	if c.cmd == nil || c.cmd.Process == nil {
-		return
-	}
-	_ = c.cmd.Process.Signal(syscall.SIGKILL)
-	_ = c.cmd.Wait()
-	c.cmd = nil
-}
-
-// tail is the end of the process's output, for a failure's message.
-func (c *child) tail() string {
-	b, _ := os.ReadFile(c.log)
-	if len(b) > 4000 {
-		b = b[len(b)-4000:]
-	}
-	return fmt.Sprintf("--- %s (%s):\n%s", c.name, c.log, b)
 }
 
 // natsNode is one nats-server of a three-node JetStream cluster on
@@ -165,13 +89,7 @@ type member struct {
 
 func (m *member) waitReady(within time.Duration) {
 	m.t.Helper()
-	if !assert.Eventually(m.t, func() bool {
-		res, err := http.Get(m.svc.base + "/readyz")
-		if err == nil {
-			res.Body.Close()
-		}
-		return err == nil && res.StatusCode == 200
-	}, within, 50*time.Millisecond, "%s ready", m.name) {
+	if !assert.Eventually(m.t, m.svc.ready, within, 50*time.Millisecond, "%s ready", m.name) {
 		m.t.Fatal(m.tail())
 	}
 }

@@ -1,4 +1,4 @@
-package daemon
+package httpapi
 
 import (
 	"bufio"
@@ -19,7 +19,6 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/sessionview"
-	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -27,7 +26,7 @@ const testPassword = "correct horse"
 
 // serveAPI runs the API on a SQLite store behind the listener and server
 // the limits make, and returns its address and the listener.
-func serveAPI(t *testing.T, lim httpLimits) (string, *limitListener) {
+func serveAPI(t *testing.T, lim Limits) (string, *limitListener) {
 	t.Helper()
 	ctx := context.Background()
 	b := storetest.SQLite(t, storetest.Options{})
@@ -37,7 +36,7 @@ func serveAPI(t *testing.T, lim httpLimits) (string, *limitListener) {
 	} {
 		require.NoError(t, b.Users.Add(ctx, u, testPassword))
 	}
-	api := httpapi.New(httpapi.Config{
+	api := New(Config{
 		Commands: commands.NewHandler(b.Store, commands.WithAgents(b.Users)),
 		Sessions: sessionview.NewReader(b.Store),
 		Auth:     users.NewAuthenticator(b.Users, users.AuthenticatorConfig{}),
@@ -45,8 +44,8 @@ func serveAPI(t *testing.T, lim httpLimits) (string, *limitListener) {
 	})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	srv := lim.server(api)
-	ll := lim.listener(l)
+	srv := lim.Server(api)
+	ll := lim.Listener(l)
 	go func() { _ = srv.Serve(ll) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return l.Addr().String(), ll.(*limitListener)
@@ -120,7 +119,7 @@ func attack(t *testing.T, addr string, n int, closed chan<- time.Duration) {
 // and real requests are served meanwhile, within a bound.
 func TestSlowAndIdleConnectionsAreCut(t *testing.T) {
 	t.Parallel()
-	lim := httpLimits{ReadHeaderTimeout: 500 * time.Millisecond, ReadTimeout: time.Second,
+	lim := Limits{ReadHeaderTimeout: 500 * time.Millisecond, ReadTimeout: time.Second,
 		WriteTimeout: 3 * time.Second, IdleTimeout: time.Second, MaxHeaderBytes: 8 << 10,
 		// No health reserve: a request accepted on it is turned away (see
 		// TestHealthChecksHaveAReserve), and this test is about the
@@ -155,7 +154,7 @@ func TestSlowAndIdleConnectionsAreCut(t *testing.T) {
 // on the reserve, and nothing else is.
 func TestHealthChecksHaveAReserve(t *testing.T) {
 	t.Parallel()
-	lim := httpLimits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+	lim := Limits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second, MaxHeaderBytes: 8 << 10,
 		MaxConns: 20, HealthConns: 2}
 	addr, l := serveAPI(t, lim)
@@ -183,9 +182,9 @@ func TestConnsForLowFileLimits(t *testing.T) {
 // later than the server's.
 func TestBodyReadNeverOutlastsReadTimeout(t *testing.T) {
 	t.Parallel()
-	require.Equal(t, 10*time.Second, defaultHTTPLimits(time.Minute).bodyRead())
-	require.Equal(t, time.Millisecond, httpLimits{ReadHeaderTimeout: time.Second, ReadTimeout: time.Second}.bodyRead())
-	require.Zero(t, httpLimits{ReadHeaderTimeout: time.Second}.bodyRead(), "no ReadTimeout: httpapi's default")
+	require.Equal(t, 10*time.Second, DefaultLimits(time.Minute).BodyRead())
+	require.Equal(t, time.Millisecond, Limits{ReadHeaderTimeout: time.Second, ReadTimeout: time.Second}.BodyRead())
+	require.Zero(t, Limits{ReadHeaderTimeout: time.Second}.BodyRead(), "no ReadTimeout: httpapi's default")
 }
 
 // acceptHook is a real listener that tells of each connection it accepts,
@@ -211,12 +210,12 @@ func (l *acceptHook) Accept() (net.Conn, error) {
 	return c, nil
 }
 
-func hookedListener(t *testing.T, lim httpLimits, breakNth int) (net.Listener, *acceptHook) {
+func hookedListener(t *testing.T, lim Limits, breakNth int) (net.Listener, *acceptHook) {
 	t.Helper()
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	hook := &acceptHook{Listener: inner, accepted: make(chan struct{}, 16), breakNth: breakNth}
-	l := lim.listener(hook)
+	l := lim.Listener(hook)
 	t.Cleanup(func() { _ = l.Close() })
 	return l, hook
 }
@@ -252,7 +251,7 @@ type accepted struct {
 // handing it to a server that has stopped.
 func TestCloseReleasesAnAcceptWaitingForASlot(t *testing.T) {
 	t.Parallel()
-	l, hook := hookedListener(t, httpLimits{MaxConns: 1, HealthConns: 1}, 0)
+	l, hook := hookedListener(t, Limits{MaxConns: 1, HealthConns: 1}, 0)
 	for range 2 { // the general slot, then the reserve's
 		dial(t, l)
 		c, err := l.Accept()
@@ -282,7 +281,7 @@ func TestCloseReleasesAnAcceptWaitingForASlot(t *testing.T) {
 func TestAcceptSkipsAConnectionItCannotKeepADeadlineOn(t *testing.T) {
 	t.Parallel()
 	// The second connection goes to the reserve, which sets a deadline.
-	l, _ := hookedListener(t, httpLimits{MaxConns: 1, HealthConns: 1}, 2)
+	l, _ := hookedListener(t, Limits{MaxConns: 1, HealthConns: 1}, 2)
 	dial(t, l)
 	c, err := l.Accept()
 	require.NoError(t, err)
