@@ -15,21 +15,21 @@ import (
 // their sessions' states, tells the notes each change makes and wraps them
 // in messages.
 type planner struct {
-	store            StreamsReader
-	states           *sessionStates
-	envelope         envelope
-	baseURL          string
+	store                         StreamsReader
+	states                        *sessionStates
+	envelope                      envelope
+	baseURL                       string
 	catchUpMessages, catchUpBytes int
 }
 
 func newPlanner(cfg *Config) *planner {
 	return &planner{
-		store:            cfg.Store,
-		states:           newSessionStates(cfg),
-		envelope:         envelope{subjects: gws.NewSubjects(cfg.Prefix), msgIDKey: cfg.MsgIDKey},
-		baseURL:          cfg.BaseURL,
-		catchUpMessages:  cfg.CatchUpMessages,
-		catchUpBytes:     cfg.CatchUpBytes,
+		store:           cfg.Store,
+		states:          newSessionStates(cfg),
+		envelope:        envelope{subjects: gws.NewSubjects(cfg.Prefix), msgIDKey: cfg.MsgIDKey},
+		baseURL:         cfg.BaseURL,
+		catchUpMessages: cfg.CatchUpMessages,
+		catchUpBytes:    cfg.CatchUpBytes,
 	}
 }
 
