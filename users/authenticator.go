@@ -124,8 +124,8 @@ func NewAuthenticator(dir *Directory, cfg AuthenticatorConfig) *Authenticator {
 	// lru.New errs only on a size <= 0, which setDefaults rules out.
 	cache, _ := lru.New[[sha256.Size]byte, cachedUser](cfg.MaxEntries)
 	// The dummy hash now, so that the first unknown name costs no more
-	// than the next.
-	dir.dummyHash()
+	// than the next (unless a user at a higher cost is added later).
+	dir.dummyHash(context.Background())
 	return &Authenticator{
 		dir: dir, cfg: cfg, key: key, cache: cache,
 		names: newBackoff(cfg.PerName), addrs: newBackoff(cfg.PerAddress),

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,10 +21,9 @@ type Directory struct {
 	db *sql.DB
 	// cost is bcrypt's work factor.
 	cost int
-	// dummy is a hash of the current cost to compare against for unknown
-	// names.
-	dummy     []byte
-	dummyOnce sync.Once
+	// dummies are hashes to compare against for unknown names, by cost.
+	dummyMu sync.Mutex
+	dummies map[int][]byte
 	// compare is bcrypt's comparison; tests count its calls.
 	compare func(hash, password []byte) error
 	// isUnique tells whether err is a unique-key violation, which each
@@ -149,9 +149,9 @@ func (d *Directory) verify(ctx context.Context, userName, password string) (veri
 	)
 	err := scanInto(d.db.QueryRowContext(ctx, `SELECT `+userColumns+`, version FROM users WHERE user_name = $1`, userName), &v.user, &hash, &v.version)
 	if errors.Is(err, sql.ErrNoRows) {
-		// Spend what a known user at the current cost does, so that timing
-		// does not tell which names exist.
-		_ = d.compare(d.dummyHash(), []byte(password))
+		// Spend what the slowest known user does, so that timing does
+		// not tell which names exist.
+		_ = d.compare(d.dummyHash(ctx), []byte(password))
 		return verification{outcome: unknownUser}, nil
 	}
 	if err != nil {
@@ -228,11 +228,39 @@ func (d *Directory) hash(password string) (string, error) {
 	return string(h), err
 }
 
-func (d *Directory) dummyHash() []byte {
-	d.dummyOnce.Do(func() {
-		d.dummy, _ = bcrypt.GenerateFromPassword([]byte("no such user, no such password"), d.cost)
-	})
-	return d.dummy
+// dummyHash is the hash an unknown name is compared against, at the
+// highest of the configured cost and every stored hash's. Users hashed at
+// a higher cost than the service's stay so when the service may not
+// rehash them (docs/ROLES.md); a dummy at the lower cost would answer an
+// unknown name several times faster than theirs, telling in one try that
+// a name exists.
+func (d *Directory) dummyHash(ctx context.Context) []byte {
+	cost := max(d.cost, d.highestStoredCost(ctx))
+	d.dummyMu.Lock()
+	defer d.dummyMu.Unlock()
+	if h, ok := d.dummies[cost]; ok {
+		return h
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), cost)
+	if d.dummies == nil {
+		d.dummies = map[int][]byte{}
+	}
+	d.dummies[cost] = h
+	return h
+}
+
+// highestStoredCost is the highest bcrypt cost among the stored hashes
+// ("$2a$13$..." has 13 in characters 5 and 6, always two digits), or 0.
+func (d *Directory) highestStoredCost(ctx context.Context) int {
+	var c sql.NullString
+	if err := d.db.QueryRowContext(ctx, `SELECT MAX(SUBSTR(password_hash, 5, 2)) FROM users`).Scan(&c); err != nil {
+		return 0
+	}
+	cost, err := strconv.Atoi(c.String)
+	if err != nil {
+		return 0
+	}
+	return cost
 }
 
 func (d *Directory) scanOne(row *sql.Row) (User, string, error) {

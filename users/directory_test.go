@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/users"
@@ -32,7 +33,8 @@ func TestDirectory(t *testing.T) {
 		require.ErrorIs(t, d.Add(ctx, users.User{ID: "a b", UserName: "x"}, "correct horse"), users.ErrInvalid)
 		require.ErrorIs(t, d.Add(ctx, users.User{ID: "x", UserName: "x:y"}, "correct horse"), users.ErrInvalid)
 		require.ErrorIs(t, d.Add(ctx, users.User{ID: "x", UserName: "x", Roles: []users.Role{"root"}}, "correct horse"), users.ErrInvalid)
-		require.ErrorIs(t, d.Add(ctx, users.User{ID: "x", UserName: "x"}, "short"), users.ErrInvalid)
+		require.ErrorIs(t, d.Add(ctx, users.User{ID: "x", UserName: "x", Roles: []users.Role{users.RoleAgent}}, "short"), users.ErrInvalid)
+		require.ErrorIs(t, d.Add(ctx, users.User{ID: "x", UserName: "x"}, "correct horse"), users.ErrInvalid, "a user needs a role")
 
 		got, err := d.Get(ctx, "a1")
 		require.NoError(t, err)
@@ -114,5 +116,29 @@ func TestAuthenticatorCachesAndForgetsOnChange(t *testing.T) {
 		require.NoError(t, d.SetPassword(ctx, "a1", "battery staple"))
 		_, err = a.Authenticate(ctx, "10.0.0.1", "agent.one", "correct horse")
 		require.ErrorIs(t, err, users.ErrBadCredentials)
+	})
+}
+
+// An unknown name is compared against a hash at the highest cost stored,
+// not only the configured one: a user the owner hashed at a higher cost,
+// which the service may not rehash, would otherwise answer in several
+// times an unknown name's time.
+func TestUnknownNameCostsTheHighestStoredCost(t *testing.T) {
+	t.Parallel()
+	forEachDatabase(t, func(t *testing.T, d *users.Directory) {
+		ctx := context.Background()
+		const cost = bcrypt.MinCost
+		require.NoError(t, users.WithCost(d, cost+3).Add(ctx, agent, "correct horse"))
+		other := users.User{ID: "a2", UserName: "agent.two", Roles: []users.Role{users.RoleAgent}}
+		require.NoError(t, d.Add(ctx, other, "correct horse"))
+
+		var compares users.Compares
+		users.RecordCompares(d, &compares)
+		_, err := d.Verify(ctx, "nobody", "correct horse")
+		require.ErrorIs(t, err, users.ErrBadCredentials)
+		_, err = d.Verify(ctx, "agent.one", "wrong horse")
+		require.ErrorIs(t, err, users.ErrBadCredentials)
+		require.Equal(t, []int{cost + 3, cost + 3}, compares.Costs(),
+			"an unknown name costs what the slowest stored user does")
 	})
 }

@@ -64,6 +64,11 @@ func (u *User) Validate() error {
 			return fmt.Errorf("%w: user name must not contain ':' or control characters (HTTP Basic)", ErrInvalid)
 		}
 	}
+	if len(u.Roles) == 0 {
+		// A user without a role is refused every operation: adding one is
+		// a mistake, and would leave a login that only answers 403.
+		return fmt.Errorf("%w: a user needs a role: agent, supervisor or integration", ErrInvalid)
+	}
 	for _, r := range u.Roles {
 		if r != RoleAgent && r != RoleSupervisor && r != RoleIntegration {
 			return fmt.Errorf("%w: unknown role %q", ErrInvalid, r)

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,22 +115,28 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
 	mountNotifications(e, cfg.Notifications)
 
-	api := e.Group("/api/v2", deadline(cfg.RequestTimeout, cfg.MaxRequestRead), a.writes.trackWrites, a.authenticate)
-	api.GET("/me", a.me)
+	// The API's middleware goes on each route, not on a group: a group
+	// with middleware catches every path under it, so Echo would answer a
+	// known path's wrong method 404 instead of 405.
+	common := []echo.MiddlewareFunc{deadline(cfg.RequestTimeout, cfg.MaxRequestRead), a.writes.trackWrites, a.authenticate}
+	api := func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.Add(method, "/api/v2"+path, h, append(slices.Clone(common), m...)...)
+	}
+	api(http.MethodGet, "/me", a.me)
 	// /me/facebooksession is the 2015 spelling of the list, as of the rest.
-	api.GET("/me/facebooksessions", a.listMine, a.requireFeature)
-	api.GET("/me/facebooksession", a.listMine, a.requireFeature)
+	api(http.MethodGet, "/me/facebooksessions", a.listMine, a.requireFeature)
+	api(http.MethodGet, "/me/facebooksession", a.listMine, a.requireFeature)
 	for _, p := range []string{"/me/facebooksessions/:id", "/me/facebooksession/:id"} {
-		api.GET(p, a.getMine, a.requireFeature)
-		api.POST(p, a.operate, a.requireFeature)
+		api(http.MethodGet, p, a.getMine, a.requireFeature)
+		api(http.MethodPost, p, a.operate, a.requireFeature)
 	}
 	// The integration side reads and acts on any session without the
 	// api-multimedia feature, which is an agent desktop's.
 	integrationOrFeature := a.requireFeatureUnless(users.RoleIntegration)
-	api.GET("/facebooksessions/:id", a.get, integrationOrFeature)
-	api.GET("/facebooksessions/:id/messages", a.transcript, integrationOrFeature)
-	api.POST("/facebooksessions/:id", a.operateIntegration, a.requireRole(users.RoleIntegration))
-	api.POST("/facebooksessions", a.intake, a.requireRole(users.RoleIntegration))
+	api(http.MethodGet, "/facebooksessions/:id", a.get, integrationOrFeature)
+	api(http.MethodGet, "/facebooksessions/:id/messages", a.transcript, integrationOrFeature)
+	api(http.MethodPost, "/facebooksessions/:id", a.operateIntegration, a.requireRole(users.RoleIntegration))
+	api(http.MethodPost, "/facebooksessions", a.intake, a.requireRole(users.RoleIntegration))
 	// Filled before the first request, read-only after.
 	for _, r := range e.Routes() {
 		routes[r.Path] = true

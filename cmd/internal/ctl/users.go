@@ -59,6 +59,7 @@ func (c *CLI) usersAdd() *cobra.Command {
 	cmd.Flags().StringSliceVar(&u.Features, "feature", nil, "api-multimedia (repeatable)")
 	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
 	_ = cmd.MarkFlagRequired("name")
+	_ = cmd.MarkFlagRequired("role")
 	return c.storeFlags(cmd, true)
 }
 
