@@ -13,6 +13,7 @@ import (
 
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
+	"github.com/fbsession/fbsession/cmd/internal/version"
 )
 
 // CLI carries what every command writes to and reads from, so that tests
@@ -38,6 +39,7 @@ func (c *CLI) Command() *cobra.Command {
 		Example: "  fbsessionctl users add a1 --name agent1 --role agent --password-stdin <password.txt\n" +
 			"  fbsessionctl watch --since 1h --session 0002DaAVKJ0V0095\n" +
 			"  source <(fbsessionctl completion bash)",
+		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
