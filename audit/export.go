@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/internal/jsonescape"
 )
 
 // Exported is one line of an export: everything needed to verify the hash
@@ -39,7 +41,11 @@ type ExportParams struct {
 // Export writes events as JSON lines in position order and returns how
 // many it wrote.
 func Export(ctx context.Context, s eventstore.Scanner, w io.Writer, p ExportParams) (int64, error) {
-	enc := json.NewEncoder(w)
+	// Each line is encoded here, then escaped (jsonescape.Hidden) before it
+	// is written: an export is read in terminals and editors, where a raw
+	// U+202E or C1 control in a client's text would disguise the line.
+	var line bytes.Buffer
+	enc := json.NewEncoder(&line)
 	enc.SetEscapeHTML(false)
 	var n, read int64
 	from := max(p.From, 1)
@@ -56,12 +62,16 @@ func Export(ctx context.Context, s eventstore.Scanner, w io.Writer, p ExportPara
 			if !p.Since.IsZero() && e.RecordedAt.Before(p.Since) || !p.Until.IsZero() && e.RecordedAt.After(p.Until) {
 				continue
 			}
+			line.Reset()
 			if err := enc.Encode(Exported{
 				Position: e.Position, StreamID: e.StreamID, Version: e.Version, EventID: e.ID.String(),
 				Type: e.Type, SchemaVersion: e.SchemaVersion,
 				RecordedAt: e.RecordedAt.Format(time.RFC3339Nano), RecordedAtMicros: e.RecordedAt.UnixMicro(),
 				Data: string(e.Data), Metadata: string(e.Metadata), Hash: hex.EncodeToString(e.Hash),
 			}); err != nil {
+				return n, err
+			}
+			if _, err := w.Write(jsonescape.Hidden(line.Bytes())); err != nil {
 				return n, err
 			}
 			n++

@@ -168,6 +168,14 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		if clientGone(c) {
+			// Not the service's failure, and nobody is there to read why.
+			log.DebugContext(c.Request().Context(), "request abandoned by the client",
+				"method", c.Request().Method, "path", c.Path(), "err", err,
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+			_ = c.NoContent(statusClientClosedRequest)
+			return
+		}
 		e, unexpected := toAPIError(err)
 		if unexpected {
 			log.ErrorContext(c.Request().Context(), "request failed",

@@ -90,6 +90,10 @@ func (o *operationCounter) observe(c echo.Context, err error) {
 	if named, ok := c.Get(operationKey).(string); ok {
 		op = named
 	}
+	if err != nil && clientGone(c) {
+		o.total.WithLabelValues(op, canceledLabel).Inc()
+		return
+	}
 	code := codeOK
 	switch {
 	case err != nil:

@@ -151,6 +151,7 @@ func New(cfg Config) *echo.Echo {
 func deadline(d, maxRead time.Duration) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			c.Set(clientContextKey, c.Request().Context())
 			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(ctx))
