@@ -81,10 +81,11 @@ func (c *CLI) watchCommand() *cobra.Command {
 			start := time.Now().Add(-f.since)
 			msgs := make(chan notification, 1024)
 			var stop func()
+			listenGiven := cmd.Flags().Changed("nats-listen")
 			if f.since == 0 && !f.all {
-				stop, err = c.subscribe(subject, msgs)
+				stop, err = c.subscribe(cmd.Context(), subject, listenGiven, msgs)
 			} else {
-				stop, err = c.consumeStream(cmd.Context(), subject, f, start, msgs)
+				stop, err = c.consumeStream(cmd.Context(), subject, f, start, listenGiven, msgs)
 			}
 			if err != nil {
 				return err
@@ -143,11 +144,9 @@ func (c *CLI) watchSubject(f watchFlags) (string, error) {
 }
 
 // subscribe sends the notifications published from now on to msgs.
-func (c *CLI) subscribe(subject string, msgs chan<- notification) (stop func(), err error) {
-	url := c.cfg.NATSClientURL()
+func (c *CLI) subscribe(ctx context.Context, subject string, listenGiven bool, msgs chan<- notification) (stop func(), err error) {
 	// Read-only on the in-process server: the subscriber's user.
-	nc, err := natsconn.Dial(c.cfg.NATS(), natsconn.Subscriber, url, nats.Name("fbsessionctl watch"),
-		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+	nc, url, err := c.dialWatched(ctx, natsconn.Subscriber, listenGiven)
 	if err != nil {
 		return nil, err
 	}
@@ -188,13 +187,11 @@ func (c *CLI) subscribe(subject string, msgs chan<- notification) (stop func(), 
 // in-process server it connects as the publisher (below), whom the server
 // would let publish notifications; the TestWatchReplaysTheStream tests
 // hold it to this.
-func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, start time.Time, msgs chan<- notification) (stop func(), err error) {
-	url := c.cfg.NATSClientURL()
+func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, start time.Time, listenGiven bool, msgs chan<- notification) (stop func(), err error) {
 	// On the in-process server the subscriber's user has no JetStream API
 	// (it can only receive live notifications); the publisher's, whose
 	// password is in the same file, can create the consumer (docs/NATS.md).
-	nc, err := natsconn.Dial(c.cfg.NATS(), natsconn.Publisher, url, nats.Name("fbsessionctl watch"),
-		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+	nc, url, err := c.dialWatched(ctx, natsconn.Publisher, listenGiven)
 	if err != nil {
 		return nil, err
 	}

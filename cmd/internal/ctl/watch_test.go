@@ -3,6 +3,8 @@ package ctl_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -69,9 +71,17 @@ func TestWatchUsesTheDataDirectoryCredentials(t *testing.T) {
 		t.Fatal("watch saw nothing")
 	}
 
-	// Elsewhere there are no credentials: watch says where it looked.
+	// Elsewhere there is no record of the server: watch says so.
 	_, result, _ = watch(t, "--data-dir", t.TempDir(), "--nats-listen", listen)
 	out := <-result
+	require.Contains(t, out, "no fbsessiond has started its in-process NATS server")
+	// A record but no credentials: watch says where it looked.
+	other := t.TempDir()
+	record, err := os.ReadFile(filepath.Join(dir, natsconn.ServerFile))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(other, natsconn.ServerFile), record, 0o600))
+	_, result, _ = watch(t, "--data-dir", other)
+	out = <-result
 	require.Contains(t, out, "Authorization Violation")
 	require.Contains(t, out, "no credentials in ")
 }
@@ -80,12 +90,14 @@ func TestWatchUsesTheDataDirectoryCredentials(t *testing.T) {
 func TestWatchHidesTheNATSPassword(t *testing.T) {
 	t.Setenv("NATS_URL", "nats://fbsessiond:env-s3cret@127.0.0.1:4222")
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, NoLog: true, NoSigs: true,
-		Users: []*server.User{{Username: "fbsessiond", Password: "s3cret"}}})
+		JetStream: true, StoreDir: t.TempDir(), Users: []*server.User{{Username: "fbsessiond", Password: "s3cret"}}})
 	require.NoError(t, err)
 	ns.Start()
 	require.True(t, ns.ReadyForConnections(10*time.Second))
 	t.Cleanup(ns.Shutdown)
 	hostPort := strings.TrimPrefix(ns.ClientURL(), "nats://")
+	// fbsessiond's stream, which watch checks for.
+	createStream(t, ns.ClientURL(), nats.UserInfo("fbsessiond", "s3cret"))
 
 	for _, url := range []string{
 		"nats://fbsessiond:wrong-s3cret@" + hostPort, // refused

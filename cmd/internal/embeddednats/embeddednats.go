@@ -70,6 +70,12 @@ func Run(cfg Config) (*server.Server, error) {
 		ns.Shutdown()
 		return nil, errors.New("in-process NATS server did not become ready")
 	}
+	// Where it listens is not always FBSESSION_NATS_LISTEN's default:
+	// fbsessionctl watch finds it, and knows it, by this record.
+	if err := natsconn.WriteEmbeddedServer(cfg.DataDir, natsconn.EmbeddedServer{URL: ns.ClientURL(), ID: ns.ID()}); err != nil {
+		ns.Shutdown()
+		return nil, err
+	}
 	return ns, nil
 }
 
