@@ -2,11 +2,13 @@ package notifier
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics count the notifications published and those that failed. A nil
-// *Metrics records nothing.
+// Metrics count the notifications published and those that failed, and
+// tell whether their message ids are keyed. A nil *Metrics records
+// nothing.
 type Metrics struct {
 	published       prometheus.Counter
 	publishFailures prometheus.Counter
+	msgIDKeyed      prometheus.Gauge
 }
 
 // NewMetrics registers the notifier metrics with reg.
@@ -20,8 +22,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "fbsession_notification_publish_failures_total",
 			Help: "Notification messages JetStream refused or did not acknowledge in time, or held back behind their session's failed one; their page is retried.",
 		}),
+		msgIDKeyed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "fbsession_notification_msgid_keyed",
+			Help: "1 when the notifications' Nats-Msg-Id are keyed (FBSESSION_MSGID_KEY, or the in-process server's key); 0 when they are predictable, and any client allowed to publish on the stream's subjects can have a notification dropped as a duplicate.",
+		}),
 	}
-	reg.MustRegister(m.published, m.publishFailures)
+	reg.MustRegister(m.published, m.publishFailures, m.msgIDKeyed)
 	return m
 }
 
@@ -39,4 +45,16 @@ func (m *Metrics) notifyFailed(n int) {
 		return
 	}
 	m.publishFailures.Add(float64(n))
+}
+
+// keyed records whether the message ids are keyed.
+func (m *Metrics) keyed(k bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if k {
+		v = 1
+	}
+	m.msgIDKeyed.Set(v)
 }

@@ -82,3 +82,28 @@ func counterValue(t *testing.T, reg prometheus.Gatherer, name string) float64 {
 	t.Fatalf("no metric %s", name)
 	return 0
 }
+
+// Whether the message ids are keyed is a metric, for an alert: without a
+// key they are predictable (docs/NATS.md).
+func TestMetricsTellWhetherMessageIDsAreKeyed(t *testing.T) {
+	t.Parallel()
+	for _, key := range [][]byte{nil, make([]byte, 32)} {
+		reg := prometheus.NewPedanticRegistry()
+		_, err := notifier.New(notifier.Config{Store: newSQLiteStore(t), Prefix: "p", BaseURL: "http://gws.test",
+			MsgIDKey: key, Metrics: notifier.NewMetrics(reg)})
+		require.NoError(t, err)
+		families, err := reg.Gather()
+		require.NoError(t, err)
+		want, found := 0.0, false
+		if key != nil {
+			want = 1
+		}
+		for _, f := range families {
+			if f.GetName() == "fbsession_notification_msgid_keyed" {
+				found = true
+				require.Equal(t, want, f.GetMetric()[0].GetGauge().GetValue())
+			}
+		}
+		require.True(t, found)
+	}
+}

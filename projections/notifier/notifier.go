@@ -28,6 +28,7 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("notifier: a notifier needs a store")
 	}
+	cfg.Metrics.keyed(cfg.MsgIDKey != nil)
 	return &Notifier{
 		planner:   newPlanner(&cfg),
 		publisher: newPublisher(&cfg),

@@ -82,7 +82,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		return err
 	}
 	if msgIDKey == nil {
-		log.Warn("notification message ids are not keyed: set FBSESSION_MSGID_KEY, the same for every fbsessiond, so that no other publisher can guess one")
+		log.Error("notification message ids are predictable: a client allowed to publish on the stream's subjects can have notifications dropped as duplicates; " +
+			"set FBSESSION_MSGID_KEY (openssl rand -hex 32), the same for every fbsessiond. fbsession_notification_msgid_keyed is 0 until then")
 	}
 	projectorMetrics := projections.NewMetrics(reg)
 	notify, err := notifier.New(notifier.Config{
