@@ -14,6 +14,7 @@ import (
 
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
+	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -84,10 +85,7 @@ func TestDataDirLock(t *testing.T) {
 // there is none to lock.
 func TestDataDirLockWithPostgreSQL(t *testing.T) {
 	t.Parallel()
-	dbURL := os.Getenv("TEST_DATABASE_URL")
-	if dbURL == "" {
-		t.Skip("TEST_DATABASE_URL is not set")
-	}
+	dbURL := postgrestest.URL(t)
 	cfg := config.Config{DataDir: t.TempDir(), DatabaseURL: dbURL, BcryptCost: 4}
 	b, err := backend.Open(context.Background(), &cfg, discard(), backend.Exclusive())
 	require.NoError(t, err)

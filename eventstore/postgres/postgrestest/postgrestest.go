@@ -1,8 +1,10 @@
 // Package postgrestest gives tests an isolated PostgreSQL schema.
 //
-// Tests find the server through TEST_DATABASE_URL. Without it they skip on
-// a developer's machine, and fail when CI is set, so that CI can never pass
-// without having run them.
+// Tests find the server through TEST_DATABASE_URL. Without it they fail,
+// so that `go test ./...`, which shows no skip messages, cannot pass
+// quietly without them; TEST_DATABASE_URL=skip skips them on purpose,
+// except when CI is set, so that CI can never pass without having run
+// them.
 package postgrestest
 
 import (
@@ -21,15 +23,22 @@ import (
 // EnvURL is the variable naming the test server.
 const EnvURL = "TEST_DATABASE_URL"
 
-// URL returns the test database URL, skipping or failing t without one.
+// SkipValue, as EnvURL, skips the PostgreSQL tests (outside CI).
+const SkipValue = "skip"
+
+// URL returns the test database URL, failing t without one, or skipping
+// it when asked to.
 func URL(t testing.TB) string {
 	t.Helper()
 	url := os.Getenv(EnvURL)
-	if url == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set: CI must run the PostgreSQL tests", EnvURL)
-		}
-		t.Skipf("%s is not set: skipping PostgreSQL tests (bash .ci/run sets it up)", EnvURL)
+	switch {
+	case url == "":
+		t.Fatalf("%s is not set: the PostgreSQL tests need a server they may create schemas in "+
+			"(bash .ci/run sets one up); %s=%s skips them", EnvURL, EnvURL, SkipValue)
+	case url == SkipValue && os.Getenv("CI") != "":
+		t.Fatalf("%s=%s: CI must run the PostgreSQL tests", EnvURL, SkipValue)
+	case url == SkipValue:
+		t.Skipf("%s=%s: skipping the PostgreSQL tests", EnvURL, SkipValue)
 	}
 	return url
 }
