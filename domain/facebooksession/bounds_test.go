@@ -98,3 +98,24 @@ func TestHandoverLoopsPastTheCapEnd(t *testing.T) {
 	require.LessOrEqual(t, fb.Fold(given).Activity, fb.MaxActivity+fb.MaxHandovers)
 	require.Positive(t, rounds, "a full session is still handed over")
 }
+
+// Withdraw takes a session back from its agent, offered or chatting, so
+// that the routing side can offer it to another: a session offered to an
+// agent who cannot answer is never stuck.
+func TestWithdraw(t *testing.T) {
+	t.Parallel()
+	id := started.SessionID
+	scenario{given: []fb.Event{invited}, when: fb.Withdraw{}, then: []fb.Event{fb.SessionWithdrawn{AgentID: "a1"}}}.run(t)
+	chat := []fb.Event{invited, accepted}
+	scenario{given: chat, when: fb.Withdraw{}, then: []fb.Event{fb.SessionWithdrawn{AgentID: "a1"}}}.run(t)
+	back := fb.Fold(append(chat, fb.SessionWithdrawn{AgentID: "a1"}))
+	require.Equal(t, fb.StatusCompleted, back.Status)
+	require.Empty(t, back.AgentID)
+	require.True(t, back.Routable())
+	for _, p := range back.Participants {
+		require.NotEqual(t, "a1", p.ID, "the agent left the participants")
+	}
+	scenario{given: append(chat, fb.SessionWithdrawn{AgentID: "a1"}), when: fb.Route{AgentID: "a2"}, then: []fb.Event{fb.SessionRouted{AgentID: "a2"}}}.run(t)
+	scenario{given: append(chat, fb.SessionWithdrawn{AgentID: "a1"}), when: fb.Withdraw{}, thenErr: fb.ErrInvalidState}.run(t)
+	scenario{given: []fb.Event{invited, fb.SessionEnded{SessionID: id}, fb.InteractionCompleted{SessionID: id}}, when: fb.Withdraw{}, thenErr: fb.ErrInvalidState}.run(t)
+}

@@ -63,6 +63,8 @@ func Decide(s State, cmd Command) ([]Event, error) {
 		return []Event{SessionEnded{SessionID: s.ID, ByCustomer: true}}, nil
 	case Route:
 		return []Event{SessionRouted{AgentID: cmd.AgentID}}, nil
+	case Withdraw:
+		return []Event{SessionWithdrawn{AgentID: s.AgentID}}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown command %T", ErrInvalid, cmd)
 }
@@ -130,6 +132,8 @@ func allowed(s State, cmd Command) error {
 		if !ok && s.Routable() {
 			return fmt.Errorf("%w: session %s holds the most events a session may (%d) and was handed over %d times since: it is not routed again", ErrInvalidState, s.ID, MaxActivity, MaxHandovers)
 		}
+	case Withdraw:
+		ok = s.Status == StatusInvited || s.Status == StatusChatting
 	default:
 		ok = s.Allows(op)
 	}

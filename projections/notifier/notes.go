@@ -66,6 +66,8 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 		return []note{statusChange(e.AgentID, a)}, nil
 	case fb.AgentLeft:
 		return []note{statusChange(e.AgentID, a)}, nil
+	case fb.SessionWithdrawn:
+		return []note{statusChange(e.AgentID, a)}, nil
 	case fb.TransferredToQueue:
 		return []note{statusChange(e.FromAgentID, a)}, nil
 	case fb.TransferredToAgent:

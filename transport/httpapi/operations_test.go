@@ -344,7 +344,7 @@ func TestIntegrationOperations(t *testing.T) {
 			{"nickname empty", "router", "s3", `{"operationName":"CustomerMessage","text":"x","nickname":""}`, 400, 10, ""},
 			{"agentId bad", "router", "s2", `{"operationName":"Route","agentId":"a.>"}`, 400, 10, ""},
 			{"an agent operation", "router", "s3", `{"operationName":"Complete"}`, 400, 10,
-				`operationName "Complete" is not supported; supported: CustomerMessage, CustomerLeft, Route`},
+				`operationName "Complete" is not supported; supported: CustomerMessage, CustomerLeft, Route, Withdraw`},
 			{"Route while Chatting", "router", "s3", `{"operationName":"Route","agentId":"a2"}`, 409, 2, "Route is not valid in the state Chatting"},
 			{"Route to no agent", "router", "s2", `{"operationName":"Route","agentId":"sup"}`, 400, 10, "agentId names no enabled agent with the api-multimedia feature"},
 			{"CustomerLeft twice", "router", "s1", `{"operationName":"CustomerLeft"}`, 409, 2, ""},
