@@ -47,6 +47,7 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 	v := eventstore.NewChainVerifier(sessionlog.StreamID(sessionID))
 	broken := ""
 	out := make([]Entry, len(events))
+	var intake []fb.Participant // names the customer's messages
 	for i := range events {
 		e := &events[i]
 		meta, _ := sessionlog.DecodeMetadata(e.Metadata)
@@ -61,6 +62,11 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 				entry.Queue = q.QueueName
 			case fb.TransferredToQueue:
 				entry.Queue = q.QueueName
+			case fb.SessionStarted:
+				intake = q.Participants
+			case fb.CustomerMessageReceived:
+				q.Message = q.Message.NamedIn(intake)
+				ev = q
 			}
 			entry.Summary = Summary(ev)
 		}
@@ -120,7 +126,7 @@ func SnapshotAt(ctx context.Context, s eventstore.Store, sessionID string, at ti
 	if err != nil {
 		return Snapshot{Version: last.Version}, err
 	}
-	said, err := sessionlog.Transcript(events[:n], 0)
+	said, err := sessionlog.Transcript(events[:n], 0, nil)
 	if err != nil {
 		return Snapshot{Version: last.Version}, err
 	}
