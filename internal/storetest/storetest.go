@@ -85,7 +85,7 @@ func SQLite(t testing.TB, opts Options) *Backend {
 		Users: users.NewDirectory(s.DB(), bcrypt.MinCost, sqlite.IsUniqueViolation),
 		Tamper: func(t testing.TB, sql string, args ...any) {
 			// SQLite triggers cannot be disabled: an intruder drops them.
-			for _, trigger := range []string{"events_no_update", "events_no_delete"} {
+			for _, trigger := range []string{"events_no_update", "events_no_delete", "events_position_grows"} {
 				_, err := s.DB().Exec("DROP TRIGGER IF EXISTS " + trigger)
 				must(t, err)
 			}

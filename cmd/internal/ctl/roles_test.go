@@ -119,13 +119,19 @@ func TestServiceRole(t *testing.T) {
 		"UPDATE users SET roles = 'admin'",
 		"UPDATE users SET password_hash = 'x'",
 		"DELETE FROM goose_db_version",
+		// Positions and transaction ids come from their defaults only.
+		`INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash)
+			OVERRIDING SYSTEM VALUE SELECT -20, 'x', 1, gen_random_uuid(), event_type, schema_version, data, metadata, recorded_at, hash FROM events WHERE position = 1`,
+		`INSERT INTO events (transaction_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash)
+			SELECT '1'::xid8, 'x', 1, gen_random_uuid(), event_type, schema_version, data, metadata, recorded_at, hash FROM events WHERE position = 1`,
+		"UPDATE events SET transaction_id = '1'::xid8",
 	} {
 		_, err := svc.Exec(ctx, sql)
 		var pgErr *pgconn.PgError
 		require.True(t, errors.As(err, &pgErr), "%s: %v", sql, err)
 		require.Equal(t, "42501", pgErr.Code, "%s: %v", sql, err)
 		require.NotContains(t, pgErr.Message, "append-only", "%s: refused by privileges, not by the trigger", sql)
-		t.Logf("%-100s → %s (SQLSTATE %s)", sql, pgErr.Message, pgErr.Code)
+		t.Logf("%-100.100s → %s (SQLSTATE %s)", sql, pgErr.Message, pgErr.Code)
 	}
 	var events int
 	require.NoError(t, owner.QueryRow(ctx, "SELECT count(*) FROM events").Scan(&events))
