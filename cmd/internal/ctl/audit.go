@@ -22,19 +22,27 @@ import (
 var ErrVerifyFailed = errors.New("verification failed")
 
 func (c *CLI) historyCommand() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		user   bool
+	)
 	cmd := &cobra.Command{
-		Use:   "history SESSION_ID [--json]",
-		Short: "Every event of a session: when, what, who, and whether its hash verifies",
+		Use:   "history SESSION_ID | --user USER_ID [--json]",
+		Short: "Every event of a session, or of a user: when, what, who, and whether its hash verifies",
 		Long: "One line per event: position, version, time, type, acting user, referenceId,\n" +
 			"queue, hash check, and what the event did (who joined or left, message index,\n" +
 			"author and text cut to 60 characters, transfer source and target, user data\n" +
-			"keys). Text clients wrote is shown escaped (docs/AUDIT.md).",
-		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json",
+			"keys). Text clients wrote is shown escaped (docs/AUDIT.md). With --user, the\n" +
+			"changes to a user of the directory: added, roles, features, status, password.",
+		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json\n  fbsessionctl history --user a1",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			history := audit.History
+			if user {
+				history = audit.UserHistory
+			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				entries, err := audit.History(cmd.Context(), b.Store, args[0])
+				entries, err := history(cmd.Context(), b.Store, args[0])
 				if err != nil {
 					return err
 				}
@@ -60,6 +68,7 @@ func (c *CLI) historyCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&user, "user", false, "the argument is a user id: show the changes to that user")
 	return c.storeFlags(cmd, false)
 }
 
