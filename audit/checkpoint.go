@@ -205,7 +205,7 @@ func VerifySince(ctx context.Context, s Log, c *SignedCheckpoint, pub ed25519.Pu
 	if err != nil {
 		return nil, err
 	}
-	r.Checkpoint = &CheckpointRef{ID: c.ID(), Created: c.Created, Position: c.Position, Streams: c.Streams}
+	r.Checkpoint = &CheckpointRef{ID: c.ID(), Format: c.Format, Created: c.Created, Position: c.Position, Streams: c.Streams}
 	if position < c.Position {
 		r.ProblemCount++
 		r.Problems = append([]Problem{{Position: position,
@@ -216,7 +216,10 @@ func VerifySince(ctx context.Context, s Log, c *SignedCheckpoint, pub ed25519.Pu
 
 // CheckpointRef names the checkpoint a report was verified against.
 type CheckpointRef struct {
-	ID       string    `json:"id"`
+	ID string `json:"id"`
+	// Format tells what the proof covered: the set of events up to
+	// Position (CheckpointFormat), or the heads only.
+	Format   string    `json:"format"`
 	Created  time.Time `json:"created"`
 	Position int64     `json:"position"`
 	Streams  int64     `json:"streams"`

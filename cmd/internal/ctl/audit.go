@@ -165,7 +165,8 @@ func (c *CLI) verifyCommand() *cobra.Command {
 			"model does not verify. Someone who can write to the database can also recompute\n" +
 			"the chains: --since-checkpoint proves, against a checkpoint signed with a key kept\n" +
 			"out of the database (fbsessionctl checkpoint), that no stream it lists was\n" +
-			"rewritten, truncated or deleted since.",
+			"rewritten, truncated or deleted since, and that no event was slipped in at or\n" +
+			"below its position.",
 		Example: "  fbsessionctl verify\n  fbsessionctl verify --session 0002DaAVKJ0V0095 --json\n" +
 			"  fbsessionctl verify --since-checkpoint latest --public-key checkpoint.key.pub",
 		Args: cobra.NoArgs,
@@ -245,8 +246,14 @@ func (c *CLI) printReport(r *audit.Report) {
 	}
 	if r.OK() {
 		fmt.Fprintln(c.Out, "OK: every hash chain verifies and the read model matches the log")
-		if r.Checkpoint != nil {
-			fmt.Fprintln(c.Out, "OK: the log extends the signed checkpoint: every stream it lists still has its signed head")
+		switch {
+		case r.Checkpoint == nil:
+		case r.Checkpoint.Format == audit.CheckpointFormat:
+			fmt.Fprintln(c.Out, "OK: the log extends the signed checkpoint: every stream it lists still has its signed head,\n"+
+				"    and the events at or below its position are exactly those it signed")
+		default:
+			fmt.Fprintf(c.Out, "OK: the log extends the signed checkpoint: every stream it lists still has its signed head\n"+
+				"    (%s: an older checkpoint, which does not vouch for the set of events below its position)\n", Printable(r.Checkpoint.Format))
 		}
 		return
 	}
