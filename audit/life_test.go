@@ -19,8 +19,8 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // step is one request of a session's life and what the audit tools must
@@ -323,7 +323,7 @@ func TestReplayTheWholeLife(t *testing.T) {
 		e.live(t, h, "left", left("left"))
 		all, err := e.store.ReadRange(ctx, &eventstore.ReadRangeParams{From: 1, Limit: 1000})
 		require.NoError(t, err)
-		live, err := projections.NewNotifier(projections.NotifierConfig{Store: e.store, Prefix: "gws.v2", SkipStream: true})
+		live, err := notifier.New(notifier.Config{Store: e.store, Prefix: "gws.v2", SkipStream: true})
 		require.NoError(t, err)
 		want, err := live.Messages(ctx, all)
 		require.NoError(t, err)
@@ -333,7 +333,7 @@ func TestReplayTheWholeLife(t *testing.T) {
 		for _, m := range want {
 			var body struct{ NotificationType string }
 			require.NoError(t, json.Unmarshal(m.Data, &body))
-			pos, err := strconv.ParseInt(m.Header.Get(projections.HeaderPosition), 10, 64)
+			pos, err := strconv.ParseInt(m.Header.Get(notifier.HeaderPosition), 10, 64)
 			require.NoError(t, err)
 			kind := strings.SplitN(strings.TrimPrefix(m.Subject, "gws.v2."), ".", 2)[0]
 			kinds[pos] = append(kinds[pos], kind+" "+body.NotificationType)
@@ -366,7 +366,7 @@ func TestReplayTheWholeLife(t *testing.T) {
 			require.NoError(t, err)
 			defer sub.Unsubscribe()
 			require.NoError(t, nc.Flush())
-			replayer, err := projections.NewNotifier(projections.NotifierConfig{Store: e.store, Prefix: "audit.replay", SkipStream: true})
+			replayer, err := notifier.New(notifier.Config{Store: e.store, Prefix: "audit.replay", SkipStream: true})
 			require.NoError(t, err)
 			n, err := audit.Replay(ctx, e.store, audit.ReplayParams{From: from, Notifier: replayer, Conn: nc})
 			require.NoError(t, err)
@@ -386,7 +386,7 @@ func TestReplayTheWholeLife(t *testing.T) {
 			for i := range want {
 				require.Equal(t, strings.Replace(want[i].Subject, "gws.v2.", "audit.replay.", 1), got[i].Subject, "message %d", i)
 				require.Equal(t, string(want[i].Data), string(got[i].Data), "message %d", i)
-				for _, h := range []string{jetstream.MsgIDHeader, projections.HeaderPosition, projections.HeaderIndex, projections.HeaderEvents, projections.HeaderAgent} {
+				for _, h := range []string{jetstream.MsgIDHeader, notifier.HeaderPosition, notifier.HeaderIndex, notifier.HeaderEvents, notifier.HeaderAgent} {
 					require.Equal(t, want[i].Header.Get(h), got[i].Header.Get(h), "message %d: %s", i, h)
 				}
 			}
@@ -403,7 +403,7 @@ func TestReplayTheWholeLife(t *testing.T) {
 		}
 		var tail []*nats.Msg
 		for _, m := range want {
-			if pos, _ := strconv.ParseInt(m.Header.Get(projections.HeaderPosition), 10, 64); pos >= from {
+			if pos, _ := strconv.ParseInt(m.Header.Get(notifier.HeaderPosition), 10, 64); pos >= from {
 				tail = append(tail, m)
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore/postgres"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/natstest"
+	"github.com/fbsession/fbsession/projections/notifier"
 	"github.com/fbsession/fbsession/sessionlog"
 )
 
@@ -106,7 +107,7 @@ func TestReplay(t *testing.T) {
 		require.NoError(t, err)
 
 		// The live notifier catches up and stops: its checkpoint is set.
-		live, err := projections.NewNotifier(projections.NotifierConfig{JetStream: js, Store: e.store, Prefix: "live.gws.v2"})
+		live, err := notifier.New(notifier.Config{JetStream: js, Store: e.store, Prefix: "live.gws.v2"})
 		require.NoError(t, err)
 		runner, err := projections.NewRunner(projections.RunnerConfig{Name: "notifier", Store: e.store, Projector: live})
 		require.NoError(t, err)
@@ -128,7 +129,7 @@ func TestReplay(t *testing.T) {
 
 		first := e.events(t, "r10")[0].Position
 		last := e.events(t, "r19")[2].Position
-		replayer, err := projections.NewNotifier(projections.NotifierConfig{Store: e.store, Prefix: "audit.replay", SkipStream: true})
+		replayer, err := notifier.New(notifier.Config{Store: e.store, Prefix: "audit.replay", SkipStream: true})
 		require.NoError(t, err)
 		n, err := audit.Replay(ctx, e.store, audit.ReplayParams{From: first, To: last, Notifier: replayer, Conn: nc})
 		require.NoError(t, err)

@@ -8,7 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // ReplayParams are the arguments of Replay.
@@ -17,7 +17,7 @@ type ReplayParams struct {
 	// means up to the end.
 	From, To int64
 	// Notifier builds the messages, with the replay's subject prefix.
-	Notifier *projections.Notifier
+	Notifier *notifier.Notifier
 	Conn     *nats.Conn
 	Progress func(events int64)
 }

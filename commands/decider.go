@@ -67,3 +67,12 @@ type Keeper[S any, C Command] interface {
 	// Size estimates the memory a kept s takes.
 	Size(s S) int
 }
+
+// Gate is a Decider that can refuse a command from the aggregate's read
+// model, before its stream is read: whoever may not act on an aggregate
+// does not make the service read it. A request with an idempotency key
+// passes the gate, since its earlier answer is in the stream; what it
+// costs is bounded by the stream's own bounds.
+type Gate[C Command] interface {
+	Admit(ctx context.Context, id string, cmd C) error
+}

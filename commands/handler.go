@@ -31,6 +31,9 @@ type Handler struct {
 func NewHandler(store Store, opts ...Option) *Handler {
 	cfg := newConfig(opts)
 	d := sessions{agents: cfg.agents}
+	if v, ok := store.(viewsReader); ok {
+		d.views = v
+	}
 	return &Handler{service: newService[sessionview.Snapshot, fb.Command](store, d, cfg), agents: cfg.agents}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/fbsession/fbsession/eventstore"
@@ -90,20 +91,21 @@ func (s *Service[S, C]) Execute(ctx context.Context, r Request, id string, cmd C
 			return Outcome[S]{}, err
 		}
 	}
+	st, err := s.current(ctx, r, id, cmd)
 	for attempt := 1; ; attempt++ {
-		st, err := s.current(ctx, id, cmd)
 		if err != nil {
 			return Outcome[S]{}, err
 		}
 		out, err := s.attempt(ctx, r, id, st, op)
-		if errors.Is(err, eventstore.ErrConcurrency) {
-			s.cache.drop(id)
-			s.metrics.conflict(op.name, attempt < MaxAttempts)
-			if attempt < MaxAttempts {
-				continue
-			}
+		if !errors.Is(err, eventstore.ErrConcurrency) {
+			return out, err
 		}
-		return out, err
+		s.cache.drop(id)
+		s.metrics.conflict(op.name, attempt < MaxAttempts)
+		if attempt == MaxAttempts {
+			return out, err
+		}
+		st, err = s.catchUp(ctx, id, st)
 	}
 }
 
@@ -115,12 +117,43 @@ type operation[C Command] struct {
 }
 
 // current is the stream of the aggregate id as cmd needs it: kept, or
-// read from the store.
-func (s *Service[S, C]) current(ctx context.Context, id string, cmd C) (stream[S], error) {
+// read from the store once the Decider's Gate, if any, admits the command.
+func (s *Service[S, C]) current(ctx context.Context, r Request, id string, cmd C) (stream[S], error) {
 	if st, hit := s.cache.get(id); hit && !s.keeper.Lacks(st.state, cmd) {
 		return st, nil
 	}
+	if g, ok := s.decider.(Gate[C]); ok && r.IdempotencyKey == "" {
+		if err := g.Admit(ctx, id, cmd); err != nil {
+			return stream[S]{}, err
+		}
+	}
 	return s.load(ctx, id)
+}
+
+// catchUp is st with the events appended since, read from the store: a
+// conflict costs the events that won, not the whole stream. It reads the
+// whole stream when the events cannot be folded into st (Evolve refuses),
+// or there are none: the conflict was another history at st's version.
+func (s *Service[S, C]) catchUp(ctx context.Context, id string, st stream[S]) (stream[S], error) {
+	records, err := s.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: s.decider.StreamID(id), FromVersion: st.version + 1})
+	if err != nil && !errors.Is(err, eventstore.ErrNotFound) {
+		return stream[S]{}, err
+	}
+	if len(records) == 0 || records[0].Version != st.version+1 {
+		return s.load(ctx, id)
+	}
+	if st.keys != nil {
+		st.keys = maps.Clone(st.keys) // a kept stream shares its map
+	}
+	for i := range records {
+		rec := &records[i]
+		if st.state, err = s.decider.Evolve(st.state, rec); err != nil {
+			return s.load(ctx, id)
+		}
+		st.version, st.head = rec.Version, rec.Hash
+		st.remember(rec)
+	}
+	return st, nil
 }
 
 // attempt decides op on st and appends what it decides.

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,10 +16,44 @@ import (
 // domain's rules, on snapshots that leave the user data to the view
 // (sessionview.Snapshot).
 type sessions struct {
-	agents Agents // nil: any valid id is an agent
+	agents Agents      // nil: any valid id is an agent
+	views  viewsReader // nil: no gate
 }
 
-var _ Keeper[sessionview.Snapshot, fb.Command] = sessions{}
+var (
+	_ Keeper[sessionview.Snapshot, fb.Command] = sessions{}
+	_ Gate[fb.Command]                         = sessions{}
+)
+
+// viewsReader is what the gate reads: a session's view.
+type viewsReader interface {
+	View(ctx context.Context, p *eventstore.ViewParams) (*eventstore.StreamView, error)
+}
+
+// Admit authorizes cmd on the session as its view has it, so that an
+// agent's command on another agent's session, or on none, is refused for
+// the price of one row, however long the session. The view is written by
+// the append that made the stream what it is: it says who owns it.
+func (a sessions) Admit(ctx context.Context, id string, cmd fb.Command) error {
+	if _, isStart := cmd.(fb.Start); isStart || a.views == nil {
+		return nil
+	}
+	var s fb.State
+	v, err := a.views.View(ctx, &eventstore.ViewParams{StreamID: sessionlog.StreamID(id)})
+	switch {
+	case errors.Is(err, eventstore.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if s, err = sessionview.DecodeOwner(&v.View); err != nil {
+			return err
+		}
+	}
+	if err := fb.Authorize(s, cmd); err != nil {
+		return fmt.Errorf("session %s: %w", id, err)
+	}
+	return nil
+}
 
 func (sessions) StreamID(id string) string { return sessionlog.StreamID(id) }
 

@@ -48,17 +48,3 @@ func stateChange(notificationType string, referenceID int64, r Resource) Notific
 		Facebooksession:  r,
 	}
 }
-
-// Subject is where a session's notifications go for its agent:
-// <prefix>.users.<agentId>.facebooksession.<sessionId>. Both ids are
-// restricted to [A-Za-z0-9_-] at intake, so neither can inject a token.
-func Subject(prefix, agentID, sessionID string) string {
-	return prefix + ".users." + agentID + ".facebooksession." + sessionID
-}
-
-// IntegrationSubject is where the integration side (the routing system and
-// the Facebook connector) gets every notification of a session:
-// <prefix>.integration.facebooksession.<sessionId>.
-func IntegrationSubject(prefix, sessionID string) string {
-	return prefix + ".integration.facebooksession." + sessionID
-}

@@ -10,6 +10,9 @@ type MessageLog struct {
 	NotificationType   string    `json:"notificationType"`
 	MessageType        string    `json:"messageType"`
 	FacebooksessionURI string    `json:"facebooksessionUri"`
+	// TranscriptURI, on an Accept's NewMessages, says the messages shown
+	// are the transcript's last ones only: the rest is read there.
+	TranscriptURI string `json:"transcriptUri,omitempty"`
 }
 
 // NewMessages is the notification of messages added to the session at

@@ -41,5 +41,5 @@ func TestNotificationBodies(t *testing.T) {
 		require.Equal(t, "FacebooksessionStateChangeMessage", n.MessageType)
 		require.Equal(t, int64(3), n.ReferenceID)
 	}
-	require.Equal(t, "gws.v2.integration.facebooksession.s1", gws.IntegrationSubject("gws.v2", "s1"))
+	require.Equal(t, "gws.v2.integration.facebooksession.s1", gws.NewSubjects("gws.v2").Integration("s1"))
 }

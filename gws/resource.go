@@ -36,6 +36,9 @@ type Participant struct {
 // session.
 func URI(baseURL, sessionID string) string { return baseURL + "/api/v2/facebooksessions/" + sessionID }
 
+// TranscriptURI is where a session's transcript is read.
+func TranscriptURI(baseURL, sessionID string) string { return URI(baseURL, sessionID) + "/messages" }
+
 // ResourceOf shows a session state as the API does. Lists are never null:
 // clients iterate them without a check.
 func ResourceOf(s fb.State, baseURL string) Resource {

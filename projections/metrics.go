@@ -10,8 +10,8 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 )
 
-// Metrics are the projectors' Prometheus metrics. A nil *Metrics records
-// nothing.
+// Metrics are the runners' Prometheus metrics, labelled by projector. A
+// nil *Metrics records nothing.
 type Metrics struct {
 	// headAt limits the head query behind lag_events to once a second.
 	mu     sync.Mutex
@@ -21,12 +21,9 @@ type Metrics struct {
 	lagEvents  *prometheus.GaugeVec
 	lagSeconds *prometheus.GaugeVec
 	errors     *prometheus.CounterVec
-
-	published       prometheus.Counter
-	publishFailures prometheus.Counter
 }
 
-// NewMetrics registers the projector metrics with reg.
+// NewMetrics registers the runner metrics with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		headAt: map[string]time.Time{},
@@ -42,16 +39,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fbsession_projector_errors_total", Help: "Pages that failed to project (publish errors) and were retried.",
 		}, []string{"projector"}),
-		published: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "fbsession_notifications_published_total",
-			Help: "Notification messages (to the agents and to the integration side) JetStream acknowledged as stored (re-publishes it dropped as duplicates excluded).",
-		}),
-		publishFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "fbsession_notification_publish_failures_total",
-			Help: "Notification messages JetStream refused or did not acknowledge in time, or held back behind their session's failed one; their page is retried.",
-		}),
 	}
-	reg.MustRegister(m.position, m.lagEvents, m.lagSeconds, m.errors, m.published, m.publishFailures)
+	reg.MustRegister(m.position, m.lagEvents, m.lagSeconds, m.errors)
 	return m
 }
 
@@ -95,20 +84,4 @@ func (m *Metrics) failed(name string) {
 		return
 	}
 	m.errors.WithLabelValues(name).Inc()
-}
-
-// notified counts the notifications JetStream acknowledged.
-func (m *Metrics) notified(n int) {
-	if m == nil || n == 0 {
-		return
-	}
-	m.published.Add(float64(n))
-}
-
-// notifyFailed counts notifications that were not stored.
-func (m *Metrics) notifyFailed(n int) {
-	if m == nil || n == 0 {
-		return
-	}
-	m.publishFailures.Add(float64(n))
 }

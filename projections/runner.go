@@ -20,7 +20,7 @@ type Projector interface {
 
 // A Pipeliner is a Projector that can hand a page off before the pages
 // before it are durable, so that reading the next page overlaps waiting on
-// this one (the Notifier: JetStream acks take a round trip). The runner
+// this one (the notifier: JetStream acks take a round trip). The runner
 // keeps up to RunnerConfig.InFlight pages started and checkpoints only
 // pages whose result said durable, in feed order.
 type Pipeliner interface {
@@ -33,7 +33,7 @@ type Pipeliner interface {
 // An Abandoner is a Pipeliner told when the runner gives up on the pages it
 // started and that are not durable (a page failed, the runner stopped):
 // the next page it starts follows its checkpoint, so everything before is
-// durable. The Notifier then holds no change behind those pages' changes.
+// durable. The notifier then holds no change behind those pages' changes.
 type Abandoner interface {
 	Abandon()
 }
@@ -57,7 +57,7 @@ type RunnerConfig struct {
 	PageSize int
 	// InFlight is how many pages a Pipeliner may have started and not yet
 	// made durable. Default 4. A failed page is retried with every page
-	// after it; the Notifier keeps each session's changes in order across
+	// after it; the notifier keeps each session's changes in order across
 	// them by holding a change until the one before it is acknowledged.
 	InFlight int
 	// Linger is the least time between two reads of the feed while pages
@@ -75,7 +75,7 @@ type RunnerConfig struct {
 	// CheckpointEvery bounds how often the checkpoint is written while
 	// pages keep coming (it is always written when the feed is drained and
 	// on stopping). After a crash, up to this much is projected again,
-	// which the Notifier's message ids make harmless. Default 100ms.
+	// which the notifier's message ids make harmless. Default 100ms.
 	CheckpointEvery time.Duration
 	Metrics         *Metrics
 	Logger          *slog.Logger
@@ -257,25 +257,35 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 		if len(page) > 0 {
 			continue
 		}
-		// Caught up, and everything started is durable.
-		if err := p.save(ctx); err != nil {
-			return false, err
-		}
-		r.cfg.Metrics.caughtUp(ctx, r.cfg.Name, r.cfg.Store, p.durable)
-		select {
-		case <-wake:
-		case <-lease.Lost():
-			return false, errLeaseLost
-		case <-ctx.Done():
-			return false, nil
-		case <-r.draining:
-			head, err := r.cfg.Store.Head(ctx)
-			if err != nil || head <= p.highest {
-				return true, nil
-			}
-			time.Sleep(10 * time.Millisecond) // the rest is about to show
+		if stop, done, err := r.caughtUp(ctx, lease, &p, wake); stop {
+			return done, err
 		}
 	}
+}
+
+// caughtUp saves the checkpoint of a runner that is caught up, with
+// everything it started durable, and waits for appends. stop tells
+// runLeased to return done and err: the lease is lost, ctx ended, or a
+// drain finished.
+func (r *Runner) caughtUp(ctx context.Context, lease eventstore.Lease, p *pipeline, wake <-chan struct{}) (stop, done bool, err error) {
+	if err := p.save(ctx); err != nil {
+		return true, false, err
+	}
+	r.cfg.Metrics.caughtUp(ctx, r.cfg.Name, r.cfg.Store, p.durable)
+	select {
+	case <-wake:
+	case <-lease.Lost():
+		return true, false, errLeaseLost
+	case <-ctx.Done():
+		return true, false, nil
+	case <-r.draining:
+		head, err := r.cfg.Store.Head(ctx)
+		if err != nil || head <= p.highest {
+			return true, true, nil
+		}
+		time.Sleep(10 * time.Millisecond) // the rest is about to show
+	}
+	return false, false, nil
 }
 
 // wholeAppends keeps a full page from ending inside an append: the events

@@ -21,11 +21,3 @@ func TestWholeAppends(t *testing.T) {
 	require.Equal(t, one, wholeAppends(one, 2), "an append larger than a page is kept")
 	require.Empty(t, wholeAppends(nil, 2))
 }
-
-func TestChanges(t *testing.T) {
-	t.Parallel()
-	page := []eventstore.RecordedEvent{ev("a", 1, 1), ev("a", 1, 2), ev("b", 1, 3), ev("a", 2, 4)}
-	got := changes(page)
-	require.Equal(t, [][]eventstore.RecordedEvent{page[:2], page[2:3], page[3:]}, got)
-	require.Empty(t, changes(nil))
-}

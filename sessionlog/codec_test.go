@@ -129,6 +129,7 @@ func TestCodecRoundTripsTheSessionsLife(t *testing.T) {
 		fb.UserDataUpdated{UserData: json.RawMessage(`{"big":12345678901234567890}`)},
 		fb.UserDataDeleted{Keys: []string{"a", "b"}},
 		fb.SessionRouted{AgentID: "a3"},
+		fb.SessionWithdrawn{AgentID: "a3"},
 	} {
 		data, err := sessionlog.Encode(e)
 		require.NoError(t, err)

@@ -162,3 +162,17 @@ func Decode(v *eventstore.View) (fb.State, error) {
 	}
 	return s, nil
 }
+
+// DecodeOwner reads from a view only what says who may act on the
+// session: its id, agent and status.
+func DecodeOwner(v *eventstore.View) (fb.State, error) {
+	var d struct {
+		ID      string    `json:"id"`
+		AgentID string    `json:"agentId"`
+		Status  fb.Status `json:"state"`
+	}
+	if err := jsonv2.Unmarshal(v.Document, &d); err != nil {
+		return fb.State{}, fmt.Errorf("session view: %w", err)
+	}
+	return fb.State{ID: d.ID, AgentID: d.AgentID, Status: d.Status}, nil
+}

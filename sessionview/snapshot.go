@@ -1,6 +1,9 @@
 package sessionview
 
 import (
+	"errors"
+	"fmt"
+
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/bytelru"
@@ -47,10 +50,17 @@ func (s Snapshot) Slimmed() Snapshot {
 // holder reads the stream whole first.
 func (s Snapshot) Lacks(cmd fb.Command) bool { return s.slim && fb.UsesUserData(cmd) }
 
+// ErrSlim: a slim snapshot cannot fold a change of the user data it
+// lacks; its holder reads the stream, or the view's detail, instead.
+var ErrSlim = errors.New("sessionview: a change of the user data a slim snapshot lacks")
+
 // EvolveRecord folds one stored event of the session's stream into the
 // snapshot, and returns the event decoded (nil for a type this binary does
 // not know, which leaves the state as it was).
 func (s Snapshot) EvolveRecord(r *eventstore.RecordedEvent) (Snapshot, fb.Event, error) {
+	if s.slim && fb.SetsUserData(r.Type) {
+		return s, nil, fmt.Errorf("%s v%d: %w", r.StreamID, r.Version, ErrSlim)
+	}
 	var e fb.Event
 	var err error
 	if s.State, e, err = sessionlog.EvolveDecoded(s.State, r); err != nil {

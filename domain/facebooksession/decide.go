@@ -63,6 +63,8 @@ func Decide(s State, cmd Command) ([]Event, error) {
 		return []Event{SessionEnded{SessionID: s.ID, ByCustomer: true}}, nil
 	case Route:
 		return []Event{SessionRouted{AgentID: cmd.AgentID}}, nil
+	case Withdraw:
+		return []Event{SessionWithdrawn{AgentID: s.AgentID}}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown command %T", ErrInvalid, cmd)
 }
@@ -119,26 +121,39 @@ func agentOf(cmd Command) (by string, isAgent bool) {
 func allowed(s State, cmd Command) error {
 	op := cmd.Operation()
 	var ok bool
-	full := s.Activity >= MaxActivity
+	full := s.Full()
 	switch cmd.(type) {
 	case CustomerMessage:
 		ok = !s.Ended && !s.Closed() && !full
 	case CustomerLeft:
 		ok = !s.Ended && !s.Closed()
 	case Route:
-		ok = s.Routable()
+		ok = s.Routable() && s.Activity < MaxActivity+MaxHandovers
+		if !ok && s.Routable() {
+			return fmt.Errorf("%w: session %s holds the most events a session may (%d) and was handed over %d times since: it is not routed again", ErrInvalidState, s.ID, MaxActivity, MaxHandovers)
+		}
+	case Withdraw:
+		ok = s.Status == StatusInvited || s.Status == StatusChatting
 	default:
 		ok = s.Allows(op)
 	}
 	switch {
 	case !ok && full && s.Status.Allows(op):
-		return fmt.Errorf("%w: session %s holds the most events a session may (%d): it can only be accepted, rejected, left or completed", ErrInvalidState, s.ID, MaxActivity)
+		return fmt.Errorf("%w: session %s %s: it can only be accepted, rejected, left or completed", ErrInvalidState, s.ID, fullness(s))
 	case !ok && full && op == OperationCustomerMessage:
-		return fmt.Errorf("%w: session %s holds the most events a session may (%d)", ErrInvalidState, s.ID, MaxActivity)
+		return fmt.Errorf("%w: session %s %s", ErrInvalidState, s.ID, fullness(s))
 	case !ok:
 		return &StateError{Operation: op, Status: s.Status}
 	}
 	return nil
+}
+
+// fullness says which bound a full session reached.
+func fullness(s State) string {
+	if s.Activity >= MaxActivity {
+		return fmt.Sprintf("holds the most events a session may (%d)", MaxActivity)
+	}
+	return fmt.Sprintf("holds the most text a session may (%d bytes)", MaxLogBytes)
 }
 
 // Closed tells whether a Complete without a queue closed the session:

@@ -33,7 +33,15 @@ type State struct {
 	// The events of intake and Complete do not count, so a log written
 	// before they were counted folds to 0.
 	Activity int
+	// LogBytes counts what the events of the session's life carry of its
+	// clients' text (see MaxLogBytes). It is the log's, not the view's:
+	// a state read from a view has 0.
+	LogBytes int
 }
+
+// Full tells whether the session holds the most a session may: past it,
+// only what ends or hands back the session is accepted.
+func (s State) Full() bool { return s.Activity >= MaxActivity || s.LogBytes >= MaxLogBytes }
 
 // Capabilities are the agent operations valid now: the capability table's
 // row for the status, less what a session past MaxActivity no longer
@@ -41,7 +49,7 @@ type State struct {
 // Route at each turn.
 func (s State) Capabilities() []string {
 	caps := s.Status.Capabilities()
-	if s.Activity < MaxActivity {
+	if !s.Full() {
 		return caps
 	}
 	return slices.DeleteFunc(caps, func(op string) bool { return !endsOrHandsBack(op) })
@@ -50,7 +58,7 @@ func (s State) Capabilities() []string {
 // Allows tells whether an agent operation is valid now, as Capabilities
 // lists them, without making the list.
 func (s State) Allows(operation string) bool {
-	return s.Status.Allows(operation) && (s.Activity < MaxActivity || endsOrHandsBack(operation))
+	return s.Status.Allows(operation) && (!s.Full() || endsOrHandsBack(operation))
 }
 
 // endsOrHandsBack tells the agent operations a session past MaxActivity
@@ -126,6 +134,9 @@ func Evolve(s State, e Event) State {
 		if kept, err := deleteUserData(s.UserData, e.Keys); err == nil {
 			s.UserData = kept
 		}
+	case SessionWithdrawn:
+		s.Participants = withoutAgent(s.Participants, e.AgentID)
+		s.Status, s.AgentID = StatusCompleted, ""
 	case SessionRouted:
 		s.Participants = withoutAgent(s.Participants, s.AgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.AgentID, ""
@@ -135,7 +146,30 @@ func Evolve(s State, e Event) State {
 	default:
 		s.Activity++
 	}
+	s.LogBytes += clientBytes(e)
 	return s
+}
+
+// clientBytes is what an event of the session's life carries of its
+// clients' text.
+func clientBytes(e Event) int {
+	switch e := e.(type) {
+	case AgentMessageSent:
+		return len(e.Message.Text) + len(e.Message.Nickname)
+	case CustomerMessageReceived:
+		return len(e.Message.Text) + len(e.Message.Nickname)
+	case OfferAccepted:
+		return len(e.Nickname)
+	case UserDataUpdated:
+		return len(e.UserData)
+	case UserDataDeleted:
+		n := 0
+		for _, k := range e.Keys {
+			n += len(k)
+		}
+		return n
+	}
+	return 0
 }
 
 // without returns ps less those drop picks, in a new slice when any is

@@ -65,6 +65,15 @@ const (
 	MaxTextLength = 4096
 	// MaxNicknameLength bounds a participant's nickname.
 	MaxNicknameLength = 64
+	// MaxLogBytes bounds what the events of one session's life carry of
+	// its clients' text (messages, nicknames, user data changes): past
+	// it, as past MaxActivity, only what ends or hands back the session is
+	// accepted. With MaxActivity it bounds a session's log in bytes.
+	MaxLogBytes = 4 << 20
+	// MaxHandovers bounds the routings of a session past MaxActivity:
+	// handing back stays possible, a loop of Route, Accept and Leave does
+	// not go on for ever.
+	MaxHandovers = 100
 	// MaxActivity bounds the events of one session's life (messages,
 	// typing indicators, handovers, user data changes...), so that no
 	// client grows a stream, and every fold of it, without end: a long
@@ -129,7 +138,32 @@ func validateStart(cmd Start) error {
 			return fmt.Errorf("%w: suggestedQueueUris must be 1-%d printable characters each", ErrInvalid, MaxURILength)
 		}
 	}
+	if err := validateParticipants(cmd.Participants); err != nil {
+		return err
+	}
 	return validateUserData(cmd.UserData)
+}
+
+// validateParticipants bounds what intake copies into the session, and
+// every notification and transcript after it shows: a nickname as Accept
+// takes one, the other fields as printable ids.
+func validateParticipants(ps []Participant) error {
+	for i, p := range ps {
+		if err := ValidateNickname(p.Nickname); err != nil {
+			return fmt.Errorf("%w: participants[%d].nickname must be 1-%d printable characters", ErrInvalid, i, MaxNicknameLength)
+		}
+		for _, f := range [...]struct{ name, value string }{
+			{"type", p.Type}, {"id", p.ID}, {"visibility", p.Visibility}, {"participantId", p.ParticipantID},
+		} {
+			if !printableWithin(f.value, MaxIDLength) {
+				return fmt.Errorf("%w: participants[%d].%s must be printable and at most %d characters", ErrInvalid, i, f.name, MaxIDLength)
+			}
+		}
+		if p.Type == "" {
+			return fmt.Errorf("%w: participants[%d].type is required", ErrInvalid, i)
+		}
+	}
+	return nil
 }
 
 // validateUserData accepts a JSON object of at most MaxUserDataKeys

@@ -25,7 +25,8 @@ type Authenticator interface {
 // the defaults.
 type Config struct {
 	// NATS is the connection notifications are read from; the process
-	// needs to subscribe to <Prefix>.users.*.facebooksession.*.
+	// needs to subscribe to every user's subjects (see
+	// gws.Subjects.ServiceSubscribe).
 	NATS *nats.Conn
 	// Prefix of the notification subjects; default "gws.v2".
 	Prefix string

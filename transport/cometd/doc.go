@@ -10,8 +10,8 @@
 // authenticator, and a client id only ever serves the user who made it.
 //
 // The one channel, /v2/me/facebooksession, carries each notification of
-// the user's sessions: the server subscribes to the user's NATS subject
-// (<prefix>.users.<id>.facebooksession.*) while one of their clients is
+// the user's sessions: the server subscribes to the user's NATS subjects
+// (gws.Subjects.UserSessions) while one of their clients is
 // subscribed, and forwards each message's body as the data of a Bayeux
 // message, in NATS arrival order. Whichever fbsessiond publishes, any
 // fbsessiond may hold the CometD client.

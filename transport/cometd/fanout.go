@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/fbsession/fbsession/gws"
 )
 
 // flushTimeout bounds the wait for NATS to confirm a new subscription, so
@@ -23,7 +25,7 @@ const flushTimeout = 2 * time.Second
 // NATS subscription per user keeps the user's messages in arrival order.
 type fanout struct {
 	nc       *nats.Conn
-	prefix   string
+	subjects gws.Subjects
 	maxLen   int
 	maxBytes int
 	log      *slog.Logger
@@ -102,7 +104,7 @@ func (f *fanout) confirm(ctx context.Context, feed *userFeed) {
 		return
 	}
 	if err := f.nc.LastError(); errors.Is(err, nats.ErrPermissionViolation) && strings.Contains(err.Error(), feed.sub.Subject) {
-		f.log.Error("NATS refused fbsessiond's subscription to notifications: CometD clients get none; allow its user to subscribe to <prefix>.users.*.facebooksession.>",
+		f.log.Error("NATS refused fbsessiond's subscription to notifications: CometD clients get none; allow its user to subscribe to "+strings.Join(f.subjects.ServiceSubscribe(), ", "),
 			"subject", feed.sub.Subject, "err", err)
 	}
 }
@@ -212,5 +214,5 @@ func (f *fanout) subscribed() []*client {
 }
 
 func (f *fanout) subject(user string) string {
-	return f.prefix + ".users." + user + ".facebooksession.*"
+	return f.subjects.UserSessions(user)
 }

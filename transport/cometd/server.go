@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fbsession/fbsession/gws"
 )
 
 // Server is the Bayeux server, an http.Handler for /api/v2/notifications
@@ -44,7 +46,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, reg: newRegistry(cfg.MaxClients, cfg.MaxClientsPerUser), metrics: newMetrics(cfg.Registerer),
 		budget: &budget{max: cfg.QueueBudget}, swept: make(chan struct{}), wsPerUser: map[string]int{}}
-	s.feed = &fanout{nc: cfg.NATS, prefix: cfg.Prefix, maxLen: cfg.QueueLength, maxBytes: cfg.QueueBytes,
+	s.feed = &fanout{nc: cfg.NATS, subjects: gws.NewSubjects(cfg.Prefix), maxLen: cfg.QueueLength, maxBytes: cfg.QueueBytes,
 		log: cfg.Logger, metrics: s.metrics, users: map[string]*userFeed{},
 		drop: s.drop}
 	s.ctx, s.cancel = context.WithCancel(context.Background())

@@ -21,7 +21,7 @@ import (
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/storetest"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 	"github.com/fbsession/fbsession/sessionlog"
 	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/httpapi"
@@ -47,7 +47,7 @@ func TestMeasureMemory(t *testing.T) {
 		require.NoError(t, b.Users.Add(ctx, u, password))
 	}
 	h := commands.NewHandler(b.Store, commands.WithAgents(b.Users))
-	notifier, err := projections.NewNotifier(projections.NotifierConfig{Store: b.Store})
+	notify, err := notifier.New(notifier.Config{Store: b.Store})
 	require.NoError(t, err)
 
 	base := liveHeap()
@@ -69,12 +69,12 @@ func TestMeasureMemory(t *testing.T) {
 		if len(page) == 0 {
 			break
 		}
-		_, err = notifier.Messages(ctx, page)
+		_, err = notify.Messages(ctx, page)
 		require.NoError(t, err)
 		after = page[len(page)-1].Cursor()
 	}
 	kept := liveHeap()
-	runtime.KeepAlive(notifier) // its cache is what is measured
+	runtime.KeepAlive(notify) // its cache is what is measured
 	t.Logf("MEASURE %d sessions × %d B userData (intake: %v): live heap %.1f MB before, %.1f MB after (handler cache + notifier cache), VmRSS %s",
 		n, size, viaIntake, mb(base), mb(kept), procStatus("VmRSS"))
 

@@ -109,7 +109,7 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	)
 	// The agents' notifications: what a desktop waits for. Each change
 	// goes to the integration subject too; a referenceId counts once.
-	sub, err := nc.Subscribe(prefix+".users.>", func(m *nats.Msg) {
+	sub, err := nc.Subscribe(gws.NewSubjects(prefix).AllUsers(), func(m *nats.Msg) {
 		now := time.Now()
 		var n gws.Notification
 		if json.Unmarshal(m.Data, &n) != nil || n.ReferenceID == 0 {

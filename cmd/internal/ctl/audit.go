@@ -15,7 +15,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/gws"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // ErrVerifyFailed makes fbsessionctl exit non-zero after a report.
@@ -310,7 +310,7 @@ func (c *CLI) replayCommand() *cobra.Command {
 					return err
 				}
 				defer nc.Close()
-				n, err := projections.NewNotifier(projections.NotifierConfig{
+				n, err := notifier.New(notifier.Config{
 					JetStream: nil, Store: b.Store, Prefix: prefix, BaseURL: c.cfg.BaseURL(), SkipStream: true,
 				})
 				if err != nil {

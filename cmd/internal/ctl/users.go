@@ -110,7 +110,8 @@ func (c *CLI) usersSetDisabled(actor *string, disabled bool) *cobra.Command {
 	if disabled {
 		use, short = "disable ID", "Stop a user from logging in (takes effect within a second)"
 	}
-	return c.storeFlags(&cobra.Command{
+	var withdrawer string
+	cmd := &cobra.Command{
 		Use:     use,
 		Short:   short,
 		Example: "  fbsessionctl users " + strings.Fields(use)[0] + " a1",
@@ -121,10 +122,20 @@ func (c *CLI) usersSetDisabled(actor *string, disabled bool) *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(c.Out, "user %s %sd\n", Printable(args[0]), strings.Fields(use)[0])
-				return nil
+				if !disabled {
+					return nil
+				}
+				return c.withdrawSessions(cmd.Context(), b, withdrawer, args[0])
 			})
 		},
-	}, false)
+	}
+	if disabled {
+		cmd.Long = short + ". The sessions offered to them or in their hands are taken back to wait\n" +
+			"for routing (Withdraw): nobody else could take them otherwise. Run it again to\n" +
+			"finish what an interrupted run left."
+		cmd.Flags().StringVar(&withdrawer, "as", "fbsessionctl", "actor recorded in the withdrawals' metadata")
+	}
+	return c.storeFlags(cmd, false)
 }
 
 func (c *CLI) usersPasswd(actor *string) *cobra.Command {

@@ -15,7 +15,8 @@ import (
 
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
-	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/gws"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 // notification is what watch prints, live or replayed from the stream.
@@ -45,12 +46,14 @@ type watchFlags struct {
 
 func (c *CLI) watchCommand() *cobra.Command {
 	var f watchFlags
+	// The subjects as the help names them.
+	help := gws.NewSubjects("<prefix>")
 	cmd := &cobra.Command{
 		Use:   "watch [--user ID | --integration] [--session ID] [--since DURATION | --all] [--json | --brief]",
 		Short: "Print notifications as they arrive, and those the stream kept",
-		Long: "Subscribes to <prefix>.users.<user>.facebooksession.<session> (every user and\n" +
+		Long: "Subscribes to " + help.User("<user>", "<session>") + " (every user and\n" +
 			"session by default), or with --integration to the integration side's\n" +
-			"<prefix>.integration.facebooksession.<session>, on the configured NATS, or the\n" +
+			help.Integration("<session>") + ", on the configured NATS, or the\n" +
 			"in-process server of a local fbsessiond. With --since or --all, first prints what\n" +
 			"the JetStream stream kept (since then, or all of it), in the order it was\n" +
 			"stored, then goes on live.\n\n" +
@@ -134,9 +137,9 @@ func (c *CLI) watchSubject(f watchFlags) (string, error) {
 		if f.userID != "" {
 			return "", errors.New("--integration and --user go to different subjects: give one")
 		}
-		return c.cfg.SubjectPrefix + ".integration.facebooksession." + session, nil
+		return gws.NewSubjects(c.cfg.SubjectPrefix).Integration(session), nil
 	}
-	return c.cfg.SubjectPrefix + ".users." + user + ".facebooksession." + session, nil
+	return gws.NewSubjects(c.cfg.SubjectPrefix).User(user, session), nil
 }
 
 // subscribe sends the notifications published from now on to msgs.
@@ -151,7 +154,7 @@ func (c *CLI) subscribe(subject string, msgs chan<- notification) (stop func(), 
 	done := make(chan struct{})
 	sub, err := nc.Subscribe(subject, func(m *nats.Msg) {
 		select {
-		case msgs <- notification{m.Subject, m.Data, m.Header.Get(projections.HeaderEvents), m.Header.Get(projections.HeaderAgent)}:
+		case msgs <- notification{m.Subject, m.Data, m.Header.Get(notifier.HeaderEvents), m.Header.Get(notifier.HeaderAgent)}:
 		case <-done:
 		}
 	})
@@ -214,7 +217,7 @@ func (c *CLI) consumeStream(ctx context.Context, subject string, f watchFlags, s
 	done := make(chan struct{})
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
-		case msgs <- notification{m.Subject(), m.Data(), m.Headers().Get(projections.HeaderEvents), m.Headers().Get(projections.HeaderAgent)}:
+		case msgs <- notification{m.Subject(), m.Data(), m.Headers().Get(notifier.HeaderEvents), m.Headers().Get(notifier.HeaderAgent)}:
 		case <-done:
 		}
 	})
@@ -269,19 +272,14 @@ func (c *CLI) printNotification(m notification, f watchFlags) error {
 // recipient is whom a notification's subject addresses: "user a1", or
 // "integration" with the agent whose copy it is ("integration a1").
 func recipient(prefix, subject, agent string) string {
-	rest, ok := strings.CutPrefix(subject, prefix+".")
-	if !ok {
+	kind, user, _, ok := gws.NewSubjects(prefix).Parse(subject)
+	switch {
+	case !ok:
 		return subject
-	}
-	if user, ok := strings.CutPrefix(rest, "users."); ok {
-		user, _, _ = strings.Cut(user, ".")
+	case kind == gws.KindUsers:
 		return "user " + user
+	case agent != "":
+		return "integration " + agent
 	}
-	if strings.HasPrefix(rest, "integration.") {
-		if agent != "" {
-			return "integration " + agent
-		}
-		return "integration"
-	}
-	return subject
+	return "integration"
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/projections"
+	"github.com/fbsession/fbsession/projections/notifier"
 	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/cometd"
 	"github.com/fbsession/fbsession/transport/httpapi"
@@ -84,11 +85,11 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		log.Warn("notification message ids are not keyed: set FBSESSION_MSGID_KEY, the same for every fbsessiond, so that no other publisher can guess one")
 	}
 	projectorMetrics := projections.NewMetrics(reg)
-	notifier, err := projections.NewNotifier(projections.NotifierConfig{
+	notify, err := notifier.New(notifier.Config{
 		JetStream: js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
 		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.StreamReplicas,
 		CachedSessions: notifierCachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
-		Metrics: projectorMetrics,
+		Metrics: notifier.NewMetrics(reg),
 	})
 	if err != nil {
 		return err
@@ -97,12 +98,12 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	// before the first change. If NATS is down, the notifier does it before
 	// its first publish instead.
 	ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	if err := notifier.EnsureStream(ectx); err != nil {
+	if err := notify.EnsureStream(ectx); err != nil {
 		log.Warn("notification stream not ready yet; will retry", "err", err)
 	}
 	cancel()
 	runner, err := projections.NewRunner(projections.RunnerConfig{
-		Name: "notifier", Store: b.Store, Projector: notifier,
+		Name: "notifier", Store: b.Store, Projector: notify,
 		Metrics: projectorMetrics, Logger: log,
 	})
 	if err != nil {
@@ -123,7 +124,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		_ = runner.Run(runCtx)
 	}()
 
-	limits := defaultHTTPLimits(cfg.RequestTimeout)
+	limits := httpapi.DefaultLimits(cfg.RequestTimeout)
 	auth := users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg})
 	notifications, err := cometd.New(cometd.Config{
 		NATS: nc, Prefix: cfg.SubjectPrefix, Auth: auth, ClientAddr: httpapi.ClientAddr,
@@ -163,7 +164,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		Registry:       reg,
 		Notifications:  notifications,
 		RequestTimeout: cfg.RequestTimeout,
-		MaxRequestRead: limits.bodyRead(),
+		MaxRequestRead: limits.BodyRead(),
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 	})
@@ -174,8 +175,8 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	if err != nil {
 		return fmt.Errorf("HTTP listen on %s (set FBSESSION_HTTP_ADDR or --http-addr): %w", cfg.HTTPAddr, err)
 	}
-	l = limits.listener(l)
-	srv := limits.server(api)
+	l = limits.Listener(l)
+	srv := limits.Server(api)
 	// Shutdown waits for neither long polls nor websockets: answer them.
 	srv.RegisterOnShutdown(notifications.Close)
 	served := make(chan error, 1)
@@ -214,7 +215,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 // cometdClients is the configured cap of CometD clients, by default half
 // of the connections the HTTP server takes: each client may hold one (a
 // long poll or a websocket), and the REST API needs the rest.
-func cometdClients(cfg *config.Config, limits httpLimits) int {
+func cometdClients(cfg *config.Config, limits httpapi.Limits) int {
 	if cfg.CometDClients > 0 {
 		return cfg.CometDClients
 	}
@@ -224,7 +225,7 @@ func cometdClients(cfg *config.Config, limits httpLimits) int {
 // notifierCachedSessions is a fifth of the command cache's: the notifier
 // keeps only sessions changed again before it saw their last change.
 func notifierCachedSessions(cfg *config.Config) int {
-	return max(1, cachedSessions(cfg)*projections.DefaultCachedSessions/commands.DefaultCachedSessions)
+	return max(1, cachedSessions(cfg)*notifier.DefaultCachedSessions/commands.DefaultCachedSessions)
 }
 
 // cachedSessions is the configured cache size; a configuration built in

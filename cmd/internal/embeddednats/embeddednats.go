@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
+	"github.com/fbsession/fbsession/gws"
 )
 
 // Config says where the server listens and keeps its data.
@@ -84,7 +85,7 @@ func users(creds *natsconn.Embedded, prefix string) []*server.User {
 			Username: creds.Subscriber.Name, Password: creds.Subscriber.Password,
 			Permissions: &server.Permissions{
 				Publish:   &server.SubjectPermission{Deny: []string{">"}},
-				Subscribe: &server.SubjectPermission{Allow: []string{prefix + ".users.*.facebooksession.>", prefix + ".integration.facebooksession.>"}},
+				Subscribe: &server.SubjectPermission{Allow: gws.NewSubjects(prefix).WatcherSubscribe()},
 			},
 		},
 	}

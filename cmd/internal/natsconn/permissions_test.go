@@ -104,7 +104,7 @@ func checkPublisher(t *testing.T, url string) jetstream.JetStream {
 	nc := login(t, url, "fbsessiond", "pub-s3cret")
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
-	// As projections.Notifier.EnsureStream and Start.
+	// As notifier.Notifier.EnsureStream and Start.
 	cfg := jetstream.StreamConfig{Name: stream, Subjects: []string{"gws.v2.users.>", "gws.v2.integration.>"}, Storage: jetstream.FileStorage, Duplicates: time.Minute}
 	_, err = js.CreateOrUpdateStream(ctx, cfg)
 	require.NoError(t, err)
