@@ -48,8 +48,10 @@ type CheckpointLog interface {
 }
 
 // SignedCheckpoint vouches, with a key kept out of the database, for the
-// head of every stream at a moment: a later log that still has each of
-// those events extends it; one that lacks or changed any was tampered with.
+// log up to a position, through the head of every stream there: a later
+// log that still has each of those events, and no other at or below the
+// position, extends it; one that lacks, changed or added any was tampered
+// with.
 // Heads are not signed one by one: HeadsDigest, which is signed, is over
 // all of them (see Statement).
 type SignedCheckpoint struct {

@@ -11,7 +11,7 @@ import (
 // Event types, one per users.ChangeKind.
 const (
 	TypeUserAdded       = "UserAdded"
-	TypePasswordSet     = "UserPasswordSet"
+	TypeUserPasswordSet = "UserPasswordSet"
 	TypeUserDisabled    = "UserDisabled"
 	TypeUserEnabled     = "UserEnabled"
 	TypeUserRolesSet    = "UserRolesSet"
@@ -21,13 +21,23 @@ const (
 // schemaVersion of every event type of this package.
 const schemaVersion = 1
 
-var types = map[users.ChangeKind]string{
-	users.ChangeAdded:    TypeUserAdded,
-	users.ChangePassword: TypePasswordSet,
-	users.ChangeDisabled: TypeUserDisabled,
-	users.ChangeEnabled:  TypeUserEnabled,
-	users.ChangeRoles:    TypeUserRolesSet,
-	users.ChangeFeatures: TypeUserFeaturesSet,
+// typeOf is the event type that records a change of kind.
+func typeOf(kind users.ChangeKind) (string, bool) {
+	switch kind {
+	case users.ChangeAdded:
+		return TypeUserAdded, true
+	case users.ChangePassword:
+		return TypeUserPasswordSet, true
+	case users.ChangeDisabled:
+		return TypeUserDisabled, true
+	case users.ChangeEnabled:
+		return TypeUserEnabled, true
+	case users.ChangeRoles:
+		return TypeUserRolesSet, true
+	case users.ChangeFeatures:
+		return TypeUserFeaturesSet, true
+	}
+	return "", false
 }
 
 // Data is an event's document. Which fields are set depends on the type:
@@ -48,7 +58,7 @@ type Metadata struct {
 
 // Encode is the event that records c.
 func Encode(c users.Change) (eventstore.EventData, error) {
-	typ, ok := types[c.Kind]
+	typ, ok := typeOf(c.Kind)
 	if !ok {
 		return eventstore.EventData{}, fmt.Errorf("userlog: unknown change %q", c.Kind)
 	}

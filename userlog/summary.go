@@ -22,7 +22,7 @@ func Summary(e *eventstore.RecordedEvent) string {
 			s += ", disabled"
 		}
 		return s
-	case TypePasswordSet:
+	case TypeUserPasswordSet:
 		return "password set"
 	case TypeUserDisabled:
 		return "disabled"
