@@ -44,6 +44,7 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 	if err != nil {
 		return nil, err
 	}
+	var intake []fb.Participant // names the customer's messages; described in order
 	return entries(sessionlog.StreamID(sessionID), events, func(e *eventstore.RecordedEvent, entry *Entry) {
 		meta, _ := sessionlog.DecodeMetadata(e.Metadata)
 		entry.Actor, entry.ReferenceID, entry.RequestID = meta.Actor, meta.ReferenceID, meta.RequestID
@@ -53,6 +54,11 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 				entry.Queue = q.QueueName
 			case fb.TransferredToQueue:
 				entry.Queue = q.QueueName
+			case fb.SessionStarted:
+				intake = q.Participants
+			case fb.CustomerMessageReceived:
+				q.Message = q.Message.NamedIn(intake)
+				ev = q
 			}
 			entry.Summary = Summary(ev)
 		}
@@ -128,7 +134,7 @@ func SnapshotAt(ctx context.Context, s eventstore.Store, sessionID string, at ti
 	if err != nil {
 		return Snapshot{Version: last.Version}, err
 	}
-	said, err := sessionlog.Transcript(events[:n], 0)
+	said, err := sessionlog.Transcript(events[:n], 0, nil)
 	if err != nil {
 		return Snapshot{Version: last.Version}, err
 	}

@@ -119,3 +119,25 @@ func TestWithdraw(t *testing.T) {
 	scenario{given: append(chat, fb.SessionWithdrawn{AgentID: "a1"}), when: fb.Withdraw{}, thenErr: fb.ErrInvalidState}.run(t)
 	scenario{given: []fb.Event{invited, fb.SessionEnded{SessionID: id}, fb.InteractionCompleted{SessionID: id}}, when: fb.Withdraw{}, thenErr: fb.ErrInvalidState}.run(t)
 }
+
+// A customer's message references the customer participant instead of
+// copying their nickname: a small request makes a small event, and
+// readers name it from the intake's participants.
+func TestCustomerMessagesReferenceTheirParticipant(t *testing.T) {
+	t.Parallel()
+	s := fb.Fold([]fb.Event{invited})
+	events, err := fb.Handle(s, fb.CustomerMessage{Text: "hi"})
+	require.NoError(t, err)
+	m := events[0].(fb.CustomerMessageReceived).Message
+	require.Empty(t, m.Nickname, "not copied")
+	require.Equal(t, "007355E6EDFA0107", m.ParticipantID)
+	require.Equal(t, "VitaliyOnv", m.NamedIn(invited.Participants).Nickname)
+	require.Equal(t, fb.ParticipantCustomer, m.NamedIn(nil).Nickname, "with no participant to name it")
+
+	events, err = fb.Handle(s, fb.CustomerMessage{Text: "hi", Nickname: "Vitaliy"})
+	require.NoError(t, err)
+	named := events[0].(fb.CustomerMessageReceived).Message
+	require.Equal(t, "Vitaliy", named.Nickname, "a nickname the connector gave is the message's own")
+	require.Equal(t, "Vitaliy", named.NamedIn(invited.Participants).Nickname)
+	require.Equal(t, len("hi")+len("Vitaliy"), fb.Fold(append([]fb.Event{invited}, events...)).LogBytes)
+}

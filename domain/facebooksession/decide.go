@@ -224,16 +224,14 @@ func AgentNickname(s State, agentID string) string {
 }
 
 // customerMessage is a message from the session's customer: the first
-// Customer participant, under the nickname the connector gave, or theirs.
+// Customer participant, under the nickname the connector gave, or theirs
+// by reference (NamedIn), so that a message does not copy it.
 func customerMessage(s State, cmd CustomerMessage) Message {
 	m := Message{Index: s.Messages + 1, Nickname: cmd.Nickname, Text: cmd.Text, At: cmd.At}
 	for _, p := range s.Participants {
 		if p.Type == ParticipantCustomer {
 			m.ParticipantID = p.ParticipantID
-			if m.Nickname == "" {
-				m.Nickname = p.Nickname
-			}
-			break
+			return m
 		}
 	}
 	if m.Nickname == "" {
