@@ -64,12 +64,23 @@ func (u *User) Validate() error {
 			return fmt.Errorf("%w: user name must not contain ':' or control characters (HTTP Basic)", ErrInvalid)
 		}
 	}
-	for _, r := range u.Roles {
+	if err := validRoles(u.Roles); err != nil {
+		return err
+	}
+	return validFeatures(u.Features)
+}
+
+func validRoles(roles []Role) error {
+	for _, r := range roles {
 		if r != RoleAgent && r != RoleSupervisor && r != RoleIntegration {
 			return fmt.Errorf("%w: unknown role %q", ErrInvalid, r)
 		}
 	}
-	for _, f := range u.Features {
+	return nil
+}
+
+func validFeatures(features []string) error {
+	for _, f := range features {
 		if f != FeatureMultimedia {
 			return fmt.Errorf("%w: unknown feature %q", ErrInvalid, f)
 		}
