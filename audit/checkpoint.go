@@ -17,8 +17,20 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 )
 
-// CheckpointFormat names the signed statement's layout (Checkpoint.Statement).
-const CheckpointFormat = "fbsession-checkpoint/1"
+// CheckpointFormat names the signed statement's layout (Checkpoint.Statement)
+// and what it vouches for: the heads of exactly the streams that have an
+// event at or below Position, each its stream's last event there, read
+// once no append was in flight. Each head's hash chains every earlier
+// event of its stream, version by version, so the signed heads digest
+// commits to the whole set of (stream, version, hash) at or below
+// Position, and verification refuses a log whose set differs.
+const CheckpointFormat = "fbsession-checkpoint/2"
+
+// CheckpointFormatHeads is the older layout, the same statement under
+// another name: its heads may miss events that committed late below
+// Position on PostgreSQL, so it vouches for its heads only, and
+// VerifySince checks no more against it.
+const CheckpointFormatHeads = "fbsession-checkpoint/1"
 
 var (
 	// ErrLogBroken: a checkpoint is not signed over a log that does not
@@ -36,8 +48,10 @@ type CheckpointLog interface {
 }
 
 // SignedCheckpoint vouches, with a key kept out of the database, for the
-// head of every stream at a moment: a later log that still has each of
-// those events extends it; one that lacks or changed any was tampered with.
+// log up to a position, through the head of every stream there: a later
+// log that still has each of those events, and no other at or below the
+// position, extends it; one that lacks, changed or added any was tampered
+// with.
 // Heads are not signed one by one: HeadsDigest, which is signed, is over
 // all of them (see Statement).
 type SignedCheckpoint struct {
@@ -96,27 +110,20 @@ func HeadsDigest(heads []Head) string {
 // a KMS or HSM). It refuses, with ErrLogBroken, to vouch for a log that
 // does not verify.
 //
-// It reads the store's Head first, as the checkpoint's Position, then the
-// whole log, leaving out the events above Position that appends made
-// meanwhile: Streams, Events and the heads are of the log up to Position,
-// so the statement never vouches for an event past the position it
-// signs, and those events are verified by the next checkpoint.
-//
-// Where appends commit in position order (SQLite: one writer), each head
-// is exactly its stream's last event at or below Position. On PostgreSQL
-// an append takes its position before it commits, so one holding a
-// position below Position may become visible only after the scan passed
-// its stream: that stream's head is then an older event of it, or the
-// stream is missing if that was its first event. The checkpoint then
-// vouches for less of the log, never for anything the log lacks; every
-// later log still extends it.
+// It reads the store's settled head first, as the checkpoint's Position:
+// on PostgreSQL, where an append takes its position before it commits,
+// it waits for the appends in flight, so that no event at or below
+// Position can become visible after the scan passed its stream. Then it
+// reads the whole log, leaving out the events above Position that appends
+// made meanwhile: Streams, Events and the heads are exactly the log up to
+// Position, and those events are verified by the next checkpoint.
 func Checkpoint(ctx context.Context, s CheckpointLog, signer crypto.Signer) (*SignedCheckpoint, error) {
 	pub, ok := signer.Public().(ed25519.PublicKey)
 	if !ok {
 		return nil, fmt.Errorf("audit: checkpoint key is %T, not ed25519", signer.Public())
 	}
 	created := time.Now().UTC()
-	position, err := s.Head(ctx)
+	position, err := s.SettledHead(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit: checkpoint: read the head: %w", err)
 	}
@@ -151,7 +158,7 @@ func Checkpoint(ctx context.Context, s CheckpointLog, signer crypto.Signer) (*Si
 // the signed digest: whatever passes is what the key's holder signed.
 func (c *SignedCheckpoint) Check(pub ed25519.PublicKey) error {
 	switch {
-	case c.Format != CheckpointFormat:
+	case c.Format != CheckpointFormat && c.Format != CheckpointFormatHeads:
 		return fmt.Errorf("%w: format %q, want %q", ErrBadCheckpoint, c.Format, CheckpointFormat)
 	case c.KeyID != KeyID(pub):
 		return fmt.Errorf("%w: signed by key %s, the public key given is %s", ErrBadCheckpoint, c.KeyID, KeyID(pub))
@@ -175,6 +182,10 @@ func (c *SignedCheckpoint) Check(pub ed25519.PublicKey) error {
 // version it signed, an event with the hash it signed, reached by an
 // intact chain, and the log's Head has not gone back. A forged chain, a
 // deleted stream or a truncated one shows as a Problem naming the stream.
+// Against a CheckpointFormat checkpoint the log's events at or below its
+// position must also be exactly those it signed: an event slipped in
+// below it, in a stream it lists or in one it does not, is a Problem, and
+// so is a count of events there other than the one signed.
 // A checkpoint that does not check out with pub is refused with
 // ErrBadCheckpoint before anything is read.
 func VerifySince(ctx context.Context, s Log, c *SignedCheckpoint, pub ed25519.PublicKey, p VerifyParams) (*Report, error) {
@@ -189,11 +200,14 @@ func VerifySince(ctx context.Context, s Log, c *SignedCheckpoint, pub ed25519.Pu
 		return nil, err
 	}
 	p.since = c.Heads
+	if c.Format == CheckpointFormat {
+		p.sinceSet = &signedSet{position: c.Position, events: c.Events}
+	}
 	r, err := Verify(ctx, s, p)
 	if err != nil {
 		return nil, err
 	}
-	r.Checkpoint = &CheckpointRef{ID: c.ID(), Created: c.Created, Position: c.Position, Streams: c.Streams}
+	r.Checkpoint = &CheckpointRef{ID: c.ID(), Format: c.Format, Created: c.Created, Position: c.Position, Streams: c.Streams}
 	if position < c.Position {
 		r.ProblemCount++
 		r.Problems = append([]Problem{{Position: position,
@@ -204,7 +218,10 @@ func VerifySince(ctx context.Context, s Log, c *SignedCheckpoint, pub ed25519.Pu
 
 // CheckpointRef names the checkpoint a report was verified against.
 type CheckpointRef struct {
-	ID       string    `json:"id"`
+	ID string `json:"id"`
+	// Format tells what the proof covered: the set of events up to
+	// Position (CheckpointFormat), or the heads only.
+	Format   string    `json:"format"`
 	Created  time.Time `json:"created"`
 	Position int64     `json:"position"`
 	Streams  int64     `json:"streams"`

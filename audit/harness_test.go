@@ -24,12 +24,14 @@ type env struct {
 	cmds   *commands.Handler
 	clock  *storetest.Clock
 	tamper func(t testing.TB, sql string, args ...any)
+	// dialect is the store's driver: "sqlite" or "postgres".
+	dialect string
 }
 
 func forEachStore(t *testing.T, f func(t *testing.T, e *env)) {
 	opts := storetest.Options{ClockAt: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
 	storetest.ForEach(t, opts, func(t *testing.T, b *storetest.Backend) {
-		f(t, &env{store: b.Store, cmds: commands.NewHandler(b.Store), clock: b.Clock, tamper: b.Tamper})
+		f(t, &env{store: b.Store, cmds: commands.NewHandler(b.Store), clock: b.Clock, tamper: b.Tamper, dialect: b.Name})
 	})
 }
 

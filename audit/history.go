@@ -44,26 +44,40 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 	if err != nil {
 		return nil, err
 	}
-	v := eventstore.NewChainVerifier(sessionlog.StreamID(sessionID))
-	broken := ""
-	out := make([]Entry, len(events))
-	for i := range events {
-		e := &events[i]
+	var intake []fb.Participant // names the customer's messages; described in order
+	return entries(sessionlog.StreamID(sessionID), events, func(e *eventstore.RecordedEvent, entry *Entry) {
 		meta, _ := sessionlog.DecodeMetadata(e.Metadata)
-		entry := Entry{
-			Position: e.Position, Version: e.Version, Time: e.RecordedAt, Type: e.Type,
-			Actor: meta.Actor, ReferenceID: meta.ReferenceID, RequestID: meta.RequestID,
-			EventID: e.ID.String(), Hash: hex.EncodeToString(e.Hash),
-		}
+		entry.Actor, entry.ReferenceID, entry.RequestID = meta.Actor, meta.ReferenceID, meta.RequestID
 		if ev, err := sessionlog.Decode(e.Type, e.SchemaVersion, e.Data); err == nil {
 			switch q := ev.(type) {
 			case fb.QueuedTo:
 				entry.Queue = q.QueueName
 			case fb.TransferredToQueue:
 				entry.Queue = q.QueueName
+			case fb.SessionStarted:
+				intake = q.Participants
+			case fb.CustomerMessageReceived:
+				q.Message = q.Message.NamedIn(intake)
+				ev = q
 			}
 			entry.Summary = Summary(ev)
 		}
+	}), nil
+}
+
+// entries are a stream's events as history shows them: describe fills in
+// what the stream's kind tells of each, entries whether its hash verifies.
+func entries(streamID string, events []eventstore.RecordedEvent, describe func(*eventstore.RecordedEvent, *Entry)) []Entry {
+	v := eventstore.NewChainVerifier(streamID)
+	broken := ""
+	out := make([]Entry, len(events))
+	for i := range events {
+		e := &events[i]
+		entry := Entry{
+			Position: e.Position, Version: e.Version, Time: e.RecordedAt, Type: e.Type,
+			EventID: e.ID.String(), Hash: hex.EncodeToString(e.Hash),
+		}
+		describe(e, &entry)
 		if broken == "" {
 			if err := v.Next(e); err != nil {
 				var ce *eventstore.ChainError
@@ -81,7 +95,7 @@ func History(ctx context.Context, s eventstore.Store, sessionID string) ([]Entry
 		}
 		out[i] = entry
 	}
-	return out, nil
+	return out
 }
 
 // StateAt folds a session up to a time (at, when not zero) or a version
@@ -120,7 +134,7 @@ func SnapshotAt(ctx context.Context, s eventstore.Store, sessionID string, at ti
 	if err != nil {
 		return Snapshot{Version: last.Version}, err
 	}
-	said, err := sessionlog.Transcript(events[:n], 0)
+	said, err := sessionlog.Transcript(events[:n], 0, nil)
 	if err != nil {
 		return Snapshot{Version: last.Version}, err
 	}

@@ -47,7 +47,7 @@ func status(want fb.Status, agent string, participants, messages int) func(t *te
 	}
 }
 
-// whole is the life of issue 14: offered, accepted, talked in, typed in,
+// whole is a session's whole life: offered, accepted, talked in, typed in,
 // transferred, accepted by the other agent, its user data changed, in
 // focus, left by the customer, completed.
 func whole(id string) []step {

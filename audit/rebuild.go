@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/sessionlog"
 	"github.com/fbsession/fbsession/sessionview"
 )
 
@@ -144,12 +145,16 @@ func splitStreams(ctx context.Context, pages <-chan []eventstore.RecordedEvent, 
 // foldStreams turns batches of streams into batches of views.
 func foldStreams(ctx context.Context, in <-chan [][]eventstore.RecordedEvent, out chan<- []eventstore.StreamView) error {
 	for streams := range in {
-		views := make([]eventstore.StreamView, len(streams))
-		for i, events := range streams {
-			var err error
-			if views[i], err = sessionview.Of(events); err != nil {
+		views := make([]eventstore.StreamView, 0, len(streams))
+		for _, events := range streams {
+			if _, isSession := sessionlog.SessionID(events[0].StreamID); !isSession {
+				continue // other streams (users') have no view
+			}
+			v, err := sessionview.Of(events)
+			if err != nil {
 				return err
 			}
+			views = append(views, v)
 		}
 		if err := sendTo(ctx, out, views); err != nil {
 			return err
@@ -177,11 +182,13 @@ func refold(ctx context.Context, s eventstore.Store, ids []string) ([]eventstore
 	start := 0
 	for i := 1; i <= len(events); i++ {
 		if i == len(events) || events[i].StreamID != events[start].StreamID {
-			v, err := sessionview.Of(events[start:i])
-			if err != nil {
-				return nil, err
+			if _, isSession := sessionlog.SessionID(events[start].StreamID); isSession {
+				v, err := sessionview.Of(events[start:i])
+				if err != nil {
+					return nil, err
+				}
+				views = append(views, v)
 			}
-			views = append(views, v)
 			start = i
 		}
 	}

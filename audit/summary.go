@@ -54,6 +54,8 @@ func Summary(e fb.Event) string {
 		return "userData deleted: " + strings.Join(e.Keys, ", ")
 	case fb.SessionRouted:
 		return "routed to " + e.AgentID + " (offered)"
+	case fb.SessionWithdrawn:
+		return "taken back from " + e.AgentID + " to wait for routing"
 	}
 	return ""
 }

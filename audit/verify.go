@@ -69,6 +69,9 @@ type VerifyParams struct {
 	// since, when set, are the heads of a checkpoint that every stream
 	// must still have (VerifySince).
 	since []Head
+	// sinceSet, when set, is the set of events such a checkpoint signed
+	// exactly (CheckpointFormat).
+	sinceSet *signedSet
 }
 
 // Verify recomputes every hash chain (or one session's) and compares each
@@ -86,6 +89,7 @@ func verify(ctx context.Context, s CheckpointLog, views eventstore.Views, p Veri
 			v.since[h.StreamID] = h
 		}
 	}
+	v.set = p.sinceSet
 	var err error
 	if p.SessionID != "" {
 		err = v.session(ctx, s, p.SessionID)
@@ -96,6 +100,7 @@ func verify(ctx context.Context, s CheckpointLog, views eventstore.Views, p Veri
 		return nil, err
 	}
 	v.gone()
+	v.setCounted()
 	slices.SortFunc(v.report.Problems, func(a, b Problem) int { return int(a.Position - b.Position) })
 	v.report.Problems = v.report.Problems[:min(len(v.report.Problems), MaxProblems)]
 	v.report.Digest = hex.EncodeToString(v.digest.Sum(nil))
@@ -110,6 +115,9 @@ type verifier struct {
 	views      eventstore.Views
 	// since holds the checkpoint's heads of streams not reached yet.
 	since map[string]Head
+	// set, against a checkpoint that signed its set of events exactly,
+	// counts the log's events at or below its position.
+	set *signedSet
 }
 
 func (v *verifier) problem(p Problem) {
@@ -207,6 +215,8 @@ func (v *verifier) stream(events []eventstore.RecordedEvent, view *eventstore.St
 		}
 	}
 	last := &events[len(events)-1]
+	v.positioned(events)
+	v.inSet(events)
 	v.extends(events)
 	fmt.Fprintf(v.digest, "%s %d %x\n", id, last.Version, last.Hash)
 	if v.keepHeads {

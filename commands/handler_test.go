@@ -120,15 +120,17 @@ func TestStartRequiresAnEnabledAgent(t *testing.T) {
 	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, b *storetest.Backend) {
 		ctx := context.Background()
 		for _, u := range []users.User{
-			{ID: "a1", UserName: "agent1", Roles: []users.Role{users.RoleAgent}},
-			{ID: "gone", UserName: "gone", Roles: []users.Role{users.RoleAgent}, Disabled: true},
-			{ID: "sup", UserName: "sup", Roles: []users.Role{users.RoleSupervisor}},
+			{ID: "a1", UserName: "agent1", Roles: []users.Role{users.RoleAgent}, Features: []string{users.FeatureMultimedia}},
+			{ID: "gone", UserName: "gone", Roles: []users.Role{users.RoleAgent}, Features: []string{users.FeatureMultimedia}, Disabled: true},
+			{ID: "sup", UserName: "sup", Roles: []users.Role{users.RoleSupervisor}, Features: []string{users.FeatureMultimedia}},
+			// Offered a session, they could neither accept nor reject it.
+			{ID: "nofeature", UserName: "nofeature", Roles: []users.Role{users.RoleAgent}},
 		} {
 			require.NoError(t, b.Users.Add(ctx, u, "correct horse"))
 		}
 		h := commands.NewHandler(b.Store, commands.WithAgents(b.Users))
 		r := commands.Request{Actor: "router"}
-		for _, agent := range []string{"nobody", "gone", "sup"} {
+		for _, agent := range []string{"nobody", "gone", "sup", "nofeature"} {
 			_, err := h.Start(ctx, r, fb.Start{Status: fb.StatusChatting, SessionID: "s-" + agent, AgentID: agent})
 			require.ErrorIs(t, err, users.ErrNotAgent, agent)
 			_, err = b.Store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID("s-" + agent)})

@@ -12,6 +12,12 @@ type Scanner interface {
 	// ReadRange returns up to p.Limit events with positions in [p.From,
 	// p.To], in position order, for audits of committed history.
 	ReadRange(ctx context.Context, p *ReadRangeParams) ([]RecordedEvent, error)
+	// SettledHead is the highest global position once every append in
+	// flight has ended: no event at or below it can still become visible,
+	// so a scan after it sees exactly the log up to it. Where appends
+	// take their positions before they commit, it waits for them, and
+	// holds new appends back meanwhile.
+	SettledHead(ctx context.Context) (int64, error)
 }
 
 // ScanStreamsParams are the arguments of Scanner.ScanStreams.

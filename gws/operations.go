@@ -120,6 +120,8 @@ func (o Operation) IntegrationCommand() (fb.Command, error) {
 			return nil, missing("agentId")
 		}
 		return fb.Route{AgentID: *b.AgentID}, nil
+	case fb.OperationWithdraw:
+		return fb.Withdraw{}, nil
 	}
 	return nil, unsupported(o.Name, fb.IntegrationOperations())
 }

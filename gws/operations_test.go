@@ -69,7 +69,7 @@ func TestOperationFailures(t *testing.T) {
 			message: `gws: invalid body: operationName "Dance" is not supported; supported: Accept, Reject, Transfer, Complete, Leave, InFocus, SendMessage, SendStartTypingNotification, SendStopTypingNotification, UpdateUserData, DeleteUserData`},
 		{body: `{"operationName":"CustomerMessage","text":"x"}`, want: gws.ErrInvalidBody},
 		{body: `{"operationName":"Complete"}`, integration: true, want: gws.ErrInvalidBody,
-			message: `gws: invalid body: operationName "Complete" is not supported; supported: CustomerMessage, CustomerLeft, Route`},
+			message: `gws: invalid body: operationName "Complete" is not supported; supported: CustomerMessage, CustomerLeft, Route, Withdraw`},
 		{body: `{"operationName":"SendMessage"}`, want: gws.ErrMissingParameter, message: "gws: missing parameter: text is required"},
 		{body: `{"operationName":"SendMessage","text":null}`, want: gws.ErrMissingParameter},
 		{body: `{"operationName":"SendMessage","text":7}`, want: gws.ErrInvalidBody, message: "gws: invalid body: text has the wrong type: string expected"},

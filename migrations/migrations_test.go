@@ -14,7 +14,7 @@ import (
 )
 
 // latest is the newest migration of both dialects.
-const latest = 6
+const latest = 7
 
 // forEachDialect runs f, in parallel, on a new empty database of each
 // dialect.
@@ -127,4 +127,49 @@ func query(t *testing.T, db *sql.DB, q string) map[string]string {
 	}
 	require.NoError(t, rows.Err())
 	return got
+}
+
+// 00007: positions only grow. SQLite refuses a position at or below 0 or
+// below a stored one; PostgreSQL one at or below 0 (the service role
+// cannot name one at all: docs/ROLES.md). Its Down lifts the guard.
+func TestPositionsGrow(t *testing.T) {
+	t.Parallel()
+	forEachDialect(t, func(t *testing.T, d Dialect, db *sql.DB) {
+		ctx := context.Background()
+		_, err := Up(ctx, db, d)
+		require.NoError(t, err)
+		// insert appends version of stream s at position, or at the next
+		// one when position is 0.
+		insert := func(position, version int64) error {
+			args := []any{position, version}
+			q := `INSERT INTO events (position, commit_seq, stream_id, stream_version, event_id, event_type,
+				schema_version, data, metadata, recorded_at, hash)
+				VALUES (nullif($1, 0), 1, 's', $2, hex(randomblob(16)), 'T', 1, '{}', '{}', 0, zeroblob(32))`
+			switch {
+			case d == Postgres && position == 0:
+				args = args[1:]
+				q = `INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash)
+					VALUES ('s', $1, gen_random_uuid(), 'T', 1, '{}', '{}', now(), decode(repeat('00', 32), 'hex'))`
+			case d == Postgres:
+				q = `INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash)
+					OVERRIDING SYSTEM VALUE
+					VALUES ($1, 's', $2, gen_random_uuid(), 'T', 1, '{}', '{}', now(), decode(repeat('00', 32), 'hex'))`
+			}
+			_, err := db.ExecContext(ctx, q, args...)
+			return err
+		}
+		require.NoError(t, insert(0, 1))
+		require.NoError(t, insert(5, 2))
+		require.Error(t, insert(-20, 3), "a negative position")
+		if d == SQLite {
+			require.Error(t, insert(3, 3), "a position below a stored one")
+		}
+		require.NoError(t, insert(0, 3))
+
+		p, err := provider(ctx, db, d)
+		require.NoError(t, err)
+		_, err = p.DownTo(ctx, 6)
+		require.NoError(t, err)
+		require.NoError(t, insert(-20, 4), "down lifts the guard")
+	})
 }

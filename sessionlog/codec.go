@@ -74,6 +74,8 @@ func toStored(e fb.Event) (any, error) {
 		return userDataDeleted(e), nil
 	case fb.SessionRouted:
 		return agentOnly(e), nil
+	case fb.SessionWithdrawn:
+		return agentOnly(e), nil
 	}
 	return nil, fmt.Errorf("%w: cannot encode %T", ErrUnknownEvent, e)
 }
@@ -153,6 +155,9 @@ func fromStored(eventType string, data []byte) (fb.Event, error) {
 	case fb.TypeSessionRouted:
 		s, err := unmarshal[agentOnly](data)
 		return fb.SessionRouted(s), err
+	case fb.TypeSessionWithdrawn:
+		s, err := unmarshal[agentOnly](data)
+		return fb.SessionWithdrawn(s), err
 	}
 	return nil, fmt.Errorf("%w: type %q", ErrUnknownEvent, eventType)
 }

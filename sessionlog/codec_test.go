@@ -129,6 +129,7 @@ func TestCodecRoundTripsTheSessionsLife(t *testing.T) {
 		fb.UserDataUpdated{UserData: json.RawMessage(`{"big":12345678901234567890}`)},
 		fb.UserDataDeleted{Keys: []string{"a", "b"}},
 		fb.SessionRouted{AgentID: "a3"},
+		fb.SessionWithdrawn{AgentID: "a3"},
 	} {
 		data, err := sessionlog.Encode(e)
 		require.NoError(t, err)
@@ -159,13 +160,13 @@ func TestTranscript(t *testing.T) {
 		require.NoError(t, err)
 		records = append(records, eventstore.RecordedEvent{StreamID: "facebooksession-s", Version: int64(i + 1), Type: e.EventType(), SchemaVersion: sessionlog.SchemaVersion, Data: data})
 	}
-	all, err := sessionlog.Transcript(records, 0)
+	all, err := sessionlog.Transcript(records, 0, nil)
 	require.NoError(t, err)
 	require.Len(t, all, 2)
 	require.Equal(t, fb.ParticipantCustomer, all[0].FromType)
 	require.Equal(t, "hi", all[1].Text)
 	require.Equal(t, fb.ParticipantAgent, all[1].FromType)
-	upTo, err := sessionlog.Transcript(records, 3)
+	upTo, err := sessionlog.Transcript(records, 3, nil)
 	require.NoError(t, err)
 	require.Len(t, upTo, 1)
 }

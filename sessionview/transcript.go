@@ -61,6 +61,10 @@ func (t *Transcripts) Read(ctx context.Context, sessionID string, p TranscriptPa
 	// messages is told from none.
 	out := make([]fb.Said, 0, min(limit, 64))
 	bytes := 0
+	intake, err := t.intake(ctx, sessionID, after)
+	if err != nil {
+		return nil, false, err
+	}
 	// A part of the stream at a time: a page's memory is bounded by the
 	// part's, not by the session's whole transcript.
 	for from := int64(after) + 1; ; from += readPart {
@@ -75,7 +79,7 @@ func (t *Transcripts) Read(ctx context.Context, sessionID string, p TranscriptPa
 		case err != nil:
 			return nil, false, err
 		}
-		said, err := sessionlog.Transcript(records, 0)
+		said, err := sessionlog.Transcript(records, 0, intake)
 		if err != nil {
 			return nil, false, err
 		}
@@ -98,3 +102,22 @@ func (t *Transcripts) Read(ctx context.Context, sessionID string, p TranscriptPa
 // readPart is how many events a transcript reads at once: a few megabytes
 // at most (texts of 4,096 characters).
 const readPart = 256
+
+// intake is the participants the session started with, which name the
+// customer's messages, read on their own when the page starts past the
+// first event; nil when it starts there (the part read holds them).
+func (t *Transcripts) intake(ctx context.Context, sessionID string, after int) ([]fb.Participant, error) {
+	if after == 0 {
+		return nil, nil
+	}
+	first, err := t.log.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: sessionlog.StreamID(sessionID), Limit: 1})
+	switch {
+	case errors.Is(err, eventstore.ErrNotFound):
+		return nil, fmt.Errorf("session %s: %w", sessionID, fb.ErrNotFound)
+	case err != nil:
+		return nil, err
+	case len(first) == 0:
+		return nil, nil
+	}
+	return sessionlog.Intake(&first[0])
+}

@@ -133,3 +133,27 @@ func TestTranscriptReadsAcrossParts(t *testing.T) {
 	require.Equal(t, 151, tail[0].Index)
 	require.Len(t, tail, 20)
 }
+
+// A customer's message names its writer by reference: a page that starts
+// past the intake still shows the customer's nickname.
+func TestTranscriptNamesTheCustomerOnEveryPage(t *testing.T) {
+	t.Parallel()
+	b := storetest.SQLite(t, storetest.Options{})
+	ctx := context.Background()
+	h := commands.NewHandler(b.Store)
+	customer := fb.Participant{Nickname: "VitaliyOnv", Type: fb.ParticipantCustomer, ID: "c1", Visibility: fb.VisibilityAll, ParticipantID: "c1"}
+	_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s1", AgentID: "a1", Status: fb.StatusChatting, Participants: []fb.Participant{customer}})
+	require.NoError(t, err)
+	for _, text := range []string{"one", "two", "three"} {
+		_, err := h.Operate(ctx, commands.Request{Actor: "router"}, "s1", fb.CustomerMessage{Text: text})
+		require.NoError(t, err)
+	}
+	tr := sessionview.NewTranscripts(b.Store)
+	for after := range 3 {
+		page, _, err := tr.Read(ctx, "s1", sessionview.TranscriptPage{After: after, Limit: 1})
+		require.NoError(t, err)
+		require.Len(t, page, 1)
+		require.Equal(t, "VitaliyOnv", page[0].Nickname, "page after %d", after)
+		require.Equal(t, "c1", page[0].ParticipantID)
+	}
+}

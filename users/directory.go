@@ -29,15 +29,21 @@ type Directory struct {
 	// isUnique tells whether err is a unique-key violation, which each
 	// database driver reports its own way.
 	isUnique func(error) bool
+	// log, when set, records each change before it is made (RecordTo).
+	log ChangeLog
 }
 
 // NewDirectory returns a directory on db. isUnique recognises the driver's
 // unique-violation error; cost is bcrypt's (bcrypt.DefaultCost when 0).
-func NewDirectory(db *sql.DB, cost int, isUnique func(error) bool) *Directory {
+func NewDirectory(db *sql.DB, cost int, isUnique func(error) bool, opts ...DirectoryOption) *Directory {
 	if cost == 0 {
 		cost = bcrypt.DefaultCost
 	}
-	return &Directory{db: db, cost: cost, isUnique: isUnique, compare: bcrypt.CompareHashAndPassword}
+	d := &Directory{db: db, cost: cost, isUnique: isUnique, compare: bcrypt.CompareHashAndPassword}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
 }
 
 // The SQL numbers its parameters in order of first use, which both
@@ -56,13 +62,32 @@ func (d *Directory) Add(ctx context.Context, u User, password string) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, version)
-		VALUES ($1, $2, $3, $4, $5, $6, `+nextVersion+`)`,
-		u.ID, u.UserName, hash, join(u.Roles), strings.Join(u.Features, " "), u.Disabled)
-	if err != nil && d.isUnique(err) {
+	if err := d.free(ctx, u); err != nil {
+		return err
+	}
+	return d.change(ctx, Change{Kind: ChangeAdded, UserID: u.ID, User: u}, func() error {
+		_, err := d.db.ExecContext(ctx, `INSERT INTO users (`+userColumns+`, version)
+			VALUES ($1, $2, $3, $4, $5, $6, `+nextVersion+`)`,
+			u.ID, u.UserName, hash, join(u.Roles), strings.Join(u.Features, " "), u.Disabled)
+		if err != nil && d.isUnique(err) {
+			return fmt.Errorf("%w: %s", ErrAlreadyExists, u.ID)
+		}
+		return err
+	})
+}
+
+// free fails with ErrAlreadyExists when u's id or name is taken: checked
+// before the addition is recorded, so that none is recorded in vain but
+// for a race with another addition.
+func (d *Directory) free(ctx context.Context, u User) error {
+	var n int
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE id = $1 OR user_name = $2`, u.ID, u.UserName).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
 		return fmt.Errorf("%w: %s", ErrAlreadyExists, u.ID)
 	}
-	return err
+	return nil
 }
 
 // SetPassword replaces a user's password.
@@ -71,15 +96,43 @@ func (d *Directory) SetPassword(ctx context.Context, id, password string) error 
 	if err != nil {
 		return err
 	}
-	return d.update(ctx, id, `password_hash`, hash)
+	return d.update(ctx, Change{Kind: ChangePassword, UserID: id}, `password_hash`, hash)
 }
 
 // SetDisabled disables or re-enables a user.
 func (d *Directory) SetDisabled(ctx context.Context, id string, disabled bool) error {
-	return d.update(ctx, id, `disabled`, disabled)
+	kind := ChangeEnabled
+	if disabled {
+		kind = ChangeDisabled
+	}
+	return d.update(ctx, Change{Kind: kind, UserID: id}, `disabled`, disabled)
 }
 
-func (d *Directory) update(ctx context.Context, id, column string, value any) error {
+// SetRoles replaces a user's roles.
+func (d *Directory) SetRoles(ctx context.Context, id string, roles []Role) error {
+	if err := validRoles(roles); err != nil {
+		return err
+	}
+	return d.update(ctx, Change{Kind: ChangeRoles, UserID: id, Roles: roles}, `roles`, join(roles))
+}
+
+// SetFeatures replaces a user's features.
+func (d *Directory) SetFeatures(ctx context.Context, id string, features []string) error {
+	if err := validFeatures(features); err != nil {
+		return err
+	}
+	return d.update(ctx, Change{Kind: ChangeFeatures, UserID: id, Features: features}, `features`, strings.Join(features, " "))
+}
+
+// update records c, then sets column of c's user to value.
+func (d *Directory) update(ctx context.Context, c Change, column string, value any) error {
+	if err := d.exists(ctx, c.UserID); err != nil {
+		return err
+	}
+	return d.change(ctx, c, func() error { return d.set(ctx, c.UserID, column, value) })
+}
+
+func (d *Directory) set(ctx context.Context, id, column string, value any) error {
 	res, err := d.db.ExecContext(ctx, `UPDATE users SET `+column+` = $1, version = `+nextVersion+` WHERE id = $2`, value, id)
 	if err != nil {
 		return err

@@ -65,16 +65,29 @@ func (u *User) Validate() error {
 		}
 	}
 	if len(u.Roles) == 0 {
-		// A user without a role is refused every operation: adding one is
-		// a mistake, and would leave a login that only answers 403.
+		// A new user without a role is refused every operation: adding
+		// one is a mistake, and would leave a login that only answers 403.
+		// Taking every role from an existing user (SetRoles) is a
+		// deliberate revocation, and allowed.
 		return fmt.Errorf("%w: a user needs a role: agent, supervisor or integration", ErrInvalid)
 	}
-	for _, r := range u.Roles {
+	if err := validRoles(u.Roles); err != nil {
+		return err
+	}
+	return validFeatures(u.Features)
+}
+
+func validRoles(roles []Role) error {
+	for _, r := range roles {
 		if r != RoleAgent && r != RoleSupervisor && r != RoleIntegration {
 			return fmt.Errorf("%w: unknown role %q", ErrInvalid, r)
 		}
 	}
-	for _, f := range u.Features {
+	return nil
+}
+
+func validFeatures(features []string) error {
+	for _, f := range features {
 		if f != FeatureMultimedia {
 			return fmt.Errorf("%w: unknown feature %q", ErrInvalid, f)
 		}

@@ -98,3 +98,46 @@ func TestHandoverLoopsPastTheCapEnd(t *testing.T) {
 	require.LessOrEqual(t, fb.Fold(given).Activity, fb.MaxActivity+fb.MaxHandovers)
 	require.Positive(t, rounds, "a full session is still handed over")
 }
+
+// Withdraw takes a session back from its agent, offered or chatting, so
+// that the routing side can offer it to another: a session offered to an
+// agent who cannot answer is never stuck.
+func TestWithdraw(t *testing.T) {
+	t.Parallel()
+	id := started.SessionID
+	scenario{given: []fb.Event{invited}, when: fb.Withdraw{}, then: []fb.Event{fb.SessionWithdrawn{AgentID: "a1"}}}.run(t)
+	chat := []fb.Event{invited, accepted}
+	scenario{given: chat, when: fb.Withdraw{}, then: []fb.Event{fb.SessionWithdrawn{AgentID: "a1"}}}.run(t)
+	back := fb.Fold(append(chat, fb.SessionWithdrawn{AgentID: "a1"}))
+	require.Equal(t, fb.StatusCompleted, back.Status)
+	require.Empty(t, back.AgentID)
+	require.True(t, back.Routable())
+	for _, p := range back.Participants {
+		require.NotEqual(t, "a1", p.ID, "the agent left the participants")
+	}
+	scenario{given: append(chat, fb.SessionWithdrawn{AgentID: "a1"}), when: fb.Route{AgentID: "a2"}, then: []fb.Event{fb.SessionRouted{AgentID: "a2"}}}.run(t)
+	scenario{given: append(chat, fb.SessionWithdrawn{AgentID: "a1"}), when: fb.Withdraw{}, thenErr: fb.ErrInvalidState}.run(t)
+	scenario{given: []fb.Event{invited, fb.SessionEnded{SessionID: id}, fb.InteractionCompleted{SessionID: id}}, when: fb.Withdraw{}, thenErr: fb.ErrInvalidState}.run(t)
+}
+
+// A customer's message references the customer participant instead of
+// copying their nickname: a small request makes a small event, and
+// readers name it from the intake's participants.
+func TestCustomerMessagesReferenceTheirParticipant(t *testing.T) {
+	t.Parallel()
+	s := fb.Fold([]fb.Event{invited})
+	events, err := fb.Handle(s, fb.CustomerMessage{Text: "hi"})
+	require.NoError(t, err)
+	m := events[0].(fb.CustomerMessageReceived).Message
+	require.Empty(t, m.Nickname, "not copied")
+	require.Equal(t, "007355E6EDFA0107", m.ParticipantID)
+	require.Equal(t, "VitaliyOnv", m.NamedIn(invited.Participants).Nickname)
+	require.Equal(t, fb.ParticipantCustomer, m.NamedIn(nil).Nickname, "with no participant to name it")
+
+	events, err = fb.Handle(s, fb.CustomerMessage{Text: "hi", Nickname: "Vitaliy"})
+	require.NoError(t, err)
+	named := events[0].(fb.CustomerMessageReceived).Message
+	require.Equal(t, "Vitaliy", named.Nickname, "a nickname the connector gave is the message's own")
+	require.Equal(t, "Vitaliy", named.NamedIn(invited.Participants).Nickname)
+	require.Equal(t, len("hi")+len("Vitaliy"), fb.Fold(append([]fb.Event{invited}, events...)).LogBytes)
+}

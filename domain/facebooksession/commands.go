@@ -107,6 +107,11 @@ type CustomerLeft struct{}
 // Route offers a session waiting for routing to an agent.
 type Route struct{ AgentID string }
 
+// Withdraw takes a session back from its agent, offered or chatting, to
+// wait for routing: the agent can no longer take it (disabled), or did not
+// answer.
+type Withdraw struct{}
+
 // OperationIntake names Start in the log.
 const OperationIntake = "intake"
 
@@ -125,3 +130,4 @@ func (DeleteUserData) Operation() string  { return OperationDeleteUserData }
 func (CustomerMessage) Operation() string { return OperationCustomerMessage }
 func (CustomerLeft) Operation() string    { return OperationCustomerLeft }
 func (Route) Operation() string           { return OperationRoute }
+func (Withdraw) Operation() string        { return OperationWithdraw }

@@ -63,6 +63,8 @@ func Decide(s State, cmd Command) ([]Event, error) {
 		return []Event{SessionEnded{SessionID: s.ID, ByCustomer: true}}, nil
 	case Route:
 		return []Event{SessionRouted{AgentID: cmd.AgentID}}, nil
+	case Withdraw:
+		return []Event{SessionWithdrawn{AgentID: s.AgentID}}, nil
 	}
 	return nil, fmt.Errorf("%w: unknown command %T", ErrInvalid, cmd)
 }
@@ -130,6 +132,8 @@ func allowed(s State, cmd Command) error {
 		if !ok && s.Routable() {
 			return fmt.Errorf("%w: session %s holds the most events a session may (%d) and was handed over %d times since: it is not routed again", ErrInvalidState, s.ID, MaxActivity, MaxHandovers)
 		}
+	case Withdraw:
+		ok = s.Status == StatusInvited || s.Status == StatusChatting
 	default:
 		ok = s.Allows(op)
 	}
@@ -220,16 +224,14 @@ func AgentNickname(s State, agentID string) string {
 }
 
 // customerMessage is a message from the session's customer: the first
-// Customer participant, under the nickname the connector gave, or theirs.
+// Customer participant, under the nickname the connector gave, or theirs
+// by reference (NamedIn), so that a message does not copy it.
 func customerMessage(s State, cmd CustomerMessage) Message {
 	m := Message{Index: s.Messages + 1, Nickname: cmd.Nickname, Text: cmd.Text, At: cmd.At}
 	for _, p := range s.Participants {
 		if p.Type == ParticipantCustomer {
 			m.ParticipantID = p.ParticipantID
-			if m.Nickname == "" {
-				m.Nickname = p.Nickname
-			}
-			break
+			return m
 		}
 	}
 	if m.Nickname == "" {

@@ -29,6 +29,7 @@ const (
 	TypeUserDataUpdated         = "UserDataUpdated"
 	TypeUserDataDeleted         = "UserDataDeleted"
 	TypeSessionRouted           = "SessionRouted"
+	TypeSessionWithdrawn        = "SessionWithdrawn"
 )
 
 // Participant types the service itself writes.
@@ -161,6 +162,12 @@ type SessionRouted struct {
 	AgentID string
 }
 
+// SessionWithdrawn records that a session was taken back from its agent
+// to wait for routing.
+type SessionWithdrawn struct {
+	AgentID string
+}
+
 func (SessionStarted) EventType() string          { return TypeSessionStarted }
 func (SessionEnded) EventType() string            { return TypeSessionEnded }
 func (InteractionCompleted) EventType() string    { return TypeInteractionCompleted }
@@ -178,3 +185,4 @@ func (SessionFocused) EventType() string          { return TypeSessionFocused }
 func (UserDataUpdated) EventType() string         { return TypeUserDataUpdated }
 func (UserDataDeleted) EventType() string         { return TypeUserDataDeleted }
 func (SessionRouted) EventType() string           { return TypeSessionRouted }
+func (SessionWithdrawn) EventType() string        { return TypeSessionWithdrawn }

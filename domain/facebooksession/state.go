@@ -134,6 +134,9 @@ func Evolve(s State, e Event) State {
 		if kept, err := deleteUserData(s.UserData, e.Keys); err == nil {
 			s.UserData = kept
 		}
+	case SessionWithdrawn:
+		s.Participants = withoutAgent(s.Participants, e.AgentID)
+		s.Status, s.AgentID = StatusCompleted, ""
 	case SessionRouted:
 		s.Participants = withoutAgent(s.Participants, s.AgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.AgentID, ""

@@ -33,6 +33,7 @@ const (
 	OperationCustomerMessage = "CustomerMessage"
 	OperationCustomerLeft    = "CustomerLeft"
 	OperationRoute           = "Route"
+	OperationWithdraw        = "Withdraw"
 )
 
 // Capabilities lists exactly the agent operations valid in a status, in
@@ -76,5 +77,5 @@ func AgentOperations() []string {
 // IntegrationOperations are the operationNames the integration side may
 // send on a session.
 func IntegrationOperations() []string {
-	return []string{OperationCustomerMessage, OperationCustomerLeft, OperationRoute}
+	return []string{OperationCustomerMessage, OperationCustomerLeft, OperationRoute, OperationWithdraw}
 }

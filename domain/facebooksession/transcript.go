@@ -7,6 +7,25 @@ type Said struct {
 	FromType string
 }
 
+// NamedIn is the message under its writer's nickname: its own, or, for a
+// customer's message that references its participant instead of copying
+// the nickname, the nickname of that participant among the session's
+// intake participants (which a customer's never changes), "Customer" when
+// none matches.
+func (m Message) NamedIn(intake []Participant) Message {
+	if m.Nickname != "" {
+		return m
+	}
+	m.Nickname = ParticipantCustomer
+	for _, p := range intake {
+		if p.Type == ParticipantCustomer && p.ParticipantID == m.ParticipantID {
+			m.Nickname = p.Nickname
+			break
+		}
+	}
+	return m
+}
+
 // SaidIn returns the transcript entry an event adds, if it adds one.
 // Typing indicators are not messages and add none.
 func SaidIn(e Event) (Said, bool) {

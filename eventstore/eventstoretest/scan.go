@@ -14,6 +14,22 @@ func testScans(t *testing.T, h Harness) {
 	t.Run("ScanStreamsAndReadRange", func(t *testing.T) { scanScanStreamsAndReadRange(t, h) })
 
 	t.Run("RebuildViews", func(t *testing.T) { scanRebuildViews(t, h) })
+	t.Run("SettledHead", func(t *testing.T) { scanSettledHead(t, h) })
+}
+
+// With no append in flight, the settled head is the head.
+func scanSettledHead(t *testing.T, h Harness) {
+	t.Parallel()
+	ctx := context.Background()
+	s := h.New(t)
+	head, err := s.SettledHead(ctx)
+	require.NoError(t, err)
+	require.Zero(t, head)
+	res, err := s.Append(ctx, appendParams("s-a", 0, 3))
+	require.NoError(t, err)
+	head, err = s.SettledHead(ctx)
+	require.NoError(t, err)
+	require.Equal(t, res.Events[2].Position, head)
 }
 
 func scanScanStreamsAndReadRange(t *testing.T, h Harness) {

@@ -44,7 +44,7 @@ func TestHeldBackCheckCatchesXminReader(t *testing.T) {
 	t.Logf("the xmin reader: %v", err)
 }
 
-// xminFeedSQL is the feed before issue 13: only transactions older than
+// xminFeedSQL is the cluster-wide xmin feed: only transactions older than
 // the oldest one running anywhere on the cluster. $3, the watermark, is
 // ignored.
 const xminFeedSQL = `SELECT ` + eventColumns + ` FROM events

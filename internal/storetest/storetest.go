@@ -47,8 +47,10 @@ type Backend struct {
 	// Clock is the store's clock when Options.ClockAt was set.
 	Clock *Clock
 	// Users is a directory on the store's database (bcrypt at its minimum
-	// cost, for speed).
+	// cost, for speed), which records no changes.
 	Users *users.Directory
+	// DB is the store's database, for directories made otherwise.
+	DB *sql.DB
 	// Tamper runs SQL behind the store's back, as an intruder with
 	// database rights would, append-only guard included. Parameters are
 	// $1, $2, ... in order of first use.
@@ -83,9 +85,10 @@ func SQLite(t testing.TB, opts Options) *Backend {
 		Store: s,
 		Clock: clock,
 		Users: users.NewDirectory(s.DB(), bcrypt.MinCost, sqlite.IsUniqueViolation),
+		DB:    s.DB(),
 		Tamper: func(t testing.TB, sql string, args ...any) {
 			// SQLite triggers cannot be disabled: an intruder drops them.
-			for _, trigger := range []string{"events_no_update", "events_no_delete"} {
+			for _, trigger := range []string{"events_no_update", "events_no_delete", "events_position_grows"} {
 				_, err := s.DB().Exec("DROP TRIGGER IF EXISTS " + trigger)
 				must(t, err)
 			}
@@ -118,6 +121,7 @@ func Postgres(t testing.TB, opts Options) *Backend {
 		Store: s,
 		Clock: clock,
 		Users: users.NewDirectory(db, bcrypt.MinCost, postgres.IsUniqueViolation),
+		DB:    db,
 		Tamper: func(t testing.TB, sql string, args ...any) {
 			ctx := context.Background()
 			err := pgx.BeginFunc(ctx, p, func(tx pgx.Tx) error {

@@ -31,7 +31,7 @@ type Config struct {
 	// Stream is the JetStream stream capturing the agents' and the
 	// integration side's subjects; created or updated on first use (a
 	// stream capturing the agents' subjects only is updated in place).
-	// Default "FBSESSION_NOTIFICATIONS". Empty StreamName with SkipStream
+	// Default "FBSESSION_NOTIFICATIONS". SkipStream
 	// publishes without managing a stream.
 	Stream     string
 	SkipStream bool

@@ -45,7 +45,7 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 		if !p.showsTranscript() {
 			return notes, nil
 		}
-		said, err := sessionlog.Transcript(records, p.last().Version)
+		said, err := sessionlog.Transcript(records, p.last().Version, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -66,6 +66,8 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 		return []note{statusChange(e.AgentID, a)}, nil
 	case fb.AgentLeft:
 		return []note{statusChange(e.AgentID, a)}, nil
+	case fb.SessionWithdrawn:
+		return []note{statusChange(e.AgentID, a)}, nil
 	case fb.TransferredToQueue:
 		return []note{statusChange(e.FromAgentID, a)}, nil
 	case fb.TransferredToAgent:
@@ -77,6 +79,7 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 		return []note{statusChange(a.AgentID, a)}, nil
 	case fb.AgentMessageSent, fb.CustomerMessageReceived:
 		said, _ := fb.SaidIn(e)
+		said.Message = said.Message.NamedIn(a.Participants)
 		return []note{{agent: current(a), body: gws.NewMessages(ref, uri, []gws.Message{gws.MessageOf(said)})}}, nil
 	case fb.UserDataUpdated, fb.UserDataDeleted:
 		return []note{{agent: current(a), body: gws.PropertiesUpdated(ref, resource(a))}}, nil

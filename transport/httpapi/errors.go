@@ -98,7 +98,7 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 	case errors.As(err, &e):
 		return e, false
 	case errors.As(err, &notAgent):
-		return &apiError{http.StatusBadRequest, codeValidation, notAgent.parameter + " names no enabled agent"}, false
+		return &apiError{http.StatusBadRequest, codeValidation, notAgent.parameter + " names no enabled agent with the api-multimedia feature"}, false
 	case errors.Is(err, gws.ErrInvalidBody):
 		return &apiError{http.StatusBadRequest, codeValidation, unwrapMessage(err, gws.ErrInvalidBody)}, false
 	case errors.Is(err, gws.ErrMissingParameter):
@@ -128,7 +128,7 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 	case errors.Is(err, commands.ErrIdempotencyKeyReused):
 		return &apiError{http.StatusUnprocessableEntity, codeValidation, "The Idempotency-Key was already used for another request"}, false
 	case errors.Is(err, users.ErrNotAgent):
-		return &apiError{http.StatusBadRequest, codeValidation, "agentId names no enabled agent"}, false
+		return &apiError{http.StatusBadRequest, codeValidation, "agentId names no enabled agent with the api-multimedia feature"}, false
 	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, users.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		return &apiError{http.StatusServiceUnavailable, codeInternal, msgServiceUnavailable}, true
 	case errors.As(err, &he):

@@ -17,6 +17,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/eventstore/postgres"
 	"github.com/fbsession/fbsession/eventstore/sqlite"
+	"github.com/fbsession/fbsession/userlog"
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -92,7 +93,7 @@ func openSQLite(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Bac
 	}
 	return &Backend{
 		Store:   s,
-		Users:   users.NewDirectory(s.DB(), cfg.BcryptCost, sqlite.IsUniqueViolation),
+		Users:   users.NewDirectory(s.DB(), cfg.BcryptCost, sqlite.IsUniqueViolation, users.RecordTo(&userlog.Recorder{Store: s})),
 		Dialect: "sqlite",
 		migrate: s.Migrate,
 		close:   func() { s.Close() },
@@ -121,7 +122,7 @@ func openPostgres(ctx context.Context, cfg *config.Config, log *slog.Logger) (*B
 	var db *sql.DB = stdlib.OpenDBFromPool(pool)
 	return &Backend{
 		Store:   s,
-		Users:   users.NewDirectory(db, cfg.BcryptCost, postgres.IsUniqueViolation),
+		Users:   users.NewDirectory(db, cfg.BcryptCost, postgres.IsUniqueViolation, users.RecordTo(&userlog.Recorder{Store: s})),
 		Dialect: "postgres",
 		migrate: s.Migrate,
 		close: func() {

@@ -45,9 +45,50 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 		return r, rows, err
 	}
 	defer drop()
-	prefix := unique("bench") + ".gws.v2"
+	svc := serviceConfig(cfg, dbURL)
+	bases, pids, stop, err := startDaemons(ctx, cfg, &svc, r.Daemons)
+	defer stop()
+	if err != nil {
+		return r, rows, err
+	}
+	base := roundRobin(bases)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(clients, 16), MaxConnsPerHost: max(clients, 16)}, Timeout: 30 * time.Second}
+	if err := intake(ctx, client, base, cfg.Sessions, cfg.Session); err != nil {
+		return r, rows, err
+	}
+	if err := logIn(ctx, client, bases); err != nil {
+		return r, rows, err
+	}
+	notes, err := listen(cfg.NATSURL, svc.SubjectPrefix, cfg.Sessions)
+	if err != nil {
+		return r, rows, err
+	}
+	defer notes.close()
+
+	if err := measure(ctx, cfg, &svc, &r, pids, dbURL, func() ([]time.Duration, int, time.Duration) {
+		return complete(ctx, client, base, cfg.Sessions, clients)
+	}); err != nil {
+		return r, rows, err
+	}
+	if err := notes.wait(60 * time.Second); err != nil {
+		return r, rows, err
+	}
+	for _, p := range pids {
+		r.PeakRSSMB = max(r.PeakRSSMB, peakRSSMB(p))
+	}
+	committed, rows, err := commitTimes(ctx, dbURL)
+	if err != nil {
+		return r, rows, err
+	}
+	notify := notes.latencies(committed)
+	r.NotifyP50ms, r.NotifyP99ms = pct(notify, .5), pct(notify, .99)
+	return r, rows, nil
+}
+
+// serviceConfig is fbsessiond's configuration for a run on dbURL.
+func serviceConfig(cfg Config, dbURL string) config.Config {
 	svc := config.Config{
-		DatabaseURL: dbURL, NATSURL: cfg.NATSURL, HTTPAddr: freeAddr(), SubjectPrefix: prefix,
+		DatabaseURL: dbURL, NATSURL: cfg.NATSURL, HTTPAddr: freeAddr(), SubjectPrefix: unique("bench") + ".gws.v2",
 		Stream: strings.ToUpper(unique("BENCH_")), Retention: time.Hour, DuplicateWindow: time.Minute,
 		// Each agent's password is checked once, before timing: the lowest
 		// cost only shortens the set-up (minutes under the race detector).
@@ -56,37 +97,44 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	if cfg.CPUProfile != "" {
 		svc.PprofAddr = freeAddr()
 	}
-	// The daemons share the schema; each listens on its own address.
-	var (
-		bases []string
-		pids  []int
-	)
-	for d := 0; d < r.Daemons; d++ {
+	return svc
+}
+
+// startDaemons starts n fbsessiond on one schema, each on its own address,
+// with the agents made once; stop ends those started, whatever the error.
+func startDaemons(ctx context.Context, cfg Config, svc *config.Config, n int) (bases []string, pids []int, stop func(), err error) {
+	var stops []func()
+	stop = func() {
+		for _, s := range slices.Backward(stops) {
+			s()
+		}
+	}
+	pprofAddr := svc.PprofAddr
+	for d := 0; d < n; d++ {
+		daemonCfg := *svc
 		if d > 0 {
-			svc.HTTPAddr, svc.PprofAddr = freeAddr(), ""
+			daemonCfg.HTTPAddr, daemonCfg.PprofAddr = freeAddr(), ""
 		}
-		stop, pid, err := startService(ctx, cfg, &svc)
+		s, pid, err := startService(ctx, cfg, &daemonCfg)
 		if err != nil {
-			return r, rows, err
+			return bases, pids, stop, err
 		}
-		defer stop()
-		bases, pids = append(bases, "http://"+svc.HTTPAddr), append(pids, pid)
+		stops = append(stops, s)
+		bases, pids = append(bases, "http://"+daemonCfg.HTTPAddr), append(pids, pid)
 		if d == 0 {
-			if err := addUsers(ctx, &svc, cfg); err != nil {
-				return r, rows, err
+			if err := addUsers(ctx, &daemonCfg, cfg); err != nil {
+				return bases, pids, stop, err
 			}
 		}
 	}
-	pid := pids[0]
-	base := roundRobin(bases)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: max(clients, 16), MaxConnsPerHost: max(clients, 16)}, Timeout: 30 * time.Second}
+	svc.PprofAddr = pprofAddr
+	return bases, pids, stop, nil
+}
 
-	if err := intake(ctx, client, base, cfg.Sessions, cfg.Session); err != nil {
-		return r, rows, err
-	}
-	// Each agent's first request pays one bcrypt check, once per process:
-	// a desktop logs in once, then works for hours. Pay it before timing.
-	if err := fanOut(agents*len(bases), 16, func(i int) error {
+// logIn pays each agent's bcrypt check, once per process, before timing:
+// a desktop logs in once, then works for hours.
+func logIn(ctx context.Context, client *http.Client, bases []string) error {
+	return fanOut(agents*len(bases), 16, func(i int) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, bases[i/agents]+"/api/v2/me", nil)
 		req.SetBasicAuth("a"+strconv.Itoa(i%agents), password)
 		res, err := client.Do(req)
@@ -94,49 +142,16 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 			res.Body.Close()
 		}
 		return err
-	}); err != nil {
-		return r, rows, err
-	}
-	nc, err := nats.Connect(cfg.NATSURL)
-	if err != nil {
-		return r, rows, err
-	}
-	defer nc.Close()
-	var (
-		mu       sync.Mutex
-		received = make(map[int64]time.Time, cfg.Sessions)
-		all      = make(chan struct{})
-	)
-	// The agents' notifications: what a desktop waits for. Each change
-	// goes to the integration subject too; a referenceId counts once.
-	sub, err := nc.Subscribe(gws.NewSubjects(prefix).AllUsers(), func(m *nats.Msg) {
-		now := time.Now()
-		var n gws.Notification
-		if json.Unmarshal(m.Data, &n) != nil || n.ReferenceID == 0 {
-			return
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if _, seen := received[n.ReferenceID]; seen {
-			return
-		}
-		received[n.ReferenceID] = now
-		if len(received) == cfg.Sessions {
-			close(all)
-		}
 	})
-	if err != nil {
-		return r, rows, err
-	}
-	defer sub.Unsubscribe() //nolint:errcheck
-	if err := nc.Flush(); err != nil {
-		return r, rows, err
-	}
+}
 
+// measure times run, the timed phase, and the CPU, WAL and profile it
+// costs, into r.
+func measure(ctx context.Context, cfg Config, svc *config.Config, r *Result, pids []int, dbURL string, run func() ([]time.Duration, int, time.Duration)) error {
 	profiled := make(chan error, 1)
 	if cfg.CPUProfile != "" {
 		go func() {
-			profiled <- fetchProfile(ctx, svc.PprofAddr, cfg.ProfileSeconds, fmt.Sprintf("%s-c%d.pprof", cfg.CPUProfile, clients))
+			profiled <- fetchProfile(ctx, svc.PprofAddr, cfg.ProfileSeconds, fmt.Sprintf("%s-c%d.pprof", cfg.CPUProfile, r.Clients))
 		}()
 	} else {
 		profiled <- nil
@@ -144,50 +159,103 @@ func runService(ctx context.Context, cfg Config, clients int) (Result, [2]eventR
 	cpu0, db0, wal0 := sumCPUSeconds(pids), commandCPUSeconds("postgres"), walBytes(ctx, dbURL)
 	nats0, client0 := commandCPUSeconds("nats-server"), cpuSeconds(os.Getpid())
 	busy0, total0 := hostCPU()
-	latencies, errs, elapsed := complete(ctx, client, base, cfg.Sessions, clients)
+	latencies, errs, elapsed := run()
 	busy1, total1 := hostCPU()
 	if total1 > total0 {
 		r.HostCPUBusy = (busy1 - busy0) / (total1 - total0)
 	}
+	n := float64(r.Completes)
 	r.Errors = errs
 	r.CPUSeconds = sumCPUSeconds(pids) - cpu0
-	r.CPUPerComplete = r.CPUSeconds * 1000 / float64(cfg.Sessions)
-	r.DBCPUPerComplete = (commandCPUSeconds("postgres") - db0) * 1000 / float64(cfg.Sessions)
-	r.WALKBPerComplete = perUnitKB(wal0, walBytes(ctx, dbURL), cfg.Sessions)
-	r.NATSCPUPerComplete = (commandCPUSeconds("nats-server") - nats0) * 1000 / float64(cfg.Sessions)
-	if pid != os.Getpid() { // in-process, the client's CPU is the service's
-		r.ClientCPUPerComplete = (cpuSeconds(os.Getpid()) - client0) * 1000 / float64(cfg.Sessions)
+	r.CPUPerComplete = r.CPUSeconds * 1000 / n
+	r.DBCPUPerComplete = (commandCPUSeconds("postgres") - db0) * 1000 / n
+	r.WALKBPerComplete = perUnitKB(wal0, walBytes(ctx, dbURL), r.Completes)
+	r.NATSCPUPerComplete = (commandCPUSeconds("nats-server") - nats0) * 1000 / n
+	if pids[0] != os.Getpid() { // in-process, the client's CPU is the service's
+		r.ClientCPUPerComplete = (cpuSeconds(os.Getpid()) - client0) * 1000 / n
 	}
 	if err := <-profiled; err != nil {
-		return r, rows, fmt.Errorf("cpu profile: %w", err)
+		return fmt.Errorf("cpu profile: %w", err)
 	}
-	r.CompletesPerSec = float64(cfg.Sessions-errs) / elapsed.Seconds()
+	r.CompletesPerSec = float64(r.Completes-errs) / elapsed.Seconds()
 	slices.Sort(latencies)
 	r.P50ms, r.P95ms, r.P99ms, r.MaxMs = pct(latencies, .5), pct(latencies, .95), pct(latencies, .99), pct(latencies, 1)
-	select {
-	case <-all:
-	case <-time.After(60 * time.Second):
-		return r, rows, fmt.Errorf("%d of %d notifications arrived", len(received), cfg.Sessions)
-	}
-	for _, p := range pids {
-		r.PeakRSSMB = max(r.PeakRSSMB, peakRSSMB(p))
-	}
+	return nil
+}
 
-	committed, rows, err := commitTimes(ctx, dbURL)
+// notifications are the agents' notifications of a run, as a desktop
+// waits for them: when each referenceId first arrived (each change goes
+// to the integration subject too; a referenceId counts once).
+type notifications struct {
+	nc       *nats.Conn
+	sub      *nats.Subscription
+	want     int
+	mu       sync.Mutex
+	received map[int64]time.Time
+	all      chan struct{}
+}
+
+func listen(natsURL, prefix string, want int) (*notifications, error) {
+	nc, err := nats.Connect(natsURL)
 	if err != nil {
-		return r, rows, err
+		return nil, err
 	}
-	mu.Lock()
-	notify := make([]time.Duration, 0, len(committed))
+	n := &notifications{nc: nc, want: want, received: make(map[int64]time.Time, want), all: make(chan struct{})}
+	if n.sub, err = nc.Subscribe(gws.NewSubjects(prefix).AllUsers(), n.receive); err == nil {
+		err = nc.Flush()
+	}
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *notifications) receive(m *nats.Msg) {
+	now := time.Now()
+	var body gws.Notification
+	if json.Unmarshal(m.Data, &body) != nil || body.ReferenceID == 0 {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, seen := n.received[body.ReferenceID]; seen {
+		return
+	}
+	n.received[body.ReferenceID] = now
+	if len(n.received) == n.want {
+		close(n.all)
+	}
+}
+
+func (n *notifications) wait(timeout time.Duration) error {
+	select {
+	case <-n.all:
+		return nil
+	case <-time.After(timeout):
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return fmt.Errorf("%d of %d notifications arrived", len(n.received), n.want)
+	}
+}
+
+// latencies are the times from each change's commit to its notification.
+func (n *notifications) latencies(committed map[int64]time.Time) []time.Duration {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]time.Duration, 0, len(committed))
 	for ref, t0 := range committed {
-		if t1, ok := received[ref]; ok {
-			notify = append(notify, max(0, t1.Sub(t0)))
+		if t1, ok := n.received[ref]; ok {
+			out = append(out, max(0, t1.Sub(t0)))
 		}
 	}
-	mu.Unlock()
-	slices.Sort(notify)
-	r.NotifyP50ms, r.NotifyP99ms = pct(notify, .5), pct(notify, .99)
-	return r, rows, nil
+	slices.Sort(out)
+	return out
+}
+
+func (n *notifications) close() {
+	_ = n.sub.Unsubscribe()
+	n.nc.Close()
 }
 
 // startService runs fbsessiond as a child process (or in-process without

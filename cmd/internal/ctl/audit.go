@@ -22,19 +22,27 @@ import (
 var ErrVerifyFailed = errors.New("verification failed")
 
 func (c *CLI) historyCommand() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		user   bool
+	)
 	cmd := &cobra.Command{
-		Use:   "history SESSION_ID [--json]",
-		Short: "Every event of a session: when, what, who, and whether its hash verifies",
+		Use:   "history SESSION_ID | --user USER_ID [--json]",
+		Short: "Every event of a session, or of a user: when, what, who, and whether its hash verifies",
 		Long: "One line per event: position, version, time, type, acting user, referenceId,\n" +
 			"queue, hash check, and what the event did (who joined or left, message index,\n" +
 			"author and text cut to 60 characters, transfer source and target, user data\n" +
-			"keys). Text clients wrote is shown escaped (docs/AUDIT.md).",
-		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json",
+			"keys). Text clients wrote is shown escaped (docs/AUDIT.md). With --user, the\n" +
+			"changes to a user of the directory: added, roles, features, status, password.",
+		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json\n  fbsessionctl history --user a1",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			history := audit.History
+			if user {
+				history = audit.UserHistory
+			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				entries, err := audit.History(cmd.Context(), b.Store, args[0])
+				entries, err := history(cmd.Context(), b.Store, args[0])
 				if err != nil {
 					return err
 				}
@@ -60,6 +68,7 @@ func (c *CLI) historyCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&user, "user", false, "the argument is a user id: show the changes to that user")
 	return c.storeFlags(cmd, false)
 }
 
@@ -156,7 +165,8 @@ func (c *CLI) verifyCommand() *cobra.Command {
 			"model does not verify. Someone who can write to the database can also recompute\n" +
 			"the chains: --since-checkpoint proves, against a checkpoint signed with a key kept\n" +
 			"out of the database (fbsessionctl checkpoint), that no stream it lists was\n" +
-			"rewritten, truncated or deleted since.",
+			"rewritten, truncated or deleted since, and that no event was slipped in at or\n" +
+			"below its position.",
 		Example: "  fbsessionctl verify\n  fbsessionctl verify --session 0002DaAVKJ0V0095 --json\n" +
 			"  fbsessionctl verify --since-checkpoint latest --public-key checkpoint.key.pub",
 		Args: cobra.NoArgs,
@@ -236,8 +246,14 @@ func (c *CLI) printReport(r *audit.Report) {
 	}
 	if r.OK() {
 		fmt.Fprintln(c.Out, "OK: every hash chain verifies and the read model matches the log")
-		if r.Checkpoint != nil {
-			fmt.Fprintln(c.Out, "OK: the log extends the signed checkpoint: every stream it lists still has its signed head")
+		switch {
+		case r.Checkpoint == nil:
+		case r.Checkpoint.Format == audit.CheckpointFormat:
+			fmt.Fprintln(c.Out, "OK: the log extends the signed checkpoint: every stream it lists still has its signed head,\n"+
+				"    and the events at or below its position are exactly those it signed")
+		default:
+			fmt.Fprintf(c.Out, "OK: the log extends the signed checkpoint: every stream it lists still has its signed head\n"+
+				"    (%s: an older checkpoint, which does not vouch for the set of events below its position)\n", Printable(r.Checkpoint.Format))
 		}
 		return
 	}

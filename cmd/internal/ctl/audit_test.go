@@ -51,7 +51,8 @@ func TestAuditCommands(t *testing.T) {
 
 	out, err = run(t, dir, "", "export")
 	require.NoError(t, err)
-	require.Equal(t, 1, strings.Count(out, "\n"))
+	require.Equal(t, 2, strings.Count(out, "\n"), "the user's addition and the session's start")
+	require.Contains(t, out, `"type":"UserAdded"`)
 	require.Contains(t, out, `"type":"SessionStarted"`)
 
 	// Tamper with the file as an intruder would.
@@ -59,13 +60,13 @@ func TestAuditCommands(t *testing.T) {
 	require.NoError(t, err)
 	_, err = db.Exec(`DROP TRIGGER events_no_update`)
 	require.NoError(t, err)
-	_, err = db.Exec(`UPDATE events SET data = replace(data, 'Iamcrazyaboutmytest', 'edited') WHERE position = 1`)
+	_, err = db.Exec(`UPDATE events SET data = replace(data, 'Iamcrazyaboutmytest', 'edited') WHERE position = 2`)
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 
 	out, err = run(t, dir, "", "verify")
 	require.ErrorIs(t, err, ctl.ErrVerifyFailed)
-	require.ErrorContains(t, err, "first bad position 1")
+	require.ErrorContains(t, err, "first bad position 2")
 	require.Contains(t, out, "FAILED")
 	out, err = run(t, dir, "", "history", "0002DaAVKJ0V0095")
 	require.NoError(t, err)

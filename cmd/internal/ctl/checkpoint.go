@@ -101,7 +101,7 @@ func (c *CLI) checkpointCreate() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "create [--publish] [--out FILE]",
-		Short: "Verify every hash chain and sign every stream's head",
+		Short: "Verify every hash chain and sign every event up to the head, through each stream's head",
 		Example: "  fbsessionctl checkpoint create --key /etc/fbsession/checkpoint.key --publish\n" +
 			"  fbsessionctl checkpoint create --key checkpoint.key --out cp-2026-11-24.json",
 		Args: cobra.NoArgs,

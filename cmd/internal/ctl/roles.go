@@ -10,6 +10,10 @@ import (
 // DefaultServiceRole is the role fbsessiond runs as unless told otherwise.
 const DefaultServiceRole = "fbsession_service"
 
+// eventAppendColumns are the columns of events the service role may give
+// in an INSERT.
+const eventAppendColumns = "stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash"
+
 // ServiceGrants are the statements that let role run fbsessiond on the
 // tables of schema, and no more (docs/ROLES.md). The owner role, which
 // ran the migrations, owns every table; role must not be, nor be a member
@@ -25,8 +29,13 @@ func ServiceGrants(role, schema string) []string {
 	t := func(table string) string { return pgx.Identifier{schema, table}.Sanitize() }
 	return []string{
 		fmt.Sprintf("GRANT USAGE ON SCHEMA %s TO %s", pgx.Identifier{schema}.Sanitize(), r),
-		// The log: appends and reads; positions come from the identity.
-		fmt.Sprintf("GRANT SELECT, INSERT ON %s TO %s", t("events"), r),
+		// The log: reads, and appends of every column but position and
+		// transaction_id, which only their defaults set: a position only
+		// grows (no event slipped in below a signed checkpoint), and the
+		// feed's order is the commit's. The REVOKE drops a table-wide
+		// INSERT granted before.
+		fmt.Sprintf("REVOKE INSERT ON %s FROM %s", t("events"), r),
+		fmt.Sprintf("GRANT SELECT, INSERT (%s) ON %s TO %s", eventAppendColumns, t("events"), r),
 		// The read model, written with each append (upsert); DELETE only
 		// by a rebuild, which the owner runs (fbsessionctl rebuild).
 		fmt.Sprintf("GRANT SELECT, INSERT, UPDATE ON %s TO %s", t("stream_views"), r),

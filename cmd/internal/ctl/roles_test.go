@@ -104,7 +104,24 @@ func TestServiceRole(t *testing.T) {
 	require.NoError(t, err)
 
 	// And nothing that changes or removes an event, nor the guard.
-	for _, sql := range []string{
+	for _, sql := range refusedToService() {
+		_, err := svc.Exec(ctx, sql)
+		var pgErr *pgconn.PgError
+		require.True(t, errors.As(err, &pgErr), "%s: %v", sql, err)
+		require.Equal(t, "42501", pgErr.Code, "%s: %v", sql, err)
+		require.NotContains(t, pgErr.Message, "append-only", "%s: refused by privileges, not by the trigger", sql)
+		t.Logf("%-100.100s → %s (SQLSTATE %s)", sql, pgErr.Message, pgErr.Code)
+	}
+	var events int
+	require.NoError(t, owner.QueryRow(ctx, "SELECT count(*) FROM events").Scan(&events))
+	require.Equal(t, 3, events)
+}
+
+// refusedToService is SQL the service role may not run: each changes or
+// removes an event, the guard, the users or the schema's record, or
+// places an event where the store would not.
+func refusedToService() []string {
+	return []string{
 		"UPDATE events SET data = '{}' WHERE position = 1",
 		"DELETE FROM events",
 		"TRUNCATE events",
@@ -119,17 +136,13 @@ func TestServiceRole(t *testing.T) {
 		"UPDATE users SET roles = 'admin'",
 		"UPDATE users SET password_hash = 'x'",
 		"DELETE FROM goose_db_version",
-	} {
-		_, err := svc.Exec(ctx, sql)
-		var pgErr *pgconn.PgError
-		require.True(t, errors.As(err, &pgErr), "%s: %v", sql, err)
-		require.Equal(t, "42501", pgErr.Code, "%s: %v", sql, err)
-		require.NotContains(t, pgErr.Message, "append-only", "%s: refused by privileges, not by the trigger", sql)
-		t.Logf("%-100s → %s (SQLSTATE %s)", sql, pgErr.Message, pgErr.Code)
+		// Positions and transaction ids come from their defaults only.
+		`INSERT INTO events (position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash)
+			OVERRIDING SYSTEM VALUE SELECT -20, 'x', 1, gen_random_uuid(), event_type, schema_version, data, metadata, recorded_at, hash FROM events WHERE position = 1`,
+		`INSERT INTO events (transaction_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at, hash)
+			SELECT '1'::xid8, 'x', 1, gen_random_uuid(), event_type, schema_version, data, metadata, recorded_at, hash FROM events WHERE position = 1`,
+		"UPDATE events SET transaction_id = '1'::xid8",
 	}
-	var events int
-	require.NoError(t, owner.QueryRow(ctx, "SELECT count(*) FROM events").Scan(&events))
-	require.Equal(t, 3, events)
 }
 
 func searchPath(t *testing.T, u string) string {

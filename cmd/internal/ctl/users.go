@@ -16,12 +16,17 @@ import (
 
 func (c *CLI) usersCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage API users",
-		Example: "  fbsessionctl users list\n  fbsessionctl users disable a1"}
-	cmd.AddCommand(c.usersAdd(), c.usersList(), c.usersSetDisabled(true), c.usersSetDisabled(false), c.usersPasswd())
+		Long: "Manage API users. Every change is recorded in the log first, in the stream\n" +
+			"user-<id>, with who made it (--actor): fbsessionctl history --user ID.",
+		Example: "  fbsessionctl users list\n  fbsessionctl users disable a1 --actor alice"}
+	actor := new(string)
+	cmd.PersistentFlags().StringVar(actor, "actor", "", "who makes the change, as the log records it (default: the OS user, or $SUDO_USER)")
+	cmd.AddCommand(c.usersAdd(actor), c.usersList(), c.usersSetDisabled(actor, true), c.usersSetDisabled(actor, false),
+		c.usersPasswd(actor), c.usersSet(actor))
 	return cmd
 }
 
-func (c *CLI) usersAdd() *cobra.Command {
+func (c *CLI) usersAdd(actor *string) *cobra.Command {
 	var (
 		u             users.User
 		roles         []string
@@ -46,7 +51,7 @@ func (c *CLI) usersAdd() *cobra.Command {
 				return err
 			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				if err := b.Users.Add(cmd.Context(), u, password); err != nil {
+				if err := b.Users.Add(asActor(cmd.Context(), *actor), u, password); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.Out, "user %s added\n", Printable(u.ID))
@@ -101,29 +106,40 @@ func (c *CLI) usersList() *cobra.Command {
 	return c.storeFlags(cmd, false)
 }
 
-func (c *CLI) usersSetDisabled(disabled bool) *cobra.Command {
+func (c *CLI) usersSetDisabled(actor *string, disabled bool) *cobra.Command {
 	use, short := "enable ID", "Let a disabled user log in again"
 	if disabled {
 		use, short = "disable ID", "Stop a user from logging in (takes effect within a second)"
 	}
-	return c.storeFlags(&cobra.Command{
+	var withdrawer string
+	cmd := &cobra.Command{
 		Use:     use,
 		Short:   short,
 		Example: "  fbsessionctl users " + strings.Fields(use)[0] + " a1",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				if err := b.Users.SetDisabled(cmd.Context(), args[0], disabled); err != nil {
+				if err := b.Users.SetDisabled(asActor(cmd.Context(), *actor), args[0], disabled); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.Out, "user %s %sd\n", Printable(args[0]), strings.Fields(use)[0])
-				return nil
+				if !disabled {
+					return nil
+				}
+				return c.withdrawSessions(cmd.Context(), b, withdrawer, args[0])
 			})
 		},
-	}, false)
+	}
+	if disabled {
+		cmd.Long = short + ". The sessions offered to them or in their hands are taken back to wait\n" +
+			"for routing (Withdraw): nobody else could take them otherwise. Run it again to\n" +
+			"finish what an interrupted run left."
+		cmd.Flags().StringVar(&withdrawer, "as", "fbsessionctl", "actor recorded in the withdrawals' metadata")
+	}
+	return c.storeFlags(cmd, false)
 }
 
-func (c *CLI) usersPasswd() *cobra.Command {
+func (c *CLI) usersPasswd(actor *string) *cobra.Command {
 	var passwordStdin bool
 	cmd := &cobra.Command{
 		Use:     "passwd ID [--password-stdin]",
@@ -136,7 +152,7 @@ func (c *CLI) usersPasswd() *cobra.Command {
 				return err
 			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
-				if err := b.Users.SetPassword(cmd.Context(), args[0], password); err != nil {
+				if err := b.Users.SetPassword(asActor(cmd.Context(), *actor), args[0], password); err != nil {
 					return err
 				}
 				fmt.Fprintf(c.Out, "password of %s set\n", Printable(args[0]))

@@ -30,8 +30,8 @@ func lifeNotifications(t *testing.T) (*notifier.Notifier, []*nats.Msg) {
 	b := storetest.SQLite(t, storetest.Options{ClockAt: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)})
 	h := commands.NewHandler(b.Store, commands.WithClock(b.Clock.Now))
 	customer := fb.Participant{Nickname: "Vitaliy\u202eOnv", Type: fb.ParticipantCustomer, ID: "c1", Visibility: fb.VisibilityAll, ParticipantID: "c1"}
-	_, err := h.Start(ctx, commands.Request{Actor: "router"}, fb.Start{SessionID: "s1", AgentID: "a1", Participants: []fb.Participant{customer}, UserData: json.RawMessage(`{"k":"v"}`)})
-	require.NoError(t, err)
+	// Intake checks nicknames now; older logs hold such ones.
+	storetest.StartUnchecked(t, b.Store, fb.Start{SessionID: "s1", AgentID: "a1", Participants: []fb.Participant{customer}, UserData: json.RawMessage(`{"k":"v"}`)})
 	for _, op := range []struct {
 		actor string
 		cmd   fb.Command

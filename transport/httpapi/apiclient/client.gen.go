@@ -257,6 +257,7 @@ const (
 	CustomerLeft    IntegrationOperationOperationName = "CustomerLeft"
 	CustomerMessage IntegrationOperationOperationName = "CustomerMessage"
 	Route           IntegrationOperationOperationName = "Route"
+	Withdraw        IntegrationOperationOperationName = "Withdraw"
 )
 
 // Valid indicates whether the value is a known member of the IntegrationOperationOperationName enum.
@@ -267,6 +268,8 @@ func (e IntegrationOperationOperationName) Valid() bool {
 	case CustomerMessage:
 		return true
 	case Route:
+		return true
+	case Withdraw:
 		return true
 	default:
 		return false
@@ -721,9 +724,9 @@ type IntakeState string
 
 // IntegrationOperation An operation of the integration side. CustomerMessage: text, and
 // nickname (optional; the customer participant's by default).
-// CustomerLeft: none. Route: agentId.
+// CustomerLeft: none. Route: agentId. Withdraw: none.
 type IntegrationOperation struct {
-	// AgentId Route: an enabled user with the agent role.
+	// AgentId Route: an enabled user with the agent role and the api-multimedia feature.
 	AgentId *string `json:"agentId,omitempty"`
 
 	// Nickname CustomerMessage: the customer's nickname for this message.
@@ -1753,7 +1756,8 @@ type ClientInterface interface {
 	//
 	// CustomerMessage (the customer wrote), CustomerLeft (the customer
 	// ended the Facebook session), Route (offer a session waiting for
-	// routing to an agent).
+	// routing to an agent), Withdraw (take a session back from its agent,
+	// offered or chatting, to wait for routing).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1764,7 +1768,8 @@ type ClientInterface interface {
 	//
 	// CustomerMessage (the customer wrote), CustomerLeft (the customer
 	// ended the Facebook session), Route (offer a session waiting for
-	// routing to an agent).
+	// routing to an agent), Withdraw (take a session back from its agent,
+	// offered or chatting, to wait for routing).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1971,7 +1976,8 @@ func (c *Client) GetFacebookSession(ctx context.Context, id Id, params *GetFaceb
 //
 // CustomerMessage (the customer wrote), CustomerLeft (the customer
 // ended the Facebook session), Route (offer a session waiting for
-// routing to an agent).
+// routing to an agent), Withdraw (take a session back from its agent,
+// offered or chatting, to wait for routing).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1992,7 +1998,8 @@ func (c *Client) OperateOnFacebookSessionWithBody(ctx context.Context, id Id, pa
 //
 // CustomerMessage (the customer wrote), CustomerLeft (the customer
 // ended the Facebook session), Route (offer a session waiting for
-// routing to an agent).
+// routing to an agent), Withdraw (take a session back from its agent,
+// offered or chatting, to wait for routing).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3249,7 +3256,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// CustomerMessage (the customer wrote), CustomerLeft (the customer
 	// ended the Facebook session), Route (offer a session waiting for
-	// routing to an agent).
+	// routing to an agent), Withdraw (take a session back from its agent,
+	// offered or chatting, to wait for routing).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3260,7 +3268,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// CustomerMessage (the customer wrote), CustomerLeft (the customer
 	// ended the Facebook session), Route (offer a session waiting for
-	// routing to an agent).
+	// routing to an agent), Withdraw (take a session back from its agent,
+	// offered or chatting, to wait for routing).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5089,7 +5098,8 @@ func (c *ClientWithResponses) GetFacebookSessionWithResponse(ctx context.Context
 //
 // CustomerMessage (the customer wrote), CustomerLeft (the customer
 // ended the Facebook session), Route (offer a session waiting for
-// routing to an agent).
+// routing to an agent), Withdraw (take a session back from its agent,
+// offered or chatting, to wait for routing).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5106,7 +5116,8 @@ func (c *ClientWithResponses) OperateOnFacebookSessionWithBodyWithResponse(ctx c
 //
 // CustomerMessage (the customer wrote), CustomerLeft (the customer
 // ended the Facebook session), Route (offer a session waiting for
-// routing to an agent).
+// routing to an agent), Withdraw (take a session back from its agent,
+// offered or chatting, to wait for routing).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
