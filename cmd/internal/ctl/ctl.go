@@ -40,6 +40,8 @@ func (c *CLI) Command() *cobra.Command {
 			"  source <(fbsessionctl completion bash)",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A bad environment value stops a command as a bad flag would.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return c.cfg.EnvError(cmd.Flags()) },
 	}
 	root.SetOut(c.Out)
 	root.SetErr(c.Err)

@@ -87,7 +87,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	projectorMetrics := projections.NewMetrics(reg)
 	notify, err := notifier.New(notifier.Config{
 		JetStream: js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
-		Stream: cfg.Stream, Retention: cfg.Retention, DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.StreamReplicas,
+		Stream: cfg.Stream, Retention: cfg.Retention, MaxBytes: cfg.StreamMaxBytes, DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.StreamReplicas,
 		CachedSessions: notifierCachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
 		Metrics: notifier.NewMetrics(reg),
 	})
