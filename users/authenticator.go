@@ -197,6 +197,10 @@ func (a *Authenticator) check(ctx context.Context, addr, userName, password stri
 		}
 		return User{}, a.throttled(reasonBusy, time.Second)
 	}
+	if wait := a.lockedOut(addr, userName); wait > 0 {
+		a.checks.Release(1)
+		return User{}, a.throttled(reasonThrottled, wait)
+	}
 	v, err := a.dir.verify(ctx, userName, password)
 	a.checks.Release(1)
 	if err != nil {
@@ -210,6 +214,17 @@ func (a *Authenticator) check(ctx context.Context, addr, userName, password stri
 	a.names.forget(userName)
 	a.cache.Add(a.cacheKey(userName, password), cachedUser{user: v.user, version: v.version, expires: now.Add(a.cfg.TTL)})
 	return v.user, nil
+}
+
+// lockedOut tells how long the name or the address is locked out by
+// failures counted since the attempt began.
+func (a *Authenticator) lockedOut(addr, userName string) time.Duration {
+	now := a.cfg.Now()
+	wait := a.names.blocked(userName, now)
+	if addr != "" {
+		wait = max(wait, a.addrs.blocked(addr, now))
+	}
+	return wait
 }
 
 func (a *Authenticator) throttled(reason string, wait time.Duration) error {
