@@ -36,6 +36,10 @@ type Config struct {
 	BaseURL string
 	// Ready checks what /readyz reports on, by name (the store, NATS).
 	Ready map[string]func(context.Context) error
+	// Degraded checks what /readyz reports degraded on, by name, still
+	// answering 200: what fails there (the audit checkpoints) leaves the
+	// clients served.
+	Degraded map[string]func(context.Context) error
 	// Registry, when set, receives the HTTP metrics and is served at
 	// /metrics with everything else registered in it.
 	Registry *prometheus.Registry

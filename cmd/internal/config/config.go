@@ -15,6 +15,7 @@ import (
 
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/projections/notifier"
+	"github.com/fbsession/fbsession/transport/httpapi"
 )
 
 // maxAppendBatches bounds --append-batches: each batch holds a database
@@ -212,7 +213,7 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.envDuration("request-timeout", "FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
 	fs.StringVar(&c.AdminAddr, "admin-addr", env("FBSESSION_ADMIN_ADDR", defaultAdminAddr), "listen address of /healthz, /readyz and /metrics, apart from the API's; off when empty [FBSESSION_ADMIN_ADDR]")
 	fs.BoolVar(&c.AdminPprof, "admin-pprof", c.envBool("admin-pprof", "FBSESSION_ADMIN_PPROF", false), "also serve Go profiles (/debug/pprof/) on the admin address [FBSESSION_ADMIN_PPROF]")
-	fs.IntVar(&c.ConnsPerAddress, "conns-per-address", c.envInt("conns-per-address", "FBSESSION_CONNS_PER_ADDRESS", DefaultConnsPerAddress), "API connections one client address may hold open; past it its new ones are closed at once (trusted proxies are exempt) [FBSESSION_CONNS_PER_ADDRESS]")
+	fs.IntVar(&c.ConnsPerAddress, "conns-per-address", c.envInt("conns-per-address", "FBSESSION_CONNS_PER_ADDRESS", httpapi.DefaultConnsPerAddress), "API connections one client address may hold open; past it its new ones are closed at once (trusted proxies are exempt) [FBSESSION_CONNS_PER_ADDRESS]")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")
 	fs.IntVar(&c.CachedSessions, "cached-sessions", c.envInt("cached-sessions", "FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state (without user data) the command handler keeps, and the notifier a fifth of it (also bounded by --cache-bytes); above it a Complete costs one more read [FBSESSION_CACHED_SESSIONS]")
 	fs.Int64Var(&c.CacheBytes, "cache-bytes", c.envBytes("cache-bytes", "FBSESSION_CACHE_BYTES", 16<<20), "bytes each of the two session caches may hold; user data is not kept in them [FBSESSION_CACHE_BYTES]")
@@ -231,9 +232,6 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 const (
 	defaultHTTPAddr  = "127.0.0.1:8080"
 	defaultAdminAddr = "127.0.0.1:8081"
-	// DefaultConnsPerAddress leaves one NATed office hundreds of desktops'
-	// connections, and a single flooding host a small share of the cap.
-	DefaultConnsPerAddress = 256
 )
 
 // Validate reports the settings an environment variable gave a value

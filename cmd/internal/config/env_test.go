@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/cmd/internal/config"
+	"github.com/fbsession/fbsession/transport/httpapi"
 )
 
 // An environment value that does not parse stops the start, naming the
@@ -68,7 +69,7 @@ func TestEnvironmentValues(t *testing.T) {
 	require.True(t, cfg.AdminPprof)
 	require.Equal(t, "127.0.0.1:9200", cfg.AdminAddr)
 	require.Equal(t, 1, cfg.StreamReplicas)
-	require.Equal(t, config.DefaultConnsPerAddress, cfg.ConnsPerAddress)
+	require.Equal(t, httpapi.DefaultConnsPerAddress, cfg.ConnsPerAddress)
 }
 
 // fbsessionctl's commands check the environment of their own settings.
