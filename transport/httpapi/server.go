@@ -93,6 +93,11 @@ type API struct {
 
 // New returns the Echo server of the API.
 func New(cfg Config) *echo.Echo {
+	_, e := newAPI(cfg)
+	return e
+}
+
+func newAPI(cfg Config) (*API, *echo.Echo) {
 	cfg.setDefaults()
 	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}, readiness: &readiness{failing: map[string]bool{}}}
 	e := echo.New()
@@ -138,7 +143,7 @@ func New(cfg Config) *echo.Echo {
 	for _, r := range e.Routes() {
 		routes[r.Path] = true
 	}
-	return e
+	return a, e
 }
 
 // deadline gives the request's context a timeout d, and the reading of its
