@@ -96,6 +96,7 @@ type Authenticator struct {
 	names    *backoff
 	addrs    *backoff
 	checks   *semaphore.Weighted
+	load     checkLoad
 	failures *prometheus.CounterVec
 
 	// joined, when set, is called once an attempt waits on a check:
@@ -189,20 +190,17 @@ func (a *Authenticator) check(ctx context.Context, addr, userName, password stri
 		defer func() { a.addrs.end(addr, failed, a.cfg.Now()) }()
 	}
 
-	wait, cancel := context.WithTimeout(ctx, a.cfg.CheckWait)
-	defer cancel()
-	if err := a.checks.Acquire(wait, 1); err != nil {
-		if ctx.Err() != nil {
-			return User{}, ctx.Err()
-		}
-		return User{}, a.throttled(reasonBusy, time.Second)
+	if err := a.acquireCheck(ctx); err != nil {
+		return User{}, err
 	}
 	if wait := a.lockedOut(addr, userName); wait > 0 {
 		a.checks.Release(1)
 		return User{}, a.throttled(reasonThrottled, wait)
 	}
+	started := time.Now()
 	v, err := a.dir.verify(ctx, userName, password)
 	a.checks.Release(1)
+	a.load.checked(time.Since(started))
 	if err != nil {
 		return User{}, err
 	}

@@ -7,9 +7,10 @@ import (
 )
 
 // DefaultConnsPerAddress is Limits.ConnsPerAddress by default: room for
-// the desktops of an office behind one NAT, and a small share of the
-// connection cap for any one flooding host.
-const DefaultConnsPerAddress = 256
+// the desktops of an office behind one NAT, each holding a REST
+// connection and a CometD long poll (300 desktops take some 600), and a
+// tenth of the largest connection cap for any one flooding host.
+const DefaultConnsPerAddress = 1024
 
 // addrCounts counts the open connections of each client address, an IPv6
 // client by its /64 (which one host commonly holds whole), so that no
