@@ -7,22 +7,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Attempts refused for want of a check slot are told to come back at
-// times spread over what the queue takes to drain, not all after 1 s.
-func TestBusyRetriesAreSpreadOverTheQueue(t *testing.T) {
+// Attempts refused for want of a check slot are told to come back one
+// after another at the pace the slots check, not all after 1 s.
+func TestBusyRetriesArePaced(t *testing.T) {
 	t.Parallel()
 	var l checkLoad
-	require.Equal(t, time.Second, l.retryAfter(1), "no check timed yet")
-	l.waiting.Store(300)
+	now := time.Now()
+	require.Equal(t, time.Second, l.retryAfter(1, now), "no check timed yet")
 	l.took.Store(int64(100 * time.Millisecond))
-	seen := map[time.Duration]bool{}
-	for range 2000 {
-		d := l.retryAfter(1)
-		require.GreaterOrEqual(t, d, time.Second)
-		require.LessOrEqual(t, d, 30*time.Second, "300 checks of 100 ms on one slot drain in 30 s")
-		seen[d] = true
+	l.booked = time.Time{}
+	counts := map[time.Duration]int{}
+	for range 300 {
+		counts[l.retryAfter(2, now)]++
 	}
-	require.Greater(t, len(seen), 20, "spread over the 30 s")
-	l.waiting.Store(5)
-	require.Equal(t, time.Second, l.retryAfter(1), "a short queue: come back in a second")
+	// 300 checks of 100 ms on 2 slots take 15 s: 20 a second.
+	require.Len(t, counts, 15)
+	require.Equal(t, 39, counts[time.Second], "those due within 2 s come back after 1")
+	require.Equal(t, 20, counts[5*time.Second])
+	require.Equal(t, 1, counts[15*time.Second])
+	require.Equal(t, time.Second, l.retryAfter(2, now.Add(time.Minute)), "a drained queue books from now")
 }
