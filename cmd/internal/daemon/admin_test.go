@@ -1,11 +1,15 @@
 package daemon_test
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/cmd/internal/daemon"
 )
 
 // getBody GETs url and returns the status and body.
@@ -58,4 +62,16 @@ func TestAdminAddressWithoutProfiles(t *testing.T) {
 	s := startService(t, cfg, discardLogger())
 	status, _ := getBody(t, s.admin+"/debug/pprof/")
 	require.Equal(t, http.StatusNotFound, status)
+}
+
+// An admin address taken stops the start, saying which setting to change.
+func TestAdminAddressTakenFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	cfg := testConfig(t, "")
+	cfg.AdminAddr = l.Addr().String()
+	err = daemon.Run(context.Background(), &cfg, discardLogger(), nil)
+	require.ErrorContains(t, err, "FBSESSION_ADMIN_ADDR")
 }
