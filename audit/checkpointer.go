@@ -27,6 +27,12 @@ type Checkpointer struct {
 	// at a time.
 	Leases eventstore.Leases
 	Logger *slog.Logger
+	// Observe, when set, is told how each round went: nil when a
+	// checkpoint was published or none was due, the error when one
+	// failed, so that a failure can show beyond the log (readiness,
+	// metrics). A round another process holds the lease for, or that lost
+	// the lease, says nothing of this process and is not told.
+	Observe func(err error)
 }
 
 // Run checkpoints until ctx ends; it fails only on a missing setting. A
@@ -46,6 +52,7 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 		switch {
 		case err == nil:
 			last = position
+			c.observe(nil)
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, eventstore.ErrLeaseHeld):
@@ -53,6 +60,7 @@ func (c *Checkpointer) Run(ctx context.Context) error {
 			log.Warn("checkpoint not published: the lease was lost, another process may checkpoint")
 		default:
 			log.Error("checkpoint failed", "err", err)
+			c.observe(err)
 		}
 		select {
 		case <-ctx.Done():
@@ -122,6 +130,12 @@ func (c *Checkpointer) once(ctx context.Context, last int64) (int64, error) {
 	c.logger().Info("checkpoint published", "id", cp.ID(), "position", cp.Position,
 		"streams", cp.Streams, "events", cp.Events, "took", time.Since(start).Round(time.Millisecond))
 	return cp.Position, nil
+}
+
+func (c *Checkpointer) observe(err error) {
+	if c.Observe != nil {
+		c.Observe(err)
+	}
 }
 
 func (c *Checkpointer) logger() *slog.Logger {

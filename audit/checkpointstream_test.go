@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,15 +124,26 @@ func TestCheckpointerWaitsForNATS(t *testing.T) {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
 	done := make(chan error, 1)
+	// Observe is told of the failures, then of the success.
+	var failed, published atomic.Int32
 	cp := &audit.Checkpointer{Interval: 20 * time.Millisecond, Store: b.Store, Signer: priv, Stream: s,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Observe: func(err error) {
+			if err != nil {
+				failed.Add(1)
+			} else {
+				published.Add(1)
+			}
+		}}
 	go func() { done <- cp.Run(ctx) }()
-	time.Sleep(100 * time.Millisecond) // a few failed attempts
+	require.Eventually(t, func() bool { return failed.Load() > 0 }, 10*time.Second, 10*time.Millisecond, "no failure observed")
+	require.Zero(t, published.Load())
 	natstest.RunServer(t, "", port)
 	require.Eventually(t, func() bool {
 		c, err := s.Latest(ctx)
 		return err == nil && c.Streams == 1
 	}, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return published.Load() > 0 }, 10*time.Second, 10*time.Millisecond, "no success observed")
 	cancel()
 	require.NoError(t, <-done)
 }

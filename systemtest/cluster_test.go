@@ -141,7 +141,7 @@ func (c *cluster) startMembers(bins binaries, natsURLs string) {
 				"DATABASE_URL=" + c.dbURL + "&application_name=" + app, "NATS_URL=" + natsURLs,
 				"FBSESSION_HTTP_ADDR=" + addr, "FBSESSION_DATA_DIR=" + filepath.Join(dir, fmt.Sprintf("data%d", i)),
 				"FBSESSION_STREAM_REPLICAS=3", "FBSESSION_MSGID_KEY=" + hex.EncodeToString(key[:]),
-				"FBSESSION_LOG_LEVEL=warn", "FBSESSION_BCRYPT_COST=4",
+				"FBSESSION_LOG_LEVEL=warn", "FBSESSION_BCRYPT_COST=4", "FBSESSION_ADMIN_ADDR=",
 			}}}
 		m.svc = bins.serviceAt(t, addr)
 		m.start()

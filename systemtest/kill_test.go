@@ -34,7 +34,7 @@ func TestKilledUnderLoad(t *testing.T) {
 	bins := buildBinaries(t)
 	p := &child{t: t, name: "fbsessiond", args: []string{bins.daemon}, log: filepath.Join(t.TempDir(), "fbsessiond.log"), env: []string{
 		"DATABASE_URL=" + dbURL, "NATS_URL=" + natsURL, "FBSESSION_HTTP_ADDR=" + addr,
-		"FBSESSION_LOG_LEVEL=error", "FBSESSION_BCRYPT_COST=4",
+		"FBSESSION_LOG_LEVEL=error", "FBSESSION_BCRYPT_COST=4", "FBSESSION_ADMIN_ADDR=",
 	}}
 	p.start()
 	t.Cleanup(p.kill)

@@ -106,6 +106,7 @@ func startDaemon(t *testing.T, bins binaries, dbURL, natsURL string, env ...stri
 		"DATABASE_URL=" + dbURL, "FBSESSION_HTTP_ADDR=" + addr, "FBSESSION_DATA_DIR=" + filepath.Join(dir, "data"),
 		"FBSESSION_LOG_LEVEL=error", "FBSESSION_LOG_FORMAT=text", "FBSESSION_BCRYPT_COST=4",
 		"FBSESSION_STREAM_RETENTION=1h", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_REQUEST_TIMEOUT=1500ms",
+		"FBSESSION_ADMIN_ADDR=", // off: the default address would be shared by every test
 	}
 	d := &daemon{natsURL: natsURL, service: bins.serviceAt(t, addr)}
 	if natsURL == "" {

@@ -96,6 +96,7 @@ type Authenticator struct {
 	names    *backoff
 	addrs    *backoff
 	checks   *semaphore.Weighted
+	load     checkLoad
 	failures *prometheus.CounterVec
 
 	// joined, when set, is called once an attempt waits on a check:
@@ -189,16 +190,17 @@ func (a *Authenticator) check(ctx context.Context, addr, userName, password stri
 		defer func() { a.addrs.end(addr, failed, a.cfg.Now()) }()
 	}
 
-	wait, cancel := context.WithTimeout(ctx, a.cfg.CheckWait)
-	defer cancel()
-	if err := a.checks.Acquire(wait, 1); err != nil {
-		if ctx.Err() != nil {
-			return User{}, ctx.Err()
-		}
-		return User{}, a.throttled(reasonBusy, time.Second)
+	if err := a.acquireCheck(ctx); err != nil {
+		return User{}, err
 	}
+	if wait := a.lockedOut(addr, userName); wait > 0 {
+		a.checks.Release(1)
+		return User{}, a.throttled(reasonThrottled, wait)
+	}
+	started := time.Now()
 	v, err := a.dir.verify(ctx, userName, password)
 	a.checks.Release(1)
+	a.load.checked(time.Since(started))
 	if err != nil {
 		return User{}, err
 	}
@@ -210,6 +212,17 @@ func (a *Authenticator) check(ctx context.Context, addr, userName, password stri
 	a.names.forget(userName)
 	a.cache.Add(a.cacheKey(userName, password), cachedUser{user: v.user, version: v.version, expires: now.Add(a.cfg.TTL)})
 	return v.user, nil
+}
+
+// lockedOut tells how long the name or the address is locked out by
+// failures counted since the attempt began.
+func (a *Authenticator) lockedOut(addr, userName string) time.Duration {
+	now := a.cfg.Now()
+	wait := a.names.blocked(userName, now)
+	if addr != "" {
+		wait = max(wait, a.addrs.blocked(addr, now))
+	}
+	return wait
 }
 
 func (a *Authenticator) throttled(reason string, wait time.Duration) error {

@@ -83,9 +83,12 @@ func newBackoff(cfg BackoffConfig) *backoff {
 }
 
 // begin tells how long to wait before an attempt on name, or 0 and counts
-// the attempt in flight until end. Past the free failures only one attempt
-// at a time runs, so parallel guesses cannot slip in before the failures
-// are counted.
+// the attempt in flight until end. Only failures count against the free
+// ones: attempts in flight may all succeed, as a herd of users logging in
+// again through one NAT after a restart does. Past the free failures only
+// one attempt at a time runs; before, parallel guesses are bounded by the
+// check slots and by blocked, which each attempt asks again once it holds
+// one.
 func (b *backoff) begin(name string, now time.Time) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -108,13 +111,26 @@ func (b *backoff) begin(name string, now time.Time) time.Duration {
 		}
 	}
 	switch {
-	case n+running >= b.cfg.Free && running > 0:
+	case n >= b.cfg.Free && running > 0:
 		return b.cfg.Base
-	case !isLocked && n+running+1 >= b.cfg.Free && len(b.locked) >= b.cfg.Keys:
+	case !isLocked && n+1 >= b.cfg.Free && len(b.locked) >= b.cfg.Keys:
 		return b.cfg.Base // a failure would lock k out, with no room to remember it
 	}
 	b.running[k]++
 	return 0
+}
+
+// blocked tells how long name is still locked out: a lockout may have
+// begun while an attempt begun earlier waited for its check.
+func (b *backoff) blocked(name string, now time.Time) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := sha256.Sum256([]byte(name))
+	f, ok := b.locked[k]
+	if !ok || !now.Before(f.until) {
+		return 0
+	}
+	return f.until.Sub(now)
 }
 
 // end closes an attempt begun; failed attempts count.

@@ -21,15 +21,25 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		name, password, ok := c.Request().BasicAuth()
 		if !ok {
+			shed(c)
 			return errNotAuthenticated
 		}
 		u, err := a.cfg.Auth.Authenticate(c.Request().Context(), clientAddress(c), name, password)
 		if err != nil {
+			shed(c)
 			return directoryError(err)
 		}
 		c.Set(userKey, u)
 		return next(c)
 	}
+}
+
+// shed closes the connection of a request that did not log in once it is
+// answered: a client that cannot log in has no use for a keep-alive
+// connection, and one kept idle for every such request would let
+// unauthenticated clients hold the connection cap.
+func shed(c echo.Context) {
+	c.Response().Header().Set(echo.HeaderConnection, "close")
 }
 
 // clientAddress is the address failed logins are counted under. Echo's

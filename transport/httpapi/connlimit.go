@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -11,10 +12,14 @@ import (
 // more that may only serve health checks, one request each within
 // reserveLifetime; past both, Accept waits for a connection to close,
 // leaving new ones in the kernel's backlog. MaxConns is at least 1 there,
-// or Accept would wait for good.
+// or Accept would wait for good. A client address already holding
+// ConnsPerAddress has its new connections closed at once, before they
+// take a slot: waiting would leave them in the backlog ahead of other
+// clients'.
 func (l Limits) Listener(inner net.Listener) net.Listener {
 	return &limitListener{Listener: inner, done: make(chan struct{}),
-		general: make(chan struct{}, max(l.MaxConns, 1)), reserve: make(chan struct{}, max(l.HealthConns, 0))}
+		general: make(chan struct{}, max(l.MaxConns, 1)), reserve: make(chan struct{}, max(l.HealthConns, 0)),
+		perAddr: newAddrCounts(l.ConnsPerAddress, l.ExemptAddresses)}
 }
 
 // errListenerClosed is what Accept returns once Close was called, also to
@@ -24,6 +29,7 @@ var errListenerClosed = fmt.Errorf("connection limit: %w", net.ErrClosed)
 type limitListener struct {
 	net.Listener
 	general, reserve chan struct{}
+	perAddr          *addrCounts // nil: no cap per address
 	// done is closed by Close, so that an Accept waiting for a slot gives
 	// up instead of handing a connection to a server that has shut down.
 	done      chan struct{}
@@ -39,10 +45,17 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
+		key, ok := l.perAddr.take(c.RemoteAddr())
+		if !ok {
+			_ = c.Close()
+			continue
+		}
 		lc, err := l.admit(c)
 		if err != nil {
+			l.perAddr.release(key)
 			return nil, err
 		}
+		lc.perAddr, lc.addrKey = l.perAddr, key
 		if !lc.reserve {
 			return lc, nil
 		}
@@ -100,6 +113,8 @@ func (l *limitListener) Close() error {
 type limitedConn struct {
 	net.Conn
 	slots   chan struct{}
+	perAddr *addrCounts
+	addrKey netip.Prefix
 	reserve bool
 	expires time.Time
 	once    sync.Once
@@ -122,6 +137,9 @@ func (c *limitedConn) SetWriteDeadline(t time.Time) error {
 
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { <-c.slots })
+	c.once.Do(func() {
+		<-c.slots
+		c.perAddr.release(c.addrKey)
+	})
 	return err
 }

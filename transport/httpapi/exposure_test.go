@@ -169,5 +169,5 @@ func TestReadyzHidesDriverErrors(t *testing.T) {
 	raw, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusServiceUnavailable, res.StatusCode)
-	require.JSONEq(t, `{"store":"unavailable","store_writes":"ok"}`, string(raw))
+	require.JSONEq(t, `{"status":"unavailable","store":"unavailable","store_writes":"ok"}`, string(raw))
 }

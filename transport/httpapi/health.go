@@ -15,27 +15,47 @@ func (a *API) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// Readiness of the instance and of each check, in /readyz's answer.
+const (
+	readyOK          = "ok"
+	readyDegraded    = "degraded"
+	readyUnavailable = "unavailable"
+)
+
 // readyz tells whether the store and NATS can be reached and the store
-// takes writes. It answers without login, so it says only "ok" or
-// "unavailable": a driver's error names the database's host, port and user,
-// and goes to the log instead.
+// takes writes, and whether the degraded checks pass. It answers without
+// login, so it says only "ok", "degraded" or "unavailable": a driver's
+// error names the database's host, port and user, and goes to the log
+// instead. A degraded check leaves the answer 200: the instance still
+// serves its clients, and an orchestrator that restarted it for a broken
+// checkpoint stream would only interrupt them.
 func (a *API) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	checks := map[string]string{}
-	status := http.StatusOK
-	report := func(name string, err error) {
-		checks[name] = "ok"
+	overall := readyOK
+	report := func(name string, err error, failed string) {
+		checks[name] = readyOK
 		if err != nil {
-			checks[name] = "unavailable"
-			status = http.StatusServiceUnavailable
+			checks[name] = failed
+			if overall != readyUnavailable {
+				overall = failed
+			}
 		}
 		a.readiness.observe(ctx, a.cfg.Logger, name, err)
 	}
 	for name, check := range a.cfg.Ready {
-		report(name, check(ctx))
+		report(name, check(ctx), readyUnavailable)
 	}
-	report(storeWritesCheck, a.writes.check())
+	report(storeWritesCheck, a.writes.check(), readyUnavailable)
+	for name, check := range a.cfg.Degraded {
+		report(name, check(ctx), readyDegraded)
+	}
+	checks["status"] = overall
+	status := http.StatusOK
+	if overall == readyUnavailable {
+		status = http.StatusServiceUnavailable
+	}
 	return c.JSON(status, checks)
 }
 

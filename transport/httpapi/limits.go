@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"syscall"
 	"time"
 )
@@ -25,6 +26,12 @@ type Limits struct {
 	// /healthz and /readyz, so that a flood of connections does not make the
 	// instance look dead to its load balancer.
 	MaxConns, HealthConns int
+	// ConnsPerAddress caps the connections of one client address (an
+	// IPv6 client's /64), so that one host cannot take the whole cap;
+	// 0 sets none. ExemptAddresses, the trusted proxies, carry many
+	// clients' connections and are not capped.
+	ConnsPerAddress int
+	ExemptAddresses []netip.Prefix
 }
 
 // healthConns is the reserve's size and reserveLifetime how long one of its
@@ -48,6 +55,7 @@ func DefaultLimits(requestTimeout time.Duration) Limits {
 		MaxHeaderBytes:    32 << 10,
 		MaxConns:          maxConns(),
 		HealthConns:       healthConns,
+		ConnsPerAddress:   DefaultConnsPerAddress,
 	}
 }
 

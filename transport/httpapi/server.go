@@ -37,6 +37,10 @@ type Config struct {
 	BaseURL string
 	// Ready checks what /readyz reports on, by name (the store, NATS).
 	Ready map[string]func(context.Context) error
+	// Degraded checks what /readyz reports degraded on, by name, still
+	// answering 200: what fails there (the audit checkpoints) leaves the
+	// clients served.
+	Degraded map[string]func(context.Context) error
 	// Registry, when set, receives the HTTP metrics and is served at
 	// /metrics with everything else registered in it.
 	Registry *prometheus.Registry
@@ -90,6 +94,11 @@ type API struct {
 
 // New returns the Echo server of the API.
 func New(cfg Config) *echo.Echo {
+	_, e := newAPI(cfg)
+	return e
+}
+
+func newAPI(cfg Config) (*API, *echo.Echo) {
 	cfg.setDefaults()
 	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}, readiness: &readiness{failing: map[string]bool{}}}
 	e := echo.New()
@@ -141,7 +150,7 @@ func New(cfg Config) *echo.Echo {
 	for _, r := range e.Routes() {
 		routes[r.Path] = true
 	}
-	return e
+	return a, e
 }
 
 // deadline gives the request's context a timeout d, and the reading of its

@@ -97,7 +97,7 @@ func TestReadyzReportsAFullStore(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, status)
 	status, body = get("/readyz")
 	require.Equal(t, http.StatusServiceUnavailable, status, body)
-	require.JSONEq(t, `{"store":"ok","store_writes":"unavailable"}`, body)
+	require.JSONEq(t, `{"store":"ok","store_writes":"unavailable","status":"unavailable"}`, body)
 
 	require.NoError(t, os.Remove(filler))
 	require.Equal(t, http.StatusCreated, intake())

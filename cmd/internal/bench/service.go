@@ -273,7 +273,7 @@ func startService(ctx context.Context, cfg Config, svc *config.Config) (stop fun
 		cmd.Env = append(os.Environ(),
 			"DATABASE_URL="+svc.DatabaseURL, "NATS_URL="+svc.NATSURL, "FBSESSION_HTTP_ADDR="+svc.HTTPAddr,
 			"FBSESSION_SUBJECT_PREFIX="+svc.SubjectPrefix, "FBSESSION_STREAM="+svc.Stream,
-			"FBSESSION_PPROF_ADDR="+svc.PprofAddr, "FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h")
+			"FBSESSION_PPROF_ADDR="+svc.PprofAddr, "FBSESSION_ADMIN_ADDR=", "FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			return nil, 0, fmt.Errorf("start %s: %w", cfg.Daemon, err)

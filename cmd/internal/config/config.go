@@ -8,13 +8,14 @@ import (
 	"log/slog"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
+	"github.com/fbsession/fbsession/projections/notifier"
+	"github.com/fbsession/fbsession/transport/httpapi"
 )
 
 // maxAppendBatches bounds --append-batches: each batch holds a database
@@ -53,12 +54,22 @@ type Config struct {
 	Stream          string
 	Retention       time.Duration
 	DuplicateWindow time.Duration
-	// StreamReplicas is how many NATS cluster servers keep the stream.
+	// StreamReplicas is how many NATS cluster servers keep the stream;
+	// StreamMaxBytes bounds its storage, the oldest dropped past it.
 	StreamReplicas int
+	StreamMaxBytes int64
 	// RequestTimeout bounds each API request.
 	RequestTimeout time.Duration
 	// PprofAddr, when set, serves net/http/pprof there (keep it private).
 	PprofAddr string
+	// AdminAddr, when set, serves /healthz, /readyz and /metrics (and the
+	// profiles with AdminPprof) apart from the API, so that a flood of
+	// API connections does not blind the orchestrator.
+	AdminAddr  string
+	AdminPprof bool
+	// ConnsPerAddress caps the API connections one client address holds;
+	// 0 takes the default.
+	ConnsPerAddress int
 	// CachedSessions bounds the open sessions whose state the command
 	// handler and the notifier each keep in memory; CacheBytes bounds the
 	// bytes each of the two caches may hold.
@@ -96,6 +107,9 @@ type Config struct {
 	// trustedProxiesErr is FBSESSION_TRUSTED_PROXIES' parse error, which
 	// registration cannot return; Validate does.
 	trustedProxiesErr error
+	// envErrs holds, by flag name, the environment values registration
+	// could not parse; EnvError reports those no flag replaced.
+	envErrs map[string]error
 }
 
 // Register adds every setting to fs, fbsessiond's flags, each defaulting
@@ -123,7 +137,7 @@ func (c *Config) RegisterStore(fs *pflag.FlagSet) {
 	}
 	c.registerDataDir(fs)
 	if fs.Lookup("bcrypt-cost") == nil {
-		fs.IntVar(&c.BcryptCost, "bcrypt-cost", envInt("FBSESSION_BCRYPT_COST", 10), "bcrypt work factor of new passwords [FBSESSION_BCRYPT_COST]")
+		fs.IntVar(&c.BcryptCost, "bcrypt-cost", c.envInt("bcrypt-cost", "FBSESSION_BCRYPT_COST", 10), "bcrypt work factor of new passwords [FBSESSION_BCRYPT_COST]")
 	}
 }
 
@@ -192,26 +206,33 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.Var(prefixes{p: &c.TrustedProxies, envErr: &c.trustedProxiesErr}, "trusted-proxies",
 		"comma-separated networks (CIDR, or single addresses) of the reverse proxies whose X-Forwarded-For gives the client address; empty trusts none [FBSESSION_TRUSTED_PROXIES]")
 	fs.StringVar(&c.HTTPAddr, "http-addr", env("FBSESSION_HTTP_ADDR", defaultHTTPAddr), "HTTP listen address [FBSESSION_HTTP_ADDR]")
-	fs.DurationVar(&c.Retention, "stream-retention", envDuration("FBSESSION_STREAM_RETENTION", 7*24*time.Hour), "how long the stream keeps notifications [FBSESSION_STREAM_RETENTION]")
-	fs.IntVar(&c.StreamReplicas, "stream-replicas", envInt("FBSESSION_STREAM_REPLICAS", 1), "how many servers of the NATS cluster keep each notification: 3 survives losing one; at most the cluster's size; the same for every fbsessiond [FBSESSION_STREAM_REPLICAS]")
-	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", envDuration("FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
+	fs.DurationVar(&c.Retention, "stream-retention", c.envDuration("stream-retention", "FBSESSION_STREAM_RETENTION", 7*24*time.Hour), "how long the stream keeps notifications [FBSESSION_STREAM_RETENTION]")
+	fs.IntVar(&c.StreamReplicas, "stream-replicas", c.envInt("stream-replicas", "FBSESSION_STREAM_REPLICAS", 1), "how many servers of the NATS cluster keep each notification: 3 survives losing one; at most the cluster's size; the same for every fbsessiond [FBSESSION_STREAM_REPLICAS]")
+	fs.Int64Var(&c.StreamMaxBytes, "stream-max-bytes", c.envBytes("stream-max-bytes", "FBSESSION_STREAM_MAX_BYTES", notifier.DefaultMaxBytes), "bytes the stream keeps notifications in; past it the oldest are dropped [FBSESSION_STREAM_MAX_BYTES]")
+	fs.DurationVar(&c.DuplicateWindow, "duplicate-window", c.envDuration("duplicate-window", "FBSESSION_DUPLICATE_WINDOW", 10*time.Minute), "how long JetStream drops re-published notifications; longer than the longest restart [FBSESSION_DUPLICATE_WINDOW]")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", c.envDuration("request-timeout", "FBSESSION_REQUEST_TIMEOUT", 1500*time.Millisecond), "the longest an API request may take before it fails with 503 [FBSESSION_REQUEST_TIMEOUT]")
+	fs.StringVar(&c.AdminAddr, "admin-addr", env("FBSESSION_ADMIN_ADDR", defaultAdminAddr), "listen address of /healthz, /readyz and /metrics, apart from the API's; off when empty [FBSESSION_ADMIN_ADDR]")
+	fs.BoolVar(&c.AdminPprof, "admin-pprof", c.envBool("admin-pprof", "FBSESSION_ADMIN_PPROF", false), "also serve Go profiles (/debug/pprof/) on the admin address [FBSESSION_ADMIN_PPROF]")
+	fs.IntVar(&c.ConnsPerAddress, "conns-per-address", c.envInt("conns-per-address", "FBSESSION_CONNS_PER_ADDRESS", httpapi.DefaultConnsPerAddress), "API connections one client address may hold open; past it its new ones are closed at once (trusted proxies are exempt) [FBSESSION_CONNS_PER_ADDRESS]")
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")
-	fs.IntVar(&c.CachedSessions, "cached-sessions", envInt("FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state (without user data) the command handler keeps, and the notifier a fifth of it (also bounded by --cache-bytes); above it a Complete costs one more read [FBSESSION_CACHED_SESSIONS]")
-	fs.Int64Var(&c.CacheBytes, "cache-bytes", int64(envInt("FBSESSION_CACHE_BYTES", 16<<20)), "bytes each of the two session caches may hold; user data is not kept in them [FBSESSION_CACHE_BYTES]")
-	fs.IntVar(&c.AppendBatches, "append-batches", envInt("FBSESSION_APPEND_BATCHES", 2), "PostgreSQL: batches of concurrent appends to different sessions, each one round trip and one commit, that may run at once (group commit); 0 appends each alone [FBSESSION_APPEND_BATCHES]")
+	fs.IntVar(&c.CachedSessions, "cached-sessions", c.envInt("cached-sessions", "FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state (without user data) the command handler keeps, and the notifier a fifth of it (also bounded by --cache-bytes); above it a Complete costs one more read [FBSESSION_CACHED_SESSIONS]")
+	fs.Int64Var(&c.CacheBytes, "cache-bytes", c.envBytes("cache-bytes", "FBSESSION_CACHE_BYTES", 16<<20), "bytes each of the two session caches may hold; user data is not kept in them [FBSESSION_CACHE_BYTES]")
+	fs.IntVar(&c.AppendBatches, "append-batches", c.envInt("append-batches", "FBSESSION_APPEND_BATCHES", 2), "PostgreSQL: batches of concurrent appends to different sessions, each one round trip and one commit, that may run at once (group commit); 0 appends each alone [FBSESSION_APPEND_BATCHES]")
 	fs.StringVar(&c.CheckpointKey, "checkpoint-key", env("FBSESSION_CHECKPOINT_KEY", ""), "ed25519 key file to sign periodic checkpoints of the log with (fbsessionctl checkpoint keygen); off when empty [FBSESSION_CHECKPOINT_KEY]")
-	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", envDuration("FBSESSION_CHECKPOINT_INTERVAL", time.Hour), "how often fbsessiond signs a checkpoint of the log [FBSESSION_CHECKPOINT_INTERVAL]")
-	fs.IntVar(&c.CometDClientsPerUser, "cometd-clients-per-user", envInt("FBSESSION_COMETD_CLIENTS_PER_USER", 8), "CometD clients one user may hold at once (tabs, desktops); a handshake past it is refused [FBSESSION_COMETD_CLIENTS_PER_USER]")
-	fs.IntVar(&c.CometDClients, "cometd-clients", envInt("FBSESSION_COMETD_CLIENTS", 0), "CometD clients (and websockets) this fbsessiond holds at once, all users; 0 is half of its connection cap, which the REST API shares [FBSESSION_COMETD_CLIENTS]")
-	fs.IntVar(&c.CometDQueue, "cometd-queue", envInt("FBSESSION_COMETD_QUEUE", 1000), "notifications waiting for one CometD client; past it (or --cometd-queue-bytes) the client is dropped and must handshake again [FBSESSION_COMETD_QUEUE]")
-	fs.IntVar(&c.CometDQueueBytes, "cometd-queue-bytes", envInt("FBSESSION_COMETD_QUEUE_BYTES", 4<<20), "bytes of notifications waiting for one CometD client [FBSESSION_COMETD_QUEUE_BYTES]")
-	fs.Int64Var(&c.CometDQueueBudget, "cometd-queue-budget", int64(envInt("FBSESSION_COMETD_QUEUE_BUDGET", 256<<20)), "bytes of notifications waiting for all CometD clients together; a client past it is dropped and must handshake again [FBSESSION_COMETD_QUEUE_BUDGET]")
-	fs.DurationVar(&c.CometDMaxIdle, "cometd-max-idle", envDuration("FBSESSION_COMETD_MAX_IDLE", 30*time.Second), "how long a CometD client may go without connecting before it expires (advice maxInterval) [FBSESSION_COMETD_MAX_IDLE]")
-	fs.DurationVar(&c.CheckpointRetention, "checkpoint-retention", envDuration("FBSESSION_CHECKPOINT_RETENTION", 0), "how long the checkpoint stream keeps checkpoints; 0 keeps them for ever [FBSESSION_CHECKPOINT_RETENTION]")
+	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", c.envDuration("checkpoint-interval", "FBSESSION_CHECKPOINT_INTERVAL", time.Hour), "how often fbsessiond signs a checkpoint of the log [FBSESSION_CHECKPOINT_INTERVAL]")
+	fs.IntVar(&c.CometDClientsPerUser, "cometd-clients-per-user", c.envInt("cometd-clients-per-user", "FBSESSION_COMETD_CLIENTS_PER_USER", 8), "CometD clients one user may hold at once (tabs, desktops); a handshake past it is refused [FBSESSION_COMETD_CLIENTS_PER_USER]")
+	fs.IntVar(&c.CometDClients, "cometd-clients", c.envInt("cometd-clients", "FBSESSION_COMETD_CLIENTS", 0), "CometD clients (and websockets) this fbsessiond holds at once, all users; 0 is half of its connection cap, which the REST API shares [FBSESSION_COMETD_CLIENTS]")
+	fs.IntVar(&c.CometDQueue, "cometd-queue", c.envInt("cometd-queue", "FBSESSION_COMETD_QUEUE", 1000), "notifications waiting for one CometD client; past it (or --cometd-queue-bytes) the client is dropped and must handshake again [FBSESSION_COMETD_QUEUE]")
+	fs.IntVar(&c.CometDQueueBytes, "cometd-queue-bytes", c.envInt("cometd-queue-bytes", "FBSESSION_COMETD_QUEUE_BYTES", 4<<20), "bytes of notifications waiting for one CometD client [FBSESSION_COMETD_QUEUE_BYTES]")
+	fs.Int64Var(&c.CometDQueueBudget, "cometd-queue-budget", c.envBytes("cometd-queue-budget", "FBSESSION_COMETD_QUEUE_BUDGET", 256<<20), "bytes of notifications waiting for all CometD clients together; a client past it is dropped and must handshake again [FBSESSION_COMETD_QUEUE_BUDGET]")
+	fs.DurationVar(&c.CometDMaxIdle, "cometd-max-idle", c.envDuration("cometd-max-idle", "FBSESSION_COMETD_MAX_IDLE", 30*time.Second), "how long a CometD client may go without connecting before it expires (advice maxInterval) [FBSESSION_COMETD_MAX_IDLE]")
+	fs.DurationVar(&c.CheckpointRetention, "checkpoint-retention", c.envDuration("checkpoint-retention", "FBSESSION_CHECKPOINT_RETENTION", 0), "how long the checkpoint stream keeps checkpoints; 0 keeps them for ever [FBSESSION_CHECKPOINT_RETENTION]")
 }
 
-const defaultHTTPAddr = "127.0.0.1:8080"
+const (
+	defaultHTTPAddr  = "127.0.0.1:8080"
+	defaultAdminAddr = "127.0.0.1:8081"
+)
 
 // Validate reports the settings an environment variable gave a value
 // registration could not parse, and a flag did not replace. (Flags are
@@ -235,6 +256,12 @@ func (c *Config) Validate() error {
 	if c.CometDClientsPerUser < 0 || c.CometDClients < 0 || c.CometDQueue < 0 || c.CometDQueueBytes < 0 || c.CometDQueueBudget < 0 || c.CometDMaxIdle < 0 {
 		return fmt.Errorf("cometd limits must be positive, or 0 for the default: clients per user %d, clients %d, queue %d, queue bytes %d, queue budget %d, max idle %s",
 			c.CometDClientsPerUser, c.CometDClients, c.CometDQueue, c.CometDQueueBytes, c.CometDQueueBudget, c.CometDMaxIdle)
+	}
+	if c.StreamMaxBytes < 0 {
+		return fmt.Errorf("stream-max-bytes %d: must be 0 (the default) or more", c.StreamMaxBytes)
+	}
+	if c.ConnsPerAddress < 0 {
+		return fmt.Errorf("conns-per-address %d: must be 0 (the default) or more", c.ConnsPerAddress)
 	}
 	if c.CheckpointRetention < 0 {
 		return fmt.Errorf("checkpoint-retention %s: must be 0 (for ever) or more", c.CheckpointRetention)
@@ -307,25 +334,4 @@ func (c *Config) Logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("log format %q: text or json", c.LogFormat)
-}
-
-func env(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
 }

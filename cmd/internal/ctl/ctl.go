@@ -42,6 +42,8 @@ func (c *CLI) Command() *cobra.Command {
 		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// A bad environment value stops a command as a bad flag would.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return c.cfg.EnvError(cmd.Flags()) },
 	}
 	root.SetOut(c.Out)
 	root.SetErr(c.Err)

@@ -23,6 +23,7 @@ type service struct {
 	t       *testing.T
 	cfg     config.Config
 	base    string
+	admin   string // empty without an admin address
 	natsURL string
 	stop    context.CancelFunc
 	done    chan error
@@ -32,13 +33,16 @@ func startService(t *testing.T, cfg config.Config, log *slog.Logger) *service {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
 	s := &service{t: t, cfg: cfg, stop: stop, done: make(chan error, 1)}
-	addr := make(chan [2]string, 1)
+	addr := make(chan daemon.Addresses, 1)
 	go func() {
-		s.done <- daemon.Run(ctx, &s.cfg, log, func(h, n string) { addr <- [2]string{h, n} })
+		s.done <- daemon.Run(ctx, &s.cfg, log, func(a daemon.Addresses) { addr <- a })
 	}()
 	select {
 	case a := <-addr:
-		s.base, s.natsURL = "http://"+a[0], a[1]
+		s.base, s.natsURL = "http://"+a.HTTP, a.NATS
+		if a.Admin != "" {
+			s.admin = "http://" + a.Admin
+		}
 	case err := <-s.done:
 		t.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package natsconn_test
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +14,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/audit"
+	"github.com/fbsession/fbsession/internal/storetest"
 )
 
 const stream = "FBSESSION_NOTIFICATIONS"
@@ -23,7 +28,35 @@ func TestComposeNATSConfig(t *testing.T) {
 	url := runConfig(t, "../../../deploy/nats.conf")
 	_, err := nats.Connect(url)
 	require.ErrorIs(t, err, nats.ErrAuthorization)
-	checkPublisher(t, url)
+	js := checkPublisher(t, url)
+	checkCheckpointer(t, url, js)
+}
+
+// checkCheckpointer checks that fbsessiond may do what its checkpointer
+// does: keep the checkpoint stream and publish signed checkpoints there,
+// which stay out of its reach to delete.
+func checkCheckpointer(t *testing.T, url string, js jetstream.JetStream) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b := storetest.SQLite(t, storetest.Options{})
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	cp, err := audit.Checkpoint(ctx, b.Store, key)
+	require.NoError(t, err)
+	stream := &audit.CheckpointStream{JetStream: js, Stream: "FBSESSION_CHECKPOINTS", Prefix: "gws.v2"}
+	require.NoError(t, stream.Ensure(ctx), "create")
+	require.NoError(t, stream.Ensure(ctx), "update")
+	require.NoError(t, stream.Publish(ctx, cp))
+	latest, err := stream.Latest(ctx)
+	require.NoError(t, err)
+	require.Equal(t, cp.ID(), latest.ID())
+	short, cancelShort := context.WithTimeout(ctx, time.Second)
+	defer cancelShort()
+	require.Error(t, js.DeleteStream(short, "FBSESSION_CHECKPOINTS"), "fbsessiond deleted the checkpoints")
+	denied(t, url, "fbsessiond", "pub-s3cret", func(nc *nats.Conn) error {
+		return nc.Publish("gws.v2.checkpoints.elsewhere", []byte(`{}`))
+	})
 }
 
 // The configuration of docs/NATS.md gives a desktop its own agent's
@@ -50,6 +83,7 @@ func TestDocumentedNATSPermissions(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, a1.Flush())
 	js := checkPublisher(t, url)
+	checkCheckpointer(t, url, js)
 	_, err = js.Publish(ctx, "gws.v2.users.a1.facebooksession.s2", []byte(`{"n":2}`))
 	require.NoError(t, err)
 	_, err = live.NextMsg(5 * time.Second)

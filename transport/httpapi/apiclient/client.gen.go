@@ -777,7 +777,7 @@ type Participant struct {
 	Visibility    *string `json:"visibility,omitempty"`
 }
 
-// Readiness Each check by name, ok or unavailable.
+// Readiness Each check by name, ok, unavailable or degraded, and the instance's status: unavailable (503) if any check is unavailable, else degraded if any is (still 200: it serves its clients), else ok.
 type Readiness map[string]string
 
 // SessionResources defines model for SessionResources.
@@ -1914,7 +1914,7 @@ type ClientInterface interface {
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetReadiness The store and NATS can be reached, and the store takes writes (store_writes).
+	// GetReadiness The store and NATS can be reached, and the store takes writes (store_writes); the signed checkpoints are published (checkpoints, when configured).
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2314,7 +2314,7 @@ func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) 
 	return c.Client.Do(req)
 }
 
-// GetReadiness The store and NATS can be reached, and the store takes writes (store_writes).
+// GetReadiness The store and NATS can be reached, and the store takes writes (store_writes); the signed checkpoints are published (checkpoints, when configured).
 //
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3434,7 +3434,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error)
 
-	// GetReadinessWithResponse The store and NATS can be reached, and the store takes writes (store_writes).
+	// GetReadinessWithResponse The store and NATS can be reached, and the store takes writes (store_writes); the signed checkpoints are published (checkpoints, when configured).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5384,7 +5384,7 @@ func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEdi
 	return ParseGetMetricsResponse(rsp)
 }
 
-// GetReadinessWithResponse The store and NATS can be reached, and the store takes writes (store_writes).
+// GetReadinessWithResponse The store and NATS can be reached, and the store takes writes (store_writes); the signed checkpoints are published (checkpoints, when configured).
 //
 // Returns a wrapper object for the known response body format(s).
 //
