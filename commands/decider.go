@@ -57,7 +57,8 @@ type Decision[S any] struct {
 // Keeper is a Decider whose states a Service keeps between commands, so
 // that a command need not read the stream it decides on. A kept state may
 // be stale when another process appended: the append then fails its head
-// check, and the service decides again on the stream read afresh.
+// check, and the service folds in the events appended since and decides
+// again.
 type Keeper[S any, C Command] interface {
 	// Keep is s as the service keeps it, and whether to keep it at all.
 	Keep(s S) (S, bool)
