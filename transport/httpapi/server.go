@@ -27,6 +27,8 @@ const maxBody = 64 << 10
 // Config holds the API's dependencies and settings.
 type Config struct {
 	Commands *commands.Handler
+	// Agents runs the agents' channel states (POST /me, /me/channels).
+	Agents *commands.AgentHandler
 	// Sessions reads the sessions' views for GETs.
 	Sessions *sessionview.Reader
 	// Transcripts reads the sessions' messages for GET .../messages.
@@ -130,6 +132,10 @@ func New(cfg Config) *echo.Echo {
 	api.GET("/facebooksessions/:id/messages", a.transcript, integrationOrFeature)
 	api.POST("/facebooksessions/:id", a.operateIntegration, a.requireRole(users.RoleIntegration))
 	api.POST("/facebooksessions", a.intake, a.requireRole(users.RoleIntegration))
+	api.POST("/me", a.startOrEndSession, a.requireFeature)
+	api.GET("/me/channels", a.myChannels, a.requireFeature)
+	api.POST("/me/channels/:channel", a.setMyChannel, a.requireFeature)
+	api.POST("/users/:id/channels/:channel", a.controlChannel, a.requireAgentControl)
 	// Filled before the first request, read-only after.
 	for _, r := range e.Routes() {
 		routes[r.Path] = true

@@ -148,6 +148,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	api := httpapi.New(httpapi.Config{
 		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
 			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg)),
+		Agents:      commands.NewAgentHandler(b.Store, commands.WithAgents(b.Users)),
 		Sessions:    sessionview.NewReader(b.Store),
 		Transcripts: sessionview.NewTranscripts(b.Store),
 		Auth:        auth,
