@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/transport/cometd"
+	"github.com/fbsession/fbsession/transport/cometd/cometdtest"
 )
 
 // The agent's channel notifications come on /v2/me/channels to the
@@ -45,4 +46,21 @@ func TestChannelStateNotificationsOnTheirChannel(t *testing.T) {
 	require.Equal(t, map[string][]string{cometd.ChannelsChannel: {state}}, got(chans))
 	require.Equal(t, map[string][]string{cometd.ChannelsChannel: {state}, cometd.Channel: {`{"n":1}`}}, got(all))
 	require.Equal(t, map[string][]string{cometd.Channel: {`{"n":1}`}}, got(sessions))
+}
+
+// The official client subscribed to /v2/me/channels receives the agent's
+// channel states, and not their sessions' notifications.
+func TestOfficialClientOnChannelStates(t *testing.T) {
+	t.Parallel()
+	cometdtest.Require(t)
+	b := setup(t, cometd.Config{Timeout: 5 * time.Second})
+	c := cometdtest.Start(t, b.url, "agent1", "pw", "long-polling", "--channel="+cometd.ChannelsChannel)
+	s := c.WaitFor(10*time.Second, func(e cometdtest.Event) bool { return e.Event == "subscribe" })
+	require.True(t, s.Successful, "%+v", s)
+	b.publish(t, "a1", "s1", `{"referenceId":1,"notificationType":"StatusChange"}`)
+	const state = `{"referenceId":2,"channels":[{"channel":"facebooksession","dndState":"Off","userState":{"id":"9430250E-0A1B-421F-B372-F29E69366DED","displayName":"Ready","state":"Ready"}}],"messageType":"ChannelStateChangeMessageV2"}`
+	require.NoError(t, b.nc.Publish(b.prefix+".users.a1.channels", []byte(state)))
+	m := c.WaitFor(10*time.Second, func(e cometdtest.Event) bool { return e.Event == "message" })
+	require.Equal(t, cometd.ChannelsChannel, m.Channel)
+	require.JSONEq(t, state, string(m.Data))
 }
