@@ -1,6 +1,7 @@
 package agentstate_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,6 +72,7 @@ func TestAgentChannelRefusals(t *testing.T) {
 		"unknown channel":         {started, as.SetReady{Sender: a1, Channel: "chat"}, as.ErrUnknownChannel},
 		"start unknown channel":   {none, as.StartSession{Sender: a1, Channels: []string{"chat"}}, as.ErrInvalid},
 		"start no channel":        {none, as.StartSession{Sender: a1, Channels: []string{}}, as.ErrInvalid},
+		"start too many channels": {none, as.StartSession{Sender: a1, Channels: slices.Repeat([]string{"facebooksession"}, as.MaxChannels+1)}, as.ErrInvalid},
 		"reason too long":         {started, as.SetNotReady{Sender: a1, Channel: "facebooksession", ReasonCode: strings.Repeat("é", 65)}, as.ErrInvalid},
 		"reason not printable":    {started, as.SetNotReady{Sender: a1, Channel: "facebooksession", ReasonCode: "a\u200bb"}, as.ErrInvalid},
 		"reason control":          {started, as.SetNotReady{Sender: a1, Channel: "facebooksession", ReasonCode: "a\nb"}, as.ErrInvalid},

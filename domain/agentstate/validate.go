@@ -10,6 +10,10 @@ import (
 // MaxReasonCodeLength bounds a NotReady's reasonCode, in characters.
 const MaxReasonCodeLength = 64
 
+// MaxChannels bounds the channels a StartContactCenterSession names, so
+// that a request cannot make an event of any size; repeats count.
+const MaxChannels = 16
+
 // Validate judges a command alone, before any state is read.
 func Validate(cmd Command) error {
 	switch c := cmd.(type) {
@@ -17,8 +21,8 @@ func Validate(cmd Command) error {
 		if len(c.Channels) == 0 {
 			return fmt.Errorf("%w: channels must name at least one channel", ErrInvalid)
 		}
-		if len(c.Channels) > 16 {
-			return fmt.Errorf("%w: channels must name at most 16 channels", ErrInvalid)
+		if len(c.Channels) > MaxChannels {
+			return fmt.Errorf("%w: channels must name at most %d channels", ErrInvalid, MaxChannels)
 		}
 		for _, ch := range c.Channels {
 			if !slices.Contains(Channels(), ch) {

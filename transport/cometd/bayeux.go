@@ -15,8 +15,12 @@ const Channel = "/v2/me/facebooksession"
 // channel states (ChannelStateChangeMessageV2) are delivered on.
 const ChannelsChannel = "/v2/me/channels"
 
-// wildcards are the subscriptions over /v2/me that GWS desktops make.
-var wildcards = [...]string{"/v2/me/*", "/v2/me/**"}
+// The subscriptions over /v2/me that GWS desktops make: every channel
+// of the user.
+const (
+	wildcardChannels    = "/v2/me/*"
+	wildcardAllChannels = "/v2/me/**"
+)
 
 const (
 	metaHandshake   = "/meta/handshake"
@@ -40,7 +44,7 @@ func connectionTypes() []string { return []string{transportWebSocket, transportL
 // which gets the messages of both.
 func subscribable(channel string) bool {
 	switch channel {
-	case Channel, ChannelsChannel, wildcards[0], wildcards[1]:
+	case Channel, ChannelsChannel, wildcardChannels, wildcardAllChannels:
 		return true
 	}
 	return false

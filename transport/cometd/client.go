@@ -120,7 +120,7 @@ func (c *client) subscribe(channels []string) (first bool) {
 func (c *client) wants(channel string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.channels[channel] || c.channels[wildcards[0]] || c.channels[wildcards[1]]
+	return c.channels[channel] || c.channels[wildcardChannels] || c.channels[wildcardAllChannels]
 }
 
 // unsubscribe removes channels and tells whether none are left.
