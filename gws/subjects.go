@@ -13,6 +13,7 @@ const (
 // ("gws.v2" by default), and the permissions derived from it:
 //
 //	<prefix>.users.<agentId>.facebooksession.<sessionId>
+//	<prefix>.users.<agentId>.channels
 //	<prefix>.integration.facebooksession.<sessionId>
 //
 // Agent and session ids are restricted to [A-Za-z0-9_-] at intake, so
@@ -36,6 +37,22 @@ func (s Subjects) User(agentID, sessionID string) string {
 // UserSessions matches the notifications of every session of an agent.
 func (s Subjects) UserSessions(agentID string) string { return s.User(agentID, "*") }
 
+// Channels is where an agent's channel notifications go
+// (ChannelStateChangeMessageV2).
+func (s Subjects) Channels(agentID string) string {
+	return s.prefix + ".users." + agentID + ".channels"
+}
+
+// UserAll matches every notification of an agent: their sessions' and
+// their channels'.
+func (s Subjects) UserAll(agentID string) string { return s.prefix + ".users." + agentID + ".>" }
+
+// IsChannels tells whether subject is an agent's channel notifications'.
+func (s Subjects) IsChannels(subject string) bool {
+	kind, agentID, _, ok := s.Parse(subject)
+	return ok && kind == KindUsers && subject == s.Channels(agentID)
+}
+
 // AllUsers matches every agent's notifications.
 func (s Subjects) AllUsers() string { return s.prefix + ".users.>" }
 
@@ -53,13 +70,14 @@ func (s Subjects) Stream() []string { return []string{s.AllUsers(), s.AllIntegra
 
 // ServiceSubscribe is what fbsessiond's NATS user subscribes to besides its
 // inboxes: every agent's notifications, which it relays to the CometD
-// clients it holds, whichever process published them.
-func (s Subjects) ServiceSubscribe() []string { return []string{s.User("*", ">")} }
+// clients it holds, whichever process published them: one subscription
+// per user with clients (UserAll) carries their sessions' and channels'.
+func (s Subjects) ServiceSubscribe() []string { return []string{s.prefix + ".users.*.>"} }
 
 // WatcherSubscribe is what a read-only watcher may subscribe to: every
 // notification, the agents' and the integration side's.
 func (s Subjects) WatcherSubscribe() []string {
-	return []string{s.User("*", ">"), s.Integration(">")}
+	return []string{s.User("*", ">"), s.Channels("*"), s.Integration(">")}
 }
 
 // Parse tells whom a subject under the prefix addresses: kind KindUsers

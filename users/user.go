@@ -25,6 +25,13 @@ const (
 // FeatureMultimedia is the GWS feature the facebooksession API requires.
 const FeatureMultimedia = "api-multimedia"
 
+// FeatureSupervisorAgentControl is the GWS feature a supervisor needs to
+// set an agent's channels Ready or NotReady.
+const FeatureSupervisorAgentControl = "api-supervisor-agent-control"
+
+// Features are every feature a user may have.
+func Features() []string { return []string{FeatureMultimedia, FeatureSupervisorAgentControl} }
+
 // Sentinel errors.
 var (
 	ErrNotFound      = errors.New("users: no such user")
@@ -88,7 +95,7 @@ func validRoles(roles []Role) error {
 
 func validFeatures(features []string) error {
 	for _, f := range features {
-		if f != FeatureMultimedia {
+		if !slices.Contains(Features(), f) {
 			return fmt.Errorf("%w: unknown feature %q", ErrInvalid, f)
 		}
 	}

@@ -51,13 +51,20 @@ func changes(events []eventstore.RecordedEvent) [][]eventstore.RecordedEvent {
 // place among the session's messages, which the publisher needs to keep
 // them in order. A session's change with nothing to publish is a
 // publication without a message, so that the session's chain has no gap.
+// The changes of agents' channels go in between, in feed order.
 func (pl *planner) publications(ctx context.Context, events []eventstore.RecordedEvent) ([]*publication, error) {
-	plans, records, err := pl.plans(ctx, changes(events))
+	plans, others, records, err := pl.plans(ctx, changes(events))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*publication, 0, 2*len(plans))
 	for _, p := range plans {
+		for len(others) > 0 && others[0][0].Position < p.first().Position {
+			if out, err = pl.appendAgents(out, others[0]); err != nil {
+				return nil, err
+			}
+			others = others[1:]
+		}
 		notes, err := pl.notes(p, records[p.stream])
 		if err != nil {
 			return nil, err
@@ -68,13 +75,26 @@ func (pl *planner) publications(ctx context.Context, events []eventstore.Recorde
 		}
 		out = append(out, chained(p, msgs)...)
 	}
+	for _, change := range others {
+		if out, err = pl.appendAgents(out, change); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
+// appendAgents appends the publications of a change that is not a
+// session's: an agent's channels', or none.
+func (pl *planner) appendAgents(out []*publication, change []eventstore.RecordedEvent) ([]*publication, error) {
+	pubs, err := pl.agentPublications(change)
+	return append(out, pubs...), err
+}
+
 // plans are the session changes of a batch, each with its session's state
-// after it; records holds the streams of the sessions whose changes show
-// the transcript so far (an Accept).
-func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent) (plans []*plan, records map[string][]eventstore.RecordedEvent, err error) {
+// after it, and others the changes of other streams, in feed order;
+// records holds the streams of the sessions whose changes show the
+// transcript so far (an Accept).
+func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent) (plans []*plan, others [][]eventstore.RecordedEvent, records map[string][]eventstore.RecordedEvent, err error) {
 	// The sessions a change of which shows the transcript so far: their
 	// records are kept if their streams are read anyway.
 	showing := map[string]bool{}
@@ -85,7 +105,7 @@ func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent
 	}
 	views, err := pl.states.readViews(ctx, batch)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	viewed := viewedChanges(batch, views)
 	folded := make([][]eventstore.RecordedEvent, 0, len(batch))
@@ -96,7 +116,7 @@ func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent
 	}
 	states, records, err := pl.states.statesBefore(ctx, folded, views, showing)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	plans = make([]*plan, 0, len(batch))
 	var unread []string
@@ -109,10 +129,11 @@ func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent
 			p, err = pl.plan(states, change)
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if p == nil {
-			continue // not a session
+			others = append(others, change)
+			continue
 		}
 		if p.showsTranscript() && records[p.stream] == nil && !slices.Contains(unread, p.stream) {
 			unread = append(unread, p.stream)
@@ -122,13 +143,13 @@ func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent
 	if len(unread) > 0 {
 		read, err := pl.store.ReadStreams(ctx, &eventstore.ReadStreamsParams{StreamIDs: unread})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		for _, r := range read {
 			records[r.StreamID] = append(records[r.StreamID], r)
 		}
 	}
-	return plans, records, nil
+	return plans, others, records, nil
 }
 
 // chained makes a change's publications: one chain per kind of subject

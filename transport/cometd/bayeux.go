@@ -11,6 +11,17 @@ import (
 // delivered on.
 const Channel = "/v2/me/facebooksession"
 
+// ChannelsChannel is the channel the notifications of the user's own
+// channel states (ChannelStateChangeMessageV2) are delivered on.
+const ChannelsChannel = "/v2/me/channels"
+
+// The subscriptions over /v2/me that GWS desktops make: every channel
+// of the user.
+const (
+	wildcardChannels    = "/v2/me/*"
+	wildcardAllChannels = "/v2/me/**"
+)
+
 const (
 	metaHandshake   = "/meta/handshake"
 	metaConnect     = "/meta/connect"
@@ -29,11 +40,11 @@ const (
 func connectionTypes() []string { return []string{transportWebSocket, transportLongPolling} }
 
 // subscribable says which subscriptions are served. GWS desktops
-// subscribe to the channel itself or to a wildcard over /v2/me, which
-// the CometD client matches on its side: both get the same messages.
+// subscribe to the channels themselves or to a wildcard over /v2/me,
+// which gets the messages of both.
 func subscribable(channel string) bool {
 	switch channel {
-	case Channel, "/v2/me/*", "/v2/me/**":
+	case Channel, ChannelsChannel, wildcardChannels, wildcardAllChannels:
 		return true
 	}
 	return false
@@ -141,13 +152,14 @@ func (r *reply) encode() []byte {
 	return b
 }
 
-// dataMessage is the Bayeux message carrying one notification. body was
-// checked to be JSON and is embedded as it came from NATS, so that data
-// is byte for byte the NATS body.
-func dataMessage(body []byte) []byte {
-	const head = `{"channel":"` + Channel + `","data":`
-	b := make([]byte, 0, len(head)+len(body)+1)
-	b = append(b, head...)
+// dataMessage is the Bayeux message carrying one notification on channel.
+// body was checked to be JSON and is embedded as it came from NATS, so
+// that data is byte for byte the NATS body.
+func dataMessage(channel string, body []byte) []byte {
+	b := make([]byte, 0, len(channel)+len(body)+24)
+	b = append(b, `{"channel":"`...)
+	b = append(b, channel...)
+	b = append(b, `","data":`...)
 	b = append(b, body...)
 	return append(b, '}')
 }

@@ -115,6 +115,14 @@ func (c *client) subscribe(channels []string) (first bool) {
 	return first
 }
 
+// wants tells whether the client subscribed to channel, itself or by a
+// wildcard.
+func (c *client) wants(channel string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.channels[channel] || c.channels[wildcardChannels] || c.channels[wildcardAllChannels]
+}
+
 // unsubscribe removes channels and tells whether none are left.
 func (c *client) unsubscribe(channels []string) (none bool) {
 	c.mu.Lock()

@@ -38,7 +38,7 @@ func TestSupersededConnectLeavesTheQueue(t *testing.T) {
 	require.NoError(t, s.reg.add(c))
 	older := s.beginConnect(&message{Channel: metaConnect, ClientID: "c1"}, c)
 	newer := s.beginConnect(&message{Channel: metaConnect, ClientID: "c1"}, c)
-	require.Empty(t, c.enqueue(dataMessage([]byte(`{"n":1}`)), 10, 1<<20))
+	require.Empty(t, c.enqueue(dataMessage(Channel, []byte(`{"n":1}`)), 10, 1<<20))
 
 	items, n := s.connectReply(older)
 	s.endConnect(older)
@@ -60,7 +60,7 @@ func TestAbandonedLongPollTakesNothing(t *testing.T) {
 	s := newTestServer(t)
 	c := newClient("c1", "a1", s.budget, time.Now())
 	require.NoError(t, s.reg.add(c))
-	require.Empty(t, c.enqueue(dataMessage([]byte(`{"n":1}`)), 10, 1<<20))
+	require.Empty(t, c.enqueue(dataMessage(Channel, []byte(`{"n":1}`)), 10, 1<<20))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/v2/notifications", strings.NewReader(""))

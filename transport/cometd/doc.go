@@ -9,11 +9,13 @@
 // Every request is authenticated with HTTP Basic through the REST API's
 // authenticator, and a client id only ever serves the user who made it.
 //
-// The one channel, /v2/me/facebooksession, carries each notification of
-// the user's sessions: the server subscribes to the user's NATS subjects
-// (gws.Subjects.UserSessions) while one of their clients is
-// subscribed, and forwards each message's body as the data of a Bayeux
-// message, in NATS arrival order. Whichever fbsessiond publishes, any
+// The channel /v2/me/facebooksession carries each notification of the
+// user's sessions, and /v2/me/channels those of the user's channel
+// states: the server subscribes to the user's NATS subjects
+// (gws.Subjects.UserAll) while one of their clients is subscribed, and
+// forwards each message's body as the data of a Bayeux message on the
+// channel of its subject, to the clients subscribed to it, in NATS
+// arrival order. Whichever fbsessiond publishes, any
 // fbsessiond may hold the CometD client.
 //
 // Nothing a client does can grow the process without bound: clients and

@@ -142,7 +142,11 @@ func (f *fanout) deliver(user string, feed *userFeed, m *nats.Msg) {
 	// Counted once it is in the clients' queues: a client that connects
 	// after the count rises finds it there.
 	defer f.metrics.received.Inc()
-	msg := dataMessage(m.Data)
+	channel := Channel
+	if f.subjects.IsChannels(m.Subject) {
+		channel = ChannelsChannel
+	}
+	msg := dataMessage(channel, m.Data)
 	type drop struct {
 		c      *client
 		reason string
@@ -158,6 +162,9 @@ func (f *fanout) deliver(user string, feed *userFeed, m *nats.Msg) {
 			}
 		} else {
 			for c := range feed.clients {
+				if !c.wants(channel) {
+					continue
+				}
 				if reason := c.enqueue(msg, f.maxLen, f.maxBytes); reason != "" {
 					drops = append(drops, drop{c, reason})
 				}
@@ -213,6 +220,8 @@ func (f *fanout) subscribed() []*client {
 	return cs
 }
 
+// subject carries every notification of the user: their sessions' and
+// their channels', in one subscription and so in arrival order.
 func (f *fanout) subject(user string) string {
-	return f.subjects.UserSessions(user)
+	return f.subjects.UserAll(user)
 }

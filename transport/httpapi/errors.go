@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fbsession/fbsession/commands"
+	as "github.com/fbsession/fbsession/domain/agentstate"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/gws"
@@ -53,6 +54,7 @@ func badRequest(code int, format string, args ...any) error {
 var (
 	errNotAuthenticated = &apiError{http.StatusUnauthorized, codeNotAuthenticated, msgAccessDenied}
 	errNoPermission     = &apiError{http.StatusForbidden, codeNoPermission, "The user lacks the " + users.FeatureMultimedia + " feature"}
+	errNoAgentControl   = &apiError{http.StatusForbidden, codeNoPermission, "The user lacks the " + users.FeatureSupervisorAgentControl + " feature"}
 	errNotFound         = &apiError{http.StatusNotFound, codeNotFound, msgNotFound}
 	errThrottled        = &apiError{http.StatusTooManyRequests, codeNotAuthenticated, "Too many failed attempts; try again later"}
 )
@@ -94,6 +96,9 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 		notAgent *notAgentError
 		stateErr *fb.StateError
 	)
+	if e, ok := toAgentStateError(err); ok {
+		return e, false
+	}
 	switch {
 	case errors.As(err, &e):
 		return e, false
@@ -135,6 +140,26 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 		return fromEchoError(he), he.Code >= 500
 	}
 	return &apiError{http.StatusInternalServerError, codeInternal, "Internal error"}, true
+}
+
+// toAgentStateError maps the errors of an agent's channels
+// (domain/agentstate); ok is false for any other error.
+func toAgentStateError(err error) (e *apiError, ok bool) {
+	switch {
+	case errors.Is(err, as.ErrInvalid):
+		return &apiError{http.StatusBadRequest, codeValidation, unwrapMessage(err, as.ErrInvalid)}, true
+	case errors.Is(err, as.ErrUnknownChannel):
+		return &apiError{http.StatusNotFound, codeNotFound, "No channel " + unwrapMessage(err, as.ErrUnknownChannel) + "; the only channel is " + as.ChannelFacebookSession}, true
+	case errors.Is(err, as.ErrUnknownAgent):
+		// Before users.ErrNotAgent, which it wraps: the path names the
+		// agent, not a parameter.
+		return errNotFound, true
+	case errors.Is(err, as.ErrForbidden):
+		return &apiError{http.StatusForbidden, codeForbidden, "Only the agent may start or end their contact center session"}, true
+	case errors.Is(err, as.ErrInvalidState):
+		return &apiError{http.StatusConflict, codeInvalidState, unwrapMessage(err, as.ErrInvalidState)}, true
+	}
+	return nil, false
 }
 
 func fromEchoError(he *echo.HTTPError) *apiError {

@@ -66,6 +66,7 @@ func newEnv(t *testing.T, b *storetest.Backend) *env {
 	e.baseURL = "http://" + e.srv.Listener.Addr().String()
 	e.srv.Config.Handler = httpapi.New(httpapi.Config{
 		Commands:    commands.NewHandler(s, commands.WithAgents(dir)),
+		Agents:      commands.NewAgentHandler(s, commands.WithAgents(dir)),
 		Sessions:    sessionview.NewReader(s),
 		Transcripts: sessionview.NewTranscripts(s),
 		// The tests send wrong credentials on purpose, more than the

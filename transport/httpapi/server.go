@@ -28,6 +28,8 @@ const maxBody = 64 << 10
 // Config holds the API's dependencies and settings.
 type Config struct {
 	Commands *commands.Handler
+	// Agents runs the agents' channel states (POST /me, /me/channels).
+	Agents *commands.AgentHandler
 	// Sessions reads the sessions' views for GETs.
 	Sessions *sessionview.Reader
 	// Transcripts reads the sessions' messages for GET .../messages.
@@ -146,6 +148,10 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 	api(http.MethodGet, "/facebooksessions/:id/messages", a.transcript, integrationOrFeature)
 	api(http.MethodPost, "/facebooksessions/:id", a.operateIntegration, a.requireRole(users.RoleIntegration))
 	api(http.MethodPost, "/facebooksessions", a.intake, a.requireRole(users.RoleIntegration))
+	api(http.MethodPost, "/me", a.startOrEndSession, a.requireFeature)
+	api(http.MethodGet, "/me/channels", a.myChannels, a.requireFeature)
+	api(http.MethodPost, "/me/channels/:channel", a.setMyChannel, a.requireFeature)
+	api(http.MethodPost, "/users/:id/channels/:channel", a.controlChannel, a.requireAgentControl)
 	// Filled before the first request, read-only after.
 	for _, r := range e.Routes() {
 		routes[r.Path] = true

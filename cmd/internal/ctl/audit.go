@@ -25,21 +25,29 @@ func (c *CLI) historyCommand() *cobra.Command {
 	var (
 		asJSON bool
 		user   bool
+		agent  bool
 	)
 	cmd := &cobra.Command{
-		Use:   "history SESSION_ID | --user USER_ID [--json]",
-		Short: "Every event of a session, or of a user: when, what, who, and whether its hash verifies",
+		Use:   "history SESSION_ID | --user USER_ID | --agent USER_ID [--json]",
+		Short: "Every event of a session, a user or an agent's channels: when, what, who, and whether its hash verifies",
 		Long: "One line per event: position, version, time, type, acting user, referenceId,\n" +
 			"queue, hash check, and what the event did (who joined or left, message index,\n" +
 			"author and text cut to 60 characters, transfer source and target, user data\n" +
 			"keys). Text clients wrote is shown escaped (docs/AUDIT.md). With --user, the\n" +
-			"changes to a user of the directory: added, roles, features, status, password.",
-		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json\n  fbsessionctl history --user a1",
+			"changes to a user of the directory: added, roles, features, status, password.\n" +
+			"With --agent, the changes to an agent's channels: contact center session\n" +
+			"started and ended, Ready, NotReady and its reason, by the agent or a supervisor.",
+		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json\n  fbsessionctl history --user a1\n  fbsessionctl history --agent a1",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			history := audit.History
-			if user {
+			switch {
+			case user && agent:
+				return errors.New("give --user or --agent, not both")
+			case user:
 				history = audit.UserHistory
+			case agent:
+				history = audit.AgentHistory
 			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
 				entries, err := history(cmd.Context(), b.Store, args[0])
@@ -69,6 +77,7 @@ func (c *CLI) historyCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&user, "user", false, "the argument is a user id: show the changes to that user")
+	cmd.Flags().BoolVar(&agent, "agent", false, "the argument is a user id: show the changes to that agent's channels")
 	return c.storeFlags(cmd, false)
 }
 

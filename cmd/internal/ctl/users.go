@@ -61,7 +61,7 @@ func (c *CLI) usersAdd(actor *string) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&u.UserName, "name", "", "user name, for HTTP Basic authentication (required)")
 	cmd.Flags().StringSliceVar(&roles, "role", nil, "agent, supervisor or integration (repeatable)")
-	cmd.Flags().StringSliceVar(&u.Features, "feature", nil, "api-multimedia (repeatable)")
+	cmd.Flags().StringSliceVar(&u.Features, "feature", nil, "api-multimedia, api-supervisor-agent-control (repeatable)")
 	cmd.Flags().BoolVar(&passwordStdin, "password-stdin", false, "read the password from the first line of stdin")
 	_ = cmd.MarkFlagRequired("name")
 	_ = cmd.MarkFlagRequired("role")

@@ -53,7 +53,7 @@ func (c *CLI) usersSet(actor *string) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringSliceVar(&roles, "role", nil, "agent, supervisor or integration (repeatable; '' for none)")
-	cmd.Flags().StringSliceVar(&features, "feature", nil, "api-multimedia (repeatable; '' for none)")
+	cmd.Flags().StringSliceVar(&features, "feature", nil, "api-multimedia, api-supervisor-agent-control (repeatable; '' for none)")
 	return c.storeFlags(cmd, false)
 }
 

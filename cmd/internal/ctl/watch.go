@@ -36,7 +36,10 @@ type watchFlags struct {
 	userID, sessionID string
 	// integration watches the integration subject instead of the users'.
 	integration bool
-	asJSON      bool
+	// channels watches the agents' channel states instead of their
+	// sessions'.
+	channels bool
+	asJSON   bool
 	// brief prints the summary of each notification without its JSON.
 	brief bool
 	count int
@@ -49,11 +52,12 @@ func (c *CLI) watchCommand() *cobra.Command {
 	// The subjects as the help names them.
 	help := gws.NewSubjects("<prefix>")
 	cmd := &cobra.Command{
-		Use:   "watch [--user ID | --integration] [--session ID] [--since DURATION | --all] [--json | --brief]",
+		Use:   "watch [--user ID | --integration] [--session ID | --channels] [--since DURATION | --all] [--json | --brief]",
 		Short: "Print notifications as they arrive, and those the stream kept",
 		Long: "Subscribes to " + help.User("<user>", "<session>") + " (every user and\n" +
 			"session by default), or with --integration to the integration side's\n" +
-			help.Integration("<session>") + ", on the configured NATS, or the\n" +
+			help.Integration("<session>") + ", or with --channels to the agents' channel\n" +
+			"states " + help.Channels("<user>") + ", on the configured NATS, or the\n" +
 			"in-process server of a local fbsessiond. With --since or --all, first prints what\n" +
 			"the JetStream stream kept (since then, or all of it), in the order it was\n" +
 			"stored, then goes on live.\n\n" +
@@ -64,6 +68,7 @@ func (c *CLI) watchCommand() *cobra.Command {
 			"alone, one document a line. Text clients wrote is shown escaped.",
 		Example: "  fbsessionctl watch\n" +
 			"  fbsessionctl watch --user a1 --json\n" +
+			"  fbsessionctl watch --channels --user a1\n" +
 			"  fbsessionctl watch --integration --session 0002DaAVKJ0V0095 --brief\n" +
 			"  fbsessionctl watch --since 1h --session 0002DaAVKJ0V0095\n" +
 			"  fbsessionctl watch --all --json --count 100 --nats-url nats://nats:4222",
@@ -107,6 +112,7 @@ func (c *CLI) watchCommand() *cobra.Command {
 	cmd.Flags().StringVar(&f.userID, "user", "", "only this user's notifications")
 	cmd.Flags().StringVar(&f.sessionID, "session", "", "only this session's notifications")
 	cmd.Flags().BoolVar(&f.integration, "integration", false, "the integration side's notifications (every session's, with typing indicators) instead of the users'")
+	cmd.Flags().BoolVar(&f.channels, "channels", false, "the agents' channel states (Ready, NotReady) instead of their sessions'")
 	cmd.Flags().BoolVar(&f.asJSON, "json", false, "one JSON document per line")
 	cmd.Flags().BoolVar(&f.brief, "brief", false, "a summary of each notification, without its JSON")
 	cmd.Flags().IntVar(&f.count, "count", 0, "stop after this many notifications (0: never)")
@@ -114,6 +120,8 @@ func (c *CLI) watchCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&f.all, "all", false, "first print everything the stream kept")
 	cmd.MarkFlagsMutuallyExclusive("since", "all")
 	cmd.MarkFlagsMutuallyExclusive("user", "integration")
+	cmd.MarkFlagsMutuallyExclusive("channels", "integration")
+	cmd.MarkFlagsMutuallyExclusive("channels", "session")
 	cmd.MarkFlagsMutuallyExclusive("json", "brief")
 	c.cfg.RegisterStream(cmd.Flags())
 	return c.natsFlags(cmd)
@@ -139,6 +147,9 @@ func (c *CLI) watchSubject(f watchFlags) (string, error) {
 			return "", errors.New("--integration and --user go to different subjects: give one")
 		}
 		return gws.NewSubjects(c.cfg.SubjectPrefix).Integration(session), nil
+	}
+	if f.channels {
+		return gws.NewSubjects(c.cfg.SubjectPrefix).Channels(user), nil
 	}
 	return gws.NewSubjects(c.cfg.SubjectPrefix).User(user, session), nil
 }

@@ -31,3 +31,20 @@ func TestWatchSubjectTakesOnlyIDs(t *testing.T) {
 		require.Error(t, err, "%+v", bad)
 	}
 }
+
+// --channels watches the agents' channel states, every agent's or one's.
+func TestWatchChannelsSubject(t *testing.T) {
+	t.Parallel()
+	c := &CLI{cfg: config.Config{SubjectPrefix: "gws.v2"}}
+	for _, tc := range []struct {
+		f    watchFlags
+		want string
+	}{
+		{watchFlags{channels: true}, "gws.v2.users.*.channels"},
+		{watchFlags{channels: true, userID: "a1"}, "gws.v2.users.a1.channels"},
+	} {
+		got, err := c.watchSubject(tc.f)
+		require.NoError(t, err)
+		require.Equal(t, tc.want, got)
+	}
+}

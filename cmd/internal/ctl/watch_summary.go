@@ -26,6 +26,8 @@ type watchedBody struct {
 		UserData     json.RawMessage   `json:"userData"`
 	} `json:"facebooksession"`
 	Messages []gws.Message `json:"messages"`
+	// Channels are those of a ChannelStateChangeMessageV2.
+	Channels []gws.ChannelChange `json:"channels"`
 }
 
 // summarise tells a notification in lines, escaped for a terminal:
@@ -41,7 +43,13 @@ type watchedBody struct {
 // notificationType), which watch then prints as JSON alone.
 func summarise(subject, events string, data []byte) []string {
 	var b watchedBody
-	if err := json.Unmarshal(data, &b); err != nil || b.NotificationType == "" {
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil
+	}
+	if b.MessageType == gws.MessageChannelStateChange {
+		return []string{Printable(channelsLine(subject, events, b))}
+	}
+	if b.NotificationType == "" {
 		return nil
 	}
 	head := b.NotificationType
@@ -103,4 +111,29 @@ func messageLine(m gws.Message) string {
 		return fmt.Sprintf("%s %s %s", from, m.Type, m.Timestamp)
 	}
 	return fmt.Sprintf(`#%d %s %s: "%s"`, m.Index, from, m.Timestamp, m.Text)
+}
+
+// channelsLine tells a ChannelStateChangeMessageV2:
+//
+//	ChannelStateChangeMessageV2 ref 4 a1 (ChannelNotReady): facebooksession NotReady (Lunch)
+func channelsLine(subject, events string, b watchedBody) string {
+	line := b.MessageType
+	if b.ReferenceID != 0 {
+		line += fmt.Sprintf(" ref %d", b.ReferenceID)
+	}
+	tokens := strings.Split(subject, ".")
+	if len(tokens) >= 2 {
+		line += " " + tokens[len(tokens)-2]
+	}
+	if events != "" {
+		line += " (" + events + ")"
+	}
+	states := make([]string, len(b.Channels))
+	for i, c := range b.Channels {
+		states[i] = c.Channel + " " + c.UserState.State
+		if c.UserState.ReasonCode != "" {
+			states[i] += " (" + c.UserState.ReasonCode + ")"
+		}
+	}
+	return line + ": " + strings.Join(states, ", ")
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	as "github.com/fbsession/fbsession/domain/agentstate"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/gws"
 )
@@ -78,4 +79,14 @@ func TestRecipient(t *testing.T) {
 	require.Equal(t, "integration", recipient("gws.v2", "gws.v2.integration.facebooksession.s1", ""))
 	require.Equal(t, "integration a2", recipient("gws.v2", "gws.v2.integration.facebooksession.s1", "a2"))
 	require.Equal(t, "other.x", recipient("gws.v2", "other.x", ""))
+}
+
+// A ChannelStateChangeMessageV2 prints as the agent, the change's events
+// and each channel's new state, its reason escaped.
+func TestSummariseChannelStateChange(t *testing.T) {
+	t.Parallel()
+	body, err := json.Marshal(gws.ChannelStateChangeOf(4, as.ChannelNotReady{Channel: "facebooksession", ReasonCode: "Lunch\u202e"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{`ChannelStateChangeMessageV2 ref 4 a1 (ChannelNotReady): facebooksession NotReady (Lunch\u202e)`},
+		summarise("gws.v2.users.a1.channels", "ChannelNotReady", body))
 }

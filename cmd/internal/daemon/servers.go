@@ -53,9 +53,13 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		}
 		notifications.NATSReconnected()
 	})
+	// One allocator: sessions' and agents' referenceIds come from the same
+	// blocks.
+	refs := commands.WithReferenceIDs(commands.NewReferenceIDs(b.Store, 0))
 	api, admin := httpapi.NewWithAdmin(httpapi.Config{
 		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
-			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg)),
+			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg), refs),
+		Agents:      commands.NewAgentHandler(b.Store, commands.WithAgents(b.Users), refs),
 		Sessions:    sessionview.NewReader(b.Store),
 		Transcripts: sessionview.NewTranscripts(b.Store),
 		Auth:        auth,

@@ -92,6 +92,18 @@ func TestDocumentedNATSPermissions(t *testing.T) {
 		_, err := nc.SubscribeSync("gws.v2.users.a2.facebooksession.>")
 		return err
 	})
+	// Its channel states too, and not another agent's.
+	chans, err := a1.SubscribeSync("gws.v2.users.a1.channels")
+	require.NoError(t, err)
+	require.NoError(t, a1.Flush())
+	_, err = js.Publish(ctx, "gws.v2.users.a1.channels", []byte(`{"messageType":"ChannelStateChangeMessageV2"}`))
+	require.NoError(t, err)
+	_, err = chans.NextMsg(5 * time.Second)
+	require.NoError(t, err)
+	denied(t, url, "a1", "a1-s3cret", func(nc *nats.Conn) error {
+		_, err := nc.SubscribeSync("gws.v2.users.a2.channels")
+		return err
+	})
 	denied(t, url, "a1", "a1-s3cret", func(nc *nats.Conn) error {
 		return nc.Publish("gws.v2.users.a1.facebooksession.s1", []byte(`{"fake":true}`))
 	})
@@ -112,6 +124,10 @@ func TestDocumentedNATSPermissions(t *testing.T) {
 	}
 	require.NoError(t, batch.Error())
 	require.Equal(t, []string{"gws.v2.users.a1.facebooksession.s1", "gws.v2.users.a1.facebooksession.s2"}, got)
+	_, err = a1js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
+		Name: "desk-a1", FilterSubject: "gws.v2.users.a1.>", AckPolicy: jetstream.AckExplicitPolicy,
+	})
+	require.NoError(t, err, "a1's consumer of all its subjects")
 	short, cancelShort := context.WithTimeout(ctx, time.Second)
 	defer cancelShort()
 	_, err = a1js.CreateOrUpdateConsumer(short, stream, jetstream.ConsumerConfig{
@@ -123,6 +139,8 @@ func TestDocumentedNATSPermissions(t *testing.T) {
 	// The operator's watch: everyone's, live, publishing nothing.
 	w := login(t, url, "watch", "watch-s3cret")
 	_, err = w.SubscribeSync("gws.v2.users.*.facebooksession.>")
+	require.NoError(t, err)
+	_, err = w.SubscribeSync("gws.v2.users.*.channels")
 	require.NoError(t, err)
 	denied(t, url, "watch", "watch-s3cret", func(nc *nats.Conn) error {
 		return nc.Publish("gws.v2.users.a1.facebooksession.s1", []byte(`{}`))

@@ -63,6 +63,24 @@ func (e AgentOperationOperationName) Valid() bool {
 	}
 }
 
+// Defines values for ChannelOperationOperationName.
+const (
+	ChannelOperationOperationNameNotReady ChannelOperationOperationName = "NotReady"
+	ChannelOperationOperationNameReady    ChannelOperationOperationName = "Ready"
+)
+
+// Valid indicates whether the value is a known member of the ChannelOperationOperationName enum.
+func (e ChannelOperationOperationName) Valid() bool {
+	switch e {
+	case ChannelOperationOperationNameNotReady:
+		return true
+	case ChannelOperationOperationNameReady:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorStatusCode.
 const (
 	N1  ErrorStatusCode = 1
@@ -276,6 +294,39 @@ func (e IntegrationOperationOperationName) Valid() bool {
 	}
 }
 
+// Defines values for MeOperationChannels.
+const (
+	MeOperationChannelsFacebooksession MeOperationChannels = "facebooksession"
+)
+
+// Valid indicates whether the value is a known member of the MeOperationChannels enum.
+func (e MeOperationChannels) Valid() bool {
+	switch e {
+	case MeOperationChannelsFacebooksession:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MeOperationOperationName.
+const (
+	EndContactCenterSession   MeOperationOperationName = "EndContactCenterSession"
+	StartContactCenterSession MeOperationOperationName = "StartContactCenterSession"
+)
+
+// Valid indicates whether the value is a known member of the MeOperationOperationName enum.
+func (e MeOperationOperationName) Valid() bool {
+	switch e {
+	case EndContactCenterSession:
+		return true
+	case StartContactCenterSession:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageFromType.
 const (
 	MessageFromTypeAgent    MessageFromType = "Agent"
@@ -390,6 +441,48 @@ func (e UserRoles) Valid() bool {
 	}
 }
 
+// Defines values for UserStateDisplayName.
+const (
+	UserStateDisplayNameLoggedOut UserStateDisplayName = "Logged Out"
+	UserStateDisplayNameNotReady  UserStateDisplayName = "Not Ready"
+	UserStateDisplayNameReady     UserStateDisplayName = "Ready"
+)
+
+// Valid indicates whether the value is a known member of the UserStateDisplayName enum.
+func (e UserStateDisplayName) Valid() bool {
+	switch e {
+	case UserStateDisplayNameLoggedOut:
+		return true
+	case UserStateDisplayNameNotReady:
+		return true
+	case UserStateDisplayNameReady:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserStateState.
+const (
+	UserStateStateLoggedOut UserStateState = "LoggedOut"
+	UserStateStateNotReady  UserStateState = "NotReady"
+	UserStateStateReady     UserStateState = "Ready"
+)
+
+// Valid indicates whether the value is a known member of the UserStateState enum.
+func (e UserStateState) Valid() bool {
+	switch e {
+	case UserStateStateLoggedOut:
+		return true
+	case UserStateStateNotReady:
+		return true
+	case UserStateStateReady:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BayeuxMessageAdviceReconnect.
 const (
 	Handshake BayeuxMessageAdviceReconnect = "handshake"
@@ -405,6 +498,21 @@ func (e BayeuxMessageAdviceReconnect) Valid() bool {
 	case None:
 		return true
 	case Retry:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChannelsStatusCode.
+const (
+	ChannelsStatusCodeN0 ChannelsStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the ChannelsStatusCode enum.
+func (e ChannelsStatusCode) Valid() bool {
+	switch e {
+	case ChannelsStatusCodeN0:
 		return true
 	default:
 		return false
@@ -531,6 +639,51 @@ func (e GetMe200JSONResponseBodyStatusCode) Valid() bool {
 	}
 }
 
+// Defines values for StartOrEndContactCenterSession200JSONResponseBodyStatusCode.
+const (
+	StartOrEndContactCenterSession200JSONResponseBodyStatusCodeN0 StartOrEndContactCenterSession200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the StartOrEndContactCenterSession200JSONResponseBodyStatusCode enum.
+func (e StartOrEndContactCenterSession200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case StartOrEndContactCenterSession200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetMyChannels200JSONResponseBodyStatusCode.
+const (
+	GetMyChannels200JSONResponseBodyStatusCodeN0 GetMyChannels200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the GetMyChannels200JSONResponseBodyStatusCode enum.
+func (e GetMyChannels200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case GetMyChannels200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SetMyChannelState200JSONResponseBodyStatusCode.
+const (
+	SetMyChannelState200JSONResponseBodyStatusCodeN0 SetMyChannelState200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the SetMyChannelState200JSONResponseBodyStatusCode enum.
+func (e SetMyChannelState200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case SetMyChannelState200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMyFacebookSessionLegacy200JSONResponseBodyStatusCode.
 const (
 	GetMyFacebookSessionLegacy200JSONResponseBodyStatusCodeN0 GetMyFacebookSessionLegacy200JSONResponseBodyStatusCode = 0
@@ -591,6 +744,21 @@ func (e OperateOnMyFacebookSession200JSONResponseBodyStatusCode) Valid() bool {
 	}
 }
 
+// Defines values for ControlAgentChannelState200JSONResponseBodyStatusCode.
+const (
+	ControlAgentChannelState200JSONResponseBodyStatusCodeN0 ControlAgentChannelState200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the ControlAgentChannelState200JSONResponseBodyStatusCode enum.
+func (e ControlAgentChannelState200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case ControlAgentChannelState200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetHealth200JSONResponseBodyStatus.
 const (
 	Ok GetHealth200JSONResponseBodyStatus = "ok"
@@ -604,6 +772,13 @@ func (e GetHealth200JSONResponseBodyStatus) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// AgentChannel defines model for AgentChannel.
+type AgentChannel struct {
+	// Channel Example: facebooksession
+	Channel   string    `json:"channel"`
+	UserState UserState `json:"userState"`
 }
 
 // AgentOperation An agent's operation; which parameters it reads depends on the
@@ -636,6 +811,17 @@ type AgentOperation struct {
 
 // AgentOperationOperationName defines model for AgentOperation.OperationName.
 type AgentOperationOperationName string
+
+// ChannelOperation Ready takes no parameter; NotReady an optional reasonCode.
+type ChannelOperation struct {
+	OperationName ChannelOperationOperationName `json:"operationName"`
+
+	// ReasonCode NotReady: why, 1–64 printable characters; shown on the channel's userState.
+	ReasonCode *string `json:"reasonCode,omitempty"`
+}
+
+// ChannelOperationOperationName defines model for ChannelOperation.OperationName.
+type ChannelOperationOperationName string
 
 // Error defines model for Error.
 type Error struct {
@@ -739,6 +925,19 @@ type IntegrationOperation struct {
 
 // IntegrationOperationOperationName defines model for IntegrationOperation.OperationName.
 type IntegrationOperationOperationName string
+
+// MeOperation StartContactCenterSession: channels, 1–16 channel names, each
+// facebooksession (repeats are ignored). EndContactCenterSession: none.
+type MeOperation struct {
+	Channels      *[]MeOperationChannels   `json:"channels,omitempty"`
+	OperationName MeOperationOperationName `json:"operationName"`
+}
+
+// MeOperationChannels defines model for MeOperation.Channels.
+type MeOperationChannels string
+
+// MeOperationOperationName defines model for MeOperation.OperationName.
+type MeOperationOperationName string
 
 // Message One message of the transcript, as NewMessages notifications show it too.
 type Message struct {
@@ -848,6 +1047,26 @@ type UserDataValue1 = float64
 // UserDataValue2 defines model for UserDataValue.2.
 type UserDataValue2 = bool
 
+// UserState defines model for UserState.
+type UserState struct {
+	DisplayName UserStateDisplayName `json:"displayName"`
+
+	// Id The agent state's id: GWS's for Ready and NotReady.
+	Id string `json:"id"`
+
+	// ReasonCode The reasonCode of a NotReady, when one was given.
+	ReasonCode *string `json:"reasonCode,omitempty"`
+
+	// State LoggedOut only in the notification of EndContactCenterSession.
+	State UserStateState `json:"state"`
+}
+
+// UserStateDisplayName defines model for UserState.DisplayName.
+type UserStateDisplayName string
+
+// UserStateState LoggedOut only in the notification of EndContactCenterSession.
+type UserStateState string
+
 // BayeuxMessage A Bayeux 1.0 message (docs/COMETD.md).
 type BayeuxMessage struct {
 	Advice *struct {
@@ -890,6 +1109,9 @@ type BayeuxMessage struct {
 // BayeuxMessageAdviceReconnect defines model for BayeuxMessage.Advice.Reconnect.
 type BayeuxMessageAdviceReconnect string
 
+// Channel defines model for channel.
+type Channel = string
+
 // Fields Example: id,state,capabilities
 type Fields = string
 
@@ -902,11 +1124,23 @@ type IdempotencyKey = string
 // ListFields Example: *
 type ListFields = string
 
+// UserId defines model for userId.
+type UserId = string
+
 // AlreadyExists defines model for alreadyExists.
 type AlreadyExists = Error
 
 // BadRequest defines model for badRequest.
 type BadRequest = Error
+
+// Channels defines model for channels.
+type Channels struct {
+	Channels   []AgentChannel     `json:"channels"`
+	StatusCode ChannelsStatusCode `json:"statusCode"`
+}
+
+// ChannelsStatusCode defines model for Channels.StatusCode.
+type ChannelsStatusCode int
 
 // Conflict defines model for conflict.
 type Conflict = Error
@@ -1021,6 +1255,27 @@ type GetFacebookSessionMessagesParams struct {
 // GetMe200JSONResponseBodyStatusCode defines parameters for GetMe.
 type GetMe200JSONResponseBodyStatusCode int
 
+// StartOrEndContactCenterSessionParams defines parameters for StartOrEndContactCenterSession.
+type StartOrEndContactCenterSessionParams struct {
+	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// StartOrEndContactCenterSession200JSONResponseBodyStatusCode defines parameters for StartOrEndContactCenterSession.
+type StartOrEndContactCenterSession200JSONResponseBodyStatusCode int
+
+// GetMyChannels200JSONResponseBodyStatusCode defines parameters for GetMyChannels.
+type GetMyChannels200JSONResponseBodyStatusCode int
+
+// SetMyChannelStateParams defines parameters for SetMyChannelState.
+type SetMyChannelStateParams struct {
+	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SetMyChannelState200JSONResponseBodyStatusCode defines parameters for SetMyChannelState.
+type SetMyChannelState200JSONResponseBodyStatusCode int
+
 // ListMyFacebookSessionsLegacyParams defines parameters for ListMyFacebookSessionsLegacy.
 type ListMyFacebookSessionsLegacyParams struct {
 	// Fields Without it the list holds uris. With it the list holds resources:
@@ -1116,6 +1371,15 @@ type OperateOnMyFacebookSession200JSONResponseBodyStatusCode int
 // CometdLongPollingJSONBody defines parameters for CometdLongPolling.
 type CometdLongPollingJSONBody = []BayeuxMessage
 
+// ControlAgentChannelStateParams defines parameters for ControlAgentChannelState.
+type ControlAgentChannelStateParams struct {
+	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ControlAgentChannelState200JSONResponseBodyStatusCode defines parameters for ControlAgentChannelState.
+type ControlAgentChannelState200JSONResponseBodyStatusCode int
+
 // GetHealth200JSONResponseBodyStatus defines parameters for GetHealth.
 type GetHealth200JSONResponseBodyStatus string
 
@@ -1125,6 +1389,12 @@ type CreateFacebookSessionJSONRequestBody = Intake
 // OperateOnFacebookSessionJSONRequestBody defines body for OperateOnFacebookSession for application/json ContentType.
 type OperateOnFacebookSessionJSONRequestBody = IntegrationOperation
 
+// StartOrEndContactCenterSessionJSONRequestBody defines body for StartOrEndContactCenterSession for application/json ContentType.
+type StartOrEndContactCenterSessionJSONRequestBody = MeOperation
+
+// SetMyChannelStateJSONRequestBody defines body for SetMyChannelState for application/json ContentType.
+type SetMyChannelStateJSONRequestBody = ChannelOperation
+
 // OperateOnMyFacebookSessionLegacyJSONRequestBody defines body for OperateOnMyFacebookSessionLegacy for application/json ContentType.
 type OperateOnMyFacebookSessionLegacyJSONRequestBody = AgentOperation
 
@@ -1133,6 +1403,9 @@ type OperateOnMyFacebookSessionJSONRequestBody = AgentOperation
 
 // CometdLongPollingJSONRequestBody defines body for CometdLongPolling for application/json ContentType.
 type CometdLongPollingJSONRequestBody = CometdLongPollingJSONBody
+
+// ControlAgentChannelStateJSONRequestBody defines body for ControlAgentChannelState for application/json ContentType.
+type ControlAgentChannelStateJSONRequestBody = ChannelOperation
 
 // AsFacebooksession returns the union data inside the SessionResources_Facebooksessions_Item as a Facebooksession
 func (t SessionResources_Facebooksessions_Item) AsFacebooksession() (Facebooksession, error) {
@@ -1791,6 +2064,59 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v2/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// StartOrEndContactCenterSessionWithBody StartContactCenterSession or EndContactCenterSession for the caller.
+	//
+	// StartContactCenterSession starts the caller's contact center session
+	// on the channels named (only facebooksession exists), each NotReady;
+	// sent again, it starts it again, every channel NotReady.
+	// EndContactCenterSession ends it (409/2 when none is started). Needs
+	// the api-multimedia feature (403/5). Each change is notified as a
+	// ChannelStateChangeMessageV2 on the caller's channels (docs/API.md §11).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v2/me (the `StartOrEndContactCenterSession` operationId).
+	StartOrEndContactCenterSessionWithBody(ctx context.Context, params *StartOrEndContactCenterSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartOrEndContactCenterSession StartContactCenterSession or EndContactCenterSession for the caller.
+	//
+	// StartContactCenterSession starts the caller's contact center session
+	// on the channels named (only facebooksession exists), each NotReady;
+	// sent again, it starts it again, every channel NotReady.
+	// EndContactCenterSession ends it (409/2 when none is started). Needs
+	// the api-multimedia feature (403/5). Each change is notified as a
+	// ChannelStateChangeMessageV2 on the caller's channels (docs/API.md §11).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v2/me (the `StartOrEndContactCenterSession` operationId).
+	StartOrEndContactCenterSession(ctx context.Context, params *StartOrEndContactCenterSessionParams, body StartOrEndContactCenterSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMyChannels The caller's channels and their state; none outside a contact center session.
+	//
+	// Corresponds with GET /api/v2/me/channels (the `GetMyChannels` operationId).
+	GetMyChannels(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetMyChannelStateWithBody Set the caller's state on a channel, Ready or NotReady.
+	//
+	// Valid only in a started contact center session (409/2 otherwise).
+	// An unknown channel is 404/6. Needs the api-multimedia feature.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v2/me/channels/{channel} (the `SetMyChannelState` operationId).
+	SetMyChannelStateWithBody(ctx context.Context, channel Channel, params *SetMyChannelStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetMyChannelState Set the caller's state on a channel, Ready or NotReady.
+	//
+	// Valid only in a started contact center session (409/2 otherwise).
+	// An unknown channel is 404/6. Needs the api-multimedia feature.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v2/me/channels/{channel} (the `SetMyChannelState` operationId).
+	SetMyChannelState(ctx context.Context, channel Channel, params *SetMyChannelStateParams, body SetMyChannelStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListMyFacebookSessionsLegacy The 2015 path of GET /api/v2/me/facebooksessions, kept for existing clients.
 	//
 	// Corresponds with GET /api/v2/me/facebooksession (the `ListMyFacebookSessionsLegacy` operationId).
@@ -1903,6 +2229,32 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v2/openapi.yaml (the `GetOpenAPIDocument` operationId).
 	GetOpenAPIDocument(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ControlAgentChannelStateWithBody A supervisor sets an agent's state on a channel, Ready or NotReady.
+	//
+	// Needs the supervisor role (403/3) and the api-supervisor-agent-control
+	// feature (403/5). The user must be an enabled agent with the
+	// api-multimedia feature (404/6 otherwise), in a started contact center
+	// session (409/2 otherwise). The agent is notified as for their own
+	// change.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v2/users/{id}/channels/{channel} (the `ControlAgentChannelState` operationId).
+	ControlAgentChannelStateWithBody(ctx context.Context, id UserId, channel Channel, params *ControlAgentChannelStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ControlAgentChannelState A supervisor sets an agent's state on a channel, Ready or NotReady.
+	//
+	// Needs the supervisor role (403/3) and the api-supervisor-agent-control
+	// feature (403/5). The user must be an enabled agent with the
+	// api-multimedia feature (404/6 otherwise), in a started contact center
+	// session (409/2 otherwise). The agent is notified as for their own
+	// change.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v2/users/{id}/channels/{channel} (the `ControlAgentChannelState` operationId).
+	ControlAgentChannelState(ctx context.Context, id UserId, channel Channel, params *ControlAgentChannelStateParams, body ControlAgentChannelStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetHealth The process is up.
 	//
@@ -2041,6 +2393,109 @@ func (c *Client) GetFacebookSessionMessages(ctx context.Context, id Id, params *
 // Corresponds with GET /api/v2/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartOrEndContactCenterSessionWithBody StartContactCenterSession or EndContactCenterSession for the caller.
+//
+// StartContactCenterSession starts the caller's contact center session
+// on the channels named (only facebooksession exists), each NotReady;
+// sent again, it starts it again, every channel NotReady.
+// EndContactCenterSession ends it (409/2 when none is started). Needs
+// the api-multimedia feature (403/5). Each change is notified as a
+// ChannelStateChangeMessageV2 on the caller's channels (docs/API.md §11).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v2/me (the `StartOrEndContactCenterSession` operationId).
+func (c *Client) StartOrEndContactCenterSessionWithBody(ctx context.Context, params *StartOrEndContactCenterSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartOrEndContactCenterSessionRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartOrEndContactCenterSession StartContactCenterSession or EndContactCenterSession for the caller.
+//
+// StartContactCenterSession starts the caller's contact center session
+// on the channels named (only facebooksession exists), each NotReady;
+// sent again, it starts it again, every channel NotReady.
+// EndContactCenterSession ends it (409/2 when none is started). Needs
+// the api-multimedia feature (403/5). Each change is notified as a
+// ChannelStateChangeMessageV2 on the caller's channels (docs/API.md §11).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v2/me (the `StartOrEndContactCenterSession` operationId).
+func (c *Client) StartOrEndContactCenterSession(ctx context.Context, params *StartOrEndContactCenterSessionParams, body StartOrEndContactCenterSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartOrEndContactCenterSessionRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMyChannels The caller's channels and their state; none outside a contact center session.
+//
+// Corresponds with GET /api/v2/me/channels (the `GetMyChannels` operationId).
+func (c *Client) GetMyChannels(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMyChannelsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetMyChannelStateWithBody Set the caller's state on a channel, Ready or NotReady.
+//
+// Valid only in a started contact center session (409/2 otherwise).
+// An unknown channel is 404/6. Needs the api-multimedia feature.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v2/me/channels/{channel} (the `SetMyChannelState` operationId).
+func (c *Client) SetMyChannelStateWithBody(ctx context.Context, channel Channel, params *SetMyChannelStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetMyChannelStateRequestWithBody(c.Server, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetMyChannelState Set the caller's state on a channel, Ready or NotReady.
+//
+// Valid only in a started contact center session (409/2 otherwise).
+// An unknown channel is 404/6. Needs the api-multimedia feature.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v2/me/channels/{channel} (the `SetMyChannelState` operationId).
+func (c *Client) SetMyChannelState(ctx context.Context, channel Channel, params *SetMyChannelStateParams, body SetMyChannelStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetMyChannelStateRequest(c.Server, channel, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2274,6 +2729,52 @@ func (c *Client) CometdLongPolling(ctx context.Context, body CometdLongPollingJS
 // Corresponds with GET /api/v2/openapi.yaml (the `GetOpenAPIDocument` operationId).
 func (c *Client) GetOpenAPIDocument(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOpenAPIDocumentRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ControlAgentChannelStateWithBody A supervisor sets an agent's state on a channel, Ready or NotReady.
+//
+// Needs the supervisor role (403/3) and the api-supervisor-agent-control
+// feature (403/5). The user must be an enabled agent with the
+// api-multimedia feature (404/6 otherwise), in a started contact center
+// session (409/2 otherwise). The agent is notified as for their own
+// change.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v2/users/{id}/channels/{channel} (the `ControlAgentChannelState` operationId).
+func (c *Client) ControlAgentChannelStateWithBody(ctx context.Context, id UserId, channel Channel, params *ControlAgentChannelStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewControlAgentChannelStateRequestWithBody(c.Server, id, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ControlAgentChannelState A supervisor sets an agent's state on a channel, Ready or NotReady.
+//
+// Needs the supervisor role (403/3) and the api-supervisor-agent-control
+// feature (403/5). The user must be an enabled agent with the
+// api-multimedia feature (404/6 otherwise), in a started contact center
+// session (409/2 otherwise). The agent is notified as for their own
+// change.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v2/users/{id}/channels/{channel} (the `ControlAgentChannelState` operationId).
+func (c *Client) ControlAgentChannelState(ctx context.Context, id UserId, channel Channel, params *ControlAgentChannelStateParams, body ControlAgentChannelStateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewControlAgentChannelStateRequest(c.Server, id, channel, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2602,6 +3103,150 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartOrEndContactCenterSessionRequest calls the generic StartOrEndContactCenterSession builder with application/json body
+func NewStartOrEndContactCenterSessionRequest(server string, params *StartOrEndContactCenterSessionParams, body StartOrEndContactCenterSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStartOrEndContactCenterSessionRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewStartOrEndContactCenterSessionRequestWithBody constructs an http.Request for the StartOrEndContactCenterSession method, with any body, and a specified content type
+func NewStartOrEndContactCenterSessionRequestWithBody(server string, params *StartOrEndContactCenterSessionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewGetMyChannelsRequest constructs an http.Request for the GetMyChannels method
+func NewGetMyChannelsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/me/channels")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSetMyChannelStateRequest calls the generic SetMyChannelState builder with application/json body
+func NewSetMyChannelStateRequest(server string, channel Channel, params *SetMyChannelStateParams, body SetMyChannelStateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetMyChannelStateRequestWithBody(server, channel, params, "application/json", bodyReader)
+}
+
+// NewSetMyChannelStateRequestWithBody constructs an http.Request for the SetMyChannelState method, with any body, and a specified content type
+func NewSetMyChannelStateRequestWithBody(server string, channel Channel, params *SetMyChannelStateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/me/channels/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -3103,6 +3748,75 @@ func NewGetOpenAPIDocumentRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewControlAgentChannelStateRequest calls the generic ControlAgentChannelState builder with application/json body
+func NewControlAgentChannelStateRequest(server string, id UserId, channel Channel, params *ControlAgentChannelStateParams, body ControlAgentChannelStateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewControlAgentChannelStateRequestWithBody(server, id, channel, params, "application/json", bodyReader)
+}
+
+// NewControlAgentChannelStateRequestWithBody constructs an http.Request for the ControlAgentChannelState method, with any body, and a specified content type
+func NewControlAgentChannelStateRequestWithBody(server string, id UserId, channel Channel, params *ControlAgentChannelStateParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/users/%s/channels/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetHealthRequest constructs an http.Request for the GetHealth method
 func NewGetHealthRequest(server string) (*http.Request, error) {
 	var err error
@@ -3295,6 +4009,61 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v2/me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// StartOrEndContactCenterSessionWithBodyWithResponse StartContactCenterSession or EndContactCenterSession for the caller.
+	//
+	// StartContactCenterSession starts the caller's contact center session
+	// on the channels named (only facebooksession exists), each NotReady;
+	// sent again, it starts it again, every channel NotReady.
+	// EndContactCenterSession ends it (409/2 when none is started). Needs
+	// the api-multimedia feature (403/5). Each change is notified as a
+	// ChannelStateChangeMessageV2 on the caller's channels (docs/API.md §11).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/me (the `StartOrEndContactCenterSession` operationId).
+	StartOrEndContactCenterSessionWithBodyWithResponse(ctx context.Context, params *StartOrEndContactCenterSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartOrEndContactCenterSessionResponse, error)
+
+	// StartOrEndContactCenterSessionWithResponse StartContactCenterSession or EndContactCenterSession for the caller.
+	//
+	// StartContactCenterSession starts the caller's contact center session
+	// on the channels named (only facebooksession exists), each NotReady;
+	// sent again, it starts it again, every channel NotReady.
+	// EndContactCenterSession ends it (409/2 when none is started). Needs
+	// the api-multimedia feature (403/5). Each change is notified as a
+	// ChannelStateChangeMessageV2 on the caller's channels (docs/API.md §11).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/me (the `StartOrEndContactCenterSession` operationId).
+	StartOrEndContactCenterSessionWithResponse(ctx context.Context, params *StartOrEndContactCenterSessionParams, body StartOrEndContactCenterSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*StartOrEndContactCenterSessionResponse, error)
+
+	// GetMyChannelsWithResponse The caller's channels and their state; none outside a contact center session.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/me/channels (the `GetMyChannels` operationId).
+	GetMyChannelsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyChannelsResponse, error)
+
+	// SetMyChannelStateWithBodyWithResponse Set the caller's state on a channel, Ready or NotReady.
+	//
+	// Valid only in a started contact center session (409/2 otherwise).
+	// An unknown channel is 404/6. Needs the api-multimedia feature.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/me/channels/{channel} (the `SetMyChannelState` operationId).
+	SetMyChannelStateWithBodyWithResponse(ctx context.Context, channel Channel, params *SetMyChannelStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMyChannelStateResponse, error)
+
+	// SetMyChannelStateWithResponse Set the caller's state on a channel, Ready or NotReady.
+	//
+	// Valid only in a started contact center session (409/2 otherwise).
+	// An unknown channel is 404/6. Needs the api-multimedia feature.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/me/channels/{channel} (the `SetMyChannelState` operationId).
+	SetMyChannelStateWithResponse(ctx context.Context, channel Channel, params *SetMyChannelStateParams, body SetMyChannelStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMyChannelStateResponse, error)
+
 	// ListMyFacebookSessionsLegacyWithResponse The 2015 path of GET /api/v2/me/facebooksessions, kept for existing clients.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3419,6 +4188,32 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v2/openapi.yaml (the `GetOpenAPIDocument` operationId).
 	GetOpenAPIDocumentWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIDocumentResponse, error)
+
+	// ControlAgentChannelStateWithBodyWithResponse A supervisor sets an agent's state on a channel, Ready or NotReady.
+	//
+	// Needs the supervisor role (403/3) and the api-supervisor-agent-control
+	// feature (403/5). The user must be an enabled agent with the
+	// api-multimedia feature (404/6 otherwise), in a started contact center
+	// session (409/2 otherwise). The agent is notified as for their own
+	// change.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/users/{id}/channels/{channel} (the `ControlAgentChannelState` operationId).
+	ControlAgentChannelStateWithBodyWithResponse(ctx context.Context, id UserId, channel Channel, params *ControlAgentChannelStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ControlAgentChannelStateResponse, error)
+
+	// ControlAgentChannelStateWithResponse A supervisor sets an agent's state on a channel, Ready or NotReady.
+	//
+	// Needs the supervisor role (403/3) and the api-supervisor-agent-control
+	// feature (403/5). The user must be an enabled agent with the
+	// api-multimedia feature (404/6 otherwise), in a started contact center
+	// session (409/2 otherwise). The agent is notified as for their own
+	// change.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/users/{id}/channels/{channel} (the `ControlAgentChannelState` operationId).
+	ControlAgentChannelStateWithResponse(ctx context.Context, id UserId, channel Channel, params *ControlAgentChannelStateParams, body ControlAgentChannelStateJSONRequestBody, reqEditors ...RequestEditorFn) (*ControlAgentChannelStateResponse, error)
 
 	// GetHealthWithResponse The process is up.
 	//
@@ -4032,6 +4827,367 @@ func (r GetMeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartOrEndContactCenterSessionResponse401Headers the declared response headers of an HTTP 401 response for StartOrEndContactCenterSession
+type StartOrEndContactCenterSessionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// StartOrEndContactCenterSessionResponse429Headers the declared response headers of an HTTP 429 response for StartOrEndContactCenterSession
+type StartOrEndContactCenterSessionResponse429Headers struct {
+	RetryAfter *int
+}
+
+type StartOrEndContactCenterSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OperationDone
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartOrEndContactCenterSessionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *StartOrEndContactCenterSessionResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON200() *OperationDone {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r StartOrEndContactCenterSessionResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r StartOrEndContactCenterSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartOrEndContactCenterSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartOrEndContactCenterSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartOrEndContactCenterSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMyChannelsResponse401Headers the declared response headers of an HTTP 401 response for GetMyChannels
+type GetMyChannelsResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetMyChannelsResponse429Headers the declared response headers of an HTTP 429 response for GetMyChannels
+type GetMyChannelsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetMyChannelsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Channels
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetMyChannelsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetMyChannelsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMyChannelsResponse) GetJSON200() *Channels {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMyChannelsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetMyChannelsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetMyChannelsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetMyChannelsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMyChannelsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetMyChannelsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMyChannelsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMyChannelsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMyChannelsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMyChannelsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// SetMyChannelStateResponse401Headers the declared response headers of an HTTP 401 response for SetMyChannelState
+type SetMyChannelStateResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SetMyChannelStateResponse429Headers the declared response headers of an HTTP 429 response for SetMyChannelState
+type SetMyChannelStateResponse429Headers struct {
+	RetryAfter *int
+}
+
+type SetMyChannelStateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OperationDone
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetMyChannelStateResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *SetMyChannelStateResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON200() *OperationDone {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r SetMyChannelStateResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r SetMyChannelStateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetMyChannelStateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetMyChannelStateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetMyChannelStateResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4890,6 +6046,138 @@ func (r GetOpenAPIDocumentResponse) ContentType() string {
 	return ""
 }
 
+// ControlAgentChannelStateResponse401Headers the declared response headers of an HTTP 401 response for ControlAgentChannelState
+type ControlAgentChannelStateResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ControlAgentChannelStateResponse429Headers the declared response headers of an HTTP 429 response for ControlAgentChannelState
+type ControlAgentChannelStateResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ControlAgentChannelStateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OperationDone
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ControlAgentChannelStateResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ControlAgentChannelStateResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON200() *OperationDone {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ControlAgentChannelStateResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ControlAgentChannelStateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ControlAgentChannelStateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ControlAgentChannelStateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ControlAgentChannelStateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetHealthResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5161,6 +6449,91 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// StartOrEndContactCenterSessionWithBodyWithResponse StartContactCenterSession or EndContactCenterSession for the caller.
+//
+// StartContactCenterSession starts the caller's contact center session
+// on the channels named (only facebooksession exists), each NotReady;
+// sent again, it starts it again, every channel NotReady.
+// EndContactCenterSession ends it (409/2 when none is started). Needs
+// the api-multimedia feature (403/5). Each change is notified as a
+// ChannelStateChangeMessageV2 on the caller's channels (docs/API.md §11).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/me (the `StartOrEndContactCenterSession` operationId).
+func (c *ClientWithResponses) StartOrEndContactCenterSessionWithBodyWithResponse(ctx context.Context, params *StartOrEndContactCenterSessionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartOrEndContactCenterSessionResponse, error) {
+	rsp, err := c.StartOrEndContactCenterSessionWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartOrEndContactCenterSessionResponse(rsp)
+}
+
+// StartOrEndContactCenterSessionWithResponse StartContactCenterSession or EndContactCenterSession for the caller.
+//
+// StartContactCenterSession starts the caller's contact center session
+// on the channels named (only facebooksession exists), each NotReady;
+// sent again, it starts it again, every channel NotReady.
+// EndContactCenterSession ends it (409/2 when none is started). Needs
+// the api-multimedia feature (403/5). Each change is notified as a
+// ChannelStateChangeMessageV2 on the caller's channels (docs/API.md §11).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/me (the `StartOrEndContactCenterSession` operationId).
+func (c *ClientWithResponses) StartOrEndContactCenterSessionWithResponse(ctx context.Context, params *StartOrEndContactCenterSessionParams, body StartOrEndContactCenterSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*StartOrEndContactCenterSessionResponse, error) {
+	rsp, err := c.StartOrEndContactCenterSession(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartOrEndContactCenterSessionResponse(rsp)
+}
+
+// GetMyChannelsWithResponse The caller's channels and their state; none outside a contact center session.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/me/channels (the `GetMyChannels` operationId).
+func (c *ClientWithResponses) GetMyChannelsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMyChannelsResponse, error) {
+	rsp, err := c.GetMyChannels(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMyChannelsResponse(rsp)
+}
+
+// SetMyChannelStateWithBodyWithResponse Set the caller's state on a channel, Ready or NotReady.
+//
+// Valid only in a started contact center session (409/2 otherwise).
+// An unknown channel is 404/6. Needs the api-multimedia feature.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/me/channels/{channel} (the `SetMyChannelState` operationId).
+func (c *ClientWithResponses) SetMyChannelStateWithBodyWithResponse(ctx context.Context, channel Channel, params *SetMyChannelStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetMyChannelStateResponse, error) {
+	rsp, err := c.SetMyChannelStateWithBody(ctx, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetMyChannelStateResponse(rsp)
+}
+
+// SetMyChannelStateWithResponse Set the caller's state on a channel, Ready or NotReady.
+//
+// Valid only in a started contact center session (409/2 otherwise).
+// An unknown channel is 404/6. Needs the api-multimedia feature.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/me/channels/{channel} (the `SetMyChannelState` operationId).
+func (c *ClientWithResponses) SetMyChannelStateWithResponse(ctx context.Context, channel Channel, params *SetMyChannelStateParams, body SetMyChannelStateJSONRequestBody, reqEditors ...RequestEditorFn) (*SetMyChannelStateResponse, error) {
+	rsp, err := c.SetMyChannelState(ctx, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetMyChannelStateResponse(rsp)
+}
+
 // ListMyFacebookSessionsLegacyWithResponse The 2015 path of GET /api/v2/me/facebooksessions, kept for existing clients.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -5356,6 +6729,44 @@ func (c *ClientWithResponses) GetOpenAPIDocumentWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseGetOpenAPIDocumentResponse(rsp)
+}
+
+// ControlAgentChannelStateWithBodyWithResponse A supervisor sets an agent's state on a channel, Ready or NotReady.
+//
+// Needs the supervisor role (403/3) and the api-supervisor-agent-control
+// feature (403/5). The user must be an enabled agent with the
+// api-multimedia feature (404/6 otherwise), in a started contact center
+// session (409/2 otherwise). The agent is notified as for their own
+// change.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/users/{id}/channels/{channel} (the `ControlAgentChannelState` operationId).
+func (c *ClientWithResponses) ControlAgentChannelStateWithBodyWithResponse(ctx context.Context, id UserId, channel Channel, params *ControlAgentChannelStateParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ControlAgentChannelStateResponse, error) {
+	rsp, err := c.ControlAgentChannelStateWithBody(ctx, id, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseControlAgentChannelStateResponse(rsp)
+}
+
+// ControlAgentChannelStateWithResponse A supervisor sets an agent's state on a channel, Ready or NotReady.
+//
+// Needs the supervisor role (403/3) and the api-supervisor-agent-control
+// feature (403/5). The user must be an enabled agent with the
+// api-multimedia feature (404/6 otherwise), in a started contact center
+// session (409/2 otherwise). The agent is notified as for their own
+// change.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/users/{id}/channels/{channel} (the `ControlAgentChannelState` operationId).
+func (c *ClientWithResponses) ControlAgentChannelStateWithResponse(ctx context.Context, id UserId, channel Channel, params *ControlAgentChannelStateParams, body ControlAgentChannelStateJSONRequestBody, reqEditors ...RequestEditorFn) (*ControlAgentChannelStateResponse, error) {
+	rsp, err := c.ControlAgentChannelState(ctx, id, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseControlAgentChannelStateResponse(rsp)
 }
 
 // GetHealthWithResponse The process is up.
@@ -5953,6 +7364,349 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetMeResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartOrEndContactCenterSessionResponse parses an HTTP response from a StartOrEndContactCenterSessionWithResponse call
+func ParseStartOrEndContactCenterSessionResponse(rsp *http.Response) (*StartOrEndContactCenterSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartOrEndContactCenterSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OperationDone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers StartOrEndContactCenterSessionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers StartOrEndContactCenterSessionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetMyChannelsResponse parses an HTTP response from a GetMyChannelsWithResponse call
+func ParseGetMyChannelsResponse(rsp *http.Response) (*GetMyChannelsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMyChannelsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Channels
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetMyChannelsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetMyChannelsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetMyChannelStateResponse parses an HTTP response from a SetMyChannelStateWithResponse call
+func ParseSetMyChannelStateResponse(rsp *http.Response) (*SetMyChannelStateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetMyChannelStateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OperationDone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetMyChannelStateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers SetMyChannelStateResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -6738,6 +8492,132 @@ func ParseGetOpenAPIDocumentResponse(rsp *http.Response) (*GetOpenAPIDocumentRes
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseControlAgentChannelStateResponse parses an HTTP response from a ControlAgentChannelStateWithResponse call
+func ParseControlAgentChannelStateResponse(rsp *http.Response) (*ControlAgentChannelStateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ControlAgentChannelStateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OperationDone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ControlAgentChannelStateResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ControlAgentChannelStateResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

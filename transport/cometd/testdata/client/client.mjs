@@ -1,11 +1,12 @@
 // The official CometD JavaScript client in Node, driven by the Go tests
 // (transport/cometd/cometdtest): it handshakes with fbsessiond, subscribes
-// to /v2/me/facebooksession after every successful handshake (CometD
+// to /v2/me/facebooksession (or the --channel=NAME given) after every
+// successful handshake (CometD
 // forgets subscriptions when it handshakes again, after a restart), and
 // prints what happens as JSON lines. It disconnects and exits when its
 // standard input closes, or after its first failed handshake with --once.
 //
-//   node client.mjs URL USER PASSWORD long-polling|websocket|default [--once]
+//   node client.mjs URL USER PASSWORD long-polling|websocket|default [--once] [--channel=NAME]
 //
 // Credentials: long-polling sends the Authorization header
 // (requestHeaders); the CometD websocket transport takes no headers, so
@@ -21,6 +22,8 @@ adapt();
 
 const [url, user, password, transport, ...flags] = process.argv.slice(2);
 const once = flags.includes("--once");
+const channelFlag = flags.find((f) => f.startsWith("--channel="));
+const channel = channelFlag ? channelFlag.slice("--channel=".length) : "/v2/me/facebooksession";
 const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
 
 const cometd = new CometD();
@@ -66,7 +69,7 @@ cometd.addListener("/meta/handshake", (m) => {
   });
   if (m.successful) {
     cometd.subscribe(
-      "/v2/me/facebooksession",
+      channel,
       (msg) => out({ event: "message", channel: msg.channel, data: msg.data }),
       (r) => out({ event: "subscribe", successful: !!r.successful, error: r.error }),
     );
