@@ -26,7 +26,8 @@ func TestWrongMethodIs405(t *testing.T) {
 		{http.MethodPut, "/api/v2/facebooksessions/s1", 405, 10, "GET, POST"},
 		{http.MethodPatch, "/api/v2/me/facebooksession/s1", 405, 10, "GET, POST"},
 		{http.MethodDelete, "/api/v2/facebooksessions/s1/messages", 405, 10, "GET"},
-		{http.MethodPost, "/api/v2/me", 405, 10, "GET"},
+		{http.MethodDelete, "/api/v2/me", 405, 10, "GET, POST"},
+		{http.MethodPut, "/api/v2/me/channels", 405, 10, "GET"},
 		{http.MethodGet, "/api/v2/nosuch", 404, 6, ""},
 	} {
 		req := httptest.NewRequest(tc.method, tc.path, nil)
