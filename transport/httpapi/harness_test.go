@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -76,6 +77,11 @@ func newEnv(t *testing.T, b *storetest.Backend) *env {
 		}),
 		BaseURL: e.baseURL,
 		Ready:   map[string]func(context.Context) error{"store": s.Ping},
+		// These tests are about what the API answers, not how fast: on a
+		// loaded machine (CI's race detector, packages in parallel) the
+		// default deadline would turn a slow append into a 503.
+		// bodydeadline_test.go tests the deadline.
+		RequestTimeout: 15 * time.Second,
 	})
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
