@@ -2,6 +2,8 @@ package commands_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -108,5 +110,43 @@ func TestConflictReadsOnlyTheNewEvents(t *testing.T) {
 		require.Len(t, reads, 2)
 		require.Equal(t, int64(8), reads[0].FromVersion)
 		require.Zero(t, reads[1].FromVersion, "then the whole stream")
+	})
+}
+
+// failingCatchUp loses the first append race, then cannot read what won.
+type failingCatchUp struct {
+	eventstore.Driver
+	appends int
+}
+
+var errStoreDown = errors.New("store down")
+
+func (s *failingCatchUp) Append(ctx context.Context, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
+	if s.appends++; s.appends == 1 {
+		return nil, fmt.Errorf("%w: lost the race", eventstore.ErrConcurrency)
+	}
+	return s.Driver.Append(ctx, p)
+}
+
+func (s *failingCatchUp) ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) ([]eventstore.RecordedEvent, error) {
+	if p.FromVersion > 1 {
+		return nil, errStoreDown
+	}
+	return s.Driver.ReadStream(ctx, p)
+}
+
+// A conflict whose catch-up cannot be read answers that error: the
+// command is not decided again on no state (a 404 for a session that
+// exists).
+func TestConflictWhoseCatchUpFailsAnswersTheFailure(t *testing.T) {
+	t.Parallel()
+	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, be *storetest.Backend) {
+		ctx := context.Background()
+		_, err := commands.NewHandler(be.Store).Start(ctx, commands.Request{Actor: "router"}, fb.Start{Status: fb.StatusChatting, SessionID: "s1", AgentID: "a1"})
+		require.NoError(t, err)
+		h := commands.NewHandler(&failingCatchUp{Driver: be.Store})
+		_, err = h.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.SendMessage{By: "a1", Text: "hi"})
+		require.ErrorIs(t, err, errStoreDown)
+		require.NotErrorIs(t, err, fb.ErrNotFound)
 	})
 }

@@ -27,7 +27,7 @@ func (s *Service[S, C]) Read(ctx context.Context, id string) (S, error) {
 	if len(records) == 0 {
 		return st.state, nil
 	}
-	if st, err = s.catchUp(ctx, id, st); err != nil {
+	if st, err = s.foldIn(ctx, id, st, records); err != nil {
 		return st.state, err
 	}
 	s.keep(id, st)

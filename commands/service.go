@@ -92,10 +92,10 @@ func (s *Service[S, C]) Execute(ctx context.Context, r Request, id string, cmd C
 		}
 	}
 	st, err := s.current(ctx, r, id, cmd)
+	if err != nil {
+		return Outcome[S]{}, err
+	}
 	for attempt := 1; ; attempt++ {
-		if err != nil {
-			return Outcome[S]{}, err
-		}
 		out, err := s.attempt(ctx, r, id, st, op)
 		if !errors.Is(err, eventstore.ErrConcurrency) {
 			return out, err
@@ -105,7 +105,9 @@ func (s *Service[S, C]) Execute(ctx context.Context, r Request, id string, cmd C
 		if attempt == MaxAttempts {
 			return out, err
 		}
-		st, err = s.catchUp(ctx, id, st)
+		if st, err = s.catchUp(ctx, id, st); err != nil {
+			return Outcome[S]{}, err
+		}
 	}
 }
 
@@ -139,9 +141,19 @@ func (s *Service[S, C]) catchUp(ctx context.Context, id string, st stream[S]) (s
 	if err != nil && !errors.Is(err, eventstore.ErrNotFound) {
 		return stream[S]{}, err
 	}
-	if len(records) == 0 || records[0].Version != st.version+1 {
+	if len(records) == 0 {
 		return s.load(ctx, id)
 	}
+	return s.foldIn(ctx, id, st, records)
+}
+
+// foldIn is st with records, the events after it, folded in; the stream
+// read whole when they do not continue st or cannot be folded into it.
+func (s *Service[S, C]) foldIn(ctx context.Context, id string, st stream[S], records []eventstore.RecordedEvent) (stream[S], error) {
+	if records[0].Version != st.version+1 {
+		return s.load(ctx, id)
+	}
+	var err error
 	if st.keys != nil {
 		st.keys = maps.Clone(st.keys) // a kept stream shares its map
 	}
