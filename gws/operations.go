@@ -121,6 +121,12 @@ func (o Operation) IntegrationCommand() (fb.Command, error) {
 		}
 		return fb.Route{AgentID: *b.AgentID}, nil
 	case fb.OperationWithdraw:
+		if b.AgentID != nil {
+			if *b.AgentID == "" {
+				return nil, fmt.Errorf("%w: agentId must not be empty; leave it out to withdraw from whoever has the session", fb.ErrInvalid)
+			}
+			return fb.Withdraw{AgentID: *b.AgentID}, nil
+		}
 		return fb.Withdraw{}, nil
 	}
 	return nil, unsupported(o.Name, fb.IntegrationOperations())

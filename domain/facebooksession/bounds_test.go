@@ -141,3 +141,12 @@ func TestCustomerMessagesReferenceTheirParticipant(t *testing.T) {
 	require.Equal(t, "Vitaliy", named.NamedIn(invited.Participants).Nickname)
 	require.Equal(t, len("hi")+len("Vitaliy"), fb.Fold(append([]fb.Event{invited}, events...)).LogBytes)
 }
+
+// Withdraw with an agent takes the session back from that agent only: one
+// handed to another since is theirs.
+func TestWithdrawFromAnAgent(t *testing.T) {
+	t.Parallel()
+	scenario{given: []fb.Event{invited}, when: fb.Withdraw{AgentID: "a1"}, then: []fb.Event{fb.SessionWithdrawn{AgentID: "a1"}}}.run(t)
+	scenario{given: []fb.Event{invited}, when: fb.Withdraw{AgentID: "a2"}, thenErr: fb.ErrInvalidState}.run(t)
+	scenario{given: []fb.Event{invited}, when: fb.Withdraw{AgentID: "a 2"}, thenErr: fb.ErrInvalid}.run(t)
+}

@@ -109,8 +109,9 @@ type Route struct{ AgentID string }
 
 // Withdraw takes a session back from its agent, offered or chatting, to
 // wait for routing: the agent can no longer take it (disabled), or did not
-// answer.
-type Withdraw struct{}
+// answer. With AgentID, only from that agent: a session handed to another
+// since is left alone.
+type Withdraw struct{ AgentID string }
 
 // OperationIntake names Start in the log.
 const OperationIntake = "intake"

@@ -134,6 +134,9 @@ func allowed(s State, cmd Command) error {
 		}
 	case Withdraw:
 		ok = s.Status == StatusInvited || s.Status == StatusChatting
+		if c := cmd.(Withdraw); ok && c.AgentID != "" && c.AgentID != s.AgentID {
+			return fmt.Errorf("%w: session %s is no longer %s's", ErrInvalidState, s.ID, c.AgentID)
+		}
 	default:
 		ok = s.Allows(op)
 	}

@@ -48,6 +48,10 @@ func Validate(cmd Command) error {
 		return validateUserData(cmd.UserData)
 	case DeleteUserData:
 		return validateKeys(cmd.Keys)
+	case Withdraw:
+		if cmd.AgentID != "" && !ValidID(cmd.AgentID) {
+			return fmt.Errorf("%w: agentId must be 1-%d characters of [A-Za-z0-9_-]", ErrInvalid, MaxIDLength)
+		}
 	case Route:
 		if !ValidID(cmd.AgentID) {
 			return fmt.Errorf("%w: agentId must be 1-%d characters of [A-Za-z0-9_-]", ErrInvalid, MaxIDLength)

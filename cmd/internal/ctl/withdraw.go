@@ -24,7 +24,8 @@ func (c *CLI) withdrawSessions(ctx context.Context, b *backend.Backend, actor, a
 		}
 		for _, v := range page {
 			id, _ := sessionlog.SessionID(v.StreamID)
-			_, err := h.Operate(ctx, commands.Request{Actor: actor}, id, fb.Withdraw{})
+			// Only from this agent: one routed to another since is theirs.
+			_, err := h.Operate(ctx, commands.Request{Actor: actor}, id, fb.Withdraw{AgentID: agent})
 			switch {
 			case errors.Is(err, fb.ErrInvalidState):
 				continue // completed meanwhile

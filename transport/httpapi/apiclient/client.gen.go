@@ -910,9 +910,10 @@ type IntakeState string
 
 // IntegrationOperation An operation of the integration side. CustomerMessage: text, and
 // nickname (optional; the customer participant's by default).
-// CustomerLeft: none. Route: agentId. Withdraw: none.
+// CustomerLeft: none. Route: agentId. Withdraw: agentId (optional:
+// only from that agent).
 type IntegrationOperation struct {
-	// AgentId Route: an enabled user with the agent role and the api-multimedia feature.
+	// AgentId Route: an enabled user with the agent role and the api-multimedia feature. Withdraw (optional): withdraw only from this agent.
 	AgentId *string `json:"agentId,omitempty"`
 
 	// Nickname CustomerMessage: the customer's nickname for this message.
