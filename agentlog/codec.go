@@ -89,9 +89,14 @@ func DecodeRecord(rec *eventstore.RecordedEvent) (as.Event, error) {
 	return e, nil
 }
 
-// Evolve folds a recorded event into s.
+// Evolve folds a recorded event into s. An event of a type or schema
+// version this binary does not know leaves the state as it was, so that an
+// older binary still folds a stream a newer one wrote (a rolling upgrade).
 func Evolve(s as.State, rec *eventstore.RecordedEvent) (as.State, error) {
 	e, err := DecodeRecord(rec)
+	if errors.Is(err, ErrUnknownEvent) {
+		return s, nil
+	}
 	if err != nil {
 		return s, err
 	}

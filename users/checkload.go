@@ -30,9 +30,14 @@ func (l *checkLoad) checked(d time.Duration) {
 	l.took.Store(old + (int64(d)-old)/8) // a lost update only slows the average
 }
 
+// maxBookedAhead bounds how far turns are booked: attempts that never come
+// back for theirs (a flood) must not push every later one into minutes.
+const maxBookedAhead = 30 * time.Second
+
 // retryAfter books a check for a refused attempt and tells when to come
 // back: the whole seconds before its turn, so that it comes back up to a
-// second early and waits its turn within CheckWait; at least 1 s.
+// second early and waits its turn within CheckWait; at least 1 s, at
+// most maxBookedAhead.
 func (l *checkLoad) retryAfter(slots int, now time.Time) time.Duration {
 	per := time.Duration(l.took.Load() / int64(max(slots, 1)))
 	l.mu.Lock()
@@ -41,6 +46,9 @@ func (l *checkLoad) retryAfter(slots int, now time.Time) time.Duration {
 		l.booked = now
 	}
 	l.booked = l.booked.Add(per)
+	if limit := now.Add(maxBookedAhead); l.booked.After(limit) {
+		l.booked = limit
+	}
 	return max(time.Second, l.booked.Sub(now).Truncate(time.Second))
 }
 

@@ -27,3 +27,18 @@ func TestBusyRetriesArePaced(t *testing.T) {
 	require.Equal(t, 1, counts[15*time.Second])
 	require.Equal(t, time.Second, l.retryAfter(2, now.Add(time.Minute)), "a drained queue books from now")
 }
+
+// A flood of refused attempts that never come back books no turn past
+// maxBookedAhead: later users are not told to come back in minutes.
+func TestRetryAfterIsBounded(t *testing.T) {
+	t.Parallel()
+	l := &checkLoad{}
+	l.checked(250 * time.Millisecond)
+	now := time.Unix(1_000_000, 0)
+	var last time.Duration
+	for range 10_000 {
+		last = l.retryAfter(1, now)
+	}
+	require.LessOrEqual(t, last, maxBookedAhead)
+	require.GreaterOrEqual(t, last, maxBookedAhead-time.Second)
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fbsession/fbsession/agentlog"
 	"github.com/fbsession/fbsession/commands"
 	as "github.com/fbsession/fbsession/domain/agentstate"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
@@ -124,7 +125,13 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 		// the most messages it may.
 		return &apiError{http.StatusConflict, codeInvalidState, unwrapMessage(err, fb.ErrInvalidState)}, false
 	case errors.Is(err, eventstore.ErrConcurrency):
-		// Only after MaxAttempts lost races on one session.
+		// Only after MaxAttempts lost races on one stream.
+		var ce *eventstore.ConcurrencyError
+		if errors.As(err, &ce) {
+			if _, isAgent := agentlog.AgentID(ce.StreamID); isAgent {
+				return &apiError{http.StatusConflict, codeInvalidState, "The channel state changed while the operation ran; try again"}, false
+			}
+		}
 		return &apiError{http.StatusConflict, codeInvalidState, "The facebooksession changed while the operation ran; try again"}, false
 	case errors.Is(err, users.ErrBadCredentials):
 		return errNotAuthenticated, false

@@ -37,6 +37,7 @@ func TestToAPIError(t *testing.T) {
 		{handedToNoAgent(fb.Complete{QueueName: &queue}, eventstore.ErrUnavailable), 503, 4, msgServiceUnavailable},
 		{commands.ErrIdempotencyKeyReused, 422, 10, "The Idempotency-Key was already used for another request"},
 		{&eventstore.ConcurrencyError{}, 409, 2, "The facebooksession changed while the operation ran; try again"},
+		{&eventstore.ConcurrencyError{StreamID: "agent-a1"}, 409, 2, "The channel state changed while the operation ran; try again"},
 	} {
 		e, _ := toAPIError(tc.err)
 		require.Equal(t, tc.status, e.status, "%v", tc.err)
