@@ -69,14 +69,30 @@ func TestAuthorizationBeforeCost(t *testing.T) {
 		require.Len(t, store.take(), 1)
 
 		// A retry with a key is answered from the stream: the sender may
-		// have lost the session since (a retried Transfer).
+		// have lost the session since (a retried Transfer). What is read is
+		// the key's use, a part of the stream at a time, never folded.
 		r := commands.Request{Actor: "a1", IdempotencyKey: "t"}
 		first, err := h.Operate(ctx, r, "s1", fb.Transfer{By: "a1", TargetAgent: "a2"})
 		require.NoError(t, err)
+		store.take()
 		again, err := h.Operate(ctx, r, "s1", fb.Transfer{By: "a1", TargetAgent: "a2"})
 		require.NoError(t, err)
 		require.True(t, again.Replayed)
 		require.Equal(t, first.ReferenceID, again.ReferenceID)
+		_, err = h.Operate(ctx, r, "s1", fb.Transfer{By: "a1", TargetAgent: "a3"})
+		require.ErrorIs(t, err, commands.ErrIdempotencyKeyReused, "the key with another request")
+		for _, read := range store.take() {
+			require.Positive(t, read.Limit, "a part at a time")
+		}
+
+		// Another agent's keyed command is refused, its key unknown.
+		_, err = h.Operate(ctx, commands.Request{Actor: "a4", IdempotencyKey: "x"}, "s1", fb.InFocus{By: "a4"})
+		require.ErrorIs(t, err, fb.ErrNotOwner)
+		reads := store.take()
+		require.NotEmpty(t, reads)
+		for _, read := range reads {
+			require.Positive(t, read.Limit, "a part at a time, however long the session")
+		}
 	})
 }
 

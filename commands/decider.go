@@ -71,9 +71,9 @@ type Keeper[S any, C Command] interface {
 
 // Gate is a Decider that can refuse a command from the aggregate's read
 // model, before its stream is read: whoever may not act on an aggregate
-// does not make the service read it. A request with an idempotency key
-// passes the gate, since its earlier answer is in the stream; what it
-// costs is bounded by the stream's own bounds.
+// does not make the service fold it. A refused request with an idempotency
+// key is answered from that key's use in the stream, looked for a part at
+// a time (its earlier answer: a retried Transfer), or refused.
 type Gate[C Command] interface {
 	Admit(ctx context.Context, id string, cmd C) error
 }

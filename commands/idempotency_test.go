@@ -11,6 +11,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/sessionview"
 )
 
 // A key is scoped to its operation: the key of an intake, sent by the
@@ -107,9 +108,16 @@ func appendOld(t *testing.T, s eventstore.Store, id string, version int64, e fb.
 	require.NoError(t, err)
 	meta, err := sessionlog.EncodeMetadata(m)
 	require.NoError(t, err)
+	// The view every append writes, so that the gate sees the session: of
+	// the event as it is read back (upcast).
+	stored, err := sessionlog.Decode(e.EventType(), sessionlog.SchemaVersion, body)
+	require.NoError(t, err)
+	view, err := sessionview.Snapshot{}.Evolve([]fb.Event{stored}).View()
+	require.NoError(t, err)
 	_, err = s.Append(context.Background(), &eventstore.AppendParams{
 		StreamID: sessionlog.StreamID(id), ExpectedVersion: version,
 		Events: []eventstore.EventData{{Type: e.EventType(), SchemaVersion: sessionlog.SchemaVersion, Data: body, Metadata: meta}},
+		View:   view,
 	})
 	require.NoError(t, err)
 }

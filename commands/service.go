@@ -91,7 +91,7 @@ func (s *Service[S, C]) Execute(ctx context.Context, r Request, id string, cmd C
 			return Outcome[S]{}, err
 		}
 	}
-	st, err := s.current(ctx, r, id, cmd)
+	st, err := s.current(ctx, r, id, op)
 	if err != nil {
 		return Outcome[S]{}, err
 	}
@@ -118,18 +118,55 @@ type operation[C Command] struct {
 	hash string // of the request, when it carries a key
 }
 
-// current is the stream of the aggregate id as cmd needs it: kept, or
+// current is the stream of the aggregate id as op needs it: kept, or
 // read from the store once the Decider's Gate, if any, admits the command.
-func (s *Service[S, C]) current(ctx context.Context, r Request, id string, cmd C) (stream[S], error) {
-	if st, hit := s.cache.get(id); hit && !s.keeper.Lacks(st.state, cmd) {
+// A request the gate refuses that carries a key may be a retry of one made
+// while its sender could act (a Transfer that handed the session on): it
+// gets the stream's use of that key alone, found a part at a time, and the
+// gate's refusal when there is none.
+func (s *Service[S, C]) current(ctx context.Context, r Request, id string, op operation[C]) (stream[S], error) {
+	if st, hit := s.cache.get(id); hit && !s.keeper.Lacks(st.state, op.cmd) {
 		return st, nil
 	}
-	if g, ok := s.decider.(Gate[C]); ok && r.IdempotencyKey == "" {
-		if err := g.Admit(ctx, id, cmd); err != nil {
-			return stream[S]{}, err
+	if g, ok := s.decider.(Gate[C]); ok {
+		if refused := g.Admit(ctx, id, op.cmd); refused != nil {
+			if r.IdempotencyKey == "" {
+				return stream[S]{}, refused
+			}
+			return s.keyUse(ctx, id, keyID{r.Actor, op.name, r.IdempotencyKey}, refused)
 		}
 	}
 	return s.load(ctx, id)
+}
+
+// keyPart is how many events keyUse holds at a time.
+const keyPart = 64
+
+// keyUse is a stream holding only the use of key, read a part of the
+// stream at a time with no fold, so that a refused request costs no more
+// memory however long the stream; refused when the key was never used.
+func (s *Service[S, C]) keyUse(ctx context.Context, id string, key keyID, refused error) (stream[S], error) {
+	for from := int64(1); ; from += keyPart {
+		records, err := s.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: s.decider.StreamID(id), FromVersion: from, Limit: keyPart})
+		switch {
+		case errors.Is(err, eventstore.ErrNotFound):
+			return stream[S]{}, refused
+		case err != nil:
+			return stream[S]{}, err
+		}
+		var st stream[S]
+		for i := range records {
+			if st.remember(&records[i]); st.keys != nil {
+				if use, ok := st.keys[key]; ok {
+					return stream[S]{keys: map[keyID]keyUse{key: use}}, nil
+				}
+				st.keys = nil
+			}
+		}
+		if len(records) < keyPart {
+			return stream[S]{}, refused
+		}
+	}
 }
 
 // catchUp is st with the events appended since, read from the store: a
