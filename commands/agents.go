@@ -2,9 +2,6 @@ package commands
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -67,15 +64,7 @@ func (agents) Decide(s as.State, cmd as.Command, _ time.Time) (Decision[as.State
 // Fingerprint hashes the command as decoded: its values are flat, and
 // who sends it is part of the request.
 func (agents) Fingerprint(cmd as.Command) (string, error) {
-	raw, err := json.Marshal(struct {
-		Operation string     `json:"operation"`
-		Command   as.Command `json:"command"`
-	}{cmd.Operation(), cmd})
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(raw)
-	return hex.EncodeToString(sum[:]), nil
+	return flatFingerprint(cmd.Operation(), cmd)
 }
 
 // Keep keeps every agent's channels: a handful of small values, read by

@@ -78,11 +78,22 @@ func requestHash(cmd fb.Command) (string, error) {
 		// The others are flat values. Who sends them scopes the key
 		// already, and the time a message was received is the service's,
 		// not the request's.
-		canonical = struct {
-			Operation string     `json:"operation"`
-			Command   fb.Command `json:"command"`
-		}{cmd.Operation(), unstamped(cmd)}
+		return flatFingerprint(cmd.Operation(), unstamped(cmd))
 	}
+	return fingerprint(canonical)
+}
+
+// flatFingerprint fingerprints a command whose values are flat: its
+// operation and its fields as encoded.
+func flatFingerprint(operation string, cmd any) (string, error) {
+	return fingerprint(struct {
+		Operation string `json:"operation"`
+		Command   any    `json:"command"`
+	}{operation, cmd})
+}
+
+// fingerprint is the hex SHA-256 of a request's canonical form.
+func fingerprint(canonical any) (string, error) {
 	raw, err := json.Marshal(canonical)
 	if err != nil {
 		return "", err

@@ -13,6 +13,7 @@ import (
 // sessions it has not followed, and the user data their views keep.
 type StreamsReader interface {
 	ReadStreams(ctx context.Context, p *eventstore.ReadStreamsParams) ([]eventstore.RecordedEvent, error)
+	ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) ([]eventstore.RecordedEvent, error)
 	ReadViews(ctx context.Context, p *eventstore.ReadViewsParams) ([]eventstore.StreamView, error)
 }
 

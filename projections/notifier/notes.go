@@ -57,7 +57,7 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 			return nil, err
 		}
 		body := gws.NewMessages(ref, uri, shown)
-		if len(shown) < len(said) {
+		if len(shown) < a.Messages {
 			body.TranscriptURI = gws.TranscriptURI(pl.baseURL, p.sessionID)
 		}
 		return append(notes, note{agent: a.AgentID, body: body}), nil

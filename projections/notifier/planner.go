@@ -2,7 +2,6 @@ package notifier
 
 import (
 	"context"
-	"slices"
 
 	"github.com/nats-io/nats.go"
 
@@ -120,6 +119,7 @@ func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent
 	}
 	plans = make([]*plan, 0, len(batch))
 	var unread []string
+	upTo := map[string]int64{} // the last Accept of each unread session
 	for i, change := range batch {
 		var p *plan
 		var err error
@@ -135,22 +135,47 @@ func (pl *planner) plans(ctx context.Context, batch [][]eventstore.RecordedEvent
 			others = append(others, change)
 			continue
 		}
-		if p.showsTranscript() && records[p.stream] == nil && !slices.Contains(unread, p.stream) {
-			unread = append(unread, p.stream)
+		if p.showsTranscript() && records[p.stream] == nil {
+			if _, seen := upTo[p.stream]; !seen {
+				unread = append(unread, p.stream)
+			}
+			upTo[p.stream] = p.last().Version
 		}
 		plans = append(plans, p)
 	}
-	if len(unread) > 0 {
-		read, err := pl.store.ReadStreams(ctx, &eventstore.ReadStreamsParams{StreamIDs: unread})
-		if err != nil {
+	for _, stream := range unread {
+		if records[stream], err = pl.transcriptTail(ctx, stream, upTo[stream]); err != nil {
 			return nil, nil, nil, err
-		}
-		for _, r := range read {
-			records[r.StreamID] = append(records[r.StreamID], r)
 		}
 	}
 	return plans, others, records, nil
 }
+
+// transcriptTail is what an Accept at version needs to show the end of
+// the transcript: the session's first event, which names the customer,
+// and the events just before it, as many as catch-up messages could be
+// among with typing and handovers: a read that does not grow with the
+// session.
+func (pl *planner) transcriptTail(ctx context.Context, stream string, version int64) ([]eventstore.RecordedEvent, error) {
+	from := version - int64(max(catchUpEventsPerMessage*pl.catchUpMessages, minCatchUpEvents)) + 1
+	if from <= 2 {
+		return pl.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: stream, Limit: int(version)})
+	}
+	first, err := pl.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: stream, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	tail, err := pl.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: stream, FromVersion: from, Limit: int(version - from + 1)})
+	return append(first, tail...), err
+}
+
+// An Accept reads catchUpEventsPerMessage events back for each message
+// its catch-up shows, and minCatchUpEvents at least: messages further back
+// than that are left to transcriptUri.
+const (
+	catchUpEventsPerMessage = 4
+	minCatchUpEvents        = 256
+)
 
 // chained makes a change's publications: one chain per kind of subject
 // (the agents', the integration side's), each in the change's order. A
