@@ -34,9 +34,6 @@ func (s Subjects) User(agentID, sessionID string) string {
 	return s.prefix + ".users." + agentID + ".facebooksession." + sessionID
 }
 
-// UserSessions matches the notifications of every session of an agent.
-func (s Subjects) UserSessions(agentID string) string { return s.User(agentID, "*") }
-
 // Channels is where an agent's channel notifications go
 // (ChannelStateChangeMessageV2).
 func (s Subjects) Channels(agentID string) string {
@@ -46,12 +43,6 @@ func (s Subjects) Channels(agentID string) string {
 // UserAll matches every notification of an agent: their sessions' and
 // their channels'.
 func (s Subjects) UserAll(agentID string) string { return s.prefix + ".users." + agentID + ".>" }
-
-// IsChannels tells whether subject is an agent's channel notifications'.
-func (s Subjects) IsChannels(subject string) bool {
-	kind, agentID, _, ok := s.Parse(subject)
-	return ok && kind == KindUsers && subject == s.Channels(agentID)
-}
 
 // AllUsers matches every agent's notifications.
 func (s Subjects) AllUsers() string { return s.prefix + ".users.>" }

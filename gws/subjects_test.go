@@ -14,7 +14,6 @@ func TestSubjects(t *testing.T) {
 	s := gws.NewSubjects("gws.v2")
 	require.Equal(t, "gws.v2", s.Prefix())
 	require.Equal(t, "gws.v2.users.a1.facebooksession.s1", s.User("a1", "s1"))
-	require.Equal(t, "gws.v2.users.a1.facebooksession.*", s.UserSessions("a1"))
 	require.Equal(t, "gws.v2.users.>", s.AllUsers())
 	require.Equal(t, "gws.v2.integration.facebooksession.s1", s.Integration("s1"))
 	require.Equal(t, "gws.v2.integration.>", s.AllIntegration())
@@ -23,9 +22,6 @@ func TestSubjects(t *testing.T) {
 	require.Equal(t, []string{"gws.v2.users.*.facebooksession.>", "gws.v2.users.*.channels", "gws.v2.integration.facebooksession.>"}, s.WatcherSubscribe())
 	require.Equal(t, "gws.v2.users.a1.channels", s.Channels("a1"))
 	require.Equal(t, "gws.v2.users.a1.>", s.UserAll("a1"))
-	require.True(t, s.IsChannels("gws.v2.users.a1.channels"))
-	require.False(t, s.IsChannels("gws.v2.users.a1.facebooksession.s1"))
-	require.False(t, s.IsChannels("gws.v2.integration.channels"))
 }
 
 func TestParseSubject(t *testing.T) {

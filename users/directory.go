@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -24,6 +25,10 @@ type Directory struct {
 	// dummies are hashes to compare against for unknown names, by cost.
 	dummyMu sync.Mutex
 	dummies map[int][]byte
+	// storedCost is the highest cost among the stored hashes as read at
+	// storedCostAt: an unknown name must not cost a scan of the table.
+	storedCost   int
+	storedCostAt time.Time
 	// compare is bcrypt's comparison; tests count its calls.
 	compare func(hash, password []byte) error
 	// isUnique tells whether err is a unique-key violation, which each
@@ -278,6 +283,9 @@ func (d *Directory) hash(password string) (string, error) {
 		return "", fmt.Errorf("%w: password must be at most 72 bytes (bcrypt)", ErrInvalid)
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), d.cost)
+	d.dummyMu.Lock()
+	d.storedCostAt = time.Time{} // a stored cost may change: read it again
+	d.dummyMu.Unlock()
 	return string(h), err
 }
 
@@ -288,9 +296,12 @@ func (d *Directory) hash(password string) (string, error) {
 // unknown name several times faster than theirs, telling in one try that
 // a name exists.
 func (d *Directory) dummyHash(ctx context.Context) []byte {
-	cost := max(d.cost, d.highestStoredCost(ctx))
 	d.dummyMu.Lock()
 	defer d.dummyMu.Unlock()
+	if now := time.Now(); now.Sub(d.storedCostAt) > storedCostAge {
+		d.storedCost, d.storedCostAt = d.highestStoredCost(ctx), now
+	}
+	cost := max(d.cost, d.storedCost)
 	if h, ok := d.dummies[cost]; ok {
 		return h
 	}
@@ -301,6 +312,10 @@ func (d *Directory) dummyHash(ctx context.Context) []byte {
 	d.dummies[cost] = h
 	return h
 }
+
+// storedCostAge is how long the highest stored cost is trusted: a user
+// hashed at a higher cost by another process is covered within it.
+const storedCostAge = time.Minute
 
 // highestStoredCost is the highest bcrypt cost among the stored hashes
 // ("$2a$13$..." has 13 in characters 5 and 6, always two digits), or 0.

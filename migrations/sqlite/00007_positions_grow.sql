@@ -1,5 +1,5 @@
 -- +goose Up
--- Positions only grow: an insert that names a position at or below 1, or
+-- Positions only grow: an insert that names a position below 1, or
 -- below a stored one, is refused, so that no event can be slipped in
 -- before a signed checkpoint's position. AFTER, not BEFORE: in a BEFORE
 -- INSERT trigger an automatic position is not known yet. SQLite has no

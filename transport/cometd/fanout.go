@@ -42,7 +42,10 @@ type fanout struct {
 }
 
 type userFeed struct {
-	sub     *nats.Subscription
+	sub *nats.Subscription
+	// channels is the user's channel-state subject: its messages go to
+	// ChannelsChannel, the others to Channel.
+	channels string
 	clients map[*client]struct{}
 	// ready is closed once NATS confirmed the subscription (or gave up).
 	ready chan struct{}
@@ -64,7 +67,7 @@ func (f *fanout) join(ctx context.Context, c *client) error {
 	feed := f.users[c.user]
 	created := feed == nil
 	if created {
-		feed = &userFeed{clients: map[*client]struct{}{}, ready: make(chan struct{})}
+		feed = &userFeed{clients: map[*client]struct{}{}, ready: make(chan struct{}), channels: f.subjects.Channels(c.user)}
 		subject := f.subject(c.user)
 		sub, err := f.nc.Subscribe(subject, func(m *nats.Msg) { f.deliver(c.user, feed, m) })
 		if err != nil {
@@ -143,7 +146,7 @@ func (f *fanout) deliver(user string, feed *userFeed, m *nats.Msg) {
 	// after the count rises finds it there.
 	defer f.metrics.received.Inc()
 	channel := Channel
-	if f.subjects.IsChannels(m.Subject) {
+	if m.Subject == feed.channels {
 		channel = ChannelsChannel
 	}
 	msg := dataMessage(channel, m.Data)

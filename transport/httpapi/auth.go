@@ -26,7 +26,11 @@ func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		u, err := a.cfg.Auth.Authenticate(c.Request().Context(), clientAddress(c), name, password)
 		if err != nil {
-			shed(c)
+			// The client's failure only: while the directory is down, a
+			// client that logs in right keeps its connection for the retry.
+			if errors.Is(err, users.ErrBadCredentials) || errors.Is(err, users.ErrThrottled) {
+				shed(c)
+			}
 			return directoryError(err)
 		}
 		c.Set(userKey, u)

@@ -200,7 +200,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
-		if clientGone(c) {
+		if clientGone(c) && errors.Is(err, context.Canceled) {
 			// Not the service's failure, and nobody is there to read why.
 			log.DebugContext(c.Request().Context(), "request abandoned by the client",
 				"method", c.Request().Method, "path", c.Path(), "err", err,

@@ -143,25 +143,6 @@ func notificationStream(t *testing.T, cfg *config.Config, natsURL string) jetstr
 	return stream
 }
 
-// notificationCounts counts the messages the notification stream holds on
-// the agents' subjects (<prefix>.users.>) and on the integration side's
-// (<prefix>.integration.>): each change goes to both.
-func notificationCounts(ctx context.Context, stream jetstream.Stream, prefix string) (users, integration uint64, err error) {
-	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(prefix+".>"))
-	if err != nil {
-		return 0, 0, err
-	}
-	for subject, n := range info.State.Subjects {
-		switch {
-		case strings.HasPrefix(subject, prefix+".users."):
-			users += n
-		case strings.HasPrefix(subject, prefix+".integration."):
-			integration += n
-		}
-	}
-	return users, integration, nil
-}
-
 // forEachStore runs f in parallel subtests on SQLite and on PostgreSQL,
 // with the database URL to configure: empty for SQLite, a fresh schema
 // for PostgreSQL.

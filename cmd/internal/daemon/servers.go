@@ -59,7 +59,10 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 	api, admin := httpapi.NewWithAdmin(httpapi.Config{
 		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
 			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg), refs),
-		Agents:      commands.NewAgentHandler(b.Store, commands.WithAgents(b.Users), refs),
+		// Agents' channels are a few small values each: a quarter of the
+		// cache's byte budget, on top of the sessions', holds them.
+		Agents: commands.NewAgentHandler(b.Store, commands.WithAgents(b.Users), refs,
+			commands.WithCachedSessions(cachedSessions(cfg)), commands.WithCacheBytes(int(cfg.CacheBytes)/4)),
 		Sessions:    sessionview.NewReader(b.Store),
 		Transcripts: sessionview.NewTranscripts(b.Store),
 		Auth:        auth,
