@@ -46,7 +46,7 @@ type userFeed struct {
 	// channels is the user's channel-state subject: its messages go to
 	// ChannelsChannel, the others to Channel.
 	channels string
-	clients map[*client]struct{}
+	clients  map[*client]struct{}
 	// ready is closed once NATS confirmed the subscription (or gave up).
 	ready chan struct{}
 	// dropped is how many messages the subscription had dropped, as a
