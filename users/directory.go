@@ -121,6 +121,15 @@ func (d *Directory) SetRoles(ctx context.Context, id string, roles []Role) error
 	return d.update(ctx, Change{Kind: ChangeRoles, UserID: id, Roles: roles}, `roles`, join(roles))
 }
 
+// ValidAccess checks roles and features as SetRoles and SetFeatures do,
+// so that a caller setting both changes neither when either is bad.
+func ValidAccess(roles []Role, features []string) error {
+	if err := validRoles(roles); err != nil {
+		return err
+	}
+	return validFeatures(features)
+}
+
 // SetFeatures replaces a user's features.
 func (d *Directory) SetFeatures(ctx context.Context, id string, features []string) error {
 	if err := validFeatures(features); err != nil {

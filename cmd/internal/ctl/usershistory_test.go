@@ -25,6 +25,9 @@ func TestUserChangesInHistory(t *testing.T) {
 	}
 	_, err := run(t, dir, "", "users", "set", "a1")
 	require.ErrorContains(t, err, "give --role, --feature, or both")
+	// A bad feature with good roles changes neither: no event either.
+	_, err = run(t, dir, "", "users", "set", "a1", "--role", "agent", "--feature", "api-dance")
+	require.Error(t, err)
 
 	out, err := run(t, dir, "", "history", "--user", "a1")
 	require.NoError(t, err)

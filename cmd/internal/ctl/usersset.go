@@ -32,12 +32,16 @@ func (c *CLI) usersSet(actor *string) *cobra.Command {
 				return errors.New("give --role, --feature, or both")
 			}
 			ctx := asActor(cmd.Context(), *actor)
+			rs := make([]users.Role, 0, len(roles))
+			for _, r := range nonEmpty(roles) {
+				rs = append(rs, users.Role(r))
+			}
+			// Both checked before either is set: no half-made change.
+			if err := users.ValidAccess(rs, nonEmpty(features)); err != nil {
+				return err
+			}
 			return c.withBackend(ctx, func(b *backend.Backend) error {
 				if setRoles {
-					rs := make([]users.Role, 0, len(roles))
-					for _, r := range nonEmpty(roles) {
-						rs = append(rs, users.Role(r))
-					}
 					if err := b.Users.SetRoles(ctx, args[0], rs); err != nil {
 						return err
 					}
