@@ -46,6 +46,8 @@ func TestIntegrationCommands(t *testing.T) {
 		`{"operationName":"CustomerMessage","text":"Hello","nickname":"V"}`: fb.CustomerMessage{Text: "Hello", Nickname: "V"},
 		`{"operationName":"CustomerLeft"}`:                                  fb.CustomerLeft{},
 		`{"operationName":"Route","agentId":"a2"}`:                          fb.Route{AgentID: "a2"},
+		`{"operationName":"Withdraw"}`:                                      fb.Withdraw{},
+		`{"operationName":"Withdraw","agentId":"a2"}`:                       fb.Withdraw{AgentID: "a2"},
 	} {
 		op, err := gws.DecodeOperation([]byte(body))
 		require.NoError(t, err, body)
@@ -89,6 +91,8 @@ func TestOperationFailures(t *testing.T) {
 		{body: `{"operationName":"CustomerMessage","text":"x","nickname":""}`, integration: true, want: fb.ErrInvalid},
 		{body: `{"operationName":"Route"}`, integration: true, want: gws.ErrMissingParameter},
 		{body: `{"operationName":"Route","agentId":""}`, integration: true, want: gws.ErrMissingParameter},
+		{body: `{"operationName":"Withdraw","agentId":""}`, integration: true, want: fb.ErrInvalid},
+		{body: `{"operationName":"Withdraw","agentId":7}`, integration: true, want: gws.ErrInvalidBody},
 	} {
 		op, err := gws.DecodeOperation([]byte(tc.body))
 		if err == nil {
