@@ -137,7 +137,11 @@ func TestCodecRoundTripsTheSessionsLife(t *testing.T) {
 			},
 		}},
 		fb.OfferTimedOut{AgentID: "a3", Offer: 2, TimeoutSeconds: 30},
-		func() fb.SessionStarted { q := offered; q.AgentID, q.Status, q.QueueName = "", fb.StatusCompleted, "Sales"; return q }(),
+		func() fb.SessionStarted {
+			q := offered
+			q.AgentID, q.Status, q.QueueName = "", fb.StatusCompleted, "Sales"
+			return q
+		}(),
 		fb.SessionWithdrawn{AgentID: "a3"},
 	} {
 		data, err := sessionlog.Encode(e)
