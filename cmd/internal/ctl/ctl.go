@@ -49,7 +49,7 @@ func (c *CLI) Command() *cobra.Command {
 	root.SetErr(c.Err)
 	root.SetIn(c.In)
 	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand(), c.watchCommand(),
-		c.historyCommand(), c.stateCommand(), c.verifyCommand(), c.rebuildCommand(), c.replayCommand(), c.exportCommand(), c.checkpointCommand())
+		c.historyCommand(), c.stateCommand(), c.verifyCommand(), c.rebuildCommand(), c.replayCommand(), c.exportCommand(), c.checkpointCommand(), c.explainCommand())
 	return root
 }
 
