@@ -52,14 +52,40 @@ func TestMetricsLintCleanAndDashboardMatches(t *testing.T) {
 			}
 		}
 		names := regexp.MustCompile(`\bfbsession_[a-z0-9_]+`)
+		queried := map[string]bool{}
+		// Until fbsessiond runs the router, its series are not in
+		// /metrics at all; once fbsession_routing_leader is, every
+		// routing series the dashboard queries must be too.
+		routerRuns := scraped["fbsession_routing_leader"]
 		for _, expr := range exprs {
 			used := names.FindAllString(expr, -1)
 			require.NotEmpty(t, used, "%q queries no fbsession metric", expr)
 			for _, name := range used {
+				queried[name] = true
+				if !routerRuns && strings.HasPrefix(name, "fbsession_routing_") {
+					continue
+				}
 				require.True(t, scraped[name], "%s, queried by the dashboard (%q), is not in /metrics", name, expr)
 			}
 		}
+		for _, name := range routingSeries {
+			require.True(t, queried[name], "the dashboard's Routing row queries no %s", name)
+		}
 	})
+}
+
+// routingSeries are the router's series the dashboard's Routing row
+// shows: waiting and oldest wait, agents Ready and busy, offers and
+// timeouts, queued-to-offered latency, and which instance leads.
+var routingSeries = []string{
+	"fbsession_routing_waiting",
+	"fbsession_routing_oldest_wait_seconds",
+	"fbsession_routing_agents_ready",
+	"fbsession_routing_agents_busy",
+	"fbsession_routing_offers_total",
+	"fbsession_routing_offer_timeouts_total",
+	"fbsession_routing_queued_to_offered_seconds_bucket",
+	"fbsession_routing_leader",
 }
 
 // scrapeRunningDaemon starts fbsessiond on the embedded store and NATS,
