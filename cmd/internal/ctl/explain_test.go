@@ -84,7 +84,7 @@ func routedLives(t *testing.T, s commands.Store, clock *storetest.Clock) {
 		Queue: "Sales", Rule: "longest-idle", WaitingSince: t0, DecidedAt: clock.Now(), OfferTimeoutSeconds: 30, Members: 3,
 		Candidates: []fb.Candidate{
 			{AgentID: "a2", Status: "Ready", Load: 1, Capacity: 2, IdleSince: t0.Add(-5 * time.Minute), Chosen: true},
-			{AgentID: "a1", Status: "Ready", Load: 0, Capacity: 2, IdleSince: t0.Add(-10 * time.Minute), Reason: "Declined"},
+			{AgentID: "a1", Status: "Ready", Load: 0, Capacity: 2, IdleSince: t0.Add(time.Minute), Reason: "Declined"},
 			{AgentID: "a3", Status: "NotReady", Load: 0, Capacity: 2, IdleSince: t0.Add(-time.Hour), Reason: fb.ReasonNotReady},
 		},
 	}})
@@ -141,7 +141,7 @@ func explainAssertions(t *testing.T, explain func(args ...string) (string, error
 		"queued: 2026-11-24T09:01:30Z in queue Sales by OfferTimedOut (version 3): a1 let offer 1 time out after 30s; waits for routing",
 		"decided: 2026-11-24T09:01:31Z, queue Sales, rule longest-idle, after waiting 1m31s (in queue since 2026-11-24T09:00:00Z); offer timeout 30s",
 		"chosen: a2 Ready load 1/2 idle 6m31s",
-		"not chosen: a1 Ready load 0/2 idle 11m31s declined this session already in this wait (rejected it or let the offer time out)",
+		"not chosen: a1 Ready load 0/2 idle 31s declined this session already in this wait (rejected it or let the offer time out)",
 		"a3 NotReady load 0/2 idle 1h1m31s NotReady on facebooksession",
 		"outcome: accepted by a2 after 10s (OfferAccepted at 2026-11-24T09:01:41Z, version 5)",
 		"",
