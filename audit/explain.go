@@ -6,6 +6,7 @@ import (
 	"time"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/domain/routing"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/sessionlog"
 )
@@ -320,9 +321,6 @@ func decision(d *fb.RoutingDecision) *Decision {
 	return out
 }
 
-// Reasons the domain has no constant for.
-const reasonDeclined = "Declined"
-
 // whyNot tells why the router passed over c for chosen.
 func whyNot(c fb.Candidate, chosen *fb.Candidate) string {
 	switch c.Reason {
@@ -332,7 +330,7 @@ func whyNot(c fb.Candidate, chosen *fb.Candidate) string {
 		return "logged out: no contact center session"
 	case fb.ReasonFull:
 		return fmt.Sprintf("full: load %d of capacity %d", c.Load, c.Capacity)
-	case reasonDeclined:
+	case routing.ReasonDeclined:
 		return "declined this session already in this wait (rejected it or let the offer time out)"
 	case "":
 	default:

@@ -13,6 +13,7 @@ import (
 	"github.com/fbsession/fbsession/audit"
 	"github.com/fbsession/fbsession/commands"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/domain/routing"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/eventstore/sqlite"
 	"github.com/fbsession/fbsession/internal/storetest"
@@ -64,7 +65,7 @@ func routedLives(t *testing.T, s commands.Store, clock *storetest.Clock) {
 
 	clock.Advance(time.Minute) // 09:01:00
 	do(router, "routed", fb.Route{AgentID: "a1", Decision: &fb.RoutingDecision{
-		Queue: "Sales", Rule: "longest-idle", WaitingSince: t0, DecidedAt: clock.Now(), OfferTimeoutSeconds: 30, Members: 7,
+		Queue: "Sales", Rule: routing.Rule, WaitingSince: t0, DecidedAt: clock.Now(), OfferTimeoutSeconds: 30, Members: 7,
 		Candidates: []fb.Candidate{
 			{AgentID: "a1", Status: "Ready", Load: 0, Capacity: 2, IdleSince: t0.Add(-10 * time.Minute), Chosen: true},
 			{AgentID: "a2", Status: "Ready", Load: 1, Capacity: 2, IdleSince: t0.Add(-5 * time.Minute)},
@@ -81,10 +82,10 @@ func routedLives(t *testing.T, s commands.Store, clock *storetest.Clock) {
 
 	clock.Advance(time.Second) // 09:01:31
 	do(router, "routed", fb.Route{AgentID: "a2", Decision: &fb.RoutingDecision{
-		Queue: "Sales", Rule: "longest-idle", WaitingSince: t0, DecidedAt: clock.Now(), OfferTimeoutSeconds: 30, Members: 3,
+		Queue: "Sales", Rule: routing.Rule, WaitingSince: t0, DecidedAt: clock.Now(), OfferTimeoutSeconds: 30, Members: 3,
 		Candidates: []fb.Candidate{
 			{AgentID: "a2", Status: "Ready", Load: 1, Capacity: 2, IdleSince: t0.Add(-5 * time.Minute), Chosen: true},
-			{AgentID: "a1", Status: "Ready", Load: 0, Capacity: 2, IdleSince: t0.Add(time.Minute), Reason: "Declined"},
+			{AgentID: "a1", Status: "Ready", Load: 0, Capacity: 2, IdleSince: t0.Add(time.Minute), Reason: routing.ReasonDeclined},
 			{AgentID: "a3", Status: "NotReady", Load: 0, Capacity: 2, IdleSince: t0.Add(-time.Hour), Reason: fb.ReasonNotReady},
 		},
 	}})
@@ -93,7 +94,7 @@ func routedLives(t *testing.T, s commands.Store, clock *storetest.Clock) {
 	do(commands.Request{Actor: "a2"}, "routed", fb.Accept{By: "a2", Nickname: "Bob"})
 
 	decision := func(agent string) *fb.RoutingDecision {
-		return &fb.RoutingDecision{Queue: "Sales", Rule: "longest-idle", WaitingSince: t0, DecidedAt: clock.Now(), OfferTimeoutSeconds: 30, Members: 1,
+		return &fb.RoutingDecision{Queue: "Sales", Rule: routing.Rule, WaitingSince: t0, DecidedAt: clock.Now(), OfferTimeoutSeconds: 30, Members: 1,
 			Candidates: []fb.Candidate{{AgentID: agent, Status: "Ready", Capacity: 1, IdleSince: t0, Chosen: true}}}
 	}
 	do(router, "waiting", fb.Route{AgentID: "a3", Decision: decision("a3")})
