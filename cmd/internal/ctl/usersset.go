@@ -77,7 +77,10 @@ func (c *CLI) usersSet(actor *string) *cobra.Command {
 					done = append(done, "features "+orNone(features))
 				}
 				if setCapacity {
-					out, err := commands.NewAgentHandler(b.Store).Execute(ctx, commands.Request{Actor: by}, capCmd)
+					// One command, one referenceId: a block would skip the rest.
+					refs := commands.NewReferenceIDs(b.Store, 1)
+					h := commands.NewAgentHandler(b.Store, commands.WithReferenceIDs(refs))
+					out, err := h.Execute(ctx, commands.Request{Actor: by}, capCmd)
 					if err != nil {
 						return err
 					}
