@@ -26,6 +26,10 @@ type (
 		Channel    string `json:"channel"`
 		ReasonCode string `json:"reasonCode,omitempty"`
 	}
+	capacity struct {
+		Channel  string `json:"channel"`
+		Capacity int    `json:"capacity"`
+	}
 )
 
 // Encode is the stored document of e.
@@ -39,6 +43,8 @@ func Encode(e as.Event) ([]byte, error) {
 		return json.Marshal(channel{Channel: e.Channel})
 	case as.ChannelNotReady:
 		return json.Marshal(channel{Channel: e.Channel, ReasonCode: e.ReasonCode})
+	case as.ChannelCapacitySet:
+		return json.Marshal(capacity{Channel: e.Channel, Capacity: e.Capacity})
 	}
 	return nil, fmt.Errorf("%w: cannot encode %T", ErrUnknownEvent, e)
 }
@@ -76,6 +82,12 @@ func Decode(eventType string, schemaVersion int, data []byte) (as.Event, error) 
 			return as.ChannelReady{Channel: d.Channel}, nil
 		}
 		return as.ChannelNotReady{Channel: d.Channel, ReasonCode: d.ReasonCode}, nil
+	case as.TypeChannelCapacitySet:
+		var d capacity
+		if err := json.Unmarshal(data, &d); err != nil {
+			return nil, fmt.Errorf("agentlog: %s: %w", eventType, err)
+		}
+		return as.ChannelCapacitySet{Channel: d.Channel, Capacity: d.Capacity}, nil
 	}
 	return nil, fmt.Errorf("%w: type %q", ErrUnknownEvent, eventType)
 }

@@ -16,6 +16,8 @@ func TestCodecRoundTrip(t *testing.T) {
 		as.ChannelReady{Channel: "facebooksession"},
 		as.ChannelNotReady{Channel: "facebooksession", ReasonCode: "Lunch"},
 		as.ChannelNotReady{Channel: "facebooksession"},
+		as.ChannelCapacitySet{Channel: "facebooksession", Capacity: 2},
+		as.ChannelCapacitySet{Channel: "facebooksession", Capacity: 0},
 	} {
 		d, err := agentlog.EventData(e)
 		require.NoError(t, err)

@@ -1,6 +1,7 @@
 package agentlog
 
 import (
+	"strconv"
 	"strings"
 
 	as "github.com/fbsession/fbsession/domain/agentstate"
@@ -26,6 +27,8 @@ func Summary(rec *eventstore.RecordedEvent) string {
 			return e.Channel + " NotReady, reason " + e.ReasonCode
 		}
 		return e.Channel + " NotReady"
+	case as.ChannelCapacitySet:
+		return e.Channel + " capacity set to " + strconv.Itoa(e.Capacity)
 	}
 	return ""
 }

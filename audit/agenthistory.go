@@ -14,8 +14,9 @@ import (
 var ErrNoAgentHistory = errors.New("audit: no recorded channel changes of the agent")
 
 // AgentHistory returns every recorded change of an agent's channels in
-// order: who made it (the agent, or a supervisor), the referenceId, what
-// it set, and whether its hash verifies.
+// order: who made it (the agent, a supervisor, or the administrator who
+// set a capacity), the referenceId, what it set, and whether its hash
+// verifies.
 func AgentHistory(ctx context.Context, s eventstore.Store, agentID string) ([]Entry, error) {
 	id := agentlog.StreamID(agentID)
 	events, err := s.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: id})

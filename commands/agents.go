@@ -30,7 +30,9 @@ func (agents) Validate(cmd as.Command) error { return as.Validate(cmd) }
 
 // Authorize applies the domain's rule, then asks the directory whether
 // the agent a supervisor controls is one: a supervisor's typo must not
-// start a stream for nobody.
+// start a stream for nobody. An administrator's SetCapacity is not asked
+// about: fbsessionctl checks the user is an agent, and may configure one
+// who is disabled or not yet given api-multimedia.
 func (a agents) Authorize(ctx context.Context, _ as.State, cmd as.Command) error {
 	if err := as.Authorize(cmd); err != nil {
 		return err
@@ -70,19 +72,31 @@ func (agents) Fingerprint(cmd as.Command) (string, error) {
 // Keep keeps every agent's channels: a handful of small values, read by
 // each GET /me/channels.
 func (agents) Keep(s as.State) (as.State, bool) { return s, true }
-func (agents) Lacks(as.State, as.Command) bool  { return false }
+
+// Lacks makes a SetCapacity read the stream: one that finds the capacity
+// already set appends nothing, so no head check would catch a kept state
+// that another process made stale. An administrator's command is rare.
+func (agents) Lacks(_ as.State, cmd as.Command) bool {
+	return cmd.Operation() == as.OperationSetCapacity
+}
 
 func (agents) Size(s as.State) int {
 	n := 64
 	for _, c := range s.Channels {
 		n += 64 + len(c.Name) + len(c.ReasonCode)
 	}
+	if s.Capacities != nil {
+		n += 48 // the map's header and buckets
+		for ch := range s.Capacities {
+			n += 32 + len(ch)
+		}
+	}
 	return n
 }
 
 // AgentHandler runs the agentstate commands: an agent's contact center
-// session and channel states, and supervisors' control of them. Safe for
-// concurrent use.
+// session and channel states, supervisors' control of them, and
+// administrators' SetCapacity. Safe for concurrent use.
 type AgentHandler struct {
 	service *Service[as.State, as.Command]
 }

@@ -40,7 +40,7 @@ type Request struct {
 // Outcome is what a command did to an aggregate.
 type Outcome[S any] struct {
 	// ReferenceID links the request to its notification; 0 when the
-	// decision was Unreferenced.
+	// decision was Unreferenced or appended nothing.
 	ReferenceID int64
 	// State is the aggregate after the command, as its Decider keeps it.
 	State S
@@ -222,6 +222,11 @@ func (s *Service[S, C]) attempt(ctx context.Context, r Request, id string, st st
 	d, err := s.decider.Decide(st.state, op.cmd, s.now())
 	if err != nil {
 		return Outcome[S]{}, err
+	}
+	if len(d.Events) == 0 {
+		// A command that changes nothing (a capacity set to what it is)
+		// succeeds with nothing appended, and so no referenceId.
+		return Outcome[S]{State: st.state}, nil
 	}
 	var ref int64
 	if !d.Unreferenced {

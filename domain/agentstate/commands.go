@@ -39,6 +39,9 @@ type Sender struct {
 	// Supervisor tells that By controls Agent's channels as a supervisor
 	// (the transport checked the role and the feature).
 	Supervisor bool `json:"supervisor,omitempty"`
+	// Administrator tells that By configures Agent (fbsessionctl, whose
+	// database credentials are the authorization): only SetCapacity.
+	Administrator bool `json:"administrator,omitempty"`
 }
 
 // StartSession is StartContactCenterSession: the agent starts working on

@@ -7,10 +7,17 @@ import (
 
 // Authorize tells whether cmd's sender may change the agent's channels:
 // the agent themselves, or a supervisor setting a channel Ready or
-// NotReady. Starting and ending the session are the agent's alone.
+// NotReady. Starting and ending the session are the agent's alone. A
+// capacity is an administrator's alone, and an administrator sets
+// nothing else: it is the agent's configuration, not their work.
 func Authorize(cmd Command) error {
 	s := cmd.From()
+	capacity := cmd.Operation() == OperationSetCapacity
 	switch {
+	case capacity || s.Administrator:
+		if capacity && s.Administrator && !s.Supervisor {
+			return nil
+		}
 	case s.By == s.Agent && !s.Supervisor:
 		return nil
 	case s.Supervisor && slices.Contains(ChannelOperations(), cmd.Operation()):
@@ -21,7 +28,8 @@ func Authorize(cmd Command) error {
 
 // Decide carries out cmd on s. A StartContactCenterSession of a started
 // session starts it again: every channel NotReady, as after a desktop's
-// first start.
+// first start. No events and no error is a command that changes nothing
+// (a capacity set to what it is): the caller appends nothing.
 func Decide(s State, cmd Command) ([]Event, error) {
 	switch c := cmd.(type) {
 	case StartSession:
@@ -45,6 +53,8 @@ func Decide(s State, cmd Command) ([]Event, error) {
 			return nil, err
 		}
 		return []Event{ChannelNotReady{Channel: c.Channel, ReasonCode: c.ReasonCode}}, nil
+	case SetCapacity:
+		return decideCapacity(s, c), nil
 	}
 	return nil, fmt.Errorf("%w: unknown command %T", ErrInvalid, cmd)
 }

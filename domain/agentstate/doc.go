@@ -2,7 +2,8 @@
 // contact center session an agent starts and ends, and the state of each
 // channel in it (Ready, NotReady with an optional reason), as the GWS
 // "Set Agent State for a Particular Channel" and supervisor "Agent State
-// Control" operations change them.
+// Control" operations change them; and the agent's capacity on each
+// channel, which an administrator sets and which outlives the session.
 //
 // It is pure: Decide turns a command and the current state into events,
 // Evolve folds an event into the state. Nothing here reads a clock, a

@@ -21,9 +21,13 @@ type Channel struct {
 }
 
 // State is an agent's channels: none before StartContactCenterSession and
-// after EndContactCenterSession.
+// after EndContactCenterSession; and their capacities, which outlive the
+// session.
 type State struct {
 	Channels []Channel
+	// Capacities are the capacities set, by channel; a channel absent has
+	// DefaultCapacity (read them with Capacity). Never written in place.
+	Capacities map[string]int
 }
 
 // Started tells whether a contact center session is started.
@@ -38,8 +42,8 @@ func (s State) Channel(name string) (Channel, bool) {
 	return s.Channels[i], true
 }
 
-// Evolve folds one event into the state. It never shares the channels of
-// s with the state it returns, which a caller may keep.
+// Evolve folds one event into the state. It never shares the channels or
+// capacities of s with the state it returns, which a caller may keep.
 func Evolve(s State, e Event) State {
 	switch e := e.(type) {
 	case SessionStarted:
@@ -53,6 +57,8 @@ func Evolve(s State, e Event) State {
 		s.Channels = with(s.Channels, Channel{Name: e.Channel, Status: StatusReady})
 	case ChannelNotReady:
 		s.Channels = with(s.Channels, Channel{Name: e.Channel, Status: StatusNotReady, ReasonCode: e.ReasonCode})
+	case ChannelCapacitySet:
+		s.Capacities = withCapacity(s.Capacities, e.Channel, e.Capacity)
 	}
 	return s
 }

@@ -36,6 +36,8 @@ func Validate(cmd Command) error {
 			return err
 		}
 		return validReasonCode(c.ReasonCode)
+	case SetCapacity:
+		return validCapacity(c)
 	}
 	return nil
 }

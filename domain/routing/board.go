@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	as "github.com/fbsession/fbsession/domain/agentstate"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 )
 
@@ -17,7 +18,7 @@ const ReasonDeclined = "Declined"
 
 // DefaultCapacity is an agent's capacity for facebooksession until one is
 // set.
-const DefaultCapacity = 3
+const DefaultCapacity = as.DefaultCapacity
 
 // maxDeclined bounds the agents a session remembers as having declined it.
 const maxDeclined = fb.MaxCandidates

@@ -47,7 +47,11 @@ func (pl *planner) agentPublications(change []eventstore.RecordedEvent) ([]*publ
 		if err != nil {
 			return nil, err
 		}
-		body, err := gws.EncodeNotification(gws.ChannelStateChangeOf(meta.ReferenceID, e))
+		n := gws.ChannelStateChangeOf(meta.ReferenceID, e)
+		if len(n.Channels) == 0 {
+			continue // no channel's state changed (a capacity set): GWS has nothing to say
+		}
+		body, err := gws.EncodeNotification(n)
 		if err != nil {
 			return nil, err
 		}

@@ -17,7 +17,7 @@ import (
 
 // An agent's channel changes reach the agent's channels subject as GWS's
 // ChannelStateChangeMessageV2, in order, between the sessions' changes,
-// and are kept by the stream.
+// and are kept by the stream; a capacity set is not one.
 func TestNotifierPublishesChannelStateChanges(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -34,6 +34,8 @@ func TestNotifierPublishesChannelStateChanges(t *testing.T) {
 	}
 
 	refStart := run(as.StartSession{Sender: a1, Channels: []string{"facebooksession"}})
+	// A capacity changes no channel's state: it is not notified.
+	require.Positive(t, run(as.SetCapacity{Sender: as.Sender{Agent: "a1", By: "alice", Administrator: true}, Channel: "facebooksession", Capacity: 1}))
 	f.start("s1", "a1")
 	refReady := run(as.SetReady{Sender: as.Sender{Agent: "a1", By: "boss", Supervisor: true}, Channel: "facebooksession"})
 	_, err := f.cmds.Operate(ctx, commands.Request{Actor: "a1"}, "s1", fb.Complete{By: "a1"})

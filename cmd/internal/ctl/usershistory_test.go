@@ -24,7 +24,7 @@ func TestUserChangesInHistory(t *testing.T) {
 		require.NoError(t, err, "%v", args)
 	}
 	_, err := run(t, dir, "", "users", "set", "a1")
-	require.ErrorContains(t, err, "give --role, --feature, or both")
+	require.ErrorContains(t, err, "give --role, --feature, --capacity, or several")
 	// A bad feature with good roles changes neither: no event either.
 	_, err = run(t, dir, "", "users", "set", "a1", "--role", "agent", "--feature", "api-dance")
 	require.Error(t, err)
