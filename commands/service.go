@@ -223,6 +223,11 @@ func (s *Service[S, C]) attempt(ctx context.Context, r Request, id string, st st
 	if err != nil {
 		return Outcome[S]{}, err
 	}
+	if len(d.Events) == 0 {
+		// The command changes nothing (a queue member added again): no
+		// append, and no referenceId for a change that never happened.
+		return Outcome[S]{State: d.After}, nil
+	}
 	var ref int64
 	if !d.Unreferenced {
 		if ref, err = s.refs.Next(ctx); err != nil {
