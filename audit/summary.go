@@ -18,6 +18,9 @@ const SummaryTextRunes = 60
 func Summary(e fb.Event) string {
 	switch e := e.(type) {
 	case fb.SessionStarted:
+		if e.QueueName != "" {
+			return fmt.Sprintf("queued to %s; participants: %s", e.QueueName, participants(e.Participants))
+		}
 		return fmt.Sprintf("%s to %s; participants: %s", e.Status, e.AgentID, participants(e.Participants))
 	case fb.SessionEnded:
 		if e.ByCustomer {
@@ -53,7 +56,12 @@ func Summary(e fb.Event) string {
 	case fb.UserDataDeleted:
 		return "userData deleted: " + strings.Join(e.Keys, ", ")
 	case fb.SessionRouted:
+		if d := e.Decision; d != nil {
+			return fmt.Sprintf("routed to %s (offered) from queue %s by %s, %d of %d members weighed", e.AgentID, d.Queue, d.Rule, len(d.Candidates), d.Members)
+		}
 		return "routed to " + e.AgentID + " (offered)"
+	case fb.OfferTimedOut:
+		return fmt.Sprintf("%s let offer %d time out after %ds; waits for routing", e.AgentID, e.Offer, e.TimeoutSeconds)
 	case fb.SessionWithdrawn:
 		return "taken back from " + e.AgentID + " to wait for routing"
 	}

@@ -15,6 +15,9 @@ type Result struct {
 	// State is the session after the command; without its user data
 	// when the command neither read nor changed it (sessionview.Snapshot).
 	State fb.State
+	// Version is the session's stream version State is as of: a reader
+	// of the feed (the router) knows from it which events it has seen.
+	Version int64
 	// Replayed tells that an earlier request with the same idempotency key
 	// is being answered again, and nothing was appended.
 	Replayed bool
@@ -62,5 +65,5 @@ func (h *Handler) Operate(ctx context.Context, r Request, sessionID string, cmd 
 
 func (h *Handler) run(ctx context.Context, r Request, sessionID string, cmd fb.Command) (Result, error) {
 	out, err := h.service.Execute(ctx, r, sessionID, cmd)
-	return Result{ReferenceID: out.ReferenceID, State: out.State.State, Replayed: out.Replayed}, err
+	return Result{ReferenceID: out.ReferenceID, State: out.State.State, Version: out.State.Version, Replayed: out.Replayed}, err
 }

@@ -11,6 +11,7 @@ import (
 type intakeBody struct {
 	ID                  *string         `json:"id"`
 	AgentID             *string         `json:"agentId"`
+	QueueName           *string         `json:"queueName"`
 	FacebooksessionType *string         `json:"facebooksessionType"`
 	Comment             *string         `json:"comment"`
 	ReceivedDate        *string         `json:"receivedDate"`
@@ -30,13 +31,24 @@ func ParseIntake(body []byte, newID func() string) (fb.Start, error) {
 	if err := DecodeObject(body, &b); err != nil {
 		return fb.Start{}, err
 	}
-	if b.AgentID == nil || *b.AgentID == "" {
-		return fb.Start{}, fmt.Errorf("%w: agentId is required", ErrMissingParameter)
+	var cmd fb.Start
+	switch {
+	case b.QueueName != nil && b.AgentID != nil:
+		return fb.Start{}, invalidBody("give agentId or queueName, not both")
+	case b.QueueName != nil:
+		if *b.QueueName == "" {
+			return fb.Start{}, invalidBody("queueName must not be empty")
+		}
+		cmd.QueueName = *b.QueueName
+	case b.AgentID == nil || *b.AgentID == "":
+		return fb.Start{}, fmt.Errorf("%w: agentId or queueName is required", ErrMissingParameter)
+	default:
+		cmd.AgentID = *b.AgentID
 	}
 	if string(b.UserData) == "null" {
 		b.UserData = nil
 	}
-	cmd := fb.Start{AgentID: *b.AgentID, UserData: b.UserData}
+	cmd.UserData = b.UserData
 	if b.Participants != nil {
 		cmd.Participants = make([]fb.Participant, len(b.Participants))
 		for i, p := range b.Participants {

@@ -41,6 +41,7 @@ func toStored(e fb.Event) (any, error) {
 			Participants:        fromParticipants(e.Participants),
 			Status:              e.Status,
 			SuggestedQueueURIs:  e.SuggestedQueueURIs,
+			QueueName:           e.QueueName,
 		}, nil
 	case fb.SessionEnded:
 		return sessionEnded(e), nil
@@ -73,7 +74,9 @@ func toStored(e fb.Event) (any, error) {
 	case fb.UserDataDeleted:
 		return userDataDeleted(e), nil
 	case fb.SessionRouted:
-		return agentOnly(e), nil
+		return sessionRouted{AgentID: e.AgentID, Decision: fromDecision(e.Decision)}, nil
+	case fb.OfferTimedOut:
+		return offerTimedOut(e), nil
 	case fb.SessionWithdrawn:
 		return agentOnly(e), nil
 	}
@@ -106,6 +109,7 @@ func fromStored(eventType string, data []byte) (fb.Event, error) {
 			Participants:        toParticipants(s.Participants),
 			Status:              startedStatus(s.Status),
 			SuggestedQueueURIs:  s.SuggestedQueueURIs,
+			QueueName:           s.QueueName,
 		}, err
 	case fb.TypeSessionEnded:
 		s, err := unmarshal[sessionEnded](data)
@@ -153,8 +157,11 @@ func fromStored(eventType string, data []byte) (fb.Event, error) {
 		s, err := unmarshal[userDataDeleted](data)
 		return fb.UserDataDeleted(s), err
 	case fb.TypeSessionRouted:
-		s, err := unmarshal[agentOnly](data)
-		return fb.SessionRouted(s), err
+		s, err := unmarshal[sessionRouted](data)
+		return fb.SessionRouted{AgentID: s.AgentID, Decision: toDecision(s.Decision)}, err
+	case fb.TypeOfferTimedOut:
+		s, err := unmarshal[offerTimedOut](data)
+		return fb.OfferTimedOut(s), err
 	case fb.TypeSessionWithdrawn:
 		s, err := unmarshal[agentOnly](data)
 		return fb.SessionWithdrawn(s), err

@@ -129,6 +129,19 @@ func TestCodecRoundTripsTheSessionsLife(t *testing.T) {
 		fb.UserDataUpdated{UserData: json.RawMessage(`{"big":12345678901234567890}`)},
 		fb.UserDataDeleted{Keys: []string{"a", "b"}},
 		fb.SessionRouted{AgentID: "a3"},
+		fb.SessionRouted{AgentID: "a3", Decision: &fb.RoutingDecision{
+			Queue: "Sales", Rule: "longest-idle", WaitingSince: at, DecidedAt: at.Add(time.Second), OfferTimeoutSeconds: 30, Members: 3,
+			Candidates: []fb.Candidate{
+				{AgentID: "a3", Status: "Ready", Load: 1, Capacity: 3, IdleSince: at, Chosen: true},
+				{AgentID: "a4", Status: "NotReady", Capacity: 3, Reason: fb.ReasonNotReady},
+			},
+		}},
+		fb.OfferTimedOut{AgentID: "a3", Offer: 2, TimeoutSeconds: 30},
+		func() fb.SessionStarted {
+			q := offered
+			q.AgentID, q.Status, q.QueueName = "", fb.StatusCompleted, "Sales"
+			return q
+		}(),
 		fb.SessionWithdrawn{AgentID: "a3"},
 	} {
 		data, err := sessionlog.Encode(e)

@@ -30,6 +30,7 @@ type sessionStarted struct {
 	// Status absent: the session started Chatting (startedStatus).
 	Status             fb.Status `json:"state,omitempty"`
 	SuggestedQueueURIs []string  `json:"suggestedQueueUris,omitempty"`
+	QueueName          string    `json:"queueName,omitempty"`
 }
 
 type sessionEnded struct {
@@ -112,4 +113,66 @@ type userDataUpdated struct {
 
 type userDataDeleted struct {
 	Keys []string `json:"keys"`
+}
+
+type sessionRouted struct {
+	AgentID  string           `json:"agentId"`
+	Decision *routingDecision `json:"decision,omitempty"`
+}
+
+type routingDecision struct {
+	Queue               string      `json:"queue"`
+	Rule                string      `json:"rule"`
+	WaitingSince        time.Time   `json:"waitingSince"`
+	DecidedAt           time.Time   `json:"decidedAt"`
+	OfferTimeoutSeconds int         `json:"offerTimeoutSeconds"`
+	Candidates          []candidate `json:"candidates"`
+	Members             int         `json:"members"`
+}
+
+type candidate struct {
+	AgentID   string    `json:"agentId"`
+	Status    string    `json:"status"`
+	Load      int       `json:"load"`
+	Capacity  int       `json:"capacity"`
+	IdleSince time.Time `json:"idleSince,omitzero"`
+	Chosen    bool      `json:"chosen,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+type offerTimedOut struct {
+	AgentID        string `json:"agentId"`
+	Offer          int    `json:"offer"`
+	TimeoutSeconds int    `json:"timeoutSeconds"`
+}
+
+func fromDecision(d *fb.RoutingDecision) *routingDecision {
+	if d == nil {
+		return nil
+	}
+	out := &routingDecision{
+		Queue: d.Queue, Rule: d.Rule, WaitingSince: d.WaitingSince.UTC(), DecidedAt: d.DecidedAt.UTC(),
+		OfferTimeoutSeconds: d.OfferTimeoutSeconds, Members: d.Members,
+		Candidates: make([]candidate, len(d.Candidates)),
+	}
+	for i, c := range d.Candidates {
+		out.Candidates[i] = candidate(c)
+		out.Candidates[i].IdleSince = c.IdleSince.UTC()
+	}
+	return out
+}
+
+func toDecision(d *routingDecision) *fb.RoutingDecision {
+	if d == nil {
+		return nil
+	}
+	out := &fb.RoutingDecision{
+		Queue: d.Queue, Rule: d.Rule, WaitingSince: d.WaitingSince, DecidedAt: d.DecidedAt,
+		OfferTimeoutSeconds: d.OfferTimeoutSeconds, Members: d.Members,
+		Candidates: make([]fb.Candidate, len(d.Candidates)),
+	}
+	for i, c := range d.Candidates {
+		out.Candidates[i] = fb.Candidate(c)
+	}
+	return out
 }

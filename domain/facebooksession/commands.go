@@ -11,10 +11,13 @@ type Command interface {
 	Operation() string
 }
 
-// Start hands a new session to an agent (the intake side of the API).
+// Start hands a new session to an agent, or places it in a queue for the
+// router (the intake side of the API): exactly one of AgentID and
+// QueueName.
 type Start struct {
 	SessionID           string
 	AgentID             string
+	QueueName           string
 	FacebooksessionType string // "Inbound" when empty
 	Comment             string
 	ReceivedDate        string
@@ -104,8 +107,23 @@ type CustomerMessage struct {
 // Facebook session.
 type CustomerLeft struct{}
 
-// Route offers a session waiting for routing to an agent.
-type Route struct{ AgentID string }
+// Route offers a session waiting for routing to an agent. The router sets
+// Decision, the inputs of its choice, so that the log answers why this
+// agent and not another; the integration side's Route has none.
+type Route struct {
+	AgentID  string
+	Decision *RoutingDecision
+}
+
+// TimeOut takes back an offer its agent let run out: the router's, once
+// the queue's offer timeout has passed. Offer is the State.Offers of the
+// offer it times out, so that a timer that fires late never takes back a
+// later offer of the same session to the same agent.
+type TimeOut struct {
+	AgentID        string
+	Offer          int
+	TimeoutSeconds int
+}
 
 // Withdraw takes a session back from its agent, offered or chatting, to
 // wait for routing: the agent can no longer take it (disabled), or did not
@@ -130,5 +148,6 @@ func (UpdateUserData) Operation() string  { return OperationUpdateUserData }
 func (DeleteUserData) Operation() string  { return OperationDeleteUserData }
 func (CustomerMessage) Operation() string { return OperationCustomerMessage }
 func (CustomerLeft) Operation() string    { return OperationCustomerLeft }
+func (TimeOut) Operation() string         { return OperationTimeOut }
 func (Route) Operation() string           { return OperationRoute }
 func (Withdraw) Operation() string        { return OperationWithdraw }

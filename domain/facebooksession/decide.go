@@ -62,7 +62,9 @@ func Decide(s State, cmd Command) ([]Event, error) {
 	case CustomerLeft:
 		return []Event{SessionEnded{SessionID: s.ID, ByCustomer: true}}, nil
 	case Route:
-		return []Event{SessionRouted{AgentID: cmd.AgentID}}, nil
+		return []Event{SessionRouted{AgentID: cmd.AgentID, Decision: cmd.Decision}}, nil
+	case TimeOut:
+		return []Event{OfferTimedOut(cmd)}, nil
 	case Withdraw:
 		return []Event{SessionWithdrawn{AgentID: s.AgentID}}, nil
 	}
@@ -132,6 +134,12 @@ func allowed(s State, cmd Command) error {
 		if !ok && s.Routable() {
 			return fmt.Errorf("%w: session %s holds the most events a session may (%d) and was handed over %d times since: it is not routed again", ErrInvalidState, s.ID, MaxActivity, MaxHandovers)
 		}
+	case TimeOut:
+		// A stale timer: the offer was answered, or another one made.
+		if c := cmd.(TimeOut); s.Status != StatusInvited || s.AgentID != c.AgentID || s.Offers != c.Offer {
+			return fmt.Errorf("%w: session %s has no offer %d to %s running", ErrInvalidState, s.ID, c.Offer, c.AgentID)
+		}
+		ok = true
 	case Withdraw:
 		ok = s.Status == StatusInvited || s.Status == StatusChatting
 		if c := cmd.(Withdraw); ok && c.AgentID != "" && c.AgentID != s.AgentID {
@@ -180,7 +188,10 @@ func decideStart(s State, cmd Start) ([]Event, error) {
 		participants = []Participant{}
 	}
 	status := cmd.Status
-	if status == StatusNone {
+	switch {
+	case cmd.QueueName != "":
+		status = StatusCompleted // waits for the router, as a session queued later does
+	case status == StatusNone:
 		status = StatusInvited
 	}
 	return []Event{SessionStarted{
@@ -193,6 +204,7 @@ func decideStart(s State, cmd Start) ([]Event, error) {
 		Participants:        participants,
 		Status:              status,
 		SuggestedQueueURIs:  cmd.SuggestedQueueURIs,
+		QueueName:           cmd.QueueName,
 	}}, nil
 }
 

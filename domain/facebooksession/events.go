@@ -30,6 +30,7 @@ const (
 	TypeUserDataDeleted         = "UserDataDeleted"
 	TypeSessionRouted           = "SessionRouted"
 	TypeSessionWithdrawn        = "SessionWithdrawn"
+	TypeOfferTimedOut           = "OfferTimedOut"
 )
 
 // Participant types the service itself writes.
@@ -61,6 +62,10 @@ type SessionStarted struct {
 	// read as Chatting (sessionlog).
 	Status             Status
 	SuggestedQueueURIs []string
+	// QueueName is the queue an intake placed the session in, for the
+	// router, when it named no agent; the session then starts Completed
+	// with no agent, as a session queued later waits.
+	QueueName string
 }
 
 // SessionEnded records that the customer's Facebook session was ended: by
@@ -157,9 +162,18 @@ type UserDataDeleted struct {
 }
 
 // SessionRouted records that the routing side offered a waiting session to
-// an agent.
+// an agent, with the router's decision when the router made it.
 type SessionRouted struct {
-	AgentID string
+	AgentID  string
+	Decision *RoutingDecision
+}
+
+// OfferTimedOut records that the agent let an offer run out: the session
+// waits for routing again, in its place.
+type OfferTimedOut struct {
+	AgentID        string
+	Offer          int
+	TimeoutSeconds int
 }
 
 // SessionWithdrawn records that a session was taken back from its agent
@@ -186,3 +200,4 @@ func (UserDataUpdated) EventType() string         { return TypeUserDataUpdated }
 func (UserDataDeleted) EventType() string         { return TypeUserDataDeleted }
 func (SessionRouted) EventType() string           { return TypeSessionRouted }
 func (SessionWithdrawn) EventType() string        { return TypeSessionWithdrawn }
+func (OfferTimedOut) EventType() string           { return TypeOfferTimedOut }

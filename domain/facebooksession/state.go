@@ -24,6 +24,9 @@ type State struct {
 	// Queue is where the interaction was placed by Complete or Transfer,
 	// if anywhere, until it is routed again.
 	Queue string
+	// Offers counts the offers made of the session: to the agent of an
+	// intake, of a transfer, of a Route. TimeOut names the one it ends.
+	Offers int
 	// Messages counts the transcript's messages: the next one is
 	// Messages+1.
 	Messages int
@@ -94,6 +97,10 @@ func Evolve(s State, e Event) State {
 			UserData:            e.UserData,
 			Participants:        e.Participants,
 			SuggestedQueueURIs:  e.SuggestedQueueURIs,
+			Queue:               e.QueueName,
+		}
+		if e.Status == StatusInvited {
+			s.Offers = 1
 		}
 	case SessionEnded:
 		s.Ended = true
@@ -113,6 +120,8 @@ func Evolve(s State, e Event) State {
 		})
 	case OfferRejected:
 		s.Status, s.AgentID = StatusCompleted, ""
+	case OfferTimedOut:
+		s.Status, s.AgentID = StatusCompleted, ""
 	case AgentMessageSent:
 		s.Messages = e.Message.Index
 	case CustomerMessageReceived:
@@ -120,6 +129,7 @@ func Evolve(s State, e Event) State {
 	case TransferredToAgent:
 		s.Participants = withoutAgent(s.Participants, e.FromAgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.ToAgentID, ""
+		s.Offers++
 	case TransferredToQueue:
 		s.Participants = withoutAgent(s.Participants, e.FromAgentID)
 		s.Status, s.AgentID, s.Queue = StatusCompleted, "", e.QueueName
@@ -140,6 +150,7 @@ func Evolve(s State, e Event) State {
 	case SessionRouted:
 		s.Participants = withoutAgent(s.Participants, s.AgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.AgentID, ""
+		s.Offers++
 	}
 	switch e.(type) {
 	case SessionStarted, SessionEnded, InteractionCompleted, QueuedTo:

@@ -34,6 +34,8 @@ const (
 	OperationCustomerLeft    = "CustomerLeft"
 	OperationRoute           = "Route"
 	OperationWithdraw        = "Withdraw"
+	// OperationTimeOut is the router's: never an operation of the API.
+	OperationTimeOut = "TimeOut"
 )
 
 // Capabilities lists exactly the agent operations valid in a status, in

@@ -118,8 +118,12 @@ func validateStart(cmd Start) error {
 	switch {
 	case !ValidID(cmd.SessionID):
 		return fmt.Errorf("%w: id must be 1-%d characters of [A-Za-z0-9_-]", ErrInvalid, MaxIDLength)
-	case !ValidID(cmd.AgentID):
-		return fmt.Errorf("%w: agentId must be 1-%d characters of [A-Za-z0-9_-]", ErrInvalid, MaxIDLength)
+	case cmd.QueueName != "" && cmd.AgentID != "":
+		return fmt.Errorf("%w: give agentId or queueName, not both", ErrInvalid)
+	case cmd.QueueName != "" && cmd.Status != StatusNone:
+		return fmt.Errorf("%w: state is for a session handed to an agent, not one placed in a queue", ErrInvalid)
+	case cmd.QueueName == "" && !ValidID(cmd.AgentID):
+		return fmt.Errorf("%w: agentId must be 1-%d characters of [A-Za-z0-9_-], or give queueName", ErrInvalid, MaxIDLength)
 	case cmd.FacebooksessionType != "" && !printableWithin(cmd.FacebooksessionType, MaxIDLength):
 		return fmt.Errorf("%w: facebooksessionType must be printable and at most %d characters", ErrInvalid, MaxIDLength)
 	case !printableWithin(cmd.ReceivedDate, MaxDateLength):
@@ -132,6 +136,11 @@ func validateStart(cmd Start) error {
 		return fmt.Errorf("%w: state must be %s or %s", ErrInvalid, StatusInvited, StatusChatting)
 	case len(cmd.SuggestedQueueURIs) > MaxSuggestedQueues:
 		return fmt.Errorf("%w: at most %d suggestedQueueUris", ErrInvalid, MaxSuggestedQueues)
+	}
+	if cmd.QueueName != "" {
+		if err := ValidateQueueName(cmd.QueueName); err != nil {
+			return err
+		}
 	}
 	for _, u := range cmd.SuggestedQueueURIs {
 		if u == "" || !printableWithin(u, MaxURILength) {

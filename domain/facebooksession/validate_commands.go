@@ -56,6 +56,16 @@ func Validate(cmd Command) error {
 		if !ValidID(cmd.AgentID) {
 			return fmt.Errorf("%w: agentId must be 1-%d characters of [A-Za-z0-9_-]", ErrInvalid, MaxIDLength)
 		}
+		if cmd.Decision != nil && len(cmd.Decision.Candidates) > MaxCandidates {
+			return fmt.Errorf("%w: a routing decision records at most %d candidates", ErrInvalid, MaxCandidates)
+		}
+	case TimeOut:
+		switch {
+		case !ValidID(cmd.AgentID):
+			return fmt.Errorf("%w: agentId must be 1-%d characters of [A-Za-z0-9_-]", ErrInvalid, MaxIDLength)
+		case cmd.Offer < 1:
+			return fmt.Errorf("%w: offer must be 1 or more", ErrInvalid)
+		}
 	}
 	return nil
 }

@@ -64,6 +64,8 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 	case fb.OfferRejected:
 		// The session left its agent: Completed for them.
 		return []note{statusChange(e.AgentID, a)}, nil
+	case fb.OfferTimedOut:
+		return []note{statusChange(e.AgentID, a)}, nil
 	case fb.AgentLeft:
 		return []note{statusChange(e.AgentID, a)}, nil
 	case fb.SessionWithdrawn:

@@ -152,7 +152,15 @@ func FuzzIntake(f *testing.F) {
 			return
 		}
 		started := events[0].(fb.SessionStarted)
-		for _, id := range []string{started.SessionID, started.AgentID} {
+		ids := []string{started.SessionID, started.AgentID}
+		if started.QueueName != "" {
+			// Queued: no agent, and the queue is never a subject token.
+			if started.AgentID != "" || started.Status != fb.StatusCompleted {
+				t.Fatalf("a session queued to %q started %s with agent %q", started.QueueName, started.Status, started.AgentID)
+			}
+			ids = ids[:1]
+		}
+		for _, id := range ids {
 			if !fb.ValidID(id) || strings.ContainsAny(id, ".*> \t\r\n") {
 				t.Fatalf("unsafe id %q accepted", id)
 			}
