@@ -8,8 +8,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/sessionview"
 )
 
 // RebuildReport is the outcome of Rebuild.
@@ -147,14 +145,13 @@ func foldStreams(ctx context.Context, in <-chan [][]eventstore.RecordedEvent, ou
 	for streams := range in {
 		views := make([]eventstore.StreamView, 0, len(streams))
 		for _, events := range streams {
-			if _, isSession := sessionlog.SessionID(events[0].StreamID); !isSession {
-				continue // other streams (users') have no view
-			}
-			v, err := sessionview.Of(events)
+			v, hasView, err := viewOf(events)
 			if err != nil {
 				return err
 			}
-			views = append(views, v)
+			if hasView {
+				views = append(views, v)
+			}
 		}
 		if err := sendTo(ctx, out, views); err != nil {
 			return err
@@ -182,11 +179,11 @@ func refold(ctx context.Context, s eventstore.Store, ids []string) ([]eventstore
 	start := 0
 	for i := 1; i <= len(events); i++ {
 		if i == len(events) || events[i].StreamID != events[start].StreamID {
-			if _, isSession := sessionlog.SessionID(events[start].StreamID); isSession {
-				v, err := sessionview.Of(events[start:i])
-				if err != nil {
-					return nil, err
-				}
+			v, hasView, err := viewOf(events[start:i])
+			if err != nil {
+				return nil, err
+			}
+			if hasView {
 				views = append(views, v)
 			}
 			start = i

@@ -10,8 +10,6 @@ import (
 	"slices"
 
 	"github.com/fbsession/fbsession/eventstore"
-	"github.com/fbsession/fbsession/sessionlog"
-	"github.com/fbsession/fbsession/sessionview"
 )
 
 // Problem is a place where the record fails verification.
@@ -225,11 +223,13 @@ func (v *verifier) stream(events []eventstore.RecordedEvent, view *eventstore.St
 	if view != nil {
 		v.report.Views++
 	}
-	if _, isSession := sessionlog.SessionID(id); v.chainsOnly || !intact || !isSession {
-		return // a broken chain's fold proves nothing; other streams have no view
+	if v.chainsOnly || !intact {
+		return // a broken chain's fold proves nothing
 	}
-	want, err := sessionview.Of(events)
+	want, hasView, err := viewOf(events)
 	switch {
+	case !hasView:
+		return
 	case err != nil:
 		v.problem(Problem{Position: last.Position, StreamID: id, Version: last.Version, Reason: "events do not decode: " + err.Error()})
 	case view == nil:
@@ -238,7 +238,7 @@ func (v *verifier) stream(events []eventstore.RecordedEvent, view *eventstore.St
 		v.problem(Problem{Position: last.Position, StreamID: id, Version: last.Version,
 			Reason: fmt.Sprintf("read model is at version %d, the log at %d", view.Version, want.Version)})
 	default:
-		if reason := sessionview.Differs(view, &want); reason != "" {
+		if reason := viewDiffers(view, &want); reason != "" {
 			v.problem(Problem{Position: last.Position, StreamID: id, Version: last.Version, Reason: reason})
 		}
 	}

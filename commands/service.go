@@ -224,9 +224,10 @@ func (s *Service[S, C]) attempt(ctx context.Context, r Request, id string, st st
 		return Outcome[S]{}, err
 	}
 	if len(d.Events) == 0 {
-		// A command that changes nothing (a capacity set to what it is)
-		// succeeds with nothing appended, and so no referenceId.
-		return Outcome[S]{State: st.state}, nil
+		// A command that changes nothing (a capacity set to what it is, a
+		// queue member added again): no append, and no referenceId for a
+		// change that never happened.
+		return Outcome[S]{State: d.After}, nil
 	}
 	var ref int64
 	if !d.Unreferenced {

@@ -7,6 +7,7 @@ import (
 	"github.com/fbsession/fbsession/agentlog"
 	as "github.com/fbsession/fbsession/domain/agentstate"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/domain/routing"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/queuelog"
 	"github.com/fbsession/fbsession/sessionlog"

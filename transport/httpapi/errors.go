@@ -16,6 +16,7 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	as "github.com/fbsession/fbsession/domain/agentstate"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/domain/queue"
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/users"
@@ -98,6 +99,9 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 		stateErr *fb.StateError
 	)
 	if e, ok := toAgentStateError(err); ok {
+		return e, false
+	}
+	if e, ok := toQueueError(err); ok {
 		return e, false
 	}
 	switch {
@@ -225,4 +229,18 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.Debug("writing error response", "err", err)
 		}
 	}
+}
+
+// toQueueError maps the errors of queues (domain/queue); ok is false for
+// any other error. A queue a path names and does not find is a resource
+// that does not exist; one a body's parameter names is a bad parameter.
+func toQueueError(err error) (e *apiError, ok bool) {
+	var named *queueNameError
+	switch {
+	case errors.As(err, &named) && errors.Is(err, queue.ErrUnknownQueue):
+		return &apiError{http.StatusBadRequest, codeValidation, named.parameter + " names no queue: " + unwrapMessage(err, queue.ErrUnknownQueue)}, true
+	case errors.Is(err, queue.ErrUnknownQueue):
+		return errNotFound, true
+	}
+	return nil, false
 }

@@ -66,6 +66,12 @@ type Config struct {
 	// Notifications, when set, serves CometD at /api/v2/notifications and
 	// below (transport/cometd); it authenticates each request itself.
 	Notifications http.Handler
+	// Queues reads the queues for GET /queues and ResolveQueue; nil lists
+	// none and takes every queueName as it is.
+	Queues QueueReader
+	// QueueFigures counts the queues' live figures (the router's); nil
+	// shows them 0.
+	QueueFigures QueueFigures
 	// NewID generates intake ids when the body has none.
 	NewID  func() string
 	Logger *slog.Logger
@@ -152,6 +158,7 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 	api(http.MethodGet, "/me/channels", a.myChannels, a.requireFeature)
 	api(http.MethodPost, "/me/channels/:channel", a.setMyChannel, a.requireFeature)
 	api(http.MethodPost, "/users/:id/channels/:channel", a.controlChannel, a.requireAgentControl)
+	a.queueRoutes(api)
 	// Filled before the first request, read-only after.
 	for _, r := range e.Routes() {
 		routes[r.Path] = true

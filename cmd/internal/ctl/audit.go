@@ -26,24 +26,29 @@ func (c *CLI) historyCommand() *cobra.Command {
 		asJSON bool
 		user   bool
 		agent  bool
+		queue  bool
 	)
 	cmd := &cobra.Command{
-		Use:   "history SESSION_ID | --user USER_ID | --agent USER_ID [--json]",
-		Short: "Every event of a session, a user or an agent's channels: when, what, who, and whether its hash verifies",
+		Use:   "history SESSION_ID | --user USER_ID | --agent USER_ID | --queue NAME [--json]",
+		Short: "Every event of a session, a user, an agent's channels or a queue: when, what, who, and whether its hash verifies",
 		Long: "One line per event: position, version, time, type, acting user, referenceId,\n" +
 			"queue, hash check, and what the event did (who joined or left, message index,\n" +
 			"author and text cut to 60 characters, transfer source and target, user data\n" +
 			"keys). Text clients wrote is shown escaped (docs/AUDIT.md). With --user, the\n" +
 			"changes to a user of the directory: added, roles, features, status, password.\n" +
 			"With --agent, the changes to an agent's channels: contact center session\n" +
-			"started and ended, Ready, NotReady and its reason, by the agent or a supervisor.",
-		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json\n  fbsessionctl history --user a1\n  fbsessionctl history --agent a1",
+			"started and ended, Ready, NotReady and its reason, by the agent or a supervisor.\n" +
+			"With --queue, the changes to a queue (by name, across removals): added,\n" +
+			"settings, members, removed.",
+		Example: "  fbsessionctl history 0002DaAVKJ0V0095\n  fbsessionctl history 0002DaAVKJ0V0095 --json\n  fbsessionctl history --user a1\n  fbsessionctl history --agent a1\n  fbsessionctl history --queue Sales",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			history := audit.History
 			switch {
-			case user && agent:
-				return errors.New("give --user or --agent, not both")
+			case user && agent, user && queue, agent && queue:
+				return errors.New("give one of --user, --agent and --queue, not both")
+			case queue:
+				history = audit.QueueHistory
 			case user:
 				history = audit.UserHistory
 			case agent:
@@ -78,6 +83,7 @@ func (c *CLI) historyCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&user, "user", false, "the argument is a user id: show the changes to that user")
 	cmd.Flags().BoolVar(&agent, "agent", false, "the argument is a user id: show the changes to that agent's channels")
+	cmd.Flags().BoolVar(&queue, "queue", false, "the argument is a queue name: show the changes to that queue")
 	return c.storeFlags(cmd, false)
 }
 

@@ -50,6 +50,7 @@ func (c *CLI) Command() *cobra.Command {
 	root.SetIn(c.In)
 	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand(), c.watchCommand(),
 		c.historyCommand(), c.stateCommand(), c.verifyCommand(), c.rebuildCommand(), c.replayCommand(), c.exportCommand(), c.checkpointCommand(), c.explainCommand())
+	root.AddCommand(c.queuesCommand())
 	return root
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/commands"
+	"github.com/fbsession/fbsession/queueview"
 	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/cometd"
 	"github.com/fbsession/fbsession/transport/httpapi"
@@ -63,7 +64,10 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		// cache's byte budget, on top of the sessions', holds them.
 		Agents: commands.NewAgentHandler(b.Store, commands.WithAgents(b.Users), refs,
 			commands.WithCachedSessions(cachedSessions(cfg)), commands.WithCacheBytes(int(cfg.CacheBytes)/4)),
-		Sessions:    sessionview.NewReader(b.Store),
+		Sessions: sessionview.NewReader(b.Store),
+		// Queues are read from their views, which fbsessionctl's appends
+		// write: a queue added is served at once, by every process.
+		Queues:      queueview.NewReader(b.Store),
 		Transcripts: sessionview.NewTranscripts(b.Store),
 		Auth:        auth,
 		BaseURL:     cfg.BaseURL(),

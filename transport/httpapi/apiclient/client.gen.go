@@ -375,6 +375,36 @@ func (e MessageVisibility) Valid() bool {
 	}
 }
 
+// Defines values for QueueChannel.
+const (
+	QueueChannelFacebooksession QueueChannel = "facebooksession"
+)
+
+// Valid indicates whether the value is a known member of the QueueChannel enum.
+func (e QueueChannel) Valid() bool {
+	switch e {
+	case QueueChannelFacebooksession:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QueueFieldsChannel.
+const (
+	QueueFieldsChannelFacebooksession QueueFieldsChannel = "facebooksession"
+)
+
+// Valid indicates whether the value is a known member of the QueueFieldsChannel enum.
+func (e QueueFieldsChannel) Valid() bool {
+	switch e {
+	case QueueFieldsChannelFacebooksession:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionResourcesStatusCode.
 const (
 	SessionResourcesStatusCodeN0 SessionResourcesStatusCode = 0
@@ -543,6 +573,36 @@ const (
 func (e OperationDoneStatusCode) Valid() bool {
 	switch e {
 	case OperationDoneStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QueueListStatusCode.
+const (
+	QueueListStatusCodeN0 QueueListStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the QueueListStatusCode enum.
+func (e QueueListStatusCode) Valid() bool {
+	switch e {
+	case QueueListStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QueueResourceStatusCode.
+const (
+	QueueResourceStatusCodeN0 QueueResourceStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the QueueResourceStatusCode enum.
+func (e QueueResourceStatusCode) Valid() bool {
+	switch e {
+	case QueueResourceStatusCodeN0:
 		return true
 	default:
 		return false
@@ -738,6 +798,36 @@ const (
 func (e OperateOnMyFacebookSession200JSONResponseBodyStatusCode) Valid() bool {
 	switch e {
 	case OperateOnMyFacebookSession200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListQueues200JSONResponseBodyStatusCode.
+const (
+	ListQueues200JSONResponseBodyStatusCodeN0 ListQueues200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the ListQueues200JSONResponseBodyStatusCode enum.
+func (e ListQueues200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case ListQueues200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetQueue200JSONResponseBodyStatusCode.
+const (
+	GetQueue200JSONResponseBodyStatusCodeN0 GetQueue200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the GetQueue200JSONResponseBodyStatusCode enum.
+func (e GetQueue200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case GetQueue200JSONResponseBodyStatusCodeN0:
 		return true
 	default:
 		return false
@@ -977,6 +1067,59 @@ type Participant struct {
 	Visibility    *string `json:"visibility,omitempty"`
 }
 
+// Queue A queue, as GET /api/v2/queues/{queueId} shows it whole.
+type Queue struct {
+	// AgentsBusy Members with no free capacity.
+	AgentsBusy int `json:"agentsBusy"`
+
+	// AgentsReady Members Ready on facebooksession.
+	AgentsReady int          `json:"agentsReady"`
+	Channel     QueueChannel `json:"channel"`
+
+	// Id The queue's id, a number given when it was added; a name added again after a removal gets a new one.
+	Id string `json:"id"`
+
+	// Members The member agents' user ids, sorted.
+	Members []string `json:"members"`
+
+	// Name 1–64 ASCII letters, digits, spaces and _ . -, case-sensitive; never digits only.
+	Name string `json:"name"`
+
+	// NoAnswerNotReady Whether an agent who lets an offer time out is set NotReady with reason NoAnswer.
+	NoAnswerNotReady bool `json:"noAnswerNotReady"`
+
+	// OfferTimeoutSeconds How long an offer waits for the agent before it goes back to the queue (30 by default, GWS's delivering timeout).
+	OfferTimeoutSeconds int `json:"offerTimeoutSeconds"`
+
+	// OldestWaitSeconds How long the longest-waiting of them has waited; 0 with none.
+	OldestWaitSeconds int    `json:"oldestWaitSeconds"`
+	Uri               string `json:"uri"`
+
+	// Waiting Sessions queued and not offered.
+	Waiting int `json:"waiting"`
+}
+
+// QueueChannel defines model for Queue.Channel.
+type QueueChannel string
+
+// QueueFields The fields of a queue asked for with ?fields, exactly those.
+type QueueFields struct {
+	AgentsBusy          *int                `json:"agentsBusy,omitempty"`
+	AgentsReady         *int                `json:"agentsReady,omitempty"`
+	Channel             *QueueFieldsChannel `json:"channel,omitempty"`
+	Id                  *string             `json:"id,omitempty"`
+	Members             *[]string           `json:"members,omitempty"`
+	Name                *string             `json:"name,omitempty"`
+	NoAnswerNotReady    *bool               `json:"noAnswerNotReady,omitempty"`
+	OfferTimeoutSeconds *int                `json:"offerTimeoutSeconds,omitempty"`
+	OldestWaitSeconds   *int                `json:"oldestWaitSeconds,omitempty"`
+	Uri                 *string             `json:"uri,omitempty"`
+	Waiting             *int                `json:"waiting,omitempty"`
+}
+
+// QueueFieldsChannel defines model for QueueFields.Channel.
+type QueueFieldsChannel string
+
 // Readiness Each check by name, ok, unavailable or degraded, and the instance's status: unavailable (503) if any check is unavailable, else degraded if any is (still 200: it serves its clients), else ok.
 type Readiness map[string]string
 
@@ -1125,6 +1268,15 @@ type IdempotencyKey = string
 // ListFields Example: *
 type ListFields = string
 
+// QueueId defines model for queueId.
+type QueueId = string
+
+// QueueListFields Example: *
+type QueueListFields = string
+
+// QueueResourceFields Example: id,name,waiting
+type QueueResourceFields = string
+
 // UserId defines model for userId.
 type UserId = string
 
@@ -1175,6 +1327,37 @@ type OperationDoneStatusCode int
 
 // PayloadTooLarge defines model for payloadTooLarge.
 type PayloadTooLarge = Error
+
+// QueueList defines model for queueList.
+type QueueList struct {
+	// Queues With ?fields, whole queues or the fields asked for.
+	Queues     *[]QueueList_Queues_Item `json:"queues,omitempty"`
+	StatusCode QueueListStatusCode      `json:"statusCode"`
+	Uris       *[]string                `json:"uris,omitempty"`
+}
+
+// QueueList_Queues_Item defines model for queueList.queues.Item.
+type QueueList_Queues_Item struct {
+	union json.RawMessage
+}
+
+// QueueListStatusCode defines model for QueueList.StatusCode.
+type QueueListStatusCode int
+
+// QueueResource defines model for queueResource.
+type QueueResource struct {
+	// Queue The whole queue, or the fields asked for with ?fields.
+	Queue      QueueResource_Queue     `json:"queue"`
+	StatusCode QueueResourceStatusCode `json:"statusCode"`
+}
+
+// QueueResource_Queue The whole queue, or the fields asked for with ?fields.
+type QueueResource_Queue struct {
+	union json.RawMessage
+}
+
+// QueueResourceStatusCode defines model for QueueResource.StatusCode.
+type QueueResourceStatusCode int
 
 // Session defines model for session.
 type Session struct {
@@ -1372,6 +1555,37 @@ type OperateOnMyFacebookSession200JSONResponseBodyStatusCode int
 // CometdLongPollingJSONBody defines parameters for CometdLongPolling.
 type CometdLongPollingJSONBody = []BayeuxMessage
 
+// ListQueuesParams defines parameters for ListQueues.
+type ListQueuesParams struct {
+	// Fields Without it the list holds uris. With it the list holds queues: * for
+	// whole ones, or the fields named, comma-separated. An unknown name is
+	// 400/10.
+	Fields *QueueListFields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// ListQueues200JSONResponseBody_Queues_Item defines parameters for ListQueues.
+type ListQueues200JSONResponseBody_Queues_Item struct {
+	union json.RawMessage
+}
+
+// ListQueues200JSONResponseBodyStatusCode defines parameters for ListQueues.
+type ListQueues200JSONResponseBodyStatusCode int
+
+// GetQueueParams defines parameters for GetQueue.
+type GetQueueParams struct {
+	// Fields The queue's fields to return, comma-separated, exactly as the queue
+	// spells them, or * for all (the default). An unknown name is 400/10.
+	Fields *QueueResourceFields `form:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// GetQueue200JSONResponseBody_Queue defines parameters for GetQueue.
+type GetQueue200JSONResponseBody_Queue struct {
+	union json.RawMessage
+}
+
+// GetQueue200JSONResponseBodyStatusCode defines parameters for GetQueue.
+type GetQueue200JSONResponseBodyStatusCode int
+
 // ControlAgentChannelStateParams defines parameters for ControlAgentChannelState.
 type ControlAgentChannelStateParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
@@ -1554,6 +1768,130 @@ func (t UserDataValue) MarshalJSON() ([]byte, error) {
 }
 
 func (t *UserDataValue) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsQueue returns the union data inside the QueueList_Queues_Item as a Queue
+func (t QueueList_Queues_Item) AsQueue() (Queue, error) {
+	var body Queue
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQueue overwrites any union data inside the QueueList_Queues_Item as the provided Queue
+func (t *QueueList_Queues_Item) FromQueue(v Queue) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQueue performs a merge with any union data inside the QueueList_Queues_Item, using the provided Queue
+func (t *QueueList_Queues_Item) MergeQueue(v Queue) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsQueueFields returns the union data inside the QueueList_Queues_Item as a QueueFields
+func (t QueueList_Queues_Item) AsQueueFields() (QueueFields, error) {
+	var body QueueFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQueueFields overwrites any union data inside the QueueList_Queues_Item as the provided QueueFields
+func (t *QueueList_Queues_Item) FromQueueFields(v QueueFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQueueFields performs a merge with any union data inside the QueueList_Queues_Item, using the provided QueueFields
+func (t *QueueList_Queues_Item) MergeQueueFields(v QueueFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t QueueList_Queues_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *QueueList_Queues_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsQueue returns the union data inside the QueueResource_Queue as a Queue
+func (t QueueResource_Queue) AsQueue() (Queue, error) {
+	var body Queue
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQueue overwrites any union data inside the QueueResource_Queue as the provided Queue
+func (t *QueueResource_Queue) FromQueue(v Queue) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQueue performs a merge with any union data inside the QueueResource_Queue, using the provided Queue
+func (t *QueueResource_Queue) MergeQueue(v Queue) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsQueueFields returns the union data inside the QueueResource_Queue as a QueueFields
+func (t QueueResource_Queue) AsQueueFields() (QueueFields, error) {
+	var body QueueFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQueueFields overwrites any union data inside the QueueResource_Queue as the provided QueueFields
+func (t *QueueResource_Queue) FromQueueFields(v QueueFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQueueFields performs a merge with any union data inside the QueueResource_Queue, using the provided QueueFields
+func (t *QueueResource_Queue) MergeQueueFields(v QueueFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t QueueResource_Queue) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *QueueResource_Queue) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1930,6 +2268,130 @@ func (t *GetMyFacebookSession200JSONResponseBody_Facebooksession) UnmarshalJSON(
 	return err
 }
 
+// AsQueue returns the union data inside the ListQueues200JSONResponseBody_Queues_Item as a Queue
+func (t ListQueues200JSONResponseBody_Queues_Item) AsQueue() (Queue, error) {
+	var body Queue
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQueue overwrites any union data inside the ListQueues200JSONResponseBody_Queues_Item as the provided Queue
+func (t *ListQueues200JSONResponseBody_Queues_Item) FromQueue(v Queue) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQueue performs a merge with any union data inside the ListQueues200JSONResponseBody_Queues_Item, using the provided Queue
+func (t *ListQueues200JSONResponseBody_Queues_Item) MergeQueue(v Queue) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsQueueFields returns the union data inside the ListQueues200JSONResponseBody_Queues_Item as a QueueFields
+func (t ListQueues200JSONResponseBody_Queues_Item) AsQueueFields() (QueueFields, error) {
+	var body QueueFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQueueFields overwrites any union data inside the ListQueues200JSONResponseBody_Queues_Item as the provided QueueFields
+func (t *ListQueues200JSONResponseBody_Queues_Item) FromQueueFields(v QueueFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQueueFields performs a merge with any union data inside the ListQueues200JSONResponseBody_Queues_Item, using the provided QueueFields
+func (t *ListQueues200JSONResponseBody_Queues_Item) MergeQueueFields(v QueueFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ListQueues200JSONResponseBody_Queues_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ListQueues200JSONResponseBody_Queues_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsQueue returns the union data inside the GetQueue200JSONResponseBody_Queue as a Queue
+func (t GetQueue200JSONResponseBody_Queue) AsQueue() (Queue, error) {
+	var body Queue
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQueue overwrites any union data inside the GetQueue200JSONResponseBody_Queue as the provided Queue
+func (t *GetQueue200JSONResponseBody_Queue) FromQueue(v Queue) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQueue performs a merge with any union data inside the GetQueue200JSONResponseBody_Queue, using the provided Queue
+func (t *GetQueue200JSONResponseBody_Queue) MergeQueue(v Queue) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsQueueFields returns the union data inside the GetQueue200JSONResponseBody_Queue as a QueueFields
+func (t GetQueue200JSONResponseBody_Queue) AsQueueFields() (QueueFields, error) {
+	var body QueueFields
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromQueueFields overwrites any union data inside the GetQueue200JSONResponseBody_Queue as the provided QueueFields
+func (t *GetQueue200JSONResponseBody_Queue) FromQueueFields(v QueueFields) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeQueueFields performs a merge with any union data inside the GetQueue200JSONResponseBody_Queue, using the provided QueueFields
+func (t *GetQueue200JSONResponseBody_Queue) MergeQueueFields(v QueueFields) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t GetQueue200JSONResponseBody_Queue) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *GetQueue200JSONResponseBody_Queue) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -2230,6 +2692,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v2/openapi.yaml (the `GetOpenAPIDocument` operationId).
 	GetOpenAPIDocument(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListQueues The queues, as uris, or with fields as queues.
+	//
+	// Every queue, ordered by name: at most 1000. Without fields the list
+	// holds the queues' uris; with fields=* whole queues, or the fields
+	// named. Any authenticated user.
+	//
+	// Corresponds with GET /api/v2/queues (the `ListQueues` operationId).
+	ListQueues(ctx context.Context, params *ListQueuesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetQueue A queue, by its id or its name, with its live figures.
+	//
+	// {queueId} is the queue's id or its name (the name is looked up
+	// first; a name is never digits only). A removed queue, or none, is
+	// 404/6. Any authenticated user.
+	//
+	// Corresponds with GET /api/v2/queues/{queueId} (the `GetQueue` operationId).
+	GetQueue(ctx context.Context, queueId QueueId, params *GetQueueParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ControlAgentChannelStateWithBody A supervisor sets an agent's state on a channel, Ready or NotReady.
 	//
@@ -2730,6 +3210,44 @@ func (c *Client) CometdLongPolling(ctx context.Context, body CometdLongPollingJS
 // Corresponds with GET /api/v2/openapi.yaml (the `GetOpenAPIDocument` operationId).
 func (c *Client) GetOpenAPIDocument(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetOpenAPIDocumentRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListQueues The queues, as uris, or with fields as queues.
+//
+// Every queue, ordered by name: at most 1000. Without fields the list
+// holds the queues' uris; with fields=* whole queues, or the fields
+// named. Any authenticated user.
+//
+// Corresponds with GET /api/v2/queues (the `ListQueues` operationId).
+func (c *Client) ListQueues(ctx context.Context, params *ListQueuesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListQueuesRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetQueue A queue, by its id or its name, with its live figures.
+//
+// {queueId} is the queue's id or its name (the name is looked up
+// first; a name is never digits only). A removed queue, or none, is
+// 404/6. Any authenticated user.
+//
+// Corresponds with GET /api/v2/queues/{queueId} (the `GetQueue` operationId).
+func (c *Client) GetQueue(ctx context.Context, queueId QueueId, params *GetQueueParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetQueueRequest(c.Server, queueId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3749,6 +4267,121 @@ func NewGetOpenAPIDocumentRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListQueuesRequest constructs an http.Request for the ListQueues method
+func NewListQueuesRequest(server string, params *ListQueuesParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/queues")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Fields != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fields", *params.Fields, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetQueueRequest constructs an http.Request for the GetQueue method
+func NewGetQueueRequest(server string, queueId QueueId, params *GetQueueParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "queueId", queueId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/queues/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Fields != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "fields", *params.Fields, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewControlAgentChannelStateRequest calls the generic ControlAgentChannelState builder with application/json body
 func NewControlAgentChannelStateRequest(server string, id UserId, channel Channel, params *ControlAgentChannelStateParams, body ControlAgentChannelStateJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -4189,6 +4822,28 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v2/openapi.yaml (the `GetOpenAPIDocument` operationId).
 	GetOpenAPIDocumentWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIDocumentResponse, error)
+
+	// ListQueuesWithResponse The queues, as uris, or with fields as queues.
+	//
+	// Every queue, ordered by name: at most 1000. Without fields the list
+	// holds the queues' uris; with fields=* whole queues, or the fields
+	// named. Any authenticated user.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/queues (the `ListQueues` operationId).
+	ListQueuesWithResponse(ctx context.Context, params *ListQueuesParams, reqEditors ...RequestEditorFn) (*ListQueuesResponse, error)
+
+	// GetQueueWithResponse A queue, by its id or its name, with its live figures.
+	//
+	// {queueId} is the queue's id or its name (the name is looked up
+	// first; a name is never digits only). A removed queue, or none, is
+	// 404/6. Any authenticated user.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/queues/{queueId} (the `GetQueue` operationId).
+	GetQueueWithResponse(ctx context.Context, queueId QueueId, params *GetQueueParams, reqEditors ...RequestEditorFn) (*GetQueueResponse, error)
 
 	// ControlAgentChannelStateWithBodyWithResponse A supervisor sets an agent's state on a channel, Ready or NotReady.
 	//
@@ -6047,6 +6702,207 @@ func (r GetOpenAPIDocumentResponse) ContentType() string {
 	return ""
 }
 
+// ListQueuesResponse401Headers the declared response headers of an HTTP 401 response for ListQueues
+type ListQueuesResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ListQueuesResponse429Headers the declared response headers of an HTTP 429 response for ListQueues
+type ListQueuesResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListQueuesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListQueuesResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListQueuesResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListQueuesResponse) GetJSON200() *QueueList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListQueuesResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListQueuesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListQueuesResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListQueuesResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListQueuesResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListQueuesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListQueuesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListQueuesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListQueuesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListQueuesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetQueueResponse401Headers the declared response headers of an HTTP 401 response for GetQueue
+type GetQueueResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetQueueResponse429Headers the declared response headers of an HTTP 429 response for GetQueue
+type GetQueueResponse429Headers struct {
+	RetryAfter *int
+}
+
+type GetQueueResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *QueueResource
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetQueueResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetQueueResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetQueueResponse) GetJSON200() *QueueResource {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetQueueResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetQueueResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetQueueResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GetQueueResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetQueueResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetQueueResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetQueueResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetQueueResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetQueueResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetQueueResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetQueueResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ControlAgentChannelStateResponse401Headers the declared response headers of an HTTP 401 response for ControlAgentChannelState
 type ControlAgentChannelStateResponse401Headers struct {
 	WWWAuthenticate *string
@@ -6730,6 +7586,40 @@ func (c *ClientWithResponses) GetOpenAPIDocumentWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseGetOpenAPIDocumentResponse(rsp)
+}
+
+// ListQueuesWithResponse The queues, as uris, or with fields as queues.
+//
+// Every queue, ordered by name: at most 1000. Without fields the list
+// holds the queues' uris; with fields=* whole queues, or the fields
+// named. Any authenticated user.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/queues (the `ListQueues` operationId).
+func (c *ClientWithResponses) ListQueuesWithResponse(ctx context.Context, params *ListQueuesParams, reqEditors ...RequestEditorFn) (*ListQueuesResponse, error) {
+	rsp, err := c.ListQueues(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListQueuesResponse(rsp)
+}
+
+// GetQueueWithResponse A queue, by its id or its name, with its live figures.
+//
+// {queueId} is the queue's id or its name (the name is looked up
+// first; a name is never digits only). A removed queue, or none, is
+// 404/6. Any authenticated user.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/queues/{queueId} (the `GetQueue` operationId).
+func (c *ClientWithResponses) GetQueueWithResponse(ctx context.Context, queueId QueueId, params *GetQueueParams, reqEditors ...RequestEditorFn) (*GetQueueResponse, error) {
+	rsp, err := c.GetQueue(ctx, queueId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetQueueResponse(rsp)
 }
 
 // ControlAgentChannelStateWithBodyWithResponse A supervisor sets an agent's state on a channel, Ready or NotReady.
@@ -8493,6 +9383,195 @@ func ParseGetOpenAPIDocumentResponse(rsp *http.Response) (*GetOpenAPIDocumentRes
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseListQueuesResponse parses an HTTP response from a ListQueuesWithResponse call
+func ParseListQueuesResponse(rsp *http.Response) (*ListQueuesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListQueuesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListQueuesResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListQueuesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetQueueResponse parses an HTTP response from a GetQueueWithResponse call
+func ParseGetQueueResponse(rsp *http.Response) (*GetQueueResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetQueueResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest QueueResource
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetQueueResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetQueueResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil
