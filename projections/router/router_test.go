@@ -3,6 +3,7 @@ package router_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func (c *center) operate(id string, cmd fb.Command) {
 func (c *center) router() (stop func()) {
 	c.t.Helper()
 	r, err := router.New(router.Config{Store: c.b.Store, Sessions: c.sessions, Agents: c.agents, Now: c.b.Clock.Now,
-		LeaseRetry: 50 * time.Millisecond})
+		LeaseRetry: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(c.t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -131,7 +132,15 @@ func TestRouterRunsTheWalk(t *testing.T) {
 			b.Clock.Advance(time.Second)
 		}
 		// Four offered, spread over a and b; the fifth waits.
-		c.eventually(func() bool { return len(c.offers("s4")) == 1 }, "s4 offered")
+		// Offers are appended in parallel: wait for all four.
+		c.eventually(func() bool {
+			for _, id := range ids[:4] {
+				if len(c.offers(id)) == 0 {
+					return false
+				}
+			}
+			return true
+		}, "four offered")
 		got := map[string]string{}
 		for _, id := range ids[:4] {
 			require.Len(t, c.offers(id), 1, id)
@@ -155,10 +164,13 @@ func TestRouterRunsTheWalk(t *testing.T) {
 		c.operate("s5", fb.Accept{By: "a", Nickname: "A"})
 		b.Clock.Advance(31 * time.Second)
 		c.eventually(func() bool { return c.state("s3").Status == fb.StatusCompleted }, "s3 timed out")
-		channels, err := c.agents.Channels(context.Background(), "a")
-		require.NoError(t, err)
-		ch, _ := channels.Channel(as.ChannelFacebookSession)
-		require.Equal(t, as.Channel{Name: as.ChannelFacebookSession, Status: as.StatusNotReady, ReasonCode: router.ReasonNoAnswer}, ch)
+		noAnswer := as.Channel{Name: as.ChannelFacebookSession, Status: as.StatusNotReady, ReasonCode: router.ReasonNoAnswer}
+		c.eventually(func() bool {
+			channels, err := c.agents.Channels(context.Background(), "a")
+			require.NoError(t, err)
+			ch, _ := channels.Channel(as.ChannelFacebookSession)
+			return ch == noAnswer
+		}, "a NotReady with NoAnswer")
 		c.operate("s4", fb.Complete{By: "b"})
 		c.agent(as.SetReady{Sender: as.Sender{Agent: "b", By: "b"}, Channel: as.ChannelFacebookSession})
 		c.eventually(func() bool { return len(c.offers("s3")) == 2 }, "s3 offered again")
