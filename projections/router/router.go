@@ -11,6 +11,7 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	as "github.com/fbsession/fbsession/domain/agentstate"
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
+	"github.com/fbsession/fbsession/domain/queue"
 	"github.com/fbsession/fbsession/domain/routing"
 	"github.com/fbsession/fbsession/eventstore"
 )
@@ -384,4 +385,11 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// QueueFigures are the named queue's live figures as the API shows them.
+func (r *Router) QueueFigures(name string) queue.Figures {
+	f := r.Figures(name)
+	return queue.Figures{Waiting: f.Waiting, OldestWaitSeconds: int(f.OldestWait / time.Second),
+		AgentsReady: f.AgentsReady, AgentsBusy: f.AgentsBusy}
 }

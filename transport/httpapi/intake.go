@@ -7,11 +7,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fbsession/fbsession/commands"
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/gws"
 )
 
-// intake is POST /facebooksessions: the routing side hands a session to an
-// agent.
+// intake is POST /facebooksessions: the integration side hands a session
+// to an agent, or places it in a queue for the router.
 func (a *API) intake(c echo.Context) error {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
@@ -21,6 +22,11 @@ func (a *API) intake(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	start, err := a.withQueue(c.Request().Context(), cmd)
+	if err != nil {
+		return err
+	}
+	cmd = start.(fb.Start)
 	key, err := idempotencyKey(c)
 	if err != nil {
 		return err

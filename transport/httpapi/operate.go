@@ -49,6 +49,9 @@ func (a *API) runOperation(c echo.Context, command func(gws.Operation) (fb.Comma
 	if err != nil {
 		return err
 	}
+	if cmd, err = a.withQueue(c.Request().Context(), cmd); err != nil {
+		return err
+	}
 	key, err := idempotencyKey(c)
 	if err != nil {
 		return err

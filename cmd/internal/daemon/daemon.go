@@ -36,12 +36,13 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 	}
 	defer conn.close()
 	reg := newRegistry()
-	proj, err := startProjectors(ctx, cfg, b, conn, reg, log)
+	h := newHandlers(cfg, b, reg)
+	proj, err := startProjectors(ctx, cfg, b, conn, h, reg, log)
 	if err != nil {
 		return err
 	}
 	defer proj.stop()
-	srv, err := buildServers(cfg, b, conn, proj, reg, log)
+	srv, err := buildServers(cfg, b, conn, proj, h, reg, log)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/notifier"
+	"github.com/fbsession/fbsession/projections/router"
 )
 
 func newRegistry() *prometheus.Registry {
@@ -33,10 +34,15 @@ type projectors struct {
 	stopCheckpointer context.CancelFunc
 	checkpointerDone <-chan struct{}
 	checkpoints      *checkpointHealth
+	// router offers queued sessions: every process follows the log, the
+	// one with the lease decides.
+	router     *router.Router
+	stopRouter context.CancelFunc
+	routerDone chan struct{}
 }
 
 // startProjectors starts the notifier and, with a key, the checkpointer.
-func startProjectors(ctx context.Context, cfg *config.Config, b *backend.Backend, conn *natsConn, reg *prometheus.Registry, log *slog.Logger) (*projectors, error) {
+func startProjectors(ctx context.Context, cfg *config.Config, b *backend.Backend, conn *natsConn, h *handlers, reg *prometheus.Registry, log *slog.Logger) (*projectors, error) {
 	notify, err := newNotifier(ctx, cfg, b, conn, reg, log)
 	if err != nil {
 		return nil, err
@@ -48,13 +54,27 @@ func startProjectors(ctx context.Context, cfg *config.Config, b *backend.Backend
 	if err != nil {
 		return nil, err
 	}
-	p := &projectors{runner: runner, runnerDone: make(chan struct{}), checkpoints: newCheckpointHealth(reg)}
+	route, err := router.New(router.Config{Store: b.Store, Sessions: h.sessions, Agents: h.agents,
+		Metrics: router.NewMetrics(reg), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	p := &projectors{runner: runner, runnerDone: make(chan struct{}), checkpoints: newCheckpointHealth(reg),
+		router: route, routerDone: make(chan struct{})}
 	cpCtx, stopCheckpointer := context.WithCancel(ctx)
 	p.stopCheckpointer = stopCheckpointer
 	if p.checkpointerDone, err = startCheckpointer(cpCtx, cfg, b, conn.js, p.checkpoints, log); err != nil {
 		stopCheckpointer()
 		return nil, err
 	}
+	// The router stops with the API: what it would offer next waits in
+	// the log for the next holder of its lease.
+	routeCtx, stopRouter := context.WithCancel(context.Background())
+	p.stopRouter = stopRouter
+	go func() {
+		defer close(p.routerDone)
+		_ = route.Run(routeCtx)
+	}()
 	// The notifier outlives ctx: drain publishes what the last requests
 	// committed.
 	runCtx, stopRunner := context.WithCancel(context.Background())
@@ -98,6 +118,9 @@ func newNotifier(ctx context.Context, cfg *config.Config, b *backend.Backend, co
 // drain lets the notifier publish what the last requests committed, until
 // sctx ends; what it misses it publishes on the next start.
 func (p *projectors) drain(sctx context.Context, log *slog.Logger) {
+	// The router first: the notifier then drains its last offers too.
+	p.stopRouter()
+	<-p.routerDone
 	p.runner.Drain()
 	select {
 	case <-p.runnerDone:
@@ -109,6 +132,8 @@ func (p *projectors) drain(sctx context.Context, log *slog.Logger) {
 }
 
 func (p *projectors) stop() {
+	p.stopRouter()
+	<-p.routerDone
 	p.stopRunner()
 	p.stopCheckpointer()
 	<-p.checkpointerDone

@@ -11,7 +11,6 @@ import (
 
 	"github.com/fbsession/fbsession/cmd/internal/backend"
 	"github.com/fbsession/fbsession/cmd/internal/config"
-	"github.com/fbsession/fbsession/commands"
 	"github.com/fbsession/fbsession/queueview"
 	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/cometd"
@@ -29,7 +28,7 @@ type servers struct {
 }
 
 // buildServers builds the REST API, with CometD, and the admin server.
-func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *projectors, reg *prometheus.Registry, log *slog.Logger) (*servers, error) {
+func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *projectors, h *handlers, reg *prometheus.Registry, log *slog.Logger) (*servers, error) {
 	limits := httpapi.DefaultLimits(cfg.RequestTimeout)
 	if cfg.ConnsPerAddress > 0 {
 		limits.ConnsPerAddress = cfg.ConnsPerAddress
@@ -54,16 +53,10 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		}
 		notifications.NATSReconnected()
 	})
-	// One allocator: sessions' and agents' referenceIds come from the same
-	// blocks.
-	refs := commands.WithReferenceIDs(commands.NewReferenceIDs(b.Store, 0))
 	api, admin := httpapi.NewWithAdmin(httpapi.Config{
-		Commands: commands.NewHandler(b.Store, commands.WithCachedSessions(cachedSessions(cfg)),
-			commands.WithCacheBytes(int(cfg.CacheBytes)), commands.WithAgents(b.Users), commands.WithMetrics(reg), refs),
-		// Agents' channels are a few small values each: a quarter of the
-		// cache's byte budget, on top of the sessions', holds them.
-		Agents: commands.NewAgentHandler(b.Store, commands.WithAgents(b.Users), refs,
-			commands.WithCachedSessions(cachedSessions(cfg)), commands.WithCacheBytes(int(cfg.CacheBytes)/4)),
+		Commands:     h.sessions,
+		Agents:       h.agents,
+		QueueFigures: proj.router,
 		Sessions: sessionview.NewReader(b.Store),
 		// Queues are read from their views, which fbsessionctl's appends
 		// write: a queue added is served at once, by every process.

@@ -1,0 +1,40 @@
+package httpapi
+
+import (
+	"context"
+
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
+)
+
+// withQueue is cmd with the queueName it carries, if any, resolved to the
+// queue's name (ResolveQueue): the log and the router know a queue by
+// one name, and an unknown queue is refused before anything is read or
+// appended. A command that fails validation is left to the command side,
+// which answers as for any bad field.
+func (a *API) withQueue(ctx context.Context, cmd fb.Command) (fb.Command, error) {
+	if fb.Validate(cmd) != nil {
+		return cmd, nil
+	}
+	resolve := func(name *string) (*string, error) {
+		if name == nil {
+			return nil, nil
+		}
+		resolved, err := a.ResolveQueue(ctx, *name)
+		return &resolved, err
+	}
+	var err error
+	switch c := cmd.(type) {
+	case fb.Complete:
+		c.QueueName, err = resolve(c.QueueName)
+		return c, err
+	case fb.Transfer:
+		c.QueueName, err = resolve(c.QueueName)
+		return c, err
+	case fb.Start:
+		if c.QueueName != "" {
+			c.QueueName, err = a.ResolveQueue(ctx, c.QueueName)
+		}
+		return c, err
+	}
+	return cmd, nil
+}
