@@ -161,7 +161,9 @@ func (r *Router) follow(ctx context.Context) {
 					r.log.Error("an event the router cannot read is skipped", "err", err)
 				}
 			}
+			queues := r.board.Queues()
 			r.mu.Unlock()
+			r.cfg.Metrics.known(queues)
 			after = page[len(page)-1].Cursor()
 		}
 		if len(page) == r.cfg.PageSize {
