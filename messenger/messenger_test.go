@@ -86,6 +86,7 @@ func TestThread(t *testing.T) {
 	require.ErrorIs(t, err, messenger.ErrAlreadyOpened)
 	require.True(t, messenger.Mark{Position: 5}.Before(e.At))
 	require.False(t, e.At.Before(messenger.Mark{Position: 5}))
+	require.True(t, messenger.Mark{Commit: 1, Position: 9}.Before(messenger.Mark{Commit: 2, Position: 3}))
 
 	id := messenger.SessionID("p", "u", "m")
 	require.Equal(t, id, messenger.SessionID("p", "u", "m"))

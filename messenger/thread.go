@@ -16,16 +16,24 @@ import (
 // where in the feed it was opened, so that an inbox processor projecting
 // a page again knows which of its items were carried out already.
 
-// Mark is an item's place in the feed: the delivery event's position and
-// the item's index in it.
+// Mark is an item's place in the feed: the delivery event's feed order
+// (its commit, then its position: a position alone is not the feed's
+// order on PostgreSQL, eventstore.Cursor) and the item's index in it.
 type Mark struct {
-	Position int64 `json:"position"`
-	Item     int   `json:"item"`
+	Commit   uint64 `json:"commit"`
+	Position int64  `json:"position"`
+	Item     int    `json:"item"`
 }
 
 // Before tells whether m comes before o in the feed.
 func (m Mark) Before(o Mark) bool {
-	return m.Position < o.Position || m.Position == o.Position && m.Item < o.Item
+	switch {
+	case m.Commit != o.Commit:
+		return m.Commit < o.Commit
+	case m.Position != o.Position:
+		return m.Position < o.Position
+	}
+	return m.Item < o.Item
 }
 
 // ThreadSessionOpened records that the thread's messages go to a new
