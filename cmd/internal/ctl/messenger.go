@@ -17,7 +17,9 @@ import (
 )
 
 func (c *CLI) messengerCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "messenger", Short: "Play the Messenger Platform locally: a fake Graph API, and webhooks as Meta sends them"}
+	cmd := &cobra.Command{Use: "messenger", Short: "Play the Messenger Platform locally: a fake Graph API, and webhooks as Meta sends them",
+		Example: "  fbsessionctl messenger fake-graph --addr 127.0.0.1:8090 --profile 1457374047909438=\"Vitaliy Onv\"\n" +
+			"  fbsessionctl messenger simulate --page 830180563704433 --psid 1457374047909438 --text \"Hello\""}
 	cmd.AddCommand(c.messengerFakeGraph(), c.messengerSimulate())
 	return cmd
 }
@@ -35,6 +37,9 @@ func (c *CLI) messengerFakeGraph() *cobra.Command {
 			"\"status\":500, \"delay_ms\":30000) fails the next Send API calls; POST /_fake/profiles\n" +
 			"{\"id\":\"PSID\",\"first_name\":\"...\",\"last_name\":\"...\"} adds a profile.\n" +
 			"Point fbsessiond at it with FBSESSION_GRAPH_URL=http://ADDR/v21.0.",
+		Example: "  fbsessionctl messenger fake-graph --addr 127.0.0.1:8090 --profile 1457374047909438=\"Vitaliy Onv\"\n" +
+			"  curl -d '{\"code\":613,\"count\":2}' 127.0.0.1:8090/_fake/fail\n" +
+			"  curl 127.0.0.1:8090/_fake/sends",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := fakegraph.Config{Profiles: map[string]graph.Profile{}, Webhook: webhook, PageID: pageID,
@@ -69,6 +74,8 @@ func (c *CLI) messengerSimulate() *cobra.Command {
 		Long: "Posts a messages webhook delivery, as Meta's reference shows it, to URL/webhooks/messenger,\n" +
 			"signed (X-Hub-Signature-256) with FBSESSION_MESSENGER_APP_SECRET. Without --mid one is\n" +
 			"made up; give the same --mid again to replay a message.",
+		Example: "  FBSESSION_MESSENGER_APP_SECRET=... fbsessionctl messenger simulate --page 830180563704433 --psid 1457374047909438 --text \"Hello\"\n" +
+			"  fbsessionctl messenger simulate --page 830180563704433 --psid 1457374047909438 --text \"Hello\" --mid m_1  # again: a replay",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			secret := os.Getenv("FBSESSION_MESSENGER_APP_SECRET")
