@@ -299,6 +299,8 @@ func startService(ctx context.Context, cfg Config, svc *config.Config) (stop fun
 	}
 }
 
+// addUsers adds the integration user "router" and the agents a0, a1...
+// with the api-multimedia feature: 50, or the routing mode's number.
 func addUsers(ctx context.Context, svc *config.Config, cfg Config) error {
 	b, err := backend.Open(ctx, svc, cfg.Log)
 	if err != nil {
@@ -308,13 +310,21 @@ func addUsers(ctx context.Context, svc *config.Config, cfg Config) error {
 	if err := b.Users.Add(ctx, users.User{ID: "router", UserName: "router", Roles: []users.Role{users.RoleIntegration}}, password); err != nil {
 		return err
 	}
-	for i := 0; i < agents; i++ {
+	for i := 0; i < agentCount(cfg); i++ {
 		id := "a" + strconv.Itoa(i)
 		if err := b.Users.Add(ctx, users.User{ID: id, UserName: id, Roles: []users.Role{users.RoleAgent}, Features: []string{users.FeatureMultimedia}}, password); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// agentCount is how many agents a run adds: the routing mode's, else 50.
+func agentCount(cfg Config) int {
+	if cfg.Routing.Agents > 0 {
+		return cfg.Routing.Agents
+	}
+	return agents
 }
 
 // The sessions the bench can create.
@@ -331,6 +341,21 @@ const smallIntake = `{"id":"x","agentId":"a0","state":"Chatting","userData":{"Fi
 // a<i % agents>: the chosen session, handed over already joined so that
 // the timed phase is Completes alone.
 func intakeBody(session string) (func(i int) (string, error), error) {
+	body, err := intakeTemplate(session)
+	if err != nil {
+		return nil, err
+	}
+	body["state"] = json.RawMessage(`"Chatting"`)
+	return func(i int) (string, error) {
+		body["id"] = json.RawMessage(strconv.Quote("s" + strconv.Itoa(i)))
+		body["agentId"] = json.RawMessage(strconv.Quote("a" + strconv.Itoa(i%agents)))
+		b, err := json.Marshal(body)
+		return string(b), err
+	}, nil
+}
+
+// intakeTemplate is the chosen session's intake body, as fields.
+func intakeTemplate(session string) (map[string]json.RawMessage, error) {
 	var template []byte
 	switch session {
 	case "", SessionSeed:
@@ -344,13 +369,7 @@ func intakeBody(session string) (func(i int) (string, error), error) {
 	if err := json.Unmarshal(template, &body); err != nil {
 		return nil, fmt.Errorf("bench: intake body: %w", err)
 	}
-	body["state"] = json.RawMessage(`"Chatting"`)
-	return func(i int) (string, error) {
-		body["id"] = json.RawMessage(strconv.Quote("s" + strconv.Itoa(i)))
-		body["agentId"] = json.RawMessage(strconv.Quote("a" + strconv.Itoa(i%agents)))
-		b, err := json.Marshal(body)
-		return string(b), err
-	}, nil
+	return body, nil
 }
 
 // intake creates the sessions, s<i> for agent a<i % agents>, from 16
