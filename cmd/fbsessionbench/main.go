@@ -85,7 +85,7 @@ func main() {
 	f.DurationVar(&cfg.Routing.HandleTime, "handle-time", 0, "routing: how long an agent chats between Accept and Complete")
 	f.Float64Var(&cfg.Routing.IntakeRate, "intake-rate", 0, "routing: intakes a second, over all the clients (0: as fast as they can)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
-	f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the service's CPU profile of each timed phase to this prefix + -c<clients>.pprof")
+	f.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write the service's CPU profile of each timed phase to this prefix + -c<clients>.pprof (routing: -routing-c<clients>.pprof)")
 	f.IntVar(&cfg.ProfileSeconds, "profile-seconds", 3, "how long each CPU profile lasts, from the start of the timed phase")
 	if err := cmd.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "fbsessionbench:", err)
@@ -108,9 +108,6 @@ func runRouting(cmd *cobra.Command, cfg bench.Config, asJSON bool) error {
 	}
 	if !cmd.Flags().Changed("sessions") {
 		cfg.Sessions = 5000
-	}
-	if cfg.CPUProfile != "" {
-		return fmt.Errorf("--cpuprofile is for --mode %s", modeComplete)
 	}
 	results, err := bench.RunRouting(cmd.Context(), cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -71,6 +72,14 @@ type RoutingResult struct {
 	// decision (DecidedAt).
 	AppendP50ms float64 `json:"decidedToRecordedP50Ms"`
 	AppendP99ms float64 `json:"decidedToRecordedP99Ms"`
+	// Freed to offered, from the log: for each place an agent freed
+	// (a Complete) while sessions waited, the time to that agent's next
+	// SessionRouted: how soon the router fills a place when the queue,
+	// not the router, is what sessions wait for. Refills counts them; none
+	// when nothing ever waited for a place.
+	Refills     int     `json:"refills"`
+	RefillP50ms float64 `json:"freedToOfferedP50Ms"`
+	RefillP99ms float64 `json:"freedToOfferedP99Ms"`
 	// Seen at the client: from the intake's 201 to the agent's receiving
 	// the offer's StatusChange on NATS (0 when the offer came first).
 	SeenP50ms float64 `json:"intakeToOfferSeenP50Ms"`
@@ -107,11 +116,16 @@ type RoutingResult struct {
 	Stalled bool `json:"stalled"`
 
 	PeakRSSMB float64 `json:"peakRssMb"`
-	// CPUPerSession and DBCPUPerSession are the service's and PostgreSQL's
-	// CPU per session, intake, offer, Accept and Complete together.
-	CPUPerSession   float64 `json:"cpuMsPerSession"`
-	DBCPUPerSession float64 `json:"dbCpuMsPerSession"`
-	HostCPUBusy     float64 `json:"hostCpuBusy"`
+	// CPUPerSession, DBCPUPerSession, NATSCPUPerSession and
+	// ClientCPUPerSession are the service's, PostgreSQL's, nats-server's
+	// and the bench's own CPU per session (its intake, offer, Accept and
+	// Complete together), in ms; the client's is 0 with the service
+	// in-process.
+	CPUPerSession       float64 `json:"cpuMsPerSession"`
+	DBCPUPerSession     float64 `json:"dbCpuMsPerSession"`
+	NATSCPUPerSession   float64 `json:"natsCpuMsPerSession"`
+	ClientCPUPerSession float64 `json:"clientCpuMsPerSession"`
+	HostCPUBusy         float64 `json:"hostCpuBusy"`
 }
 
 // Problems are the checks the run failed, none when it was correct.
@@ -191,7 +205,6 @@ func runRouting(ctx context.Context, cfg Config, clients int) (RoutingResult, er
 	}
 	defer drop()
 	svc := serviceConfig(cfg, dbURL)
-	svc.PprofAddr = ""
 	bases, pids, stop, err := startDaemons(ctx, cfg, &svc, cfg.Daemons)
 	defer stop()
 	if err != nil {
@@ -216,7 +229,16 @@ func runRouting(ctx context.Context, cfg Config, clients int) (RoutingResult, er
 		return r, err
 	}
 
+	profiled := make(chan error, 1)
+	if cfg.CPUProfile != "" {
+		go func() {
+			profiled <- fetchProfile(ctx, svc.PprofAddr, cfg.ProfileSeconds, fmt.Sprintf("%s-routing-c%d.pprof", cfg.CPUProfile, clients))
+		}()
+	} else {
+		profiled <- nil
+	}
 	cpu0, db0 := sumCPUSeconds(pids), commandCPUSeconds("postgres")
+	nats0, client0 := commandCPUSeconds("nats-server"), cpuSeconds(os.Getpid())
 	busy0, total0 := hostCPU()
 	elapsed, stalled := f.run(bodyOf, clients, rc.IntakeRate)
 	busy1, total1 := hostCPU()
@@ -228,6 +250,13 @@ func runRouting(ctx context.Context, cfg Config, clients int) (RoutingResult, er
 	n := float64(max(r.Sessions, 1))
 	r.CPUPerSession = (sumCPUSeconds(pids) - cpu0) * 1000 / n
 	r.DBCPUPerSession = (commandCPUSeconds("postgres") - db0) * 1000 / n
+	r.NATSCPUPerSession = (commandCPUSeconds("nats-server") - nats0) * 1000 / n
+	if pids[0] != os.Getpid() { // in-process, the client's CPU is the service's
+		r.ClientCPUPerSession = (cpuSeconds(os.Getpid()) - client0) * 1000 / n
+	}
+	if err := <-profiled; err != nil {
+		return r, fmt.Errorf("cpu profile: %w", err)
+	}
 	r.IntakesPerSec = float64(r.Sessions) / f.intakeElapsed().Seconds()
 	r.Errors = int(f.errors.Load())
 	r.DuplicateOffersSeen = int(f.duplicates.Load())

@@ -16,8 +16,9 @@ import (
 )
 
 // A short run of the routing mode: the service in-process, 4 agents of
-// capacity 2, 40 sessions from 2 clients, each held a moment so that
-// capacity binds. Every check holds and every figure is filled.
+// capacity 1, 40 sessions from 2 clients, each held 100 ms: the agents
+// drain 40 a second at most, so sessions wait for places and the router
+// fills each freed one. Every check holds and every figure is filled.
 func TestBenchRouting(t *testing.T) {
 	t.Parallel()
 	results, err := bench.RunRouting(context.Background(), bench.Config{
@@ -26,7 +27,7 @@ func TestBenchRouting(t *testing.T) {
 		Sessions:    40,
 		Session:     bench.SessionSmall,
 		Clients:     []int{2},
-		Routing:     bench.Routing{Agents: 4, Capacity: 2, HandleTime: 20 * time.Millisecond},
+		Routing:     bench.Routing{Agents: 4, Capacity: 1, HandleTime: 100 * time.Millisecond},
 		Log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(t, err)
@@ -37,8 +38,10 @@ func TestBenchRouting(t *testing.T) {
 	require.Equal(t, 40, r.SessionsInLog)
 	require.Equal(t, 40, r.Offers, "one offer per session")
 	require.Equal(t, 4, r.Agents)
-	require.Equal(t, 2, r.Capacity)
-	require.Equal(t, 2, r.MaxLoad, "40 sessions held 20 ms each fill 4 agents' 2 places")
+	require.Equal(t, 1, r.Capacity)
+	require.Equal(t, 1, r.MaxLoad)
+	require.Positive(t, r.Refills, "places freed while sessions waited")
+	require.LessOrEqual(t, r.RefillP50ms, r.RefillP99ms)
 	require.Positive(t, r.OffersPerSec)
 	require.Positive(t, r.IntakesPerSec)
 	require.Positive(t, r.ElapsedSeconds)

@@ -22,6 +22,9 @@ type routingLog struct {
 	// queued are the SessionRouted's recorded times less their place
 	// (WaitingSince), appended their recorded times less DecidedAt.
 	queued, appended []time.Duration
+	// refilled are, for each place freed while sessions waited, the time
+	// until its agent's next offer: how soon the router fills a place.
+	refilled []time.Duration
 	// first is the first intake's recorded time, lastOffer the last
 	// offer's.
 	first, lastOffer      time.Time
@@ -53,6 +56,9 @@ func readRoutingLog(ctx context.Context, dbURL string, capacity int) (*routingLo
 	defer rows.Close()
 	lg := &routingLog{offers: map[string]int{}, completed: map[string]bool{}}
 	holder, load := map[string]string{}, map[string]int{}
+	// waiting counts the sessions queued and not offered, in the log's
+	// order; freed are, by agent, the places freed while some waited.
+	waiting, freed := 0, map[string][]time.Time{}
 	for rows.Next() {
 		var (
 			stream, typ string
@@ -70,9 +76,16 @@ func readRoutingLog(ctx context.Context, dbURL string, capacity int) (*routingLo
 		if a := holder[id]; a != "" && slices.Contains(freeing, typ) {
 			load[a]--
 			holder[id] = ""
+			if typ != fb.TypeInteractionCompleted {
+				waiting++ // back in the queue
+			}
+			if waiting > 0 {
+				freed[a] = append(freed[a], at)
+			}
 		}
 		switch typ {
 		case fb.TypeSessionStarted:
+			waiting++
 			lg.sessions++
 			lg.offers[id] = 0
 			if lg.first.IsZero() || at.Before(lg.first) {
@@ -88,6 +101,11 @@ func readRoutingLog(ctx context.Context, dbURL string, capacity int) (*routingLo
 				return nil, fmt.Errorf("%s: a SessionRouted without the router's decision", stream)
 			}
 			lg.offers[id]++
+			waiting--
+			if f := freed[routed.AgentID]; len(f) > 0 {
+				lg.refilled = append(lg.refilled, at.Sub(f[0]))
+				freed[routed.AgentID] = f[1:]
+			}
 			// A session offered while it still held a place (never, as the
 			// aggregate refuses it) keeps that place in the count.
 			holder[id] = routed.AgentID
@@ -110,6 +128,7 @@ func readRoutingLog(ctx context.Context, dbURL string, capacity int) (*routingLo
 	}
 	slices.Sort(lg.queued)
 	slices.Sort(lg.appended)
+	slices.Sort(lg.refilled)
 	return lg, nil
 }
 
@@ -133,6 +152,8 @@ func (lg *routingLog) fill(r *RoutingResult) {
 	}
 	r.QueuedP50ms, r.QueuedP95ms, r.QueuedP99ms, r.QueuedMaxMs = pct(lg.queued, .5), pct(lg.queued, .95), pct(lg.queued, .99), pct(lg.queued, 1)
 	r.AppendP50ms, r.AppendP99ms = pct(lg.appended, .5), pct(lg.appended, .99)
+	r.Refills = len(lg.refilled)
+	r.RefillP50ms, r.RefillP99ms = pct(lg.refilled, .5), pct(lg.refilled, .99)
 	r.TimedOut, r.MaxLoad, r.OverCapacity = lg.timedOut, lg.maxLoad, lg.overCapacity
 }
 

@@ -138,10 +138,14 @@ func logIn(ctx context.Context, client *http.Client, bases []string) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, bases[i/agents]+"/api/v2/me", nil)
 		req.SetBasicAuth("a"+strconv.Itoa(i%agents), password)
 		res, err := client.Do(req)
-		if err == nil {
-			res.Body.Close()
+		if err != nil {
+			return err
 		}
-		return err
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("log in as a%d: HTTP %d", i%agents, res.StatusCode)
+		}
+		return nil
 	})
 }
 
@@ -273,7 +277,12 @@ func startService(ctx context.Context, cfg Config, svc *config.Config) (stop fun
 		cmd.Env = append(os.Environ(),
 			"DATABASE_URL="+svc.DatabaseURL, "NATS_URL="+svc.NATSURL, "FBSESSION_HTTP_ADDR="+svc.HTTPAddr,
 			"FBSESSION_SUBJECT_PREFIX="+svc.SubjectPrefix, "FBSESSION_STREAM="+svc.Stream,
-			"FBSESSION_PPROF_ADDR="+svc.PprofAddr, "FBSESSION_ADMIN_ADDR=", "FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h")
+			"FBSESSION_PPROF_ADDR="+svc.PprofAddr, "FBSESSION_ADMIN_ADDR=", "FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h",
+			// The cost the passwords were hashed at: at another, the first
+			// login of each agent hashes theirs again, at that cost,
+			// holding the one check slot of a 2-core host; the logins then
+			// queue for it past its wait and are answered 429.
+			"FBSESSION_BCRYPT_COST="+strconv.Itoa(svc.BcryptCost))
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			return nil, 0, fmt.Errorf("start %s: %w", cfg.Daemon, err)
