@@ -28,10 +28,10 @@ func WriteJSON[R Result | RoutingResult](w io.Writer, results []R) error {
 }
 
 // WriteRoutingTable prints routing results as a table, and below it each
-// run's failed checks, if any.
+// run's checks: OK, or those that failed.
 func WriteRoutingTable(w io.Writer, results []RoutingResult) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "daemons\tagents\tcapacity\tclients\tsessions\tintakes/s\toffers/s\tqueued→offered p50 ms\tp95 ms\tp99 ms\tmax ms\tdecided→recorded p50 ms\tp99 ms\tintake→offer seen p50 ms\tp95 ms\tp99 ms\tmax ms\toffers\toffered twice\tnot offered\tnot completed\twaiting\ttimed out\tmax load\tover capacity\terrors\tpeak RSS MB\tCPU ms/session\tdb CPU ms/session\thost CPU busy %\t")
+	fmt.Fprintln(tw, "daemons\tagents\tcapacity\tclients\tsessions\tintakes/s\toffers/s\tqueued→offered p50 ms\tp95 ms\tp99 ms\tmax ms\tdecided→recorded p50 ms\tp99 ms\tfreed→offered p50 ms\tp99 ms\tintake→offer seen p50 ms\tp95 ms\tp99 ms\tmax ms\toffers\toffered twice\tnot offered\tnot completed\twaiting\ttimed out\tmax load\tover capacity\terrors\tpeak RSS MB\tCPU ms/session\tdb CPU ms/session\tNATS CPU ms/session\tclient CPU ms/session\thost CPU busy %\t")
 	for _, r := range results {
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%.0f\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f\t\n",
 			r.Daemons, r.Agents, r.Capacity, r.Clients, r.Sessions, r.IntakesPerSec, r.OffersPerSec,
@@ -46,6 +46,9 @@ func WriteRoutingTable(w io.Writer, results []RoutingResult) error {
 	for _, r := range results {
 		if p := r.Problems(); len(p) > 0 {
 			fmt.Fprintf(w, "clients=%d: FAILED: %s\n", r.Clients, strings.Join(p, "; "))
+		} else {
+			fmt.Fprintf(w, "clients=%d: checks OK: %d sessions, each offered once and completed, none waiting, no agent over capacity (max load %d of %d)\n",
+				r.Clients, r.Sessions, r.MaxLoad, r.Capacity)
 		}
 	}
 	return nil

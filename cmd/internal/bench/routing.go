@@ -72,11 +72,12 @@ type RoutingResult struct {
 	// decision (DecidedAt).
 	AppendP50ms float64 `json:"decidedToRecordedP50Ms"`
 	AppendP99ms float64 `json:"decidedToRecordedP99Ms"`
-	// Freed to offered, from the log: for each place an agent freed
+	// Freed to offered, from the log: for each place a full agent freed
 	// (a Complete) while sessions waited, the time to that agent's next
-	// SessionRouted: how soon the router fills a place when the queue,
-	// not the router, is what sessions wait for. Refills counts them; none
-	// when nothing ever waited for a place.
+	// SessionRouted: how soon the router fills a place when places, not
+	// the router, are what sessions wait for (then queued to offered is
+	// mostly the queue's length). Refills counts them; none when no agent
+	// was ever full.
 	Refills     int     `json:"refills"`
 	RefillP50ms float64 `json:"freedToOfferedP50Ms"`
 	RefillP99ms float64 `json:"freedToOfferedP99Ms"`

@@ -22,8 +22,9 @@ type routingLog struct {
 	// queued are the SessionRouted's recorded times less their place
 	// (WaitingSince), appended their recorded times less DecidedAt.
 	queued, appended []time.Duration
-	// refilled are, for each place freed while sessions waited, the time
-	// until its agent's next offer: how soon the router fills a place.
+	// refilled are, for each place a full agent freed while sessions
+	// waited, the time until that agent's next offer: how soon the router
+	// fills a place when places are what sessions wait for.
 	refilled []time.Duration
 	// first is the first intake's recorded time, lastOffer the last
 	// offer's.
@@ -57,7 +58,8 @@ func readRoutingLog(ctx context.Context, dbURL string, capacity int) (*routingLo
 	lg := &routingLog{offers: map[string]int{}, completed: map[string]bool{}}
 	holder, load := map[string]string{}, map[string]int{}
 	// waiting counts the sessions queued and not offered, in the log's
-	// order; freed are, by agent, the places freed while some waited.
+	// order; freed are, by agent, the places they freed when full while
+	// some waited.
 	waiting, freed := 0, map[string][]time.Time{}
 	for rows.Next() {
 		var (
@@ -74,12 +76,13 @@ func readRoutingLog(ctx context.Context, dbURL string, capacity int) (*routingLo
 			continue
 		}
 		if a := holder[id]; a != "" && slices.Contains(freeing, typ) {
+			full := load[a] >= capacity
 			load[a]--
 			holder[id] = ""
 			if typ != fb.TypeInteractionCompleted {
 				waiting++ // back in the queue
 			}
-			if waiting > 0 {
+			if full && waiting > 0 {
 				freed[a] = append(freed[a], at)
 			}
 		}
