@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -127,6 +128,10 @@ type RoutingResult struct {
 	NATSCPUPerSession   float64 `json:"natsCpuMsPerSession"`
 	ClientCPUPerSession float64 `json:"clientCpuMsPerSession"`
 	HostCPUBusy         float64 `json:"hostCpuBusy"`
+	// OtherLoadCores is the host's busy CPU during the timed phase less
+	// the service's, PostgreSQL's, nats-server's and the bench's, in
+	// cores: other work on the machine, which the figures then include.
+	OtherLoadCores float64 `json:"otherLoadCores"`
 }
 
 // Problems are the checks the run failed, none when it was correct.
@@ -241,19 +246,24 @@ func runRouting(ctx context.Context, cfg Config, clients int) (RoutingResult, er
 	cpu0, db0 := sumCPUSeconds(pids), commandCPUSeconds("postgres")
 	nats0, client0 := commandCPUSeconds("nats-server"), cpuSeconds(os.Getpid())
 	busy0, total0 := hostCPU()
+	phaseStart := time.Now()
 	elapsed, stalled := f.run(bodyOf, clients, rc.IntakeRate)
 	busy1, total1 := hostCPU()
-	if total1 > total0 {
-		r.HostCPUBusy = (busy1 - busy0) / (total1 - total0)
-	}
+	phase := time.Since(phaseStart).Seconds()
 	r.ElapsedSeconds, r.Stalled = elapsed.Seconds(), stalled
 	r.Sessions = int(f.intaken.Load())
-	n := float64(max(r.Sessions, 1))
-	r.CPUPerSession = (sumCPUSeconds(pids) - cpu0) * 1000 / n
-	r.DBCPUPerSession = (commandCPUSeconds("postgres") - db0) * 1000 / n
-	r.NATSCPUPerSession = (commandCPUSeconds("nats-server") - nats0) * 1000 / n
+	svcCPU, dbCPU, natsCPU := sumCPUSeconds(pids)-cpu0, commandCPUSeconds("postgres")-db0, commandCPUSeconds("nats-server")-nats0
+	var clientCPU float64
 	if pids[0] != os.Getpid() { // in-process, the client's CPU is the service's
-		r.ClientCPUPerSession = (cpuSeconds(os.Getpid()) - client0) * 1000 / n
+		clientCPU = cpuSeconds(os.Getpid()) - client0
+	}
+	n := float64(max(r.Sessions, 1))
+	r.CPUPerSession, r.DBCPUPerSession = svcCPU*1000/n, dbCPU*1000/n
+	r.NATSCPUPerSession, r.ClientCPUPerSession = natsCPU*1000/n, clientCPU*1000/n
+	if total1 > total0 {
+		r.HostCPUBusy = (busy1 - busy0) / (total1 - total0)
+		ours := (svcCPU + dbCPU + natsCPU + clientCPU) / phase
+		r.OtherLoadCores = r.HostCPUBusy*float64(runtime.NumCPU()) - ours
 	}
 	if err := <-profiled; err != nil {
 		return r, fmt.Errorf("cpu profile: %w", err)
