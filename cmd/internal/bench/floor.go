@@ -157,12 +157,12 @@ func (f *floor) handle(a int, id string) {
 
 // operate sends an agent's operation; ok is false when it failed.
 func (f *floor) operate(url, agent, body string) (ok bool) {
-	status, err := post(f.ctx, f.client, url, agent, body)
+	status, answer, err := postAnswer(f.ctx, f.client, url, agent, body)
 	f.progress.Add(1)
 	if err != nil || status != http.StatusOK {
 		if f.ctx.Err() == nil {
 			f.errors.Add(1)
-			f.cfg.Log.Warn("bench: an agent's operation failed", "agent", agent, "url", url, "body", body, "status", status, "err", err)
+			f.cfg.Log.Warn("bench: an agent's operation failed", "agent", agent, "url", url, "body", body, "status", status, "answer", answer, "err", err)
 		}
 		return false
 	}
@@ -183,12 +183,12 @@ func (f *floor) intake(bodyOf func(i int) (string, error), clients int, rate flo
 		if err != nil {
 			return err
 		}
-		status, err := post(f.ctx, f.client, f.bases[i%len(f.bases)]+"/api/v2/facebooksessions", "router", body)
+		status, answer, err := postAnswer(f.ctx, f.client, f.bases[i%len(f.bases)]+"/api/v2/facebooksessions", "router", body)
 		f.progress.Add(1)
 		if err != nil || status != http.StatusCreated {
 			if f.ctx.Err() == nil {
 				f.errors.Add(1)
-				f.cfg.Log.Warn("bench: an intake failed", "session", i, "status", status, "err", err)
+				f.cfg.Log.Warn("bench: an intake failed", "session", i, "status", status, "answer", answer, "err", err)
 			}
 			return nil
 		}

@@ -429,19 +429,30 @@ func roundRobin(bases []string) func(i int) string {
 }
 
 func post(ctx context.Context, client *http.Client, url, user, body string) (int, error) {
+	status, _, err := postAnswer(ctx, client, url, user, body)
+	return status, err
+}
+
+// postAnswer is post that also returns the start of the answer's body
+// when its status is not 2xx, to tell why.
+func postAnswer(ctx context.Context, client *http.Client, url, user, body string) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	req.SetBasicAuth(user, password)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	var answer []byte
+	if res.StatusCode/100 != 2 {
+		answer, _ = io.ReadAll(io.LimitReader(res.Body, 512))
 	}
 	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode, nil
+	return res.StatusCode, string(answer), nil
 }
 
 // fanOut calls f(0..n-1) from the given number of goroutines.
