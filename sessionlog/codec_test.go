@@ -136,7 +136,7 @@ func TestCodecRoundTripsTheSessionsLife(t *testing.T) {
 				{AgentID: "a4", Status: "NotReady", Capacity: 3, Reason: fb.ReasonNotReady},
 			},
 		}},
-		fb.OfferTimedOut{AgentID: "a3", Offer: 2, TimeoutSeconds: 30},
+		fb.OfferTimedOut{AgentID: "a3", Offer: 2, TimeoutSeconds: 30, NoAnswerNotReady: true},
 		func() fb.SessionStarted {
 			q := offered
 			q.AgentID, q.Status, q.QueueName = "", fb.StatusCompleted, "Sales"

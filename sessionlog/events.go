@@ -141,9 +141,10 @@ type candidate struct {
 }
 
 type offerTimedOut struct {
-	AgentID        string `json:"agentId"`
-	Offer          int    `json:"offer"`
-	TimeoutSeconds int    `json:"timeoutSeconds"`
+	AgentID          string `json:"agentId"`
+	Offer            int    `json:"offer"`
+	TimeoutSeconds   int    `json:"timeoutSeconds"`
+	NoAnswerNotReady bool   `json:"noAnswerNotReady,omitempty"`
 }
 
 func fromDecision(d *fb.RoutingDecision) *routingDecision {

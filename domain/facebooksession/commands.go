@@ -120,9 +120,10 @@ type Route struct {
 // offer it times out, so that a timer that fires late never takes back a
 // later offer of the same session to the same agent.
 type TimeOut struct {
-	AgentID        string
-	Offer          int
-	TimeoutSeconds int
+	AgentID          string
+	Offer            int
+	TimeoutSeconds   int
+	NoAnswerNotReady bool
 }
 
 // Withdraw takes a session back from its agent, offered or chatting, to

@@ -169,11 +169,14 @@ type SessionRouted struct {
 }
 
 // OfferTimedOut records that the agent let an offer run out: the session
-// waits for routing again, in its place.
+// waits for routing again, in its place. NoAnswerNotReady records the
+// queue's rule then: the agent is owed a NotReady with reason NoAnswer,
+// which the router sets (and sets again after a crash, from this event).
 type OfferTimedOut struct {
-	AgentID        string
-	Offer          int
-	TimeoutSeconds int
+	AgentID          string
+	Offer            int
+	TimeoutSeconds   int
+	NoAnswerNotReady bool
 }
 
 // SessionWithdrawn records that a session was taken back from its agent

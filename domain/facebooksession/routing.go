@@ -41,7 +41,8 @@ type Candidate struct {
 	IdleSince time.Time
 	Chosen    bool
 	// Reason is why the member could not take the session, empty when
-	// they could: NotReady, LoggedOut, Full, Offered.
+	// they could: NotReady, LoggedOut, Full, or the router's Declined
+	// (routing.ReasonDeclined).
 	Reason string
 }
 

@@ -58,8 +58,36 @@ type agent struct {
 	// started: a contact center session with facebooksession is started.
 	started, ready bool
 	capacity       int
-	load           int
-	idleSince      time.Time
+	// load counts the sessions the log gives the agent: offered or
+	// chatting.
+	load      int
+	idleSince time.Time
+	// reserved counts the board's own offers whose Route is under way,
+	// and reservedAt is when the last was chosen: both count as if the
+	// log had them, until it does.
+	reserved   int
+	reservedAt time.Time
+	// hold keeps the router from offering to the agent until their next
+	// channel event: their offer ran out (NoAnswer on its way), or the
+	// directory refused them.
+	hold bool
+	// owed is the NoAnswer NotReady the log says the agent is owed: an
+	// offer of theirs timed out in a queue that sets it, and no channel
+	// event of theirs came since. sending: the router is on it.
+	owed    *NoAnswer
+	sending bool
+}
+
+// free tells whether the agent can be offered one more session now.
+func (a *agent) free() bool { return a.load+a.reserved < a.capacity }
+
+// idle is when the agent last became idle, for the rule: the later of
+// their last offer (the log's or the board's) and their last Ready.
+func (a *agent) idle() time.Time {
+	if a.reservedAt.After(a.idleSince) {
+		return a.reservedAt
+	}
+	return a.idleSince
 }
 
 type session struct {
@@ -77,20 +105,25 @@ type session struct {
 	// offer made by intake, a transfer or the integration API's Route.
 	offer    *offer
 	declined []string
-	// pending: the board offered the session and the router has not yet
-	// heard whether the Route was appended.
-	pending bool
+	// reserved is the agent the board offered the session to, while its
+	// Route is under way and the log does not show it yet.
+	reserved string
 	// held: a Route failed because the session changed; it waits for the
 	// log to show how before it is offered again.
 	held bool
 }
 
 type offer struct {
+	s        *session
 	agent    string
 	number   int
 	deadline time.Time
 	timeout  time.Duration
-	firing   bool
+	// noAnswerNotReady is the queue's rule when the offer was made.
+	noAnswerNotReady bool
+	// index is the offer's place in the timers' heap, -1 when out of it
+	// (firing, or dropped).
+	index int
 }
 
 // New returns an empty board.
@@ -174,7 +207,7 @@ func (b *Board) Figures(name string, now time.Time) Figures {
 		if a.started && a.ready {
 			f.AgentsReady++
 		}
-		if a.load > 0 {
+		if a.load+a.reserved > 0 {
 			f.AgentsBusy++
 		}
 	}

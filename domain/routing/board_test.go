@@ -31,13 +31,13 @@ func intake(b *routing.Board, id string, at time.Time) {
 	b.Apply(id, 1, at, fb.SessionStarted{SessionID: id, Status: fb.StatusCompleted, QueueName: "Q"})
 }
 
-// routeAll takes every offer the board makes at now and confirms it as
-// the next version of its session.
+// routeAll takes every offer the board makes at now and folds it back
+// as the log shows it: the session's next version.
 func routeAll(b *routing.Board, now time.Time, versions map[string]int64) []routing.Offer {
 	offers := b.Next(now, 100)
 	for _, o := range offers {
 		versions[o.SessionID]++
-		b.Confirm(o, versions[o.SessionID])
+		b.Apply(o.SessionID, versions[o.SessionID], now, fb.SessionRouted{AgentID: o.AgentID, Decision: &o.Decision})
 	}
 	return offers
 }
@@ -144,29 +144,24 @@ func TestADeclinerIsPassedOverWhileAnotherCanTakeIt(t *testing.T) {
 	require.Equal(t, []string{"s1->a"}, agentsOf(routeAll(b, now.Add(4*time.Second), v)))
 }
 
-func TestTheBoardsOwnOfferSeenInTheLogIsNotCountedTwice(t *testing.T) {
+func TestAnOfferUnderWayHoldsItsPlaceUntilTheLogShowsIt(t *testing.T) {
 	t.Parallel()
-	for _, confirmFirst := range []bool{true, false} {
-		b := floor(t)
-		b.AgentCapacity("a", 1)
-		b.AgentNotReady("b")
-		intake(b, "s1", t0)
-		intake(b, "s2", t0.Add(time.Second))
-		offers := b.Next(t0.Add(time.Minute), 100)
-		require.Equal(t, []string{"s1->a"}, agentsOf(offers))
-		routed := fb.SessionRouted{AgentID: "a", Decision: &offers[0].Decision}
-		if confirmFirst {
-			b.Confirm(offers[0], 2)
-			b.Apply("s1", 2, t0.Add(time.Minute), routed)
-		} else {
-			b.Apply("s1", 2, t0.Add(time.Minute), routed)
-			b.Confirm(offers[0], 2)
-		}
-		require.Equal(t, 1, b.Figures("Q", t0.Add(time.Minute)).AgentsBusy)
-		require.Empty(t, b.Next(t0.Add(time.Minute), 100), "a is full with one")
-		b.Apply("s1", 3, t0.Add(time.Minute), fb.OfferRejected{AgentID: "a"})
-		require.Equal(t, []string{"s1->a"}, agentsOf(b.Next(t0.Add(time.Minute), 100)), "one place freed, one place taken")
-	}
+	b := floor(t)
+	b.AgentCapacity("a", 1)
+	b.AgentNotReady("b")
+	intake(b, "s1", t0)
+	intake(b, "s2", t0.Add(time.Second))
+	now := t0.Add(time.Minute)
+	offers := b.Next(now, 100)
+	require.Equal(t, []string{"s1->a"}, agentsOf(offers))
+	require.Empty(t, b.Next(now, 100), "a's one place is reserved, s1 is not offered twice")
+	require.Equal(t, 1, b.Figures("Q", now).AgentsBusy)
+
+	b.Apply("s1", 2, now, fb.SessionRouted{AgentID: "a", Decision: &offers[0].Decision})
+	require.Empty(t, b.Next(now, 100), "the log's offer takes the reservation's place, not another")
+	require.Equal(t, 1, b.Figures("Q", now).Waiting)
+	b.Apply("s1", 3, now, fb.OfferRejected{AgentID: "a"})
+	require.Equal(t, []string{"s1->a"}, agentsOf(b.Next(now, 100)), "one place freed, one place taken: nobody else can")
 }
 
 func TestAnUndoneOfferIsHeldUntilTheLogMoves(t *testing.T) {
@@ -180,10 +175,71 @@ func TestAnUndoneOfferIsHeldUntilTheLogMoves(t *testing.T) {
 	require.Empty(t, b.Next(t0.Add(time.Minute), 100), "held")
 	b.Apply("s1", 2, t0.Add(time.Minute), fb.CustomerMessageReceived{Message: fb.Message{Index: 1, Text: "hi"}})
 	again := b.Next(t0.Add(time.Minute), 100)
-	require.Equal(t, []string{"s1->a"}, agentsOf(again), "a keeps their idleness: the undone offer was never made")
+	require.Equal(t, []string{"s1->b"}, agentsOf(again), "a's reservation counts as their last offer: b is idle longer now")
 
 	b.Undo(again[0], false)
 	require.Len(t, b.Next(t0.Add(time.Minute), 100), 1, "not held")
+}
+
+// Offers are numbered as the aggregate numbers them, whatever the board
+// saw while its own Route was under way: another Route that beat it, or a
+// log the board lagged behind. Else TimeOut would name an offer the
+// aggregate does not have, and the offer would never time out.
+func TestOffersAreNumberedAsTheLogNumbersThem(t *testing.T) {
+	t.Parallel()
+	for _, lagging := range []bool{false, true} {
+		b := floor(t)
+		now := t0.Add(time.Minute)
+		start := fb.SessionStarted{SessionID: "s1", Status: fb.StatusCompleted, QueueName: "Q"}
+		b.Apply("s1", 1, now, start)
+		mine := b.Next(now, 10)
+		require.Len(t, mine, 1)
+		log := []fb.Event{start, fb.SessionRouted{AgentID: "x"}, fb.OfferRejected{AgentID: "x"},
+			fb.SessionRouted{AgentID: mine[0].AgentID, Decision: &mine[0].Decision}}
+		if !lagging {
+			// Another Route wins; the board's is refused, then made
+			// again once x rejects.
+			b.Apply("s1", 2, now, log[1])
+			b.Undo(mine[0], true)
+			b.Apply("s1", 3, now, log[2])
+			again := b.Next(now, 10)
+			require.Len(t, again, 1)
+			log[3] = fb.SessionRouted{AgentID: again[0].AgentID, Decision: &again[0].Decision}
+		}
+		for v := int64(2); v <= 4; v++ {
+			b.Apply("s1", v, now, log[v-1])
+		}
+		x := b.Expired(now.Add(31 * time.Second))
+		require.Len(t, x, 1)
+		_, err := fb.Decide(fb.Fold(log), fb.TimeOut{AgentID: x[0].AgentID, Offer: x[0].Offer})
+		require.NoError(t, err, "lagging %v: offer %d, the log's %d", lagging, x[0].Offer, fb.Fold(log).Offers)
+	}
+}
+
+func TestAnAgentWhoseOfferRanOutIsOfferedNothingMoreInThatPass(t *testing.T) {
+	t.Parallel()
+	b := routing.New()
+	b.SetQueue(routing.Queue{Name: "Q", OfferTimeout: 30 * time.Second, NoAnswerNotReady: true, Members: []string{"a"}})
+	b.AgentStarted("a")
+	b.AgentReady("a", t0)
+	intake(b, "s1", t0)
+	v := map[string]int64{"s1": 1, "s2": 1}
+	routeAll(b, t0, v)
+	intake(b, "s2", t0.Add(20*time.Second))
+	now := t0.Add(31 * time.Second)
+	require.Len(t, b.Expired(now), 1)
+	require.Empty(t, b.Next(now, 10), "a is about to be NotReady with NoAnswer")
+
+	// The log: the timeout, then the NoAnswer owed, until a's channel moves.
+	b.Apply("s1", 3, now, fb.OfferTimedOut{AgentID: "a", Offer: 1, NoAnswerNotReady: true})
+	require.Equal(t, []routing.NoAnswer{{AgentID: "a", SessionID: "s1", Offer: 1}}, b.Owed())
+	require.Empty(t, b.Owed(), "being sent")
+	b.Unsent(routing.NoAnswer{AgentID: "a", SessionID: "s1", Offer: 1})
+	require.Len(t, b.Owed(), 1, "a failed send is owed again")
+	b.AgentNotReady("a")
+	require.Empty(t, b.Owed())
+	b.AgentReady("a", now.Add(time.Second))
+	require.Equal(t, []string{"s1->a", "s2->a"}, agentsOf(b.Next(now.Add(time.Second), 10)), "a declined s1, but nobody else can take it")
 }
 
 func TestARebuiltBoardTimesOutWhatRanOutWhileNobodyRouted(t *testing.T) {

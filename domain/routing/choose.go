@@ -29,9 +29,9 @@ func (b *Board) choose(q *queue, s *session) ([]weighed, bool) {
 		switch {
 		case !a.started:
 			w.group, w.reason = 2, fb.ReasonLoggedOut
-		case !a.ready:
+		case !a.ready || a.hold:
 			w.group, w.reason = 2, fb.ReasonNotReady
-		case a.load >= a.capacity:
+		case !a.free():
 			w.group, w.reason = 2, fb.ReasonFull
 		case slices.Contains(s.declined, id):
 			w.group, w.reason = 1, ReasonDeclined
@@ -42,7 +42,7 @@ func (b *Board) choose(q *queue, s *session) ([]weighed, bool) {
 		if x.group != y.group {
 			return x.group - y.group
 		}
-		if c := x.a.idleSince.Compare(y.a.idleSince); c != 0 && x.group < 2 {
+		if c := x.a.idle().Compare(y.a.idle()); c != 0 && x.group < 2 {
 			return c
 		}
 		switch {
@@ -71,8 +71,8 @@ func decision(q *queue, s *session, ws []weighed, now time.Time) fb.RoutingDecis
 			reason = "" // could take it: passed over as idle less long
 		}
 		d.Candidates = append(d.Candidates, fb.Candidate{
-			AgentID: w.a.id, Status: w.a.status(), Load: w.a.load, Capacity: w.a.capacity,
-			IdleSince: w.a.idleSince, Chosen: i == 0, Reason: reason,
+			AgentID: w.a.id, Status: w.a.status(), Load: w.a.load + w.a.reserved, Capacity: w.a.capacity,
+			IdleSince: w.a.idle(), Chosen: i == 0, Reason: reason,
 		})
 	}
 	return d

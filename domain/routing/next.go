@@ -8,20 +8,17 @@ import (
 )
 
 // Offer is a session the board offers to an agent: the router appends a
-// Route with its Decision, then tells the board how that went (Confirm or
-// Undo).
+// Route with its Decision. Until the log shows the offer, the board keeps
+// it as a reservation: the session is not offered again and the agent's
+// place is taken. If the Route is not appended, Undo ends it.
 type Offer struct {
 	SessionID string
 	AgentID   string
 	Decision  fb.RoutingDecision
-	// prevIdle is the agent's idleSince before the offer, which Undo puts
-	// back.
-	prevIdle time.Time
 }
 
 // Next chooses up to limit offers at now, oldest sessions first across
-// every queue, and applies them to the board at once, pending: a session
-// or a place is never offered twice while its Route is under way.
+// every queue, and reserves them.
 func (b *Board) Next(now time.Time, limit int) []Offer {
 	cs := cursors{}
 	for _, q := range b.queues {
@@ -38,8 +35,8 @@ func (b *Board) Next(now time.Time, limit int) []Offer {
 			continue
 		}
 		s := c.q.waiting[c.i]
-		if s.pending || s.held {
-			c.i++
+		c.i++
+		if s.reserved != "" || s.held {
 			heap.Fix(&cs, 0)
 			continue
 		}
@@ -48,52 +45,26 @@ func (b *Board) Next(now time.Time, limit int) []Offer {
 			heap.Pop(&cs) // nobody in this queue can take a session now
 			continue
 		}
-		o := Offer{SessionID: s.id, AgentID: ws[0].a.id, Decision: decision(c.q, s, ws, now), prevIdle: ws[0].a.idleSince}
-		// The session leaves the waiting list: the cursor's index now
-		// points at the next one.
-		b.unwait(s)
-		s.offers++
-		b.assign(s, o.AgentID, fb.StatusInvited, now, &offer{
-			agent: o.AgentID, number: s.offers, deadline: now.Add(c.q.offerTimeout), timeout: c.q.offerTimeout,
-		})
-		s.pending = true
+		a := ws[0].a
+		out = append(out, Offer{SessionID: s.id, AgentID: a.id, Decision: decision(c.q, s, ws, now)})
+		s.reserved = a.id
+		a.reserved++
+		a.reservedAt = now
 		heap.Fix(&cs, 0)
-		out = append(out, o)
 	}
 	return out
 }
 
-// Confirm tells the board that the offer's Route was appended, making
-// the session's stream version.
-func (b *Board) Confirm(o Offer, version int64) {
-	s, ok := b.sessions[o.SessionID]
-	if !ok || !s.pending || s.agent != o.AgentID {
-		return // the log has shown it already
-	}
-	s.pending = false
-	s.version = max(s.version, version)
-}
-
-// Undo takes back an offer whose Route was not appended. stale tells that
-// the session had changed: it is held until the log shows how.
+// Undo ends the reservation of an offer whose Route was not appended.
+// stale tells that the session had changed: it is held until the log
+// shows how.
 func (b *Board) Undo(o Offer, stale bool) {
 	s, ok := b.sessions[o.SessionID]
-	if !ok || !s.pending || s.agent != o.AgentID {
-		return
+	if !ok || s.reserved != o.AgentID {
+		return // the log has shown an offer since
 	}
-	b.release(s)
-	s.offers--
-	if a, ok := b.agents[o.AgentID]; ok {
-		a.idleSince = o.prevIdle
-	}
-	b.wait(s, s.queue, o.Decision.WaitingSince)
-	s.held = stale
-}
-
-// Pending tells whether an offer of the session is under way.
-func (b *Board) Pending(sessionID string) bool {
-	s, ok := b.sessions[sessionID]
-	return ok && s.pending
+	b.unreserve(s)
+	s.held = s.held || stale
 }
 
 // cursor walks one queue's waiting list during Next.

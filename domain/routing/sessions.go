@@ -30,11 +30,15 @@ func (b *Board) Apply(id string, version int64, at time.Time, e fb.Event) {
 	s.version, s.held = version, false
 	switch e := e.(type) {
 	case fb.OfferAccepted:
-		s.status, s.offer, s.declined = fb.StatusChatting, nil, nil
 		b.timers.drop(s)
+		s.status, s.declined = fb.StatusChatting, nil
 	case fb.OfferRejected:
 		b.back(s, at, true)
 	case fb.OfferTimedOut:
+		if e.NoAnswerNotReady {
+			a := b.agent(e.AgentID)
+			a.owed, a.sending, a.hold = &NoAnswer{AgentID: e.AgentID, SessionID: s.id, Offer: e.Offer}, false, true
+		}
 		b.back(s, at, true)
 	case fb.SessionWithdrawn:
 		b.back(s, at, s.status == fb.StatusInvited)
@@ -49,6 +53,7 @@ func (b *Board) Apply(id string, version int64, at time.Time, e fb.Event) {
 		s.declined = nil
 		b.wait(s, e.QueueName, at)
 	case fb.InteractionCompleted:
+		b.unreserve(s)
 		b.release(s)
 		b.unwait(s)
 		delete(b.sessions, s.id)
@@ -57,17 +62,17 @@ func (b *Board) Apply(id string, version int64, at time.Time, e fb.Event) {
 		s.offers++
 		b.assign(s, e.ToAgentID, fb.StatusInvited, at, nil)
 	case fb.SessionRouted:
-		if s.pending && s.agent == e.AgentID {
-			s.pending = false // the board's own offer, seen in the log
-			return
-		}
+		b.unreserve(s) // the board's own offer, or one that beat it
 		b.unwait(s)
 		b.release(s)
 		s.offers++
 		var o *offer
 		if d := e.Decision; d != nil && d.OfferTimeoutSeconds > 0 {
 			timeout := time.Duration(d.OfferTimeoutSeconds) * time.Second
-			o = &offer{agent: e.AgentID, number: s.offers, deadline: at.Add(timeout), timeout: timeout}
+			o = &offer{agent: e.AgentID, number: s.offers, deadline: at.Add(timeout), timeout: timeout, index: -1}
+			if q, ok := b.queues[d.Queue]; ok {
+				o.noAnswerNotReady = q.noAnswerNotReady
+			}
 		}
 		b.assign(s, e.AgentID, fb.StatusInvited, at, o)
 	}
@@ -94,7 +99,8 @@ func (b *Board) assign(s *session, agentID string, status fb.Status, at time.Tim
 		a.idleSince = at
 	}
 	if o != nil {
-		b.timers.push(s, o)
+		o.s = s
+		b.timers.push(o)
 	}
 }
 
@@ -106,7 +112,7 @@ func (b *Board) release(s *session) {
 		}
 	}
 	b.timers.drop(s)
-	s.agent, s.status, s.offer, s.pending = "", fb.StatusCompleted, nil, false
+	s.agent, s.status = "", fb.StatusCompleted
 }
 
 // back sends the session back to the queue it last waited in: to its
@@ -164,4 +170,16 @@ func byPlace(a, b *session) int {
 		return 1
 	}
 	return 0
+}
+
+// unreserve ends the board's own offer of the session, if one is under
+// way: the log shows it now, or shows that it cannot be.
+func (b *Board) unreserve(s *session) {
+	if s.reserved == "" {
+		return
+	}
+	if a, ok := b.agents[s.reserved]; ok && a.reserved > 0 {
+		a.reserved--
+	}
+	s.reserved = ""
 }

@@ -5,47 +5,41 @@ import (
 	"time"
 )
 
-// timers are the router's running offers by deadline. An entry whose
-// session no longer has that offer is stale and skipped when it comes up.
+// timers are the router's running offers by deadline. An offer leaves the
+// heap as soon as it ends, so that a process that only follows (and never
+// asks what expired) keeps no more than the offers running.
 type timers struct{ h timerHeap }
 
-type timer struct {
-	s        *session
-	o        *offer
-	deadline time.Time
-}
-
-type timerHeap []timer
+type timerHeap []*offer
 
 func (h timerHeap) Len() int           { return len(h) }
 func (h timerHeap) Less(i, j int) bool { return h[i].deadline.Before(h[j].deadline) }
-func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)        { *h = append(*h, x.(timer)) }
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *timerHeap) Push(x any) {
+	o := x.(*offer)
+	o.index = len(*h)
+	*h = append(*h, o)
+}
 func (h *timerHeap) Pop() any {
 	old := *h
-	t := old[len(old)-1]
+	o := old[len(old)-1]
+	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
-	return t
+	o.index = -1
+	return o
 }
 
-func (t *timers) push(s *session, o *offer) { heap.Push(&t.h, timer{s: s, o: o, deadline: o.deadline}) }
+func (t *timers) push(o *offer) { heap.Push(&t.h, o) }
 
-// drop forgets the session's offer; its entry goes when it comes up.
-func (t *timers) drop(s *session) { s.offer = nil }
-
-// live tells whether the entry is still its session's offer.
-func (e timer) live() bool { return e.s.offer == e.o && e.o.deadline.Equal(e.deadline) }
-
-// pop removes the stale entries at the top; ok tells whether a live one
-// is left there.
-func (t *timers) top() (timer, bool) {
-	for len(t.h) > 0 {
-		if e := t.h[0]; e.live() {
-			return e, true
-		}
-		heap.Pop(&t.h)
+// drop ends the session's offer: out of the heap, and off the session.
+func (t *timers) drop(s *session) {
+	if o := s.offer; o != nil && o.index >= 0 {
+		heap.Remove(&t.h, o.index)
 	}
-	return timer{}, false
+	s.offer = nil
 }
 
 // Expiry is an offer its agent let run out: the router sends TimeOut.
@@ -60,38 +54,38 @@ type Expiry struct {
 	NoAnswerNotReady bool
 }
 
-// Expired returns the offers whose deadline has passed at now, and marks
-// them firing: they are not returned again until Retry.
+// Expired returns the offers whose deadline has passed at now. They leave
+// the heap (firing) until Retry puts one back. The agent of one whose
+// queue sets NoAnswer is held at once, so that the same pass offers them
+// nothing more.
 func (b *Board) Expired(now time.Time) []Expiry {
 	var out []Expiry
-	for {
-		e, ok := b.timers.top()
-		if !ok || e.deadline.After(now) {
-			return out
+	for len(b.timers.h) > 0 && !b.timers.h[0].deadline.After(now) {
+		o := heap.Pop(&b.timers.h).(*offer)
+		out = append(out, Expiry{SessionID: o.s.id, AgentID: o.agent, Offer: o.number, Timeout: o.timeout,
+			Queue: o.s.queue, NoAnswerNotReady: o.noAnswerNotReady})
+		if o.noAnswerNotReady {
+			b.agent(o.agent).hold = true
 		}
-		heap.Pop(&b.timers.h)
-		e.o.firing = true
-		x := Expiry{SessionID: e.s.id, AgentID: e.o.agent, Offer: e.o.number, Timeout: e.o.timeout, Queue: e.s.queue}
-		if q, ok := b.queues[e.s.queue]; ok {
-			x.NoAnswerNotReady = q.noAnswerNotReady
-		}
-		out = append(out, x)
 	}
+	return out
 }
 
 // Retry puts back an expiry whose TimeOut could not be appended, to fire
 // again at the given time, if the offer still runs.
 func (b *Board) Retry(x Expiry, at time.Time) {
 	s, ok := b.sessions[x.SessionID]
-	if !ok || s.offer == nil || s.offer.number != x.Offer || !s.offer.firing {
+	if !ok || s.offer == nil || s.offer.number != x.Offer || s.offer.index >= 0 {
 		return
 	}
-	s.offer.firing, s.offer.deadline = false, at
-	b.timers.push(s, s.offer)
+	s.offer.deadline = at
+	b.timers.push(s.offer)
 }
 
 // NextDeadline is the earliest deadline of the offers running, if any.
 func (b *Board) NextDeadline() (time.Time, bool) {
-	e, ok := b.timers.top()
-	return e.deadline, ok
+	if len(b.timers.h) == 0 {
+		return time.Time{}, false
+	}
+	return b.timers.h[0].deadline, true
 }

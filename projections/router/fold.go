@@ -13,9 +13,9 @@ import (
 	"github.com/fbsession/fbsession/sessionlog"
 )
 
-// routes tells the session events that change what the router sees; the
+// changesRouting tells the session events that change what the router sees; the
 // others (messages, typing, user data) are not even decoded.
-func routes(eventType string) bool {
+func changesRouting(eventType string) bool {
 	switch eventType {
 	case fb.TypeSessionStarted, fb.TypeInteractionCompleted, fb.TypeQueuedTo,
 		fb.TypeOfferAccepted, fb.TypeOfferRejected, fb.TypeOfferTimedOut,
@@ -31,7 +31,7 @@ func routes(eventType string) bool {
 func (p *picture) apply(rec *eventstore.RecordedEvent) error {
 	b := p.board
 	if id, ok := sessionlog.SessionID(rec.StreamID); ok {
-		if !routes(rec.Type) {
+		if !changesRouting(rec.Type) {
 			return nil
 		}
 		e, err := sessionlog.Decode(rec.Type, rec.SchemaVersion, rec.Data)

@@ -53,6 +53,19 @@ func (m *Metrics) offered(queue string, waited time.Duration) {
 	m.queuedWait.WithLabelValues(queue).Observe(max(0, waited.Seconds()))
 }
 
+// known gives each configured queue its series at 0, so that a rate or a
+// quantile has something to start from before the first offer.
+func (m *Metrics) known(queues []string) {
+	if m == nil {
+		return
+	}
+	for _, q := range queues {
+		m.offers.WithLabelValues(q)
+		m.timeouts.WithLabelValues(q)
+		m.queuedWait.WithLabelValues(q)
+	}
+}
+
 func (m *Metrics) timedOut(queue string) {
 	if m != nil {
 		m.timeouts.WithLabelValues(queue).Inc()

@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/fbsession/fbsession/domain/queue"
 	"github.com/fbsession/fbsession/domain/routing"
 	"github.com/fbsession/fbsession/eventstore"
+	"github.com/fbsession/fbsession/users"
 )
 
 // LeaseName is the lease the deciding router holds.
@@ -39,6 +41,9 @@ type Config struct {
 	// MaxOffers bounds the offers of one pass, so that a queue of
 	// thousands is offered a batch at a time. Default 256.
 	MaxOffers int
+	// Linger is the least time between two reads of the log while
+	// appends keep coming. Default 5ms.
+	Linger time.Duration
 	// LeaseRetry is how often a process without the lease tries to take
 	// it. Default 1s.
 	LeaseRetry time.Duration
@@ -64,6 +69,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LeaseRetry <= 0 {
 		c.LeaseRetry = time.Second
+	}
+	if c.Linger <= 0 {
+		c.Linger = 5 * time.Millisecond
 	}
 	if c.RetryMin <= 0 {
 		c.RetryMin = 100 * time.Millisecond
@@ -161,7 +169,9 @@ func (r *Router) follow(ctx context.Context) {
 					r.log.Error("an event the router cannot read is skipped", "err", err)
 				}
 			}
+			queues := r.board.Queues()
 			r.mu.Unlock()
+			r.cfg.Metrics.known(queues)
 			after = page[len(page)-1].Cursor()
 		}
 		if len(page) == r.cfg.PageSize {
@@ -171,6 +181,12 @@ func (r *Router) follow(ctx context.Context) {
 		r.caughtUp = true
 		r.mu.Unlock()
 		r.nudge()
+		// A page neither full nor empty means appends are coming in: a
+		// moment's wait takes in several commits with one read instead
+		// of one each, which the Complete path's database would pay for.
+		if len(page) > 0 {
+			sleep(ctx, r.cfg.Linger)
+		}
 		select {
 		case <-wake:
 		case <-ctx.Done():
@@ -239,8 +255,9 @@ func (r *Router) route(ctx context.Context, lease eventstore.Lease) {
 }
 
 // pass carries out what the board says now: the offers that ran out,
-// then new offers. failed tells that a command failed for a reason other
-// than the session having moved on, to retry after a backoff.
+// the NoAnswers owed, then new offers. failed tells that a command failed
+// for a reason other than the session having moved on, to retry after a
+// backoff.
 func (r *Router) pass(ctx context.Context) (failed bool) {
 	r.mu.Lock()
 	if !r.caughtUp {
@@ -249,12 +266,18 @@ func (r *Router) pass(ctx context.Context) (failed bool) {
 	}
 	now := r.cfg.Now()
 	expired := r.board.Expired(now)
+	owed := r.board.Owed()
 	offers := r.board.Next(now, r.cfg.MaxOffers)
 	r.mu.Unlock()
 
 	var bad atomic.Bool
 	run(ctx, r.cfg.Parallel, len(expired), func(i int) {
 		if !r.timeOut(ctx, expired[i]) {
+			bad.Store(true)
+		}
+	})
+	run(ctx, r.cfg.Parallel, len(owed), func(i int) {
+		if !r.noAnswer(ctx, owed[i]) {
 			bad.Store(true)
 		}
 	})
@@ -273,20 +296,29 @@ func (r *Router) pass(ctx context.Context) (failed bool) {
 const Actor = "router"
 
 // offer appends the Route of an offer; ok is false when it failed for a
-// reason worth a backoff.
+// reason worth a backoff. The board learns of the offer from the log.
 func (r *Router) offer(ctx context.Context, o routing.Offer) (ok bool) {
 	d := o.Decision
-	res, err := r.cfg.Sessions.Operate(ctx, commands.Request{Actor: Actor}, o.SessionID, fb.Route{AgentID: o.AgentID, Decision: &d})
+	_, err := r.cfg.Sessions.Operate(ctx, commands.Request{Actor: Actor}, o.SessionID, fb.Route{AgentID: o.AgentID, Decision: &d})
+	if err == nil {
+		r.cfg.Metrics.offered(d.Queue, d.DecidedAt.Sub(d.WaitingSince))
+		return true
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch {
-	case err == nil:
-		r.board.Confirm(o, res.Version)
-		r.cfg.Metrics.offered(d.Queue, d.DecidedAt.Sub(d.WaitingSince))
-		return true
 	case moved(err):
 		r.board.Undo(o, true)
 		r.cfg.Metrics.failed("moved")
+		return true
+	case errors.Is(err, users.ErrNotAgent):
+		// Disabled, or no longer an agent, yet Ready in their stream:
+		// offered nothing until their channel changes.
+		r.board.Undo(o, false)
+		r.board.Hold(o.AgentID)
+		r.cfg.Metrics.failed("not_agent")
+		r.log.Warn("routing: a Ready member is no agent the directory accepts; passed over until their channel changes", "agent", o.AgentID)
+		r.nudge()
 		return true
 	default:
 		r.board.Undo(o, false)
@@ -298,53 +330,60 @@ func (r *Router) offer(ctx context.Context, o routing.Offer) (ok bool) {
 	}
 }
 
-// timeOut appends the TimeOut of an expired offer, then sets its agent
-// NotReady with NoAnswer when the queue says so.
+// timeOut appends the TimeOut of an expired offer. The NoAnswer it may
+// owe the agent follows from the log (noAnswer).
 func (r *Router) timeOut(ctx context.Context, x routing.Expiry) (ok bool) {
-	res, err := r.cfg.Sessions.Operate(ctx, commands.Request{Actor: Actor}, x.SessionID, fb.TimeOut{AgentID: x.AgentID, Offer: x.Offer, TimeoutSeconds: int(x.Timeout / time.Second)})
+	_, err := r.cfg.Sessions.Operate(ctx, commands.Request{Actor: Actor}, x.SessionID, fb.TimeOut{
+		AgentID: x.AgentID, Offer: x.Offer, TimeoutSeconds: int(x.Timeout / time.Second), NoAnswerNotReady: x.NoAnswerNotReady,
+	})
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	switch {
 	case err == nil:
-		r.board.Apply(x.SessionID, res.Version, r.cfg.Now(), fb.OfferTimedOut{AgentID: x.AgentID, Offer: x.Offer, TimeoutSeconds: int(x.Timeout / time.Second)})
 		r.cfg.Metrics.timedOut(x.Queue)
+		return true
 	case moved(err):
-		// Accepted or rejected as it ran out: the log tells.
-		r.mu.Unlock()
+		// Answered as it ran out: the log tells; the agent is not owed.
+		r.board.Unhold(x.AgentID)
+		r.nudge()
 		return true
 	default:
 		r.board.Retry(x, r.cfg.Now().Add(r.cfg.RetryMin))
-		r.mu.Unlock()
 		r.cfg.Metrics.failed("error")
 		if ctx.Err() == nil {
 			r.log.Warn("routing: timing out an offer failed; retrying", "session", x.SessionID, "agent", x.AgentID, "err", err)
 		}
 		return false
 	}
-	notReady := x.NoAnswerNotReady && r.board.Ready(x.AgentID)
-	if notReady {
-		// At once on the board, so that the session is not offered back.
-		r.board.AgentNotReady(x.AgentID)
-	}
-	r.mu.Unlock()
-	r.nudge()
-	if !notReady {
+}
+
+// noAnswer sets an agent who let an offer time out NotReady, with reason
+// NoAnswer, keyed by the offer: sent again after a crash or a failure, it
+// changes nothing twice.
+func (r *Router) noAnswer(ctx context.Context, n routing.NoAnswer) (ok bool) {
+	_, err := r.cfg.Agents.Execute(ctx, commands.Request{Actor: Actor, IdempotencyKey: fmt.Sprintf("noanswer-%s-%d", n.SessionID, n.Offer)},
+		as.SetNotReady{
+			Sender:  as.Sender{Agent: n.AgentID, By: Actor, Supervisor: true},
+			Channel: as.ChannelFacebookSession, ReasonCode: ReasonNoAnswer,
+		})
+	if err == nil {
 		return true
 	}
-	_, err = r.cfg.Agents.Execute(ctx, commands.Request{Actor: Actor}, as.SetNotReady{
-		Sender:  as.Sender{Agent: x.AgentID, By: Actor, Supervisor: true},
-		Channel: as.ChannelFacebookSession, ReasonCode: ReasonNoAnswer,
-	})
-	if err != nil {
-		// The log still has them Ready: so does the board, their
-		// idleness unchanged.
-		r.mu.Lock()
-		r.board.AgentReady(x.AgentID, time.Time{})
-		r.mu.Unlock()
-		if ctx.Err() == nil {
-			r.log.Warn("routing: setting an agent NotReady after an unanswered offer failed", "agent", x.AgentID, "err", err)
-		}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if errors.Is(err, as.ErrUnknownAgent) {
+		// No agent the directory takes: nothing to set, and nothing to
+		// offer them either.
+		r.board.Hold(n.AgentID)
+		r.board.Forget(n)
+		return true
 	}
-	return true
+	r.board.Unsent(n)
+	r.cfg.Metrics.failed("error")
+	if ctx.Err() == nil {
+		r.log.Warn("routing: setting an agent NotReady after an unanswered offer failed; retrying", "agent", n.AgentID, "err", err)
+	}
+	return false
 }
 
 // ReasonNoAnswer is the reasonCode of an agent set NotReady for letting an

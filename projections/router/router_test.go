@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/fbsession/fbsession/internal/storetest"
 	"github.com/fbsession/fbsession/projections/router"
 	"github.com/fbsession/fbsession/sessionlog"
+	"github.com/fbsession/fbsession/users"
 )
 
 var t0 = time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
@@ -209,4 +211,69 @@ func TestARestartedRouterOffersEachWaitingSessionOnce(t *testing.T) {
 		require.Len(t, c.offers("w0"), 1, "oldest first")
 		require.Empty(t, c.offers("w5"))
 	})
+}
+
+// notAgents refuses the agents it names, as the directory does a
+// disabled user, or one whose agent role or api-multimedia was taken.
+type notAgents map[string]bool
+
+func (n notAgents) RequireAgent(_ context.Context, id string) error {
+	if n[id] {
+		return fmt.Errorf("%w: %s", users.ErrNotAgent, id)
+	}
+	return nil
+}
+
+// flaky is a directory that is unavailable once.
+type flaky struct{ failed *atomic.Bool }
+
+func (f flaky) RequireAgent(context.Context, string) error {
+	if f.failed.CompareAndSwap(false, true) {
+		return fmt.Errorf("%w: the database is restarting", users.ErrUnavailable)
+	}
+	return nil
+}
+
+// runRouter runs a router with its own handlers on the center's store.
+func (c *center) runRouter(sessions *commands.Handler, agents *commands.AgentHandler) {
+	c.t.Helper()
+	r, err := router.New(router.Config{Store: c.b.Store, Sessions: sessions, Agents: agents, Now: c.b.Clock.Now,
+		LeaseRetry: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(c.t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = r.Run(ctx) }()
+	c.t.Cleanup(func() { cancel(); <-done })
+}
+
+// A Ready member the directory no longer takes (disabled: still Ready in
+// their stream) is passed over, not chosen again at every pass.
+func TestARefusedAgentDoesNotHoldTheQueue(t *testing.T) {
+	t.Parallel()
+	b := storetest.SQLite(t, storetest.Options{ClockAt: t0})
+	c := newCenter(t, b)
+	c.runRouter(commands.NewHandler(b.Store, commands.WithClock(b.Clock.Now), commands.WithAgents(notAgents{"a": true})), c.agents)
+	c.intake("s1")
+	c.eventually(func() bool { return len(c.offers("s1")) == 1 }, "s1 offered")
+	require.Equal(t, []string{"b"}, c.offers("s1"))
+}
+
+// The NoAnswer owed survives a failure to set it: the log says it is
+// owed until the agent's channel moves.
+func TestNoAnswerIsSetEvenAfterAFailure(t *testing.T) {
+	t.Parallel()
+	b := storetest.SQLite(t, storetest.Options{ClockAt: t0})
+	c := newCenter(t, b)
+	var failed atomic.Bool
+	c.runRouter(c.sessions, commands.NewAgentHandler(b.Store, commands.WithClock(b.Clock.Now), commands.WithAgents(flaky{&failed})))
+	c.intake("s1")
+	c.eventually(func() bool { return len(c.offers("s1")) == 1 }, "s1 offered")
+	b.Clock.Advance(31 * time.Second)
+	c.eventually(func() bool {
+		channels, err := c.agents.Channels(context.Background(), "a")
+		require.NoError(t, err)
+		ch, _ := channels.Channel(as.ChannelFacebookSession)
+		return ch.ReasonCode == router.ReasonNoAnswer
+	}, "a NotReady with NoAnswer")
+	require.True(t, failed.Load(), "the first attempt failed")
 }

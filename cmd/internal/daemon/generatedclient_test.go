@@ -104,6 +104,7 @@ func TestGeneratedClientCompletesASession(t *testing.T) {
 		require.Equal(t, 2, transcript.JSON200.Messages[1].Index)
 
 		queue := "SocialMediaQueue"
+		s.cli(dbURL, "", "queues", "add", queue)
 		done, err := agent.OperateOnMyFacebookSessionWithResponse(ctx, id, &apiclient.OperateOnMyFacebookSessionParams{},
 			apiclient.AgentOperation{OperationName: apiclient.AgentOperationOperationNameComplete, QueueName: &queue})
 		require.NoError(t, err)

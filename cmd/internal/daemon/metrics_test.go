@@ -53,18 +53,11 @@ func TestMetricsLintCleanAndDashboardMatches(t *testing.T) {
 		}
 		names := regexp.MustCompile(`\bfbsession_[a-z0-9_]+`)
 		queried := map[string]bool{}
-		// Until fbsessiond runs the router, its series are not in
-		// /metrics at all; once fbsession_routing_leader is, every
-		// routing series the dashboard queries must be too.
-		routerRuns := scraped["fbsession_routing_leader"]
 		for _, expr := range exprs {
 			used := names.FindAllString(expr, -1)
 			require.NotEmpty(t, used, "%q queries no fbsession metric", expr)
 			for _, name := range used {
 				queried[name] = true
-				if !routerRuns && strings.HasPrefix(name, "fbsession_routing_") {
-					continue
-				}
 				require.True(t, scraped[name], "%s, queried by the dashboard (%q), is not in /metrics", name, expr)
 			}
 		}
@@ -93,7 +86,10 @@ var routingSeries = []string{
 // labelled series the dashboard needs has a sample.
 func scrapeRunningDaemon(t *testing.T) []byte {
 	t.Helper()
-	base := startService(t, testConfig(t, ""), discardLogger()).base
+	s := startService(t, testConfig(t, ""), discardLogger())
+	base := s.base
+	// A queue: the router's series are labelled by the configured ones.
+	s.cli("", "", "queues", "add", "Sales")
 	// A failed authentication on an operation: the latency histogram, the
 	// operation counter and the auth failures all get a sample.
 	res, err := http.Post(base+"/api/v2/facebooksessions", "application/json", strings.NewReader(`{}`))
@@ -108,7 +104,8 @@ func scrapeRunningDaemon(t *testing.T) []byte {
 		defer res.Body.Close()
 		metrics, err = io.ReadAll(res.Body)
 		require.NoError(t, err)
-		return bytes.Contains(metrics, []byte(`fbsession_projector_lag_seconds{projector="notifier"}`)) &&
+		return bytes.Contains(metrics, []byte(`fbsession_routing_waiting{queue="Sales"}`)) &&
+			bytes.Contains(metrics, []byte(`fbsession_projector_lag_seconds{projector="notifier"}`)) &&
 			bytes.Contains(metrics, []byte(`fbsession_projector_lag_events{projector="notifier"}`))
 	}, 10*time.Second, 20*time.Millisecond)
 	return metrics

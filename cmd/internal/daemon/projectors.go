@@ -24,7 +24,8 @@ func newRegistry() *prometheus.Registry {
 }
 
 // projectors are what runs on the log besides the API: the notifier,
-// publishing every change to JetStream, and the checkpointer.
+// publishing every change to JetStream, the router, offering queued
+// sessions, and the checkpointer.
 type projectors struct {
 	runner     *projections.Runner
 	runnerDone chan struct{}
@@ -41,7 +42,8 @@ type projectors struct {
 	routerDone chan struct{}
 }
 
-// startProjectors starts the notifier and, with a key, the checkpointer.
+// startProjectors starts the notifier, the router and, with a key, the
+// checkpointer.
 func startProjectors(ctx context.Context, cfg *config.Config, b *backend.Backend, conn *natsConn, h *handlers, reg *prometheus.Registry, log *slog.Logger) (*projectors, error) {
 	notify, err := newNotifier(ctx, cfg, b, conn, reg, log)
 	if err != nil {

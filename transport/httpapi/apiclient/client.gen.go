@@ -978,14 +978,17 @@ type FacebooksessionFieldsCapabilities string
 // FacebooksessionFieldsState defines model for FacebooksessionFields.State.
 type FacebooksessionFieldsState string
 
-// Intake defines model for Intake.
+// Intake Exactly one of agentId (the session is offered to that agent) and queueName (it waits in that queue for the router) is required.
 type Intake struct {
-	AgentId             string         `json:"agentId"`
+	AgentId             *string        `json:"agentId,omitempty"`
 	Comment             *string        `json:"comment,omitempty"`
 	FacebooksessionType *string        `json:"facebooksessionType,omitempty"`
 	Id                  *string        `json:"id,omitempty"`
 	Participants        *[]Participant `json:"participants,omitempty"`
-	ReceivedDate        *string        `json:"receivedDate,omitempty"`
+
+	// QueueName The queue, by name or id, the session is placed in for the router instead of being offered to agentId; it starts Completed with no agent. An unknown queue is 400/10.
+	QueueName    *string `json:"queueName,omitempty"`
+	ReceivedDate *string `json:"receivedDate,omitempty"`
 
 	// State Invited (the default) offers the session to the agent; Chatting hands over one the agent has joined already.
 	State              *IntakeState `json:"state,omitempty"`
