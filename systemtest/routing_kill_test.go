@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -27,10 +28,12 @@ import (
 // The router under SIGKILL: sessions are queued, offered to two Ready
 // agents of capacity 1, accepted and completed by them, while the
 // fbsessiond that routes is killed and started again, alone and beside a
-// second fbsessiond on the same database. Every session acknowledged at
-// intake is in the log, was offered, one offer at a time, and ends
-// completed; none is left waiting; each offer timed out set its agent
-// NotReady with NoAnswer once.
+// second fbsessiond on the same database; at each kill an offer runs
+// that its agent leaves unanswered. Every session acknowledged at intake
+// is in the log, was offered, one offer at a time, and ends completed;
+// none is left waiting; the offers running at the kills were timed out
+// by the next process that routed, and each offer timed out set its
+// agent NotReady with NoAnswer once.
 func TestRoutingSurvivesKills(t *testing.T) {
 	t.Parallel()
 	bins := buildBinaries(t)
@@ -44,7 +47,7 @@ func TestRoutingSurvivesKills(t *testing.T) {
 const routeOfferTimeout = 2 * time.Second
 
 func routeUnderKills(t *testing.T, bins binaries, procs int) {
-	sessions, kills := 30, 2
+	sessions, kills := 40, 2
 	if longTests() {
 		sessions, kills = 200, 8
 	}
@@ -109,18 +112,25 @@ func routeUnderKills(t *testing.T, bins binaries, procs int) {
 		return n
 	}
 	// The killer: the process that routes, at even steps of the sessions
-	// completed; agent2 looks away over each kill, so that an offer of
-	// theirs runs out across it. With two processes the other takes the
-	// routing over before the killed one is started again.
+	// completed. Before each kill agent2 looks away until they hold an
+	// offer, and until its deadline has passed after the kill: that offer
+	// runs out across the kill, to be timed out by the next process that
+	// routes. With two processes the other takes the routing over before
+	// the killed one is started again.
+	spanning := 0 // offers running at a kill
 	for k := range kills {
-		for completed() < sessions*(k+1)/(kills+1) && ctx.Err() == nil {
+		// agent2 Ready again after the last kill's NoAnswer, too.
+		for (completed() < sessions*(k+1)/(kills+1) || agents[1].readies.Load() < int64(spanning)) && ctx.Err() == nil {
 			time.Sleep(20 * time.Millisecond)
 		}
 		victim := f.leader(ctx)
-		agents[1].pauseUntil.Store(time.Now().Add(routeOfferTimeout + 500*time.Millisecond).UnixNano())
-		time.Sleep(300 * time.Millisecond)
+		held := agents[1].lookAwayWithAnOffer(ctx, f, 3*time.Second)
 		at, killedAt := completed(), time.Now()
 		victim.kill()
+		agents[1].pauseUntil.Store(killedAt.Add(routeOfferTimeout + 500*time.Millisecond).UnixNano())
+		if held != "" {
+			spanning++
+		}
 		heir := ""
 		if procs > 1 {
 			heir = fmt.Sprintf("; %s routes after %s", f.leader(ctx).base, time.Since(killedAt).Round(time.Millisecond))
@@ -130,7 +140,7 @@ func routeUnderKills(t *testing.T, bins binaries, procs int) {
 		if !assert.Eventually(t, victim.ready, 30*time.Second, 50*time.Millisecond, "fbsessiond ready again") {
 			t.Fatal(victim.tail())
 		}
-		t.Logf("killed the routing fbsessiond %s at %d sessions completed%s", victim.base, at, heir)
+		t.Logf("killed the routing fbsessiond %s at %d sessions completed, agent2 holding an offer of %q%s", victim.base, at, held, heir)
 	}
 	for completed() < sessions && ctx.Err() == nil {
 		time.Sleep(50 * time.Millisecond)
@@ -150,6 +160,9 @@ func routeUnderKills(t *testing.T, bins binaries, procs int) {
 		checkRoutedOnce(t, id, events, &counts)
 	}
 	require.Len(t, streams, sessions, "no session but those taken in")
+	require.Positive(t, spanning, "an offer ran at a kill")
+	require.GreaterOrEqual(t, counts.timeoutsElsewhere, spanning,
+		"each offer running at a kill timed out by the next process that routed")
 
 	// And the router's picture: nothing waits, in every process.
 	for _, d := range ds {
@@ -339,7 +352,7 @@ func (in *intakes) run(ctx context.Context, t *testing.T, f *fleet) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		time.Sleep(250 * time.Millisecond) // the kills fall among the intakes
+		time.Sleep(200 * time.Millisecond) // the kills fall among the intakes
 	}
 }
 
@@ -349,7 +362,36 @@ type routedAgent struct {
 	user, password string
 	// pauseUntil (Unix ns): the agent looks away until then.
 	pauseUntil atomic.Int64
-	readies    atomic.Int64
+	// looking: the agent's loop is past its pause check.
+	looking atomic.Bool
+	readies atomic.Int64
+}
+
+// lookAwayWithAnOffer pauses the agent until told otherwise, and waits
+// up to within for them to be offered a session, which it returns ("" if
+// none came).
+func (a *routedAgent) lookAwayWithAnOffer(ctx context.Context, f *fleet, within time.Duration) string {
+	a.pauseUntil.Store(math.MaxInt64)
+	for a.looking.Load() && ctx.Err() == nil {
+		time.Sleep(time.Millisecond) // the loop's request in flight ends
+	}
+	for end := time.Now().Add(within); time.Now().Before(end) && ctx.Err() == nil; time.Sleep(20 * time.Millisecond) {
+		status, body := f.do(func(s *service) (int, string) {
+			return s.get("/api/v2/me/facebooksessions?fields=id,state", a.user, a.password)
+		})
+		var list struct {
+			Facebooksessions []struct{ ID, State string }
+		}
+		if status != 200 || json.Unmarshal([]byte(body), &list) != nil {
+			continue
+		}
+		for _, s := range list.Facebooksessions {
+			if s.State == "Invited" {
+				return s.ID
+			}
+		}
+	}
+	return ""
 }
 
 func (a *routedAgent) run(ctx context.Context, t *testing.T, f *fleet) {
@@ -374,7 +416,9 @@ func (a *routedAgent) run(ctx context.Context, t *testing.T, f *fleet) {
 	}
 	for ctx.Err() == nil {
 		time.Sleep(10 * time.Millisecond)
+		a.looking.Store(true) // before the check: lookAwayWithAnOffer waits for false
 		if time.Now().UnixNano() < a.pauseUntil.Load() {
+			a.looking.Store(false)
 			continue
 		}
 		status, body := call("/api/v2/me/facebooksessions?fields=id,state", "")
