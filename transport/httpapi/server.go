@@ -72,6 +72,11 @@ type Config struct {
 	// QueueFigures counts the queues' live figures (the router's); nil
 	// shows them 0.
 	QueueFigures QueueFigures
+	// Messenger, when set, serves Meta's Messenger webhook at
+	// /webhooks/messenger, GET and POST (transport/messenger); it checks
+	// each delivery's signature itself and bounds its body (1 MiB, past
+	// the API's 64 KiB). Nil: the paths are 404.
+	Messenger http.Handler
 	// NewID generates intake ids when the body has none.
 	NewID  func() string
 	Logger *slog.Logger
@@ -124,13 +129,15 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 		e.GET("/metrics", metricsHandler(cfg.Registry))
 	}
 	e.Use(healthOnly)
-	e.Use(middleware.BodyLimit("64K"))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K",
+		Skipper: func(c echo.Context) bool { return cfg.Messenger != nil && c.Path() == messengerPath }}))
 	e.Use(requireJSON)
 
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
 	mountNotifications(e, cfg.Notifications)
+	mountMessenger(e, cfg.Messenger, cfg.RequestTimeout, cfg.MaxRequestRead)
 
 	// The API's middleware goes on each route, not on a group: a group
 	// with middleware catches every path under it, so Echo would answer a

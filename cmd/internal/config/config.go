@@ -103,6 +103,8 @@ type Config struct {
 	CometDQueueBytes     int
 	CometDQueueBudget    int64
 	CometDMaxIdle        time.Duration
+	// Messenger is the Messenger Platform connector (docs/MESSENGER.md).
+	Messenger Messenger
 
 	// trustedProxiesErr is FBSESSION_TRUSTED_PROXIES' parse error, which
 	// registration cannot return; Validate does.
@@ -226,6 +228,7 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.IntVar(&c.CometDQueueBytes, "cometd-queue-bytes", c.envInt("cometd-queue-bytes", "FBSESSION_COMETD_QUEUE_BYTES", 4<<20), "bytes of notifications waiting for one CometD client [FBSESSION_COMETD_QUEUE_BYTES]")
 	fs.Int64Var(&c.CometDQueueBudget, "cometd-queue-budget", c.envBytes("cometd-queue-budget", "FBSESSION_COMETD_QUEUE_BUDGET", 256<<20), "bytes of notifications waiting for all CometD clients together; a client past it is dropped and must handshake again [FBSESSION_COMETD_QUEUE_BUDGET]")
 	fs.DurationVar(&c.CometDMaxIdle, "cometd-max-idle", c.envDuration("cometd-max-idle", "FBSESSION_COMETD_MAX_IDLE", 30*time.Second), "how long a CometD client may go without connecting before it expires (advice maxInterval) [FBSESSION_COMETD_MAX_IDLE]")
+	c.registerMessenger(fs)
 	fs.DurationVar(&c.CheckpointRetention, "checkpoint-retention", c.envDuration("checkpoint-retention", "FBSESSION_CHECKPOINT_RETENTION", 0), "how long the checkpoint stream keeps checkpoints; 0 keeps them for ever [FBSESSION_CHECKPOINT_RETENTION]")
 }
 
@@ -266,7 +269,7 @@ func (c *Config) Validate() error {
 	if c.CheckpointRetention < 0 {
 		return fmt.Errorf("checkpoint-retention %s: must be 0 (for ever) or more", c.CheckpointRetention)
 	}
-	return nil
+	return c.Messenger.validate()
 }
 
 // EnvSecrets describes the settings read from the environment only, for
@@ -279,7 +282,12 @@ defaults):
   FBSESSION_MSGID_KEY  key of the notifications' Nats-Msg-Id, in hex, at
                        least 32 bytes (openssl rand -hex 32); the same for
                        every fbsessiond of a deployment; generated in the
-                       data directory with the in-process NATS`
+                       data directory with the in-process NATS
+  FBSESSION_MESSENGER_APP_SECRET    the Meta app's secret, which signs the
+                       Messenger webhook's deliveries (or _FILE: a file
+                       holding it)
+  FBSESSION_MESSENGER_VERIFY_TOKEN  the token Meta's webhook verification
+                       presents (or _FILE)`
 
 func (c *Config) registerDataDir(fs *pflag.FlagSet) {
 	if fs.Lookup("data-dir") == nil {

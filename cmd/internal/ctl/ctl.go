@@ -51,6 +51,7 @@ func (c *CLI) Command() *cobra.Command {
 	root.AddCommand(c.migrateCommand(), c.usersCommand(), c.sessionsCommand(), c.watchCommand(),
 		c.historyCommand(), c.stateCommand(), c.verifyCommand(), c.rebuildCommand(), c.replayCommand(), c.exportCommand(), c.checkpointCommand(), c.explainCommand())
 	root.AddCommand(c.queuesCommand())
+	root.AddCommand(c.messengerCommand())
 	return root
 }
 

@@ -42,6 +42,11 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		return err
 	}
 	defer proj.stop()
+	inboxes, err := startInbox(cfg, b, h, reg, log)
+	if err != nil {
+		return err
+	}
+	defer inboxes.stop()
 	srv, err := buildServers(cfg, b, conn, proj, h, reg, log)
 	if err != nil {
 		return err

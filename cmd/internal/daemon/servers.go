@@ -53,7 +53,12 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		}
 		notifications.NATSReconnected()
 	})
+	webhook, err := messengerWebhook(cfg, b, reg, log)
+	if err != nil {
+		return nil, err
+	}
 	api, admin := httpapi.NewWithAdmin(httpapi.Config{
+		Messenger:    webhook,
 		Commands:     h.sessions,
 		Agents:       h.agents,
 		QueueFigures: proj.router,

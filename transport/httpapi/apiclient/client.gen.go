@@ -864,6 +864,21 @@ func (e GetHealth200JSONResponseBodyStatus) Valid() bool {
 	}
 }
 
+// Defines values for VerifyMessengerWebhookParamsHubMode.
+const (
+	Subscribe VerifyMessengerWebhookParamsHubMode = "subscribe"
+)
+
+// Valid indicates whether the value is a known member of the VerifyMessengerWebhookParamsHubMode enum.
+func (e VerifyMessengerWebhookParamsHubMode) Valid() bool {
+	switch e {
+	case Subscribe:
+		return true
+	default:
+		return false
+	}
+}
+
 // AgentChannel defines model for AgentChannel.
 type AgentChannel struct {
 	// Channel Example: facebooksession
@@ -1601,6 +1616,35 @@ type ControlAgentChannelState200JSONResponseBodyStatusCode int
 // GetHealth200JSONResponseBodyStatus defines parameters for GetHealth.
 type GetHealth200JSONResponseBodyStatus string
 
+// VerifyMessengerWebhookParams defines parameters for VerifyMessengerWebhook.
+type VerifyMessengerWebhookParams struct {
+	HubMode        VerifyMessengerWebhookParamsHubMode `form:"hub.mode" json:"hub.mode"`
+	HubVerifyToken string                              `form:"hub.verify_token" json:"hub.verify_token"`
+	HubChallenge   string                              `form:"hub.challenge" json:"hub.challenge"`
+}
+
+// VerifyMessengerWebhookParamsHubMode defines parameters for VerifyMessengerWebhook.
+type VerifyMessengerWebhookParamsHubMode string
+
+// DeliverMessengerWebhookJSONBody defines parameters for DeliverMessengerWebhook.
+type DeliverMessengerWebhookJSONBody struct {
+	Entry []struct {
+		Id        *string                   `json:"id,omitempty"`
+		Messaging *[]map[string]interface{} `json:"messaging,omitempty"`
+		Standby   *[]map[string]interface{} `json:"standby,omitempty"`
+		Time      *int64                    `json:"time,omitempty"`
+	} `json:"entry"`
+
+	// Object Example: page
+	Object string `json:"object"`
+}
+
+// DeliverMessengerWebhookParams defines parameters for DeliverMessengerWebhook.
+type DeliverMessengerWebhookParams struct {
+	// XHubSignature256 sha256= and the hex HMAC-SHA256 of the raw body under the app secret.
+	XHubSignature256 string `json:"X-Hub-Signature-256"`
+}
+
 // CreateFacebookSessionJSONRequestBody defines body for CreateFacebookSession for application/json ContentType.
 type CreateFacebookSessionJSONRequestBody = Intake
 
@@ -1624,6 +1668,9 @@ type CometdLongPollingJSONRequestBody = CometdLongPollingJSONBody
 
 // ControlAgentChannelStateJSONRequestBody defines body for ControlAgentChannelState for application/json ContentType.
 type ControlAgentChannelStateJSONRequestBody = ChannelOperation
+
+// DeliverMessengerWebhookJSONRequestBody defines body for DeliverMessengerWebhook for application/json ContentType.
+type DeliverMessengerWebhookJSONRequestBody DeliverMessengerWebhookJSONBody
 
 // AsFacebooksession returns the union data inside the SessionResources_Facebooksessions_Item as a Facebooksession
 func (t SessionResources_Facebooksessions_Item) AsFacebooksession() (Facebooksession, error) {
@@ -2754,6 +2801,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyMessengerWebhook Meta's webhook verification; answers hub.challenge when hub.mode is subscribe and hub.verify_token is FBSESSION_MESSENGER_VERIFY_TOKEN.
+	//
+	// Corresponds with GET /webhooks/messenger (the `VerifyMessengerWebhook` operationId).
+	VerifyMessengerWebhook(ctx context.Context, params *VerifyMessengerWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeliverMessengerWebhookWithBody A webhook delivery, signed by Meta with the app secret (X-Hub-Signature-256); stored in the log before the 200.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
+	DeliverMessengerWebhookWithBody(ctx context.Context, params *DeliverMessengerWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeliverMessengerWebhook A webhook delivery, signed by Meta with the app secret (X-Hub-Signature-256); stored in the log before the 200.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
+	DeliverMessengerWebhook(ctx context.Context, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateFacebookSessionWithBody Intake — hand a new session to an agent (role integration).
@@ -3342,6 +3408,55 @@ func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReadinessRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyMessengerWebhook Meta's webhook verification; answers hub.challenge when hub.mode is subscribe and hub.verify_token is FBSESSION_MESSENGER_VERIFY_TOKEN.
+//
+// Corresponds with GET /webhooks/messenger (the `VerifyMessengerWebhook` operationId).
+func (c *Client) VerifyMessengerWebhook(ctx context.Context, params *VerifyMessengerWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewVerifyMessengerWebhookRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeliverMessengerWebhookWithBody A webhook delivery, signed by Meta with the app secret (X-Hub-Signature-256); stored in the log before the 200.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
+func (c *Client) DeliverMessengerWebhookWithBody(ctx context.Context, params *DeliverMessengerWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeliverMessengerWebhookRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeliverMessengerWebhook A webhook delivery, signed by Meta with the app secret (X-Hub-Signature-256); stored in the log before the 200.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
+func (c *Client) DeliverMessengerWebhook(ctx context.Context, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeliverMessengerWebhookRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4535,6 +4650,125 @@ func NewGetReadinessRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewVerifyMessengerWebhookRequest constructs an http.Request for the VerifyMessengerWebhook method
+func NewVerifyMessengerWebhookRequest(server string, params *VerifyMessengerWebhookParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/webhooks/messenger")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hub.mode", params.HubMode, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hub.verify_token", params.HubVerifyToken, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "hub.challenge", params.HubChallenge, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeliverMessengerWebhookRequest calls the generic DeliverMessengerWebhook builder with application/json body
+func NewDeliverMessengerWebhookRequest(server string, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeliverMessengerWebhookRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewDeliverMessengerWebhookRequestWithBody constructs an http.Request for the DeliverMessengerWebhook method, with any body, and a specified content type
+func NewDeliverMessengerWebhookRequestWithBody(server string, params *DeliverMessengerWebhookParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/webhooks/messenger")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-Hub-Signature-256", params.XHubSignature256, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("X-Hub-Signature-256", headerParam0)
+
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -4894,6 +5128,27 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadinessWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetReadinessResponse, error)
+
+	// VerifyMessengerWebhookWithResponse Meta's webhook verification; answers hub.challenge when hub.mode is subscribe and hub.verify_token is FBSESSION_MESSENGER_VERIFY_TOKEN.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /webhooks/messenger (the `VerifyMessengerWebhook` operationId).
+	VerifyMessengerWebhookWithResponse(ctx context.Context, params *VerifyMessengerWebhookParams, reqEditors ...RequestEditorFn) (*VerifyMessengerWebhookResponse, error)
+
+	// DeliverMessengerWebhookWithBodyWithResponse A webhook delivery, signed by Meta with the app secret (X-Hub-Signature-256); stored in the log before the 200.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
+	DeliverMessengerWebhookWithBodyWithResponse(ctx context.Context, params *DeliverMessengerWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeliverMessengerWebhookResponse, error)
+
+	// DeliverMessengerWebhookWithResponse A webhook delivery, signed by Meta with the app secret (X-Hub-Signature-256); stored in the log before the 200.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
+	DeliverMessengerWebhookWithResponse(ctx context.Context, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*DeliverMessengerWebhookResponse, error)
 }
 
 // CreateFacebookSessionResponse200Headers the declared response headers of an HTTP 200 response for CreateFacebookSession
@@ -7200,6 +7455,74 @@ func (r GetReadinessResponse) ContentType() string {
 	return ""
 }
 
+type VerifyMessengerWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+}
+
+// GetBody returns the raw response body bytes
+func (r VerifyMessengerWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r VerifyMessengerWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r VerifyMessengerWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r VerifyMessengerWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeliverMessengerWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+}
+
+// GetBody returns the raw response body bytes
+func (r DeliverMessengerWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeliverMessengerWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeliverMessengerWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeliverMessengerWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateFacebookSessionWithBodyWithResponse Intake — hand a new session to an agent (role integration).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -7700,6 +8023,45 @@ func (c *ClientWithResponses) GetReadinessWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseGetReadinessResponse(rsp)
+}
+
+// VerifyMessengerWebhookWithResponse Meta's webhook verification; answers hub.challenge when hub.mode is subscribe and hub.verify_token is FBSESSION_MESSENGER_VERIFY_TOKEN.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /webhooks/messenger (the `VerifyMessengerWebhook` operationId).
+func (c *ClientWithResponses) VerifyMessengerWebhookWithResponse(ctx context.Context, params *VerifyMessengerWebhookParams, reqEditors ...RequestEditorFn) (*VerifyMessengerWebhookResponse, error) {
+	rsp, err := c.VerifyMessengerWebhook(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseVerifyMessengerWebhookResponse(rsp)
+}
+
+// DeliverMessengerWebhookWithBodyWithResponse A webhook delivery, signed by Meta with the app secret (X-Hub-Signature-256); stored in the log before the 200.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
+func (c *ClientWithResponses) DeliverMessengerWebhookWithBodyWithResponse(ctx context.Context, params *DeliverMessengerWebhookParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeliverMessengerWebhookResponse, error) {
+	rsp, err := c.DeliverMessengerWebhookWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeliverMessengerWebhookResponse(rsp)
+}
+
+// DeliverMessengerWebhookWithResponse A webhook delivery, signed by Meta with the app secret (X-Hub-Signature-256); stored in the log before the 200.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
+func (c *ClientWithResponses) DeliverMessengerWebhookWithResponse(ctx context.Context, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*DeliverMessengerWebhookResponse, error) {
+	rsp, err := c.DeliverMessengerWebhook(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeliverMessengerWebhookResponse(rsp)
 }
 
 // ParseCreateFacebookSessionResponse parses an HTTP response from a CreateFacebookSessionWithResponse call
@@ -9816,6 +10178,38 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 		}
 		response.JSON503 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseVerifyMessengerWebhookResponse parses an HTTP response from a VerifyMessengerWebhookWithResponse call
+func ParseVerifyMessengerWebhookResponse(rsp *http.Response) (*VerifyMessengerWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &VerifyMessengerWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	return response, nil
+}
+
+// ParseDeliverMessengerWebhookResponse parses an HTTP response from a DeliverMessengerWebhookWithResponse call
+func ParseDeliverMessengerWebhookResponse(rsp *http.Response) (*DeliverMessengerWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeliverMessengerWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
 	}
 
 	return response, nil
