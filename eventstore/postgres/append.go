@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fbsession/fbsession/eventstore"
 )
@@ -30,7 +31,10 @@ func (s *Store) Append(ctx context.Context, p *eventstore.AppendParams) (*events
 	return s.appendAlone(ctx, p)
 }
 
-// appendAlone appends in a statement of its own.
+// appendAlone appends in a statement of its own. The caller's context
+// bounds the wait for a connection; the statement, which commits, runs
+// under commitContext on its own goroutine, and a caller whose context
+// ends first is answered that the outcome is unknown (see outcomeUnknown).
 func (s *Store) appendAlone(ctx context.Context, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
 	// The connection first, then the stamp: recorded_at is then when the
 	// write began, not when it started waiting for a connection.
@@ -38,13 +42,55 @@ func (s *Store) appendAlone(ctx context.Context, p *eventstore.AppendParams) (*e
 	if err != nil {
 		return nil, interpretError(fmt.Errorf("append to %s: %w", p.StreamID, err))
 	}
-	res, err := s.append(ctx, conn, p)
+	if ctx.Done() == nil {
+		return s.commitAlone(ctx, conn, p)
+	}
+	done := make(chan appendOutcome, 1)
+	go func() {
+		res, err := s.commitAlone(ctx, conn, p)
+		done <- appendOutcome{res: res, err: err}
+	}()
+	select {
+	case out := <-done:
+		return out.res, out.err
+	case <-ctx.Done():
+		select {
+		case out := <-done: // answered meanwhile: that answer holds
+			return out.res, out.err
+		default:
+			return nil, outcomeUnknown(p, ctx.Err())
+		}
+	}
+}
+
+// commitAlone runs an append on conn, which it releases, under
+// commitContext.
+func (s *Store) commitAlone(ctx context.Context, conn *pgxpool.Conn, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
+	cctx, cancel := s.commitContext(ctx)
+	defer cancel()
+	res, err := s.append(cctx, conn, p)
 	conn.Release() // before a lost race's head is read, on another connection
 	if err != nil {
-		return nil, s.withActual(ctx, p, err)
+		return nil, s.withActual(cctx, p, err)
 	}
 	s.appended()
 	return res, nil
+}
+
+// commitContext is the context of a statement that commits: ctx's values
+// without its cancellation, bounded by CommitTimeout. PostgreSQL answers a
+// cancelled wait for a synchronous standby with a warning and leaves the
+// transaction committed on the primary alone, visible to every reader,
+// and lost if the primary fails before the standby has it.
+func (s *Store) commitContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), s.cfg.CommitTimeout)
+}
+
+// outcomeUnknown is the answer to an append whose caller stopped waiting
+// once it was sent: it may yet commit. It matches ErrUnavailable (a 503)
+// and the context's error.
+func outcomeUnknown(p *eventstore.AppendParams, cause error) error {
+	return fmt.Errorf("append to %s: %w: outcome unknown, the commit goes on: %w", p.StreamID, eventstore.ErrUnavailable, cause)
 }
 
 // claimedHead is the hash an append's events chain to and whether the

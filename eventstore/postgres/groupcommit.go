@@ -99,9 +99,8 @@ func (c *committer) append(ctx context.Context, p *eventstore.AppendParams) (*ev
 	default:
 	}
 	if ctx.Err() != nil {
-		// Taken into a batch, it may yet commit: as with a statement
-		// cancelled on the wire, the outcome is unknown.
-		return nil, fmt.Errorf("append to %s: %w", p.StreamID, ctx.Err())
+		// Taken into a batch, it may yet commit: the outcome is unknown.
+		return nil, outcomeUnknown(p, ctx.Err())
 	}
 	return nil, errStoreClosed
 }
@@ -171,6 +170,10 @@ func (c *committer) commit(batch []*pendingAppend) {
 	// race on a session between processes or committers) take their locks
 	// in the same order and wait for each other instead of deadlocking.
 	slices.SortFunc(live, func(a, b *pendingAppend) int { return strings.Compare(a.p.StreamID, b.p.StreamID) })
+	// The wait for a connection is bounded by the appends' deadlines;
+	// once sent, the batch commits whatever its callers do: none of them
+	// cancels it (see commitContext), and they are answered at their own
+	// deadlines.
 	ctx, cancel := batchContext(c.s.ctx, live)
 	defer cancel()
 	out, failed, err := c.s.appendBatch(ctx, live)
@@ -196,9 +199,9 @@ func (c *committer) commit(batch []*pendingAppend) {
 	}
 }
 
-// batchContext bounds a batch by the latest deadline of its appends: none
-// of them waits longer than it would alone, and no append is cut short by
-// another's.
+// batchContext bounds the wait for a batch's connection by the latest
+// deadline of its appends: none of them waits longer than it would alone,
+// and no append is cut short by another's.
 func batchContext(parent context.Context, batch []*pendingAppend) (context.Context, context.CancelFunc) {
 	var latest time.Time
 	for _, r := range batch {
@@ -226,6 +229,8 @@ func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) (out []a
 		return nil, -1, err
 	}
 	defer conn.Release() // a no-op once released below
+	ctx, cancel := s.commitContext(ctx)
+	defer cancel()
 	out = make([]appendOutcome, len(reqs))
 	stmts := make([]*appendStatement, len(reqs))
 	b := &pgx.Batch{}

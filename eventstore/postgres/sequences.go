@@ -12,6 +12,11 @@ func (s *Store) ReserveSequence(ctx context.Context, p *eventstore.ReserveSequen
 	if err := p.Validate(); err != nil {
 		return 0, err
 	}
+	// A reservation commits: once sent, it is not cancelled (see
+	// commitContext), or a block could be handed out that a failover
+	// gives again.
+	ctx, cancel := s.commitContext(ctx)
+	defer cancel()
 	var first int64
 	if err := s.pool.QueryRow(ctx, reserveSQL, p.Name, p.N).Scan(&first); err != nil {
 		return 0, interpretError(fmt.Errorf("reserve %s: %w", p.Name, err))

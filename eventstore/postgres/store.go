@@ -35,7 +35,14 @@ type Config struct {
 	Committers int
 	// MaxBatch caps the appends of a batch. Default 64.
 	MaxBatch int
-	Logger   *slog.Logger
+	// CommitTimeout bounds a statement that commits (an append, a batch,
+	// a reservation) once it is sent. The caller's context does not: a
+	// commit waiting for a synchronous standby that is cancelled becomes
+	// visible on the primary alone, and a failover loses it (docs/HA.md).
+	// The caller is answered at its own deadline, the outcome unknown,
+	// and the commit goes on. Default 1m.
+	CommitTimeout time.Duration
+	Logger        *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -56,6 +63,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 64
+	}
+	if c.CommitTimeout <= 0 {
+		c.CommitTimeout = time.Minute
 	}
 }
 
