@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -78,6 +79,9 @@ type Config struct {
 	// Metrics, when set, count the messages published and the publishes
 	// that failed.
 	Metrics *Metrics
+	// Logger reports a notification dropped as the duplicate of a stored
+	// message that differs. Default slog.Default().
+	Logger *slog.Logger
 }
 
 // Defaults of Config.
@@ -91,6 +95,9 @@ const (
 func (c *Config) setDefaults() {
 	if c.Prefix == "" {
 		c.Prefix = "gws.v2"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
 	if c.Stream == "" {
 		c.Stream = "FBSESSION_NOTIFICATIONS"

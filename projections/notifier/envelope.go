@@ -89,20 +89,33 @@ func (e envelope) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
 	return byKind, nil
 }
 
-// msgID is a message's Nats-Msg-Id. The change's first message keeps the
-// id every change had when it was one message, "<stream>:<version>", so
-// that a change published before the integration subject existed is not
-// stored again; the others are "<stream>:<version>:<index>:<kind>". Keyed
-// when a key is configured (see Config.MsgIDKey).
+// msgID is a message's Nats-Msg-Id: the change's first message's is
+// "<stream>:<version>/<change>", the others' "<stream>:<version>:<index>:<kind>/<change>",
+// where <change> is drawn from the change's last event itself (its chained
+// hash, which covers its content and everything before it in its stream;
+// its id where it has none). A re-publish of the change (after a crash, a
+// retried page) is a duplicate; another change at the same version (one
+// written after a failover lost the first) never is. Keyed when a key is
+// configured (see Config.MsgIDKey).
 func (e envelope) msgID(last *eventstore.RecordedEvent, index int, kind string) string {
 	id := last.StreamID + ":" + strconv.FormatInt(last.Version, 10)
 	if index > 0 {
 		id += ":" + strconv.Itoa(index) + ":" + kind
 	}
+	id += "/" + changeTag(last)
 	if len(e.msgIDKey) == 0 {
 		return id
 	}
 	m := hmac.New(sha256.New, e.msgIDKey)
 	m.Write([]byte(id))
 	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// changeTag tells a change from any other at its stream and version: 64
+// bits of its last event's hash, or its id.
+func changeTag(last *eventstore.RecordedEvent) string {
+	if len(last.Hash) >= 8 {
+		return hex.EncodeToString(last.Hash[:8])
+	}
+	return hex.EncodeToString(last.ID[:])
 }

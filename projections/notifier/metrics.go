@@ -9,6 +9,8 @@ type Metrics struct {
 	published       prometheus.Counter
 	publishFailures prometheus.Counter
 	msgIDKeyed      prometheus.Gauge
+	duplicates      prometheus.Counter
+	differing       prometheus.Counter
 }
 
 // NewMetrics registers the notifier metrics with reg.
@@ -26,8 +28,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "fbsession_notification_msgid_keyed",
 			Help: "1 when the notifications' Nats-Msg-Id are keyed (FBSESSION_MSGID_KEY, or the in-process server's key); 0 when they are predictable, and any client allowed to publish on the stream's subjects can have a notification dropped as a duplicate.",
 		}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fbsession_notification_duplicates_total",
+			Help: "Notification messages JetStream dropped as duplicates of one stored under their Nats-Msg-Id within its duplicate window: re-publishes after a restart or a retried page.",
+		}),
+		differing: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fbsession_notification_duplicates_differing_total",
+			Help: "Duplicates whose stored message differs in subject or body: a notification never stored (a fake published first under its id, or another encoding of the change). Logged; should stay 0.",
+		}),
 	}
-	reg.MustRegister(m.published, m.publishFailures, m.msgIDKeyed)
+	reg.MustRegister(m.published, m.publishFailures, m.msgIDKeyed, m.duplicates, m.differing)
 	return m
 }
 
@@ -57,4 +67,20 @@ func (m *Metrics) keyed(k bool) {
 		v = 1
 	}
 	m.msgIDKeyed.Set(v)
+}
+
+// duplicated counts a message dropped as a duplicate.
+func (m *Metrics) duplicated() {
+	if m == nil {
+		return
+	}
+	m.duplicates.Inc()
+}
+
+// duplicateDiffers counts a duplicate whose stored message differs.
+func (m *Metrics) duplicateDiffers() {
+	if m == nil {
+		return
+	}
+	m.differing.Inc()
 }

@@ -33,10 +33,11 @@ func TestKeyedMessageIDs(t *testing.T) {
 		require.Len(t, msgs, 2)
 		return []string{msgs[0].Header.Get(jetstream.MsgIDHeader), msgs[1].Header.Get(jetstream.MsgIDHeader)}
 	}
-	// The agent's message keeps the id a change had when it was one
-	// message; the integration side's copy has its own.
+	// The agent's message keeps the form a change's id had when it was
+	// one message; the integration side's copy has its own. Both end with
+	// the change's tag (see TestMessageIDIsTheChanges).
 	plain := ids("")
-	require.Equal(t, []string{"facebooksession-s1:1", "facebooksession-s1:1:1:integration"}, plain)
+	require.Equal(t, []string{"facebooksession-s1:1", "facebooksession-s1:1:1:integration"}, []string{unchanged(plain[0]), unchanged(plain[1])})
 	keyed := ids("k1")
 	for _, id := range keyed {
 		require.NotContains(t, id, "s1")

@@ -1,9 +1,11 @@
 package notifier
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -22,10 +24,11 @@ type publisher struct {
 	ackTimeout time.Duration
 	metrics    *Metrics
 	order      *sessionOrder
+	log        *slog.Logger
 }
 
 func newPublisher(cfg *Config) *publisher {
-	return &publisher{js: cfg.JetStream, ackTimeout: cfg.AckTimeout, metrics: cfg.Metrics, order: newSessionOrder()}
+	return &publisher{js: cfg.JetStream, ackTimeout: cfg.AckTimeout, metrics: cfg.Metrics, order: newSessionOrder(), log: cfg.Logger}
 }
 
 // publish publishes a page's messages asynchronously, a held one once the
@@ -53,7 +56,7 @@ func (pr *publisher) publish(ctx context.Context, pubs []*publication) (<-chan e
 		}
 		// Each message is settled as soon as its ack comes, not in page
 		// order: a failed message holds back only its own session.
-		go pr.settle(ctx, p, func() error { return pr.acked(ctx, f) })
+		go pr.settle(ctx, p, func() error { return pr.acked(ctx, f, p) })
 	}
 	done := make(chan error, 1)
 	go func() { done <- pr.acknowledged(ctx, pubs) }()
@@ -113,19 +116,23 @@ func (pr *publisher) publishAfterPrev(ctx context.Context, p *publication, aband
 		if err != nil {
 			return err
 		}
-		return pr.acked(ctx, f)
+		return pr.acked(ctx, f, p)
 	}
 }
 
 // acked waits up to AckTimeout for JetStream to acknowledge a message.
-func (pr *publisher) acked(ctx context.Context, f jetstream.PubAckFuture) error {
+// A duplicate (a re-publish) is checked against the message stored under
+// its id (see duplicate).
+func (pr *publisher) acked(ctx context.Context, f jetstream.PubAckFuture, p *publication) error {
 	timeout := time.NewTimer(pr.ackTimeout)
 	defer timeout.Stop()
 	select {
 	case ack := <-f.Ok():
 		if !ack.Duplicate {
 			pr.metrics.notified(1)
+			return nil
 		}
+		pr.duplicate(ctx, ack, p)
 		return nil
 	case err := <-f.Err():
 		return err
@@ -134,4 +141,39 @@ func (pr *publisher) acked(ctx context.Context, f jetstream.PubAckFuture) error 
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// duplicate counts a message JetStream dropped as a duplicate, and reads
+// the message it stored under that id: a subject or body that differs
+// means a notification that was never stored (a fake published first
+// under a guessed id, or another encoding of the change), which is logged
+// and counted. The read costs a request to JetStream, for duplicates only.
+func (pr *publisher) duplicate(ctx context.Context, ack *jetstream.PubAck, p *publication) {
+	pr.metrics.duplicated()
+	differs, err := pr.storedDiffers(ctx, ack, p)
+	switch {
+	case err != nil:
+		pr.log.Warn("notification dropped as a duplicate; the stored message could not be read to compare",
+			"msg_id", p.id(), "stream", ack.Stream, "seq", ack.Sequence, "error", err)
+	case differs:
+		pr.metrics.duplicateDiffers()
+		pr.log.Error("notification dropped as a duplicate of a stored message that differs: the change was never notified",
+			"msg_id", p.id(), "subject", p.msg.Subject, "stream", ack.Stream, "seq", ack.Sequence)
+	}
+}
+
+// storedDiffers tells whether the message JetStream stored at ack's
+// sequence differs from p's in subject or body.
+func (pr *publisher) storedDiffers(ctx context.Context, ack *jetstream.PubAck, p *publication) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, pr.ackTimeout)
+	defer cancel()
+	stream, err := pr.js.Stream(ctx, ack.Stream)
+	if err != nil {
+		return false, err
+	}
+	stored, err := stream.GetMsg(ctx, ack.Sequence)
+	if err != nil {
+		return false, err
+	}
+	return stored.Subject != p.msg.Subject || !bytes.Equal(stored.Data, p.msg.Data), nil
 }
