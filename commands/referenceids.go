@@ -11,7 +11,12 @@ import (
 // processes and restarts, and small enough for a JavaScript number. They
 // come from a durable sequence in blocks, so the store is asked once per
 // block rather than once per request; a block a process did not finish is
-// skipped, which leaves gaps but never duplicates.
+// skipped, which leaves gaps but never duplicates. Across a failover too:
+// on PostgreSQL a reservation's commit is never cancelled, so with
+// synchronous replication it is on the standby before a value is used;
+// with asynchronous replication, the first reservation on the promoted
+// server skips ahead (postgres.Config.FailoverGap) past the ones it may have
+// lost. fbsessionctl verify checks that no referenceId is in the log twice.
 type ReferenceIDs struct {
 	store eventstore.Sequences
 	block int64

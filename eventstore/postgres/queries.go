@@ -175,9 +175,21 @@ const (
 // Sequences and checkpoints.
 const (
 	// reserveSQL returns the first of $2 values reserved from sequence $1.
-	reserveSQL = `INSERT INTO sequences (name, next) VALUES ($1, 1 + $2)
-		ON CONFLICT (name) DO UPDATE SET next = sequences.next + $2
+	// A reservation on another server than the last one (a promoted
+	// standby: a new timeline; or another system) first skips $3 values:
+	// the reservations made on the old primary that never reached it were
+	// handed out already (see Config.FailoverGap).
+	reserveSQL = `INSERT INTO sequences (name, next, server)
+		VALUES ($1, 1 + $2, ` + serverSQL + `)
+		ON CONFLICT (name) DO UPDATE SET
+			next = sequences.next + $2 + CASE WHEN sequences.server IS DISTINCT FROM EXCLUDED.server THEN $3::bigint ELSE 0 END,
+			server = EXCLUDED.server
 		RETURNING next - $2`
+
+	// serverSQL names the server a statement runs on: its system
+	// identifier and its timeline (the first part of the current WAL
+	// file's name), which a promotion changes. Neither needs a privilege.
+	serverSQL = `(SELECT system_identifier::text FROM pg_control_system()) || '/' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8)`
 
 	checkpointSQL = `SELECT transaction_id, position FROM checkpoints WHERE name = $1`
 

@@ -18,7 +18,7 @@ func (s *Store) ReserveSequence(ctx context.Context, p *eventstore.ReserveSequen
 	ctx, cancel := s.commitContext(ctx)
 	defer cancel()
 	var first int64
-	if err := s.pool.QueryRow(ctx, reserveSQL, p.Name, p.N).Scan(&first); err != nil {
+	if err := s.pool.QueryRow(ctx, reserveSQL, p.Name, p.N, s.cfg.FailoverGap).Scan(&first); err != nil {
 		return 0, interpretError(fmt.Errorf("reserve %s: %w", p.Name, err))
 	}
 	return first, nil

@@ -42,8 +42,19 @@ type Config struct {
 	// The caller is answered at its own deadline, the outcome unknown,
 	// and the commit goes on. Default 1m.
 	CommitTimeout time.Duration
+	// FailoverGap is how many values of each sequence are skipped when a
+	// reservation finds that the last one was made on another server: a
+	// standby promoted after the primary failed may lack the primary's
+	// last reservations (asynchronous replication), which were handed out
+	// already. It must exceed the values reserved in the replication lag;
+	// referenceIds, reserved a block of 1,000 at a time, stay below 2^53
+	// for 900 million failovers. Default 10,000,000.
+	FailoverGap int64
 	Logger        *slog.Logger
 }
+
+// DefaultFailoverGap is Config.FailoverGap's default.
+const DefaultFailoverGap = 10_000_000
 
 func (c *Config) setDefaults() {
 	if c.Now == nil {
@@ -63,6 +74,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBatch <= 0 {
 		c.MaxBatch = 64
+	}
+	if c.FailoverGap <= 0 {
+		c.FailoverGap = DefaultFailoverGap
 	}
 	if c.CommitTimeout <= 0 {
 		c.CommitTimeout = time.Minute
