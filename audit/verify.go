@@ -35,6 +35,9 @@ type Report struct {
 	Streams int64 `json:"streams"`
 	Events  int64 `json:"events"`
 	Views   int64 `json:"views"`
+	// ReferenceIDs counts the changes that carry a referenceId, each
+	// checked to be the only one with it.
+	ReferenceIDs int64 `json:"referenceIds"`
 	// Digest is SHA-256 over "<stream id> <version> <head hash hex>\n" for
 	// every stream, in stream id order.
 	Digest string `json:"headsDigest"`
@@ -116,6 +119,8 @@ type verifier struct {
 	// set, against a checkpoint that signed its set of events exactly,
 	// counts the log's events at or below its position.
 	set *signedSet
+	// refs are the referenceIds seen.
+	refs refSet
 }
 
 func (v *verifier) problem(p Problem) {
@@ -214,6 +219,7 @@ func (v *verifier) stream(events []eventstore.RecordedEvent, view *eventstore.St
 	}
 	last := &events[len(events)-1]
 	v.positioned(events)
+	v.referenced(events)
 	v.inSet(events)
 	v.extends(events)
 	fmt.Fprintf(v.digest, "%s %d %x\n", id, last.Version, last.Hash)

@@ -250,7 +250,7 @@ func (c *CLI) verifyCommand() *cobra.Command {
 }
 
 func (c *CLI) printReport(r *audit.Report) {
-	fmt.Fprintf(c.Out, "streams %d, events %d, read model rows %d\n", r.Streams, r.Events, r.Views)
+	fmt.Fprintf(c.Out, "streams %d, events %d, read model rows %d, referenceIds %d\n", r.Streams, r.Events, r.Views, r.ReferenceIDs)
 	for _, h := range r.Heads {
 		fmt.Fprintf(c.Out, "head %s v%d %s\n", Printable(h.StreamID), h.Version, h.Hash)
 	}
