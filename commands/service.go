@@ -57,6 +57,7 @@ type Service[S any, C Command] struct {
 	decider Decider[S, C]
 	keeper  Keeper[S, C] // nil: nothing kept between commands
 	store   Store
+	durable eventstore.Durability // nil: what the store shows is durable
 	refs    *ReferenceIDs
 	cache   *streamCache[S]
 	metrics *metrics
@@ -72,6 +73,7 @@ func NewService[S any, C Command](store Store, decider Decider[S, C], opts ...Op
 
 func newService[S any, C Command](store Store, decider Decider[S, C], cfg *config) *Service[S, C] {
 	s := &Service[S, C]{decider: decider, store: store, refs: cfg.refs(store), metrics: cfg.metrics, now: cfg.now}
+	s.durable, _ = store.(eventstore.Durability)
 	if k, ok := decider.(Keeper[S, C]); ok {
 		s.keeper = k
 		s.cache = newStreamCache(cfg.cachedSessions, cfg.cacheBytes, k.Size)
@@ -242,6 +244,9 @@ func (s *Service[S, C]) attempt(ctx context.Context, r Request, id string, st st
 	case err != nil:
 		return Outcome[S]{}, fmt.Errorf("%s of %s: %w", op.name, id, err)
 	case replay != nil:
+		if err := s.replayDurable(ctx); err != nil {
+			return Outcome[S]{}, fmt.Errorf("%s of %s: replay: %w", op.name, id, err)
+		}
 		return Outcome[S]{ReferenceID: replay.ref, State: st.state, Replayed: true}, nil
 	}
 	if err := s.decider.Authorize(ctx, st.state, op.cmd); err != nil {
@@ -275,6 +280,19 @@ func (s *Service[S, C]) attempt(ctx context.Context, r Request, id string, st st
 	}
 	s.keep(id, after)
 	return Outcome[S]{ReferenceID: ref, State: d.After}, nil
+}
+
+// replayDurable returns once the change a replay answers from is durable:
+// the store may show a change whose wait for a synchronous standby was
+// cancelled (an earlier request's, before commits stopped being cancelled,
+// or an operator's), which a failover would lose after the client was
+// told it happened. A barrier on the store (eventstore.Durability) costs
+// a commit, for replays only: retries, not the Complete path.
+func (s *Service[S, C]) replayDurable(ctx context.Context) error {
+	if s.durable == nil {
+		return nil
+	}
+	return s.durable.Durable(ctx)
 }
 
 // keep keeps a stream as its Keeper says, or forgets it.

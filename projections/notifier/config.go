@@ -79,6 +79,12 @@ type Config struct {
 	// Metrics, when set, count the messages published and the publishes
 	// that failed.
 	Metrics *Metrics
+	// Durable, when set, makes the notifier publish a page only once its
+	// changes are durable (eventstore.Durability): with synchronous
+	// replication, on the standbys, so that no failover loses a change
+	// already notified. It costs a barrier (a commit) per page, and delays
+	// each notification by it. Off (nil) by default.
+	Durable eventstore.Durability
 	// Logger reports a notification dropped as the duplicate of a stored
 	// message that differs. Default slog.Default().
 	Logger *slog.Logger

@@ -20,6 +20,7 @@ type Notifier struct {
 	planner   *planner
 	publisher *publisher
 	stream    *stream
+	durable   eventstore.Durability
 }
 
 // New returns a notifier.
@@ -33,6 +34,7 @@ func New(cfg Config) (*Notifier, error) {
 		planner:   newPlanner(&cfg),
 		publisher: newPublisher(&cfg),
 		stream:    newStream(&cfg),
+		durable:   cfg.Durable,
 	}, nil
 }
 
@@ -62,6 +64,12 @@ func (n *Notifier) Start(ctx context.Context, events []eventstore.RecordedEvent)
 	}
 	if err := n.EnsureStream(ctx); err != nil {
 		return nil, err
+	}
+	if n.durable != nil {
+		// The page was read before: its changes are below the barrier.
+		if err := n.durable.Durable(ctx); err != nil {
+			return nil, err
+		}
 	}
 	pubs, err := n.planner.publications(ctx, events)
 	if err != nil {

@@ -79,6 +79,12 @@ type Config struct {
 	// may run at once against PostgreSQL (group commit); 0 appends each
 	// alone.
 	AppendBatches int
+	// DurablePublish makes the notifier publish a page of changes only
+	// once they are durable on PostgreSQL's synchronous standbys (a
+	// barrier per page, docs/HA.md). RequireSyncStandby makes /readyz
+	// report degraded while no synchronous standby is attached.
+	DurablePublish     bool
+	RequireSyncStandby bool
 	// CheckpointKey, when set, is the ed25519 key file fbsessiond signs
 	// checkpoints of the log with, every CheckpointInterval, into the
 	// JetStream stream CheckpointStream (kept CheckpointRetention, 0 for
@@ -219,6 +225,8 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.StringVar(&c.PprofAddr, "pprof-addr", env("FBSESSION_PPROF_ADDR", ""), "serve Go profiles on this address; off when empty [FBSESSION_PPROF_ADDR]")
 	fs.IntVar(&c.CachedSessions, "cached-sessions", c.envInt("cached-sessions", "FBSESSION_CACHED_SESSIONS", 10_000), "open sessions whose state (without user data) the command handler keeps, and the notifier a fifth of it (also bounded by --cache-bytes); above it a Complete costs one more read [FBSESSION_CACHED_SESSIONS]")
 	fs.Int64Var(&c.CacheBytes, "cache-bytes", c.envBytes("cache-bytes", "FBSESSION_CACHE_BYTES", 16<<20), "bytes each of the two session caches may hold (user data is not kept in them), and a quarter of it for the agents' channel states [FBSESSION_CACHE_BYTES]")
+	fs.BoolVar(&c.DurablePublish, "durable-publish", c.envBool("durable-publish", "FBSESSION_DURABLE_PUBLISH", false), "PostgreSQL: publish a notification only once its change is durable on the synchronous standbys (one barrier commit per page of changes; docs/HA.md) [FBSESSION_DURABLE_PUBLISH]")
+	fs.BoolVar(&c.RequireSyncStandby, "require-sync-standby", c.envBool("require-sync-standby", "FBSESSION_REQUIRE_SYNC_STANDBY", false), "PostgreSQL: /readyz reports degraded while no synchronous standby is attached (needs pg_monitor; docs/HA.md) [FBSESSION_REQUIRE_SYNC_STANDBY]")
 	fs.IntVar(&c.AppendBatches, "append-batches", c.envInt("append-batches", "FBSESSION_APPEND_BATCHES", 2), "PostgreSQL: batches of concurrent appends to different sessions, each one round trip and one commit, that may run at once (group commit); 0 appends each alone [FBSESSION_APPEND_BATCHES]")
 	fs.StringVar(&c.CheckpointKey, "checkpoint-key", env("FBSESSION_CHECKPOINT_KEY", ""), "ed25519 key file to sign periodic checkpoints of the log with (fbsessionctl checkpoint keygen); off when empty [FBSESSION_CHECKPOINT_KEY]")
 	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", c.envDuration("checkpoint-interval", "FBSESSION_CHECKPOINT_INTERVAL", time.Hour), "how often fbsessiond signs a checkpoint of the log [FBSESSION_CHECKPOINT_INTERVAL]")

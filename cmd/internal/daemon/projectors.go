@@ -12,6 +12,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/commands"
+	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/notifier"
 	"github.com/fbsession/fbsession/projections/router"
@@ -100,11 +101,19 @@ func newNotifier(ctx context.Context, cfg *config.Config, b *backend.Backend, co
 		log.Error("notification message ids are predictable: a client allowed to publish on the stream's subjects can have notifications dropped as duplicates; " +
 			"set FBSESSION_MSGID_KEY (openssl rand -hex 32), the same for every fbsessiond. fbsession_notification_msgid_keyed is 0 until then")
 	}
+	var durable eventstore.Durability
+	if cfg.DurablePublish {
+		if d, ok := b.Store.(eventstore.Durability); ok {
+			durable = d
+		} else {
+			log.Warn("FBSESSION_DURABLE_PUBLISH ignored: this store shows only durable changes", "dialect", b.Dialect)
+		}
+	}
 	notify, err := notifier.New(notifier.Config{
 		JetStream: conn.js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
 		Stream: cfg.Stream, Retention: cfg.Retention, MaxBytes: cfg.StreamMaxBytes, DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.StreamReplicas,
 		CachedSessions: notifierCachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
-		Metrics: notifier.NewMetrics(reg), Logger: log,
+		Metrics: notifier.NewMetrics(reg), Logger: log, Durable: durable,
 	})
 	if err != nil {
 		return nil, err
