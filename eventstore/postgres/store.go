@@ -50,7 +50,7 @@ type Config struct {
 	// referenceIds, reserved a block of 1,000 at a time, stay below 2^53
 	// for 900 million failovers. Default 10,000,000.
 	FailoverGap int64
-	Logger        *slog.Logger
+	Logger      *slog.Logger
 }
 
 // DefaultFailoverGap is Config.FailoverGap's default.
