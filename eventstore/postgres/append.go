@@ -66,9 +66,9 @@ func (s *Store) appendAlone(ctx context.Context, p *eventstore.AppendParams) (*e
 // commitAlone runs an append on conn, which it releases, under
 // commitContext.
 func (s *Store) commitAlone(ctx context.Context, conn *pgxpool.Conn, p *eventstore.AppendParams) (*eventstore.AppendResult, error) {
-	cctx, cancel := s.commitContext(ctx)
-	defer cancel()
+	cctx, done := s.commitContext(ctx, conn)
 	res, err := s.append(cctx, conn, p)
+	done()
 	conn.Release() // before a lost race's head is read, on another connection
 	if err != nil {
 		return nil, s.withActual(cctx, p, err)
@@ -77,13 +77,19 @@ func (s *Store) commitAlone(ctx context.Context, conn *pgxpool.Conn, p *eventsto
 	return res, nil
 }
 
-// commitContext is the context of a statement that commits: ctx's values
-// without its cancellation, bounded by CommitTimeout. PostgreSQL answers a
+// commitContext is the context of a statement that commits on conn: ctx's
+// values without its cancellation, and no bound. PostgreSQL answers a
 // cancelled wait for a synchronous standby with a warning and leaves the
 // transaction committed on the primary alone, visible to every reader,
-// and lost if the primary fails before the standby has it.
-func (s *Store) commitContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), s.cfg.CommitTimeout)
+// and lost if the primary fails before the standby has it: nothing may
+// send it a cancel. A bound would: pgx sends a CancelRequest whenever it
+// gives a connection up mid-statement, on a deadline or a broken read.
+// So a commit waits as long as its standby does, holding its connection;
+// the caller is answered at its own deadline (docs/HA.md). done is for
+// the day a bound that does not cancel exists; call it before conn is
+// released.
+func (s *Store) commitContext(ctx context.Context, _ *pgxpool.Conn) (cctx context.Context, done func()) {
+	return context.WithoutCancel(ctx), func() {}
 }
 
 // outcomeUnknown is the answer to an append whose caller stopped waiting

@@ -229,8 +229,8 @@ func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) (out []a
 		return nil, -1, err
 	}
 	defer conn.Release() // a no-op once released below
-	ctx, cancel := s.commitContext(ctx)
-	defer cancel()
+	ctx, unwatch := s.commitContext(ctx, conn)
+	defer unwatch()
 	out = make([]appendOutcome, len(reqs))
 	stmts := make([]*appendStatement, len(reqs))
 	b := &pgx.Batch{}
@@ -273,6 +273,7 @@ func (s *Store) appendBatch(ctx context.Context, reqs []*pendingAppend) (out []a
 	if err := br.Close(); broken == nil && failed < 0 {
 		broken = err
 	}
+	unwatch()      // before the connection goes back to the pool
 	conn.Release() // before the heads of lost races are read
 	if failed >= 0 || broken != nil {
 		return nil, failed, broken

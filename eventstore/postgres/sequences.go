@@ -15,10 +15,15 @@ func (s *Store) ReserveSequence(ctx context.Context, p *eventstore.ReserveSequen
 	// A reservation commits: once sent, it is not cancelled (see
 	// commitContext), or a block could be handed out that a failover
 	// gives again.
-	ctx, cancel := s.commitContext(ctx)
-	defer cancel()
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return 0, interpretError(fmt.Errorf("reserve %s: %w", p.Name, err))
+	}
+	defer conn.Release()
+	ctx, done := s.commitContext(ctx, conn)
+	defer done()
 	var first int64
-	if err := s.pool.QueryRow(ctx, reserveSQL, p.Name, p.N, s.cfg.FailoverGap).Scan(&first); err != nil {
+	if err := conn.QueryRow(ctx, reserveSQL, p.Name, p.N, s.cfg.FailoverGap).Scan(&first); err != nil {
 		return 0, interpretError(fmt.Errorf("reserve %s: %w", p.Name, err))
 	}
 	return first, nil

@@ -35,13 +35,6 @@ type Config struct {
 	Committers int
 	// MaxBatch caps the appends of a batch. Default 64.
 	MaxBatch int
-	// CommitTimeout bounds a statement that commits (an append, a batch,
-	// a reservation) once it is sent. The caller's context does not: a
-	// commit waiting for a synchronous standby that is cancelled becomes
-	// visible on the primary alone, and a failover loses it (docs/HA.md).
-	// The caller is answered at its own deadline, the outcome unknown,
-	// and the commit goes on. Default 1m.
-	CommitTimeout time.Duration
 	// FailoverGap is how many values of each sequence are skipped when a
 	// reservation finds that the last one was made on another server: a
 	// standby promoted after the primary failed may lack the primary's
@@ -77,9 +70,6 @@ func (c *Config) setDefaults() {
 	}
 	if c.FailoverGap <= 0 {
 		c.FailoverGap = DefaultFailoverGap
-	}
-	if c.CommitTimeout <= 0 {
-		c.CommitTimeout = time.Minute
 	}
 }
 
