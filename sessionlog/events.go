@@ -182,8 +182,10 @@ func toDecision(d *routingDecision) *fb.RoutingDecision {
 // The relay's events (Messenger).
 
 type messageSending struct {
-	Index   int `json:"index"`
-	Attempt int `json:"attempt"`
+	Index         int    `json:"index"`
+	Attempt       int    `json:"attempt"`
+	MessagingType string `json:"messagingType,omitempty"`
+	Tag           string `json:"tag,omitempty"`
 }
 
 type messageRelayed struct {

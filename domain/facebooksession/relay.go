@@ -54,8 +54,10 @@ const (
 // RelaySending records that the relay is about to send message Index
 // (its Attempt-th send): a send may have left if no outcome follows.
 type RelaySending struct {
-	Index   int
-	Attempt int
+	Index         int
+	Attempt       int
+	MessagingType string
+	Tag           string
 }
 
 // RelayOutcome records what became of the send of message Index: sent,
@@ -105,6 +107,10 @@ const (
 type MessageSending struct {
 	Index   int
 	Attempt int
+	// MessagingType and Tag are what the send carries: the window's
+	// decision, recorded before the send.
+	MessagingType string
+	Tag           string
 }
 
 // MessageRelayed records that message Index reached Messenger: Meta's
