@@ -89,7 +89,7 @@ type Candidate struct {
 	IdleSince   *time.Time `json:"idleSince,omitempty"`
 	IdleSeconds *float64   `json:"idleSeconds,omitempty"`
 	Chosen      bool       `json:"chosen"`
-	// Reason is as recorded: empty, NotReady, LoggedOut, Full, Declined.
+	// Reason is as recorded: empty, NotReady, LoggedOut, Full, Declined, Held.
 	Reason string `json:"reason,omitempty"`
 	// WhyNot tells in words why an unchosen candidate was not offered the
 	// session: its reason, or "idle less long" when it could take it.
@@ -332,6 +332,8 @@ func whyNot(c fb.Candidate, chosen *fb.Candidate) string {
 		return fmt.Sprintf("full: load %d of capacity %d", c.Load, c.Capacity)
 	case routing.ReasonDeclined:
 		return "declined this session already in this wait (rejected it or let the offer time out)"
+	case routing.ReasonHeld:
+		return "held back: an offer of theirs just ran out (NoAnswer on its way), or the directory no longer takes them"
 	case "":
 	default:
 		return c.Reason

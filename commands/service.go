@@ -91,12 +91,25 @@ func (s *Service[S, C]) Execute(ctx context.Context, r Request, id string, cmd C
 			return Outcome[S]{}, err
 		}
 	}
-	st, err := s.current(ctx, r, id, op)
+	st, kept, err := s.current(ctx, r, id, op)
 	if err != nil {
 		return Outcome[S]{}, err
 	}
 	for attempt := 1; ; attempt++ {
 		out, err := s.attempt(ctx, r, id, st, op)
+		if err != nil && kept && !errors.Is(err, eventstore.ErrConcurrency) {
+			// Refused on a kept state, which another process (or a
+			// request of this one) may have overtaken: an append would
+			// have found out, a refusal does not. The refusal stands only
+			// if the stream has not moved.
+			kept = false
+			if fresh, moved, cerr := s.moved(ctx, id, st); cerr == nil && moved {
+				s.cache.drop(id)
+				st = fresh
+				attempt--
+				continue
+			}
+		}
 		if !errors.Is(err, eventstore.ErrConcurrency) {
 			return out, err
 		}
@@ -124,19 +137,34 @@ type operation[C Command] struct {
 // while its sender could act (a Transfer that handed the session on): it
 // gets the stream's use of that key alone, found a part at a time, and the
 // gate's refusal when there is none.
-func (s *Service[S, C]) current(ctx context.Context, r Request, id string, op operation[C]) (stream[S], error) {
+func (s *Service[S, C]) current(ctx context.Context, r Request, id string, op operation[C]) (st stream[S], kept bool, err error) {
 	if st, hit := s.cache.get(id); hit && !s.keeper.Lacks(st.state, op.cmd) {
-		return st, nil
+		return st, true, nil
 	}
 	if g, ok := s.decider.(Gate[C]); ok {
 		if refused := g.Admit(ctx, id, op.cmd); refused != nil {
 			if r.IdempotencyKey == "" {
-				return stream[S]{}, refused
+				return stream[S]{}, false, refused
 			}
-			return s.keyUse(ctx, id, keyID{r.Actor, op.name, r.IdempotencyKey}, refused)
+			st, err := s.keyUse(ctx, id, keyID{r.Actor, op.name, r.IdempotencyKey}, refused)
+			return st, false, err
 		}
 	}
-	return s.load(ctx, id)
+	st, err = s.load(ctx, id)
+	return st, false, err
+}
+
+// moved tells whether the stream has events after st, and st with them.
+func (s *Service[S, C]) moved(ctx context.Context, id string, st stream[S]) (stream[S], bool, error) {
+	records, err := s.store.ReadStream(ctx, &eventstore.ReadStreamParams{StreamID: s.decider.StreamID(id), FromVersion: st.version + 1})
+	switch {
+	case errors.Is(err, eventstore.ErrNotFound):
+		return st, false, nil
+	case err != nil:
+		return st, false, err
+	}
+	fresh, err := s.foldIn(ctx, id, st, records)
+	return fresh, err == nil, err
 }
 
 // keyPart is how many events keyUse holds at a time.

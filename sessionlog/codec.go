@@ -216,3 +216,24 @@ func startedStatus(s fb.Status) fb.Status {
 	}
 	return s
 }
+
+// DecodeStartedBrief reads of a stored SessionStarted only what routing
+// needs (the id, the agent, the status, the queue), leaving the user data
+// and the participants unread: a reader of the whole log, such as the
+// router folding it at each start, then allocates a few strings, not the
+// session's kilobytes.
+func DecodeStartedBrief(schemaVersion int, data []byte) (fb.SessionStarted, error) {
+	if schemaVersion != SchemaVersion {
+		return fb.SessionStarted{}, fmt.Errorf("%w: %s schema version %d", ErrUnknownEvent, fb.TypeSessionStarted, schemaVersion)
+	}
+	var s struct {
+		SessionID string    `json:"sessionId"`
+		AgentID   string    `json:"agentId"`
+		Status    fb.Status `json:"state"`
+		QueueName string    `json:"queueName"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fb.SessionStarted{}, fmt.Errorf("decode %s: %w", fb.TypeSessionStarted, err)
+	}
+	return fb.SessionStarted{SessionID: s.SessionID, AgentID: s.AgentID, Status: startedStatus(s.Status), QueueName: s.QueueName}, nil
+}

@@ -42,7 +42,7 @@ type Candidate struct {
 	Chosen    bool
 	// Reason is why the member could not take the session, empty when
 	// they could: NotReady, LoggedOut, Full, or the router's Declined
-	// (routing.ReasonDeclined).
+	// and Held (routing.ReasonDeclined, routing.ReasonHeld).
 	Reason string
 }
 

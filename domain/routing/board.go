@@ -16,6 +16,12 @@ const Rule = "longest-idle"
 // out, in this wait, and another member could take it.
 const ReasonDeclined = "Declined"
 
+// ReasonHeld: the member is Ready in their stream, but the router holds
+// them back until their channel changes: an offer of theirs just ran out
+// (their NoAnswer NotReady is on its way), or the directory no longer
+// takes them as an agent.
+const ReasonHeld = "Held"
+
 // DefaultCapacity is an agent's capacity for facebooksession until one is
 // set.
 const DefaultCapacity = as.DefaultCapacity

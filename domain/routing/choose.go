@@ -29,8 +29,10 @@ func (b *Board) choose(q *queue, s *session) ([]weighed, bool) {
 		switch {
 		case !a.started:
 			w.group, w.reason = 2, fb.ReasonLoggedOut
-		case !a.ready || a.hold:
+		case !a.ready:
 			w.group, w.reason = 2, fb.ReasonNotReady
+		case a.hold:
+			w.group, w.reason = 2, ReasonHeld
 		case !a.free():
 			w.group, w.reason = 2, fb.ReasonFull
 		case slices.Contains(s.declined, id):

@@ -40,7 +40,9 @@ type Config struct {
 	// CPUProfile-c<clients>.pprof.
 	CPUProfile     string
 	ProfileSeconds int
-	Log            *slog.Logger
+	// Routing configures RunRouting; Run ignores it.
+	Routing Routing
+	Log     *slog.Logger
 	// Out receives progress lines.
 	Out io.Writer
 }

@@ -138,10 +138,14 @@ func logIn(ctx context.Context, client *http.Client, bases []string) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, bases[i/agents]+"/api/v2/me", nil)
 		req.SetBasicAuth("a"+strconv.Itoa(i%agents), password)
 		res, err := client.Do(req)
-		if err == nil {
-			res.Body.Close()
+		if err != nil {
+			return err
 		}
-		return err
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("log in as a%d: HTTP %d", i%agents, res.StatusCode)
+		}
+		return nil
 	})
 }
 
@@ -273,7 +277,12 @@ func startService(ctx context.Context, cfg Config, svc *config.Config) (stop fun
 		cmd.Env = append(os.Environ(),
 			"DATABASE_URL="+svc.DatabaseURL, "NATS_URL="+svc.NATSURL, "FBSESSION_HTTP_ADDR="+svc.HTTPAddr,
 			"FBSESSION_SUBJECT_PREFIX="+svc.SubjectPrefix, "FBSESSION_STREAM="+svc.Stream,
-			"FBSESSION_PPROF_ADDR="+svc.PprofAddr, "FBSESSION_ADMIN_ADDR=", "FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h")
+			"FBSESSION_PPROF_ADDR="+svc.PprofAddr, "FBSESSION_ADMIN_ADDR=", "FBSESSION_LOG_LEVEL=warn", "FBSESSION_DUPLICATE_WINDOW=1m", "FBSESSION_STREAM_RETENTION=1h",
+			// The cost the passwords were hashed at: at another, the first
+			// login of each agent hashes theirs again, at that cost,
+			// holding the one check slot of a 2-core host; the logins then
+			// queue for it past its wait and are answered 429.
+			"FBSESSION_BCRYPT_COST="+strconv.Itoa(svc.BcryptCost))
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			return nil, 0, fmt.Errorf("start %s: %w", cfg.Daemon, err)
@@ -299,6 +308,8 @@ func startService(ctx context.Context, cfg Config, svc *config.Config) (stop fun
 	}
 }
 
+// addUsers adds the integration user "router" and the agents a0, a1...
+// with the api-multimedia feature: 50, or the routing mode's number.
 func addUsers(ctx context.Context, svc *config.Config, cfg Config) error {
 	b, err := backend.Open(ctx, svc, cfg.Log)
 	if err != nil {
@@ -308,13 +319,21 @@ func addUsers(ctx context.Context, svc *config.Config, cfg Config) error {
 	if err := b.Users.Add(ctx, users.User{ID: "router", UserName: "router", Roles: []users.Role{users.RoleIntegration}}, password); err != nil {
 		return err
 	}
-	for i := 0; i < agents; i++ {
+	for i := 0; i < agentCount(cfg); i++ {
 		id := "a" + strconv.Itoa(i)
 		if err := b.Users.Add(ctx, users.User{ID: id, UserName: id, Roles: []users.Role{users.RoleAgent}, Features: []string{users.FeatureMultimedia}}, password); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// agentCount is how many agents a run adds: the routing mode's, else 50.
+func agentCount(cfg Config) int {
+	if cfg.Routing.Agents > 0 {
+		return cfg.Routing.Agents
+	}
+	return agents
 }
 
 // The sessions the bench can create.
@@ -331,6 +350,21 @@ const smallIntake = `{"id":"x","agentId":"a0","state":"Chatting","userData":{"Fi
 // a<i % agents>: the chosen session, handed over already joined so that
 // the timed phase is Completes alone.
 func intakeBody(session string) (func(i int) (string, error), error) {
+	body, err := intakeTemplate(session)
+	if err != nil {
+		return nil, err
+	}
+	body["state"] = json.RawMessage(`"Chatting"`)
+	return func(i int) (string, error) {
+		body["id"] = json.RawMessage(strconv.Quote("s" + strconv.Itoa(i)))
+		body["agentId"] = json.RawMessage(strconv.Quote("a" + strconv.Itoa(i%agents)))
+		b, err := json.Marshal(body)
+		return string(b), err
+	}, nil
+}
+
+// intakeTemplate is the chosen session's intake body, as fields.
+func intakeTemplate(session string) (map[string]json.RawMessage, error) {
 	var template []byte
 	switch session {
 	case "", SessionSeed:
@@ -344,13 +378,7 @@ func intakeBody(session string) (func(i int) (string, error), error) {
 	if err := json.Unmarshal(template, &body); err != nil {
 		return nil, fmt.Errorf("bench: intake body: %w", err)
 	}
-	body["state"] = json.RawMessage(`"Chatting"`)
-	return func(i int) (string, error) {
-		body["id"] = json.RawMessage(strconv.Quote("s" + strconv.Itoa(i)))
-		body["agentId"] = json.RawMessage(strconv.Quote("a" + strconv.Itoa(i%agents)))
-		b, err := json.Marshal(body)
-		return string(b), err
-	}, nil
+	return body, nil
 }
 
 // intake creates the sessions, s<i> for agent a<i % agents>, from 16
@@ -401,19 +429,30 @@ func roundRobin(bases []string) func(i int) string {
 }
 
 func post(ctx context.Context, client *http.Client, url, user, body string) (int, error) {
+	status, _, err := postAnswer(ctx, client, url, user, body)
+	return status, err
+}
+
+// postAnswer is post that also returns the start of the answer's body
+// when its status is not 2xx, to tell why.
+func postAnswer(ctx context.Context, client *http.Client, url, user, body string) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	req.SetBasicAuth(user, password)
 	req.Header.Set("Content-Type", "application/json")
 	res, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
+	}
+	defer res.Body.Close()
+	var answer []byte
+	if res.StatusCode/100 != 2 {
+		answer, _ = io.ReadAll(io.LimitReader(res.Body, 512))
 	}
 	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	return res.StatusCode, nil
+	return res.StatusCode, string(answer), nil
 }
 
 // fanOut calls f(0..n-1) from the given number of goroutines.
