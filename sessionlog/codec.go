@@ -42,6 +42,7 @@ func toStored(e fb.Event) (any, error) {
 			Status:              e.Status,
 			SuggestedQueueURIs:  e.SuggestedQueueURIs,
 			QueueName:           e.QueueName,
+			Channel:             e.Channel,
 		}, nil
 	case fb.SessionEnded:
 		return sessionEnded(e), nil
@@ -79,6 +80,16 @@ func toStored(e fb.Event) (any, error) {
 		return offerTimedOut(e), nil
 	case fb.SessionWithdrawn:
 		return agentOnly(e), nil
+	case fb.MessageSending:
+		return messageSending(e), nil
+	case fb.MessageRelayed:
+		return messageRelayed(e), nil
+	case fb.MessageUndeliverable:
+		return messageUndeliverable(e), nil
+	case fb.CustomerRead:
+		return receipt{Watermark: e.Watermark.UTC()}, nil
+	case fb.MessagesDelivered:
+		return receipt{Watermark: e.Watermark.UTC()}, nil
 	}
 	return nil, fmt.Errorf("%w: cannot encode %T", ErrUnknownEvent, e)
 }
@@ -110,6 +121,7 @@ func fromStored(eventType string, data []byte) (fb.Event, error) {
 			Status:              startedStatus(s.Status),
 			SuggestedQueueURIs:  s.SuggestedQueueURIs,
 			QueueName:           s.QueueName,
+			Channel:             s.Channel,
 		}, err
 	case fb.TypeSessionEnded:
 		s, err := unmarshal[sessionEnded](data)
@@ -165,6 +177,21 @@ func fromStored(eventType string, data []byte) (fb.Event, error) {
 	case fb.TypeSessionWithdrawn:
 		s, err := unmarshal[agentOnly](data)
 		return fb.SessionWithdrawn(s), err
+	case fb.TypeMessageSending:
+		s, err := unmarshal[messageSending](data)
+		return fb.MessageSending(s), err
+	case fb.TypeMessageRelayed:
+		s, err := unmarshal[messageRelayed](data)
+		return fb.MessageRelayed(s), err
+	case fb.TypeMessageUndeliverable:
+		s, err := unmarshal[messageUndeliverable](data)
+		return fb.MessageUndeliverable(s), err
+	case fb.TypeCustomerRead:
+		s, err := unmarshal[receipt](data)
+		return fb.CustomerRead(s), err
+	case fb.TypeMessagesDelivered:
+		s, err := unmarshal[receipt](data)
+		return fb.MessagesDelivered(s), err
 	}
 	return nil, fmt.Errorf("%w: type %q", ErrUnknownEvent, eventType)
 }

@@ -73,7 +73,7 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 			"store": b.Store.Ping,
 			"nats":  func(context.Context) error { return conn.ready() },
 		},
-		Degraded:       proj.checkpoints.checks(),
+		Degraded:       proj.messenger.degraded(proj.checkpoints.checks()),
 		Registry:       reg,
 		Notifications:  notifications,
 		RequestTimeout: cfg.RequestTimeout,
