@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
@@ -64,6 +65,19 @@ func Summary(e fb.Event) string {
 		return fmt.Sprintf("%s let offer %d time out after %ds; waits for routing", e.AgentID, e.Offer, e.TimeoutSeconds)
 	case fb.SessionWithdrawn:
 		return "taken back from " + e.AgentID + " to wait for routing"
+	case fb.MessageSending:
+		return fmt.Sprintf("relaying #%d to Messenger (attempt %d)", e.Index, e.Attempt)
+	case fb.MessageRelayed:
+		if e.Tag != "" {
+			return fmt.Sprintf("#%d relayed to Messenger as %s (%s, tag %s)", e.Index, e.MessageID, e.MessagingType, e.Tag)
+		}
+		return fmt.Sprintf("#%d relayed to Messenger as %s (%s)", e.Index, e.MessageID, e.MessagingType)
+	case fb.MessageUndeliverable:
+		return fmt.Sprintf("#%d undeliverable on Messenger: code %d, %s", e.Index, e.Code, quote(e.Reason))
+	case fb.CustomerRead:
+		return "customer read the Page's messages up to " + e.Watermark.UTC().Format(time.RFC3339)
+	case fb.MessagesDelivered:
+		return "the Page's messages up to " + e.Watermark.UTC().Format(time.RFC3339) + " reached the customer"
 	}
 	return ""
 }

@@ -112,6 +112,9 @@ func unstamped(cmd fb.Command) fb.Command {
 	case fb.CustomerMessage:
 		c.At = time.Time{}
 		return c
+	case fb.PageMessage:
+		c.At = time.Time{}
+		return c
 	case fb.DeleteUserData:
 		// The same keys in another order are the same request.
 		c.Keys = slices.Sorted(slices.Values(c.Keys))

@@ -121,6 +121,9 @@ func stamped(cmd fb.Command, now time.Time) fb.Command {
 	case fb.CustomerMessage:
 		c.At = now
 		return c
+	case fb.PageMessage:
+		c.At = now
+		return c
 	}
 	return cmd
 }

@@ -18,6 +18,10 @@ type Message struct {
 	Timestamp        string      `json:"timestamp"`
 	Type             string      `json:"type"`
 	TimestampSeconds int64       `json:"timestampSeconds"`
+	// CustomerReceipt marks, in a transcript read, a message of the
+	// agents' side as MessageDelivered to or MessageRead by the customer
+	// on Messenger; absent before any receipt.
+	CustomerReceipt string `json:"customerReceipt,omitempty"`
 }
 
 // MessageFrom is who wrote a message.
@@ -33,7 +37,43 @@ const (
 	MessageText          = "Text"
 	MessageTypingStarted = "TypingStarted"
 	MessageTypingStopped = "TypingStopped"
+	// MessageNotice is the service telling the agent about the
+	// conversation (a message Messenger did not deliver), from the
+	// participant type ParticipantSystem; not a message of the transcript.
+	MessageNotice = "Notice"
+	// MessageRead and MessageDelivered are Messenger's receipts: the
+	// messages of the transcript up to the timestamp were read by, or
+	// reached the device of, the customer.
+	MessageRead      = "Read"
+	MessageDelivered = "Delivered"
+	// ParticipantSystem writes notices.
+	ParticipantSystem = "System"
 )
+
+// Notice is a notice to the agent about message index, stamped at.
+func Notice(index int, text string, at time.Time) Message {
+	return Message{
+		Index:            index,
+		From:             MessageFrom{Nickname: "Messenger", Type: ParticipantSystem},
+		Text:             text,
+		Visibility:       fb.VisibilityAll,
+		Timestamp:        at.UTC().Format(TimestampLayout),
+		Type:             MessageNotice,
+		TimestampSeconds: at.Unix(),
+	}
+}
+
+// Receipt is a customer's receipt (MessageRead or MessageDelivered) of
+// the messages up to watermark.
+func Receipt(kind, customer string, watermark time.Time) Message {
+	return Message{
+		From:             MessageFrom{Nickname: customer, Type: fb.ParticipantCustomer},
+		Visibility:       fb.VisibilityAll,
+		Timestamp:        watermark.UTC().Format(TimestampLayout),
+		Type:             kind,
+		TimestampSeconds: watermark.Unix(),
+	}
+}
 
 // TimestampLayout is how message times are written: UTC, milliseconds.
 const TimestampLayout = "2006-01-02T15:04:05.000Z"
@@ -61,4 +101,24 @@ func Typing(kind, nickname, agentID string, at time.Time) Message {
 		Type:             kind,
 		TimestampSeconds: at.Unix(),
 	}
+}
+
+// TranscriptOf is a transcript page's messages, those of the agents' side
+// marked with the customer's receipts: read or delivered up to the
+// session's watermarks.
+func TranscriptOf(said []fb.Said, readUpTo, deliveredUpTo time.Time) []Message {
+	out := make([]Message, len(said))
+	for i, s := range said {
+		out[i] = MessageOf(s)
+		if s.FromType == fb.ParticipantCustomer {
+			continue
+		}
+		switch {
+		case !readUpTo.IsZero() && !s.At.After(readUpTo):
+			out[i].CustomerReceipt = MessageRead
+		case !deliveredUpTo.IsZero() && !s.At.After(deliveredUpTo):
+			out[i].CustomerReceipt = MessageDelivered
+		}
+	}
+	return out
 }

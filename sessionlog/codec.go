@@ -42,6 +42,7 @@ func toStored(e fb.Event) (any, error) {
 			Status:              e.Status,
 			SuggestedQueueURIs:  e.SuggestedQueueURIs,
 			QueueName:           e.QueueName,
+			Channel:             e.Channel,
 		}, nil
 	case fb.SessionEnded:
 		return sessionEnded(e), nil
@@ -79,6 +80,16 @@ func toStored(e fb.Event) (any, error) {
 		return offerTimedOut(e), nil
 	case fb.SessionWithdrawn:
 		return agentOnly(e), nil
+	case fb.MessageSending:
+		return messageSending(e), nil
+	case fb.MessageRelayed:
+		return messageRelayed(e), nil
+	case fb.MessageUndeliverable:
+		return messageUndeliverable(e), nil
+	case fb.CustomerRead:
+		return receipt{Watermark: e.Watermark.UTC()}, nil
+	case fb.MessagesDelivered:
+		return receipt{Watermark: e.Watermark.UTC()}, nil
 	}
 	return nil, fmt.Errorf("%w: cannot encode %T", ErrUnknownEvent, e)
 }
@@ -110,6 +121,7 @@ func fromStored(eventType string, data []byte) (fb.Event, error) {
 			Status:              startedStatus(s.Status),
 			SuggestedQueueURIs:  s.SuggestedQueueURIs,
 			QueueName:           s.QueueName,
+			Channel:             s.Channel,
 		}, err
 	case fb.TypeSessionEnded:
 		s, err := unmarshal[sessionEnded](data)
@@ -165,6 +177,21 @@ func fromStored(eventType string, data []byte) (fb.Event, error) {
 	case fb.TypeSessionWithdrawn:
 		s, err := unmarshal[agentOnly](data)
 		return fb.SessionWithdrawn(s), err
+	case fb.TypeMessageSending:
+		s, err := unmarshal[messageSending](data)
+		return fb.MessageSending(s), err
+	case fb.TypeMessageRelayed:
+		s, err := unmarshal[messageRelayed](data)
+		return fb.MessageRelayed(s), err
+	case fb.TypeMessageUndeliverable:
+		s, err := unmarshal[messageUndeliverable](data)
+		return fb.MessageUndeliverable(s), err
+	case fb.TypeCustomerRead:
+		s, err := unmarshal[receipt](data)
+		return fb.CustomerRead(s), err
+	case fb.TypeMessagesDelivered:
+		s, err := unmarshal[receipt](data)
+		return fb.MessagesDelivered(s), err
 	}
 	return nil, fmt.Errorf("%w: type %q", ErrUnknownEvent, eventType)
 }
@@ -188,4 +215,25 @@ func startedStatus(s fb.Status) fb.Status {
 		return fb.StatusChatting
 	}
 	return s
+}
+
+// DecodeStartedBrief reads of a stored SessionStarted only what routing
+// needs (the id, the agent, the status, the queue), leaving the user data
+// and the participants unread: a reader of the whole log, such as the
+// router folding it at each start, then allocates a few strings, not the
+// session's kilobytes.
+func DecodeStartedBrief(schemaVersion int, data []byte) (fb.SessionStarted, error) {
+	if schemaVersion != SchemaVersion {
+		return fb.SessionStarted{}, fmt.Errorf("%w: %s schema version %d", ErrUnknownEvent, fb.TypeSessionStarted, schemaVersion)
+	}
+	var s struct {
+		SessionID string    `json:"sessionId"`
+		AgentID   string    `json:"agentId"`
+		Status    fb.Status `json:"state"`
+		QueueName string    `json:"queueName"`
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fb.SessionStarted{}, fmt.Errorf("decode %s: %w", fb.TypeSessionStarted, err)
+	}
+	return fb.SessionStarted{SessionID: s.SessionID, AgentID: s.AgentID, Status: startedStatus(s.Status), QueueName: s.QueueName}, nil
 }

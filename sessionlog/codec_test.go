@@ -183,3 +183,20 @@ func TestTranscript(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, upTo, 1)
 }
+
+func TestDecodeStartedBriefReadsWhatRoutingNeeds(t *testing.T) {
+	t.Parallel()
+	for _, e := range []fb.SessionStarted{
+		{SessionID: "s", AgentID: "a1", Status: fb.StatusInvited, UserData: []byte(`{"k":"v"}`), Participants: []fb.Participant{{Nickname: "n"}}},
+		{SessionID: "q", Status: fb.StatusCompleted, QueueName: "Sales", UserData: []byte(`{}`)},
+	} {
+		data, err := sessionlog.Encode(e)
+		require.NoError(t, err)
+		got, err := sessionlog.DecodeStartedBrief(sessionlog.SchemaVersion, data)
+		require.NoError(t, err)
+		require.Equal(t, fb.SessionStarted{SessionID: e.SessionID, AgentID: e.AgentID, Status: e.Status, QueueName: e.QueueName}, got)
+	}
+	old, err := sessionlog.DecodeStartedBrief(sessionlog.SchemaVersion, []byte(`{"sessionId":"s","agentId":"a1","userData":{}}`))
+	require.NoError(t, err)
+	require.Equal(t, fb.StatusChatting, old.Status, "upcast as Decode does")
+}

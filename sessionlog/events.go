@@ -31,6 +31,7 @@ type sessionStarted struct {
 	Status             fb.Status `json:"state,omitempty"`
 	SuggestedQueueURIs []string  `json:"suggestedQueueUris,omitempty"`
 	QueueName          string    `json:"queueName,omitempty"`
+	Channel            string    `json:"channel,omitempty"`
 }
 
 type sessionEnded struct {
@@ -176,4 +177,30 @@ func toDecision(d *routingDecision) *fb.RoutingDecision {
 		out.Candidates[i] = fb.Candidate(c)
 	}
 	return out
+}
+
+// The relay's events (Messenger).
+
+type messageSending struct {
+	Index         int    `json:"index"`
+	Attempt       int    `json:"attempt"`
+	MessagingType string `json:"messagingType,omitempty"`
+	Tag           string `json:"tag,omitempty"`
+}
+
+type messageRelayed struct {
+	Index         int    `json:"index"`
+	MessageID     string `json:"messageId"`
+	MessagingType string `json:"messagingType"`
+	Tag           string `json:"tag,omitempty"`
+}
+
+type messageUndeliverable struct {
+	Index  int    `json:"index"`
+	Code   int    `json:"code"`
+	Reason string `json:"reason"`
+}
+
+type receipt struct {
+	Watermark time.Time `json:"watermark"`
 }

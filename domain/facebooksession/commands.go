@@ -30,6 +30,9 @@ type Start struct {
 	// already.
 	Status             Status
 	SuggestedQueueURIs []string
+	// Channel is ChannelMessenger for a session the Messenger connector
+	// starts; empty for the integration API's.
+	Channel string
 }
 
 // Complete is the agent's Complete operation.

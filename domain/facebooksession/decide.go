@@ -26,6 +26,10 @@ func Decide(s State, cmd Command) ([]Event, error) {
 	if start, ok := cmd.(Start); ok {
 		return decideStart(s, start)
 	}
+	switch cmd.(type) {
+	case RelaySending, RelayOutcome, PageMessage, CustomerReceipt:
+		return decideRelay(s, cmd)
+	}
 	if err := allowed(s, cmd); err != nil {
 		return nil, err
 	}
@@ -37,6 +41,9 @@ func Decide(s State, cmd Command) ([]Event, error) {
 	case Reject:
 		return []Event{OfferRejected{AgentID: cmd.By}}, nil
 	case SendMessage:
+		if err := refuseLate(s, cmd.At); err != nil {
+			return nil, err
+		}
 		return []Event{AgentMessageSent{AgentID: cmd.By, Message: Message{
 			Index: s.Messages + 1, Nickname: AgentNickname(s, cmd.By), ParticipantID: cmd.By, Text: cmd.Text, At: cmd.At,
 		}}}, nil
@@ -205,6 +212,7 @@ func decideStart(s State, cmd Start) ([]Event, error) {
 		Status:              status,
 		SuggestedQueueURIs:  cmd.SuggestedQueueURIs,
 		QueueName:           cmd.QueueName,
+		Channel:             cmd.Channel,
 	}}, nil
 }
 

@@ -66,6 +66,9 @@ type SessionStarted struct {
 	// router, when it named no agent; the session then starts Completed
 	// with no agent, as a session queued later waits.
 	QueueName string
+	// Channel is the connector that started the session, if any
+	// (ChannelMessenger).
+	Channel string
 }
 
 // SessionEnded records that the customer's Facebook session was ended: by

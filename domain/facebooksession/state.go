@@ -3,6 +3,7 @@ package facebooksession
 import (
 	"encoding/json"
 	"slices"
+	"time"
 )
 
 // State is the fold of a session's events.
@@ -40,6 +41,16 @@ type State struct {
 	// clients' text (see MaxLogBytes). It is the log's, not the view's:
 	// a state read from a view has 0.
 	LogBytes int
+	// Channel is the connector that started the session (ChannelMessenger),
+	// and CustomerAt when the customer last wrote on it: its first message
+	// (ReceivedDate), then each CustomerMessageReceived. The command side
+	// folds them from the log; a view does not hold them.
+	Channel    string
+	CustomerAt time.Time
+	// ReadUpTo and DeliveredUpTo are Messenger's watermarks: the Page's
+	// messages sent at or before them were read by, or reached, the
+	// customer. The view holds them, for the transcript's marks.
+	ReadUpTo, DeliveredUpTo time.Time
 }
 
 // Full tells whether the session holds the most a session may: past it,
@@ -98,6 +109,10 @@ func Evolve(s State, e Event) State {
 			Participants:        e.Participants,
 			SuggestedQueueURIs:  e.SuggestedQueueURIs,
 			Queue:               e.QueueName,
+			Channel:             e.Channel,
+		}
+		if e.Channel != "" {
+			s.CustomerAt = ParseReceivedDate(e.ReceivedDate)
 		}
 		if e.Status == StatusInvited {
 			s.Offers = 1
@@ -126,6 +141,7 @@ func Evolve(s State, e Event) State {
 		s.Messages = e.Message.Index
 	case CustomerMessageReceived:
 		s.Messages = e.Message.Index
+		s.CustomerAt = e.Message.At
 	case TransferredToAgent:
 		s.Participants = withoutAgent(s.Participants, e.FromAgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.ToAgentID, ""
@@ -151,9 +167,19 @@ func Evolve(s State, e Event) State {
 		s.Participants = withoutAgent(s.Participants, s.AgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.AgentID, ""
 		s.Offers++
+	case CustomerRead:
+		// Receipts arrive out of order: a watermark only moves on.
+		if e.Watermark.After(s.ReadUpTo) {
+			s.ReadUpTo = e.Watermark
+		}
+	case MessagesDelivered:
+		if e.Watermark.After(s.DeliveredUpTo) {
+			s.DeliveredUpTo = e.Watermark
+		}
 	}
 	switch e.(type) {
-	case SessionStarted, SessionEnded, InteractionCompleted, QueuedTo:
+	case SessionStarted, SessionEnded, InteractionCompleted, QueuedTo,
+		MessageSending, MessageRelayed, MessageUndeliverable, CustomerRead, MessagesDelivered:
 	default:
 		s.Activity++
 	}

@@ -23,6 +23,15 @@ func Validate(cmd Command) error {
 		return ValidateNickname(cmd.Nickname)
 	case SendMessage:
 		return ValidateText(cmd.Text)
+	case PageMessage:
+		if !ValidID(cmd.PageID) || cmd.Mid == "" || len(cmd.Mid) > 512 {
+			return fmt.Errorf("%w: a Page message needs the Page's id and the echo's mid", ErrInvalid)
+		}
+		return ValidateText(cmd.Text)
+	case RelayOutcome:
+		if len(cmd.Reason) > 1024 || len(cmd.MessageID) > 512 {
+			return fmt.Errorf("%w: an outcome's reason and message id are at most 1024 and 512 bytes", ErrInvalid)
+		}
 	case CustomerMessage:
 		if cmd.Nickname != "" {
 			if err := ValidateNickname(cmd.Nickname); err != nil {

@@ -3,6 +3,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,6 +81,61 @@ func (c *Client) Profile(ctx context.Context, token, psid string) (Profile, erro
 	var p Profile
 	err = c.do(req, &p)
 	return p, err
+}
+
+// SendRequest is a Send API call: a message, or a sender action.
+type SendRequest struct {
+	Recipient     Recipient    `json:"recipient"`
+	MessagingType string       `json:"messaging_type,omitempty"`
+	Tag           string       `json:"tag,omitempty"`
+	Message       *SendMessage `json:"message,omitempty"`
+	// SenderAction is typing_on, typing_off or mark_seen.
+	SenderAction string `json:"sender_action,omitempty"`
+}
+
+// Recipient is whom a Send API call is for.
+type Recipient struct {
+	ID string `json:"id"`
+}
+
+// SendMessage is a text message; Metadata comes back in its echo.
+type SendMessage struct {
+	Text     string `json:"text"`
+	Metadata string `json:"metadata,omitempty"`
+}
+
+// SendResult is the Send API's answer.
+type SendResult struct {
+	RecipientID string `json:"recipient_id"`
+	MessageID   string `json:"message_id"`
+}
+
+// Codes of the Send API's errors the relay tells apart.
+const (
+	CodeTooManyCalls   = 4       // the app's rate limit
+	CodeRateLimit      = 613     // the Page's rate limit
+	CodeUnavailable    = 551     // this person isn't available right now
+	CodeInvalidToken   = 190     // the Page's access token is invalid or expired
+	CodePermission     = 10      // with subcode 2018278: outside the allowed window
+	CodeOutsideWindow  = 2018278 // subcode: the message is sent outside of allowed window
+	CodeTemporaryError = 2       // a temporary issue with the service
+)
+
+// Send calls the Send API with the Page's token.
+func (c *Client) Send(ctx context.Context, token string, sr SendRequest) (SendResult, error) {
+	body, err := json.Marshal(sr)
+	if err != nil {
+		return SendResult{}, err
+	}
+	q := url.Values{"access_token": {token}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL+"/me/messages?"+q.Encode(), bytes.NewReader(body))
+	if err != nil {
+		return SendResult{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	var res SendResult
+	err = c.do(req, &res)
+	return res, err
 }
 
 // do sends req and decodes the answer into out, or the Graph API's error.

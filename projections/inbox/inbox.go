@@ -119,9 +119,9 @@ func (x *Inbox) Project(ctx context.Context, events []eventstore.RecordedEvent) 
 // item carries out one item; an error is one to retry (the store).
 func (x *Inbox) item(ctx context.Context, at messenger.Mark, it messenger.Item, received time.Time) (string, error) {
 	switch it.Kind {
-	case messenger.KindMessage, messenger.KindPostback:
+	case messenger.KindMessage, messenger.KindPostback, messenger.KindEcho, messenger.KindRead, messenger.KindDelivery:
 	default:
-		// Echoes, reads, deliveries and standby events stay in the log as
+		// Standby events and the fields not handled stay in the log as
 		// their delivery recorded them (docs/MESSENGER.md).
 		return OutcomeRecorded, nil
 	}
@@ -129,6 +129,12 @@ func (x *Inbox) item(ctx context.Context, at messenger.Mark, it messenger.Item, 
 	if !ok {
 		x.cfg.Logger.Warn("messenger delivery for a Page not configured", "page", it.Page)
 		return OutcomeUnknownPage, nil
+	}
+	switch it.Kind {
+	case messenger.KindEcho:
+		return x.echo(ctx, page, it)
+	case messenger.KindRead, messenger.KindDelivery:
+		return x.receipt(ctx, page, it)
 	}
 	if it.Mid == "" {
 		// Postbacks before 2019 carry no mid: their sender and time stand in.
@@ -254,7 +260,7 @@ func (x *Inbox) startCommand(ctx context.Context, page Page, id string, it messe
 		return fb.Start{}, err
 	}
 	return fb.Start{
-		SessionID: id, QueueName: page.Queue, FacebooksessionType: fb.DefaultType,
+		SessionID: id, QueueName: page.Queue, FacebooksessionType: fb.DefaultType, Channel: fb.ChannelMessenger,
 		ReceivedDate: at.Format("2006-01-02T15:04:05.000-0700"), UserData: userData,
 		Participants: []fb.Participant{{Nickname: name, Type: fb.ParticipantCustomer, ID: it.PSID,
 			Visibility: fb.VisibilityAll, ParticipantID: it.PSID}},

@@ -10,6 +10,7 @@ const (
 	OutcomeRecorded    = "recorded"     // kept in the log by its delivery only
 	OutcomeRefused     = "refused"      // the command side refused it (empty, too long): counted and logged
 	OutcomeUnknownPage = "unknown_page" // a Page not configured
+	OutcomeConfirmed   = "confirmed"    // an echo recorded the outcome of the relay's send
 )
 
 // Metrics count the items by kind and outcome.
@@ -21,7 +22,7 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{items: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "fbsession_messenger_inbox_items_total",
-		Help: "Messenger webhook items the inbox carried out, by kind (message, postback, echo, read, delivery, standby, other) and outcome (started, appended, duplicate, recorded, refused, unknown_page).",
+		Help: "Messenger webhook items the inbox carried out, by kind (message, postback, echo, read, delivery, standby, other) and outcome (started, appended, confirmed, duplicate, recorded, refused, unknown_page).",
 	}, []string{"kind", "outcome"})}
 	if reg != nil {
 		reg.MustRegister(m.items)

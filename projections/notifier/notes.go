@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"encoding/json"
+	"fmt"
 
 	fb "github.com/fbsession/fbsession/domain/facebooksession"
 	"github.com/fbsession/fbsession/eventstore"
@@ -33,6 +34,16 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 	switch e := p.event.(type) {
 	case fb.SessionFocused:
 		return nil, nil // for reporting: nobody sees a change
+	case fb.MessageSending, fb.MessageRelayed:
+		return nil, nil // the relay's bookkeeping
+	case fb.MessageUndeliverable:
+		// The agent is told in the session's messages, as a notice.
+		text := fmt.Sprintf("Message %d was not delivered on Messenger (code %d): %s", e.Index, e.Code, e.Reason)
+		return []note{{agent: current(a), body: gws.NewMessages(ref, uri, []gws.Message{gws.Notice(e.Index, text, p.last().RecordedAt)})}}, nil
+	case fb.CustomerRead:
+		return []note{{agent: current(a), body: gws.NewMessages(ref, uri, []gws.Message{gws.Receipt(gws.MessageRead, customerName(a), e.Watermark)})}}, nil
+	case fb.MessagesDelivered:
+		return []note{{agent: current(a), body: gws.NewMessages(ref, uri, []gws.Message{gws.Receipt(gws.MessageDelivered, customerName(a), e.Watermark)})}}, nil
 	case fb.AgentTypingStarted:
 		return []note{pl.typing(p, gws.MessageTypingStarted, e.AgentID)}, nil
 	case fb.AgentTypingStopped:
@@ -94,6 +105,16 @@ func (pl *planner) notes(p *plan, records []eventstore.RecordedEvent) ([]note, e
 	// QueuedTo: one change, one StatusChange), and what this binary does
 	// not know.
 	return []note{statusChange(a.AgentID, a)}, nil
+}
+
+// customerName is the session's customer's nickname.
+func customerName(s fb.State) string {
+	for _, p := range s.Participants {
+		if p.Type == fb.ParticipantCustomer {
+			return p.Nickname
+		}
+	}
+	return fb.ParticipantCustomer
 }
 
 // current is the agent a session is with, offered or chatting; none once

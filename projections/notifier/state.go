@@ -176,7 +176,8 @@ func needUserData(batch [][]eventstore.RecordedEvent) map[string]bool {
 		for i := range change {
 			switch change[i].Type {
 			case fb.TypeAgentMessageSent, fb.TypeCustomerMessageReceived, fb.TypeAgentTypingStarted,
-				fb.TypeAgentTypingStopped, fb.TypeSessionFocused:
+				fb.TypeAgentTypingStopped, fb.TypeSessionFocused, fb.TypeMessageSending, fb.TypeMessageRelayed,
+				fb.TypeMessageUndeliverable, fb.TypeCustomerRead, fb.TypeMessagesDelivered:
 			default:
 				need[change[i].StreamID] = true
 			}

@@ -34,7 +34,15 @@ func (p *picture) apply(rec *eventstore.RecordedEvent) error {
 		if !changesRouting(rec.Type) {
 			return nil
 		}
-		e, err := sessionlog.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+		var (
+			e   fb.Event
+			err error
+		)
+		if rec.Type == fb.TypeSessionStarted {
+			e, err = sessionlog.DecodeStartedBrief(rec.SchemaVersion, rec.Data)
+		} else {
+			e, err = sessionlog.Decode(rec.Type, rec.SchemaVersion, rec.Data)
+		}
 		if err != nil {
 			return skipUnknown(err, sessionlog.ErrUnknownEvent, rec)
 		}

@@ -34,7 +34,9 @@ type Config struct {
 	Agents   *commands.AgentHandler
 	// Now is the router's clock. Default time.Now.
 	Now func() time.Time
-	// PageSize is how many events are folded at a time. Default 1000.
+	// PageSize is how many events are folded at a time. Default 256, as
+	// the notifier's: a page of seed-sized sessions is a megabyte, held
+	// while it is folded.
 	PageSize int
 	// Parallel bounds the commands carried out at once. Default 8.
 	Parallel int
@@ -59,7 +61,7 @@ func (c *Config) setDefaults() {
 		c.Now = time.Now
 	}
 	if c.PageSize <= 0 {
-		c.PageSize = 1000
+		c.PageSize = 256
 	}
 	if c.Parallel <= 0 {
 		c.Parallel = 8

@@ -135,17 +135,25 @@ func startDaemons(ctx context.Context, cfg Config, svc *config.Config, n int) (b
 // a desktop logs in once, then works for hours.
 func logIn(ctx context.Context, client *http.Client, bases []string) error {
 	return fanOut(agents*len(bases), 16, func(i int) error {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, bases[i/agents]+"/api/v2/me", nil)
-		req.SetBasicAuth("a"+strconv.Itoa(i%agents), password)
-		res, err := client.Do(req)
-		if err != nil {
-			return err
+		// 429 is the service's bound on bcrypt checks at once (a busy
+		// host makes logins wait past it): a desktop tries again.
+		for attempt := 1; ; attempt++ {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, bases[i/agents]+"/api/v2/me", nil)
+			req.SetBasicAuth("a"+strconv.Itoa(i%agents), password)
+			res, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			res.Body.Close()
+			switch {
+			case res.StatusCode == http.StatusOK:
+				return nil
+			case res.StatusCode == http.StatusTooManyRequests && attempt < 20:
+				time.Sleep(time.Duration(attempt) * 50 * time.Millisecond)
+			default:
+				return fmt.Errorf("log in as a%d: HTTP %d", i%agents, res.StatusCode)
+			}
 		}
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("log in as a%d: HTTP %d", i%agents, res.StatusCode)
-		}
-		return nil
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -26,6 +27,9 @@ type Messenger struct {
 	GraphURL string
 	// Pages are PagesFile's, read by Validate.
 	Pages []inbox.Page
+	// RelayGrace is how long a send a crash left unrecorded waits for its
+	// echo before the relay sends it again.
+	RelayGrace time.Duration
 
 	err error // of the secrets' files, reported by Validate
 }
@@ -41,6 +45,7 @@ func (c *Config) registerMessenger(fs *pflag.FlagSet) {
 	token, err2 := secretEnv("FBSESSION_MESSENGER_VERIFY_TOKEN")
 	m.AppSecret, m.VerifyToken, m.err = []byte(secret), token, errors.Join(err1, err2)
 	fs.StringVar(&m.PagesFile, "messenger-pages", env("FBSESSION_MESSENGER_PAGES", ""), `JSON file of the Facebook Pages the Messenger connector serves, [{"id":"PAGE_ID","token":"PAGE_TOKEN","queue":"QUEUE"}]; the connector (and /webhooks/messenger) is off when empty [FBSESSION_MESSENGER_PAGES]`)
+	fs.DurationVar(&m.RelayGrace, "messenger-relay-grace", c.envDuration("messenger-relay-grace", "FBSESSION_MESSENGER_RELAY_GRACE", 10*time.Second), "how long the relay waits for the echo of a send a crash left unrecorded before sending it again [FBSESSION_MESSENGER_RELAY_GRACE]")
 	fs.StringVar(&m.GraphURL, "graph-url", env("FBSESSION_GRAPH_URL", graph.DefaultURL), "Meta's Graph API, version included; a fake's for tests and demos (fbsessionctl messenger fake-graph) [FBSESSION_GRAPH_URL]")
 }
 

@@ -47,6 +47,7 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		return err
 	}
 	defer inboxes.stop()
+	proj.messenger = inboxes
 	srv, err := buildServers(cfg, b, conn, proj, h, reg, log)
 	if err != nil {
 		return err

@@ -12,11 +12,16 @@ import (
 	"github.com/fbsession/fbsession/messenger/graph"
 	"github.com/fbsession/fbsession/projections"
 	"github.com/fbsession/fbsession/projections/inbox"
+	"github.com/fbsession/fbsession/projections/relay"
 	transport "github.com/fbsession/fbsession/transport/messenger"
 )
 
-// InboxName is the inbox processor's checkpoint and lease.
-const InboxName = "messenger-inbox"
+// InboxName is the inbox processor's checkpoint and lease; RelayName the
+// relay's.
+const (
+	InboxName = "messenger-inbox"
+	RelayName = "messenger-relay"
+)
 
 // messengerWebhook is the Messenger webhook's handler; nil when the
 // connector is off (the paths are then 404).
@@ -40,6 +45,21 @@ func messengerWebhook(cfg *config.Config, b *backend.Backend, reg prometheus.Reg
 type inboxRunner struct {
 	stopRun context.CancelFunc
 	done    chan struct{}
+	// relay is nil when the connector is off.
+	relay *relay.Relay
+}
+
+// degraded adds the Pages' channels to /readyz's degraded checks.
+func (r *inboxRunner) degraded(checks map[string]func(context.Context) error) map[string]func(context.Context) error {
+	if r == nil || r.relay == nil {
+		return checks
+	}
+	if checks == nil {
+		checks = map[string]func(context.Context) error{}
+	}
+	h := r.relay.Health()
+	checks["messenger"] = func(context.Context) error { return h.Check() }
+	return checks
 }
 
 func startInbox(cfg *config.Config, b *backend.Backend, h *handlers, reg prometheus.Registerer, log *slog.Logger) (*inboxRunner, error) {
@@ -58,13 +78,29 @@ func startInbox(cfg *config.Config, b *backend.Backend, h *handlers, reg prometh
 	if err != nil {
 		return nil, err
 	}
-	// Stopped with the process: what it has not carried out waits in the
-	// log for the next holder of its lease.
+	client := graph.New(cfg.Messenger.GraphURL)
+	r.relay, err = relay.New(relay.Config{Store: b.Store, Sessions: h.sessions, Pages: cfg.Messenger.Pages, Graph: client,
+		Grace: cfg.Messenger.RelayGrace, Metrics: relay.NewMetrics(reg), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	relays, err := projections.NewRunner(projections.RunnerConfig{Name: RelayName, Store: b.Store, Projector: r.relay, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	// Stopped with the process: what they have not carried out waits in
+	// the log for the next holder of their lease.
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stopRun = cancel
+	inboxDone := make(chan struct{})
+	go func() {
+		defer close(inboxDone)
+		_ = runner.Run(ctx)
+	}()
 	go func() {
 		defer close(r.done)
-		_ = runner.Run(ctx)
+		_ = relays.Run(ctx)
+		<-inboxDone
 	}()
 	log.Info("messenger connector on", "pages", len(cfg.Messenger.Pages), "graph", cfg.Messenger.GraphURL)
 	return r, nil

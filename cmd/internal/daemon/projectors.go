@@ -41,6 +41,8 @@ type projectors struct {
 	router     *router.Router
 	stopRouter context.CancelFunc
 	routerDone chan struct{}
+	// messenger is the Messenger connector's runners, for /readyz.
+	messenger *inboxRunner
 }
 
 // startProjectors starts the notifier, the router and, with a key, the

@@ -73,7 +73,7 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 			"store": b.Store.Ping,
 			"nats":  func(context.Context) error { return conn.ready() },
 		},
-		Degraded:       degradedChecks(cfg, b, proj.checkpoints.checks(), log),
+		Degraded:       degradedChecks(cfg, b, proj.messenger.degraded(proj.checkpoints.checks()), log),
 		Registry:       reg,
 		Notifications:  notifications,
 		RequestTimeout: cfg.RequestTimeout,
