@@ -36,7 +36,7 @@ type Config struct {
 	// (no answer, not 200) again, every 200 ms, until this long after its
 	// send, as Meta delivers again; once when 0.
 	EchoRetry time.Duration
-	Logger *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Send is a Send API call as the fake received it.
