@@ -34,20 +34,24 @@ type messengerRig struct {
 	*daemon
 	fake  *fakegraph.Fake
 	graph *httptest.Server
-	// onMessageSent, when set, is called for each message send the fake
-	// answered 200, with the answer held back until it returns: the test
-	// can kill fbsessiond between the send and its answer.
-	onMessageSent func()
+	// onMessage, when set, is called for each Send API call carrying a
+	// message, before the fake sees it. It returns nil, or hold, which
+	// is called with the call held back: before the fake when before (the
+	// call is then dropped: the send never left), or once the fake
+	// answered it 200 (the answer waits). The test can kill fbsessiond in
+	// hold, between its intent and its send, or between the send and its
+	// answer.
+	onMessage func() (hold func(), before bool)
 }
 
 // startMessenger starts fbsessiond on dbURL and natsURL with the Page
 // fbPage in fbQueue, the relay's grace, and the fake Graph configured as
 // fc (its Webhook set to fbsessiond's when echoes), then env.
-// onMessageSent, if not nil, is messengerRig's.
+// onMessage, if not nil, is messengerRig's.
 func startMessenger(t *testing.T, bins binaries, dbURL, natsURL string, grace time.Duration, echoes bool, fc fakegraph.Config,
-	onMessageSent func(), env ...string) *messengerRig {
+	onMessage func() (func(), bool), env ...string) *messengerRig {
 	t.Helper()
-	rig := &messengerRig{onMessageSent: onMessageSent}
+	rig := &messengerRig{onMessage: onMessage}
 	var fake atomic.Pointer[fakegraph.Fake]
 	rig.graph = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := fake.Load()
@@ -75,19 +79,29 @@ func startMessenger(t *testing.T, bins binaries, dbURL, natsURL string, grace ti
 }
 
 // serveGraph answers a Graph API call with the fake, holding a message
-// send's 200 back while onMessageSent runs.
+// send back where onMessage says.
 func (rig *messengerRig) serveGraph(f *fakegraph.Fake, w http.ResponseWriter, r *http.Request) {
-	if rig.onMessageSent == nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/me/messages") {
+	if rig.onMessage == nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/me/messages") {
 		f.ServeHTTP(w, r)
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	var req struct{ Message json.RawMessage }
+	if json.Unmarshal(body, &req) != nil || req.Message == nil {
+		f.ServeHTTP(w, r) // a sender action
+		return
+	}
+	hold, before := rig.onMessage()
+	if hold != nil && before {
+		hold()
+		http.Error(w, "dropped", http.StatusServiceUnavailable)
+		return
+	}
 	rec := httptest.NewRecorder()
 	f.ServeHTTP(rec, r)
-	var req struct{ Message json.RawMessage }
-	if rec.Code == http.StatusOK && json.Unmarshal(body, &req) == nil && req.Message != nil {
-		rig.onMessageSent()
+	if hold != nil && rec.Code == http.StatusOK {
+		hold()
 	}
 	for k, v := range rec.Header() {
 		w.Header()[k] = v
