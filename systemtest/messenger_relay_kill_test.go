@@ -197,20 +197,22 @@ func relayUnderKills(t *testing.T, bins binaries, echoes bool) {
 		require.True(t, r.relayed, "reply %d (%s) relayed", n, meta)
 		got := sends[meta]
 		require.NotEmpty(t, got, "reply %d (%s), acknowledged, was sent", n, meta)
-		c.attribute(r, got)
+		c.attribute(r, got, relayGrace)
 		if len(r.intents) > len(got) {
 			unsent++ // an intent whose send never left: sent after the grace
 		}
 	}
 	require.Equal(t, replies, all-c.duplicates(), "no send but the replies and their duplicates")
-	t.Logf("echoes %v: %d replies (%d SendMessage attempts), %d kills, in %s: %d sends, %d duplicates: %d after a crash with no echo within the grace, %d with the echo taken within the grace but not recorded in time, %d other; %d replies sent after an intent whose send never left",
-		echoes, replies, attempts.Load(), kills, elapsed.Round(time.Millisecond), all, c.duplicates(), c.noEcho, c.echoLate, c.other, unsent)
+	t.Logf("echoes %v: %d replies (%d SendMessage attempts), %d kills, in %s: %d sends, %d duplicates: %d after a crash with no echo within the grace, %d with the echo in its last second, %d with the echo earlier, %d other; %d replies sent after an intent whose send never left",
+		echoes, replies, attempts.Load(), kills, elapsed.Round(time.Millisecond), all, c.duplicates(), c.noEcho, c.echoLate, c.echoInTime, c.other, unsent)
 	require.Equal(t, kills/2, unsent, "each kill before a send left an intent without send, then sent once")
 	require.Zero(t, c.other, "no duplicate but of an intent without outcome")
-	if echoes {
-		require.Zero(t, c.duplicates(), "with the echoes in time, no duplicate")
-	} else {
-		require.LessOrEqual(t, c.noEcho, (kills+1)/2, "at most one duplicate per kill after a send")
+	require.Zero(t, c.echoInTime, "no duplicate of a send whose echo came a second or more before the grace ended")
+	require.LessOrEqual(t, c.noEcho+c.echoLate, (kills+1)/2, "at most one duplicate per kill after a send")
+	if echoes && c.noEcho+c.echoLate > 0 {
+		// The echo came too late: a restart nearly as slow as the grace,
+		// on a loaded machine (the kills' lines say how slow).
+		t.Logf("with echoes, %d duplicates whose echo came late", c.noEcho+c.echoLate)
 	}
 }
 
@@ -273,39 +275,51 @@ func readRelayLog(t *testing.T, ctx context.Context, conn *pgx.Conn) []*relayedR
 // relayCauses counts the duplicate sends by cause.
 type relayCauses struct {
 	// noEcho: a send after a crash left an intent without outcome, whose
-	// echo fbsessiond had not taken within the grace.
+	// echo fbsessiond had not taken within the grace after that intent:
+	// the window the design leaves.
 	noEcho int
-	// echoLate: the same, the echo taken within the grace, but not
-	// recorded in time (the inbox behind the feed).
+	// echoLate: the same, the echo taken in the last second of the
+	// grace, and not recorded before it ended (the inbox behind: the
+	// window too).
 	echoLate int
+	// echoInTime: the same, the echo taken earlier: a second or more for
+	// the inbox to record it, which it did not. Never expected.
+	echoInTime int
 	// other: a send that no intent of its own explains.
 	other int
 }
 
-func (c *relayCauses) duplicates() int { return c.noEcho + c.echoLate + c.other }
+func (c *relayCauses) duplicates() int { return c.noEcho + c.echoLate + c.echoInTime + c.other }
 
 // attribute counts the duplicates of reply r, sent as sends: a send
 // after the first must follow an intent recorded after the send before
 // it (the relay, restarted, found an intent without outcome, waited the
 // grace and recorded a new one); its cause is whether fbsessiond had
-// taken the earlier send's echo before that new intent.
-func (c *relayCauses) attribute(r *relayedReply, sends []fakegraph.Send) {
+// taken the earlier send's echo within the grace after that send's
+// intent.
+func (c *relayCauses) attribute(r *relayedReply, sends []fakegraph.Send, grace time.Duration) {
 	sort.Slice(sends, func(i, j int) bool { return sends[i].At.Before(sends[j].At) })
-	for j := 1; j < len(sends); j++ {
-		prev, s := sends[j-1], sends[j]
-		k := -1 // the last intent before s
+	last := func(before time.Time) int { // the last intent before
+		k := -1
 		for i, at := range r.intents {
-			if at.Before(s.At) {
+			if at.Before(before) {
 				k = i
 			}
 		}
+		return k
+	}
+	for j := 1; j < len(sends); j++ {
+		prev, s := sends[j-1], sends[j]
+		k, kPrev := last(s.At), last(prev.At)
 		switch {
-		case k < 1 || !r.intents[k].After(prev.At):
+		case k < 1 || kPrev < 0 || !r.intents[k].After(prev.At):
 			c.other++
-		case prev.EchoedAt == nil || prev.EchoedAt.After(r.intents[k]):
+		case prev.EchoedAt == nil || prev.EchoedAt.After(r.intents[kPrev].Add(grace)):
 			c.noEcho++
-		default:
+		case prev.EchoedAt.After(r.intents[kPrev].Add(grace - time.Second)):
 			c.echoLate++
+		default:
+			c.echoInTime++
 		}
 	}
 }
