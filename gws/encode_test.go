@@ -54,3 +54,21 @@ func BenchmarkEncodeNotification(b *testing.B) {
 		}
 	})
 }
+
+func TestTranscriptMarksWhatTheCustomerReceived(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	said := []fb.Said{
+		{Message: fb.Message{Index: 1, Text: "hi", At: at}, FromType: fb.ParticipantCustomer},
+		{Message: fb.Message{Index: 2, Text: "hello", At: at.Add(time.Second)}, FromType: fb.ParticipantAgent},
+		{Message: fb.Message{Index: 3, Text: "how can I help?", At: at.Add(2 * time.Second)}, FromType: fb.ParticipantAgent},
+		{Message: fb.Message{Index: 4, Text: "still there?", At: at.Add(3 * time.Second)}, FromType: fb.ParticipantAgent},
+	}
+	got := gws.TranscriptOf(said, at.Add(time.Second), at.Add(2*time.Second))
+	marks := make([]string, len(got))
+	for i, m := range got {
+		marks[i] = m.CustomerReceipt
+	}
+	require.Equal(t, []string{"", gws.MessageRead, gws.MessageDelivered, ""}, marks)
+	require.Empty(t, gws.TranscriptOf(said, time.Time{}, time.Time{})[1].CustomerReceipt, "no receipt yet")
+}

@@ -18,6 +18,10 @@ type Message struct {
 	Timestamp        string      `json:"timestamp"`
 	Type             string      `json:"type"`
 	TimestampSeconds int64       `json:"timestampSeconds"`
+	// CustomerReceipt marks, in a transcript read, a message of the
+	// agents' side as MessageDelivered to or MessageRead by the customer
+	// on Messenger; absent before any receipt.
+	CustomerReceipt string `json:"customerReceipt,omitempty"`
 }
 
 // MessageFrom is who wrote a message.
@@ -97,4 +101,24 @@ func Typing(kind, nickname, agentID string, at time.Time) Message {
 		Type:             kind,
 		TimestampSeconds: at.Unix(),
 	}
+}
+
+// TranscriptOf is a transcript page's messages, those of the agents' side
+// marked with the customer's receipts: read or delivered up to the
+// session's watermarks.
+func TranscriptOf(said []fb.Said, readUpTo, deliveredUpTo time.Time) []Message {
+	out := make([]Message, len(said))
+	for i, s := range said {
+		out[i] = MessageOf(s)
+		if s.FromType == fb.ParticipantCustomer {
+			continue
+		}
+		switch {
+		case !readUpTo.IsZero() && !s.At.After(readUpTo):
+			out[i].CustomerReceipt = MessageRead
+		case !deliveredUpTo.IsZero() && !s.At.After(deliveredUpTo):
+			out[i].CustomerReceipt = MessageDelivered
+		}
+	}
+	return out
 }

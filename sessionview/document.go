@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
 
@@ -31,6 +32,9 @@ type document struct {
 	SuggestedQueueURIs []string `json:"suggestedQueueUris,omitempty"`
 	Messages           int      `json:"messages,omitempty"`
 	Activity           int      `json:"activity,omitempty"`
+	// Messenger's receipts, for the transcript's marks.
+	ReadUpTo      time.Time `json:"readUpTo,omitzero"`
+	DeliveredUpTo time.Time `json:"deliveredUpTo,omitzero"`
 }
 
 type participant struct {
@@ -82,6 +86,8 @@ func encode(s fb.State, hasUserData bool) (*eventstore.View, error) {
 		SuggestedQueueURIs:  s.SuggestedQueueURIs,
 		Messages:            s.Messages,
 		Activity:            s.Activity,
+		ReadUpTo:            s.ReadUpTo.UTC(),
+		DeliveredUpTo:       s.DeliveredUpTo.UTC(),
 	}
 	if hasUserData {
 		// The member marks where Join puts the detail back: the document
@@ -153,6 +159,8 @@ func Decode(v *eventstore.View) (fb.State, error) {
 		SuggestedQueueURIs:  d.SuggestedQueueURIs,
 		Messages:            d.Messages,
 		Activity:            d.Activity,
+		ReadUpTo:            d.ReadUpTo,
+		DeliveredUpTo:       d.DeliveredUpTo,
 	}
 	if d.Participants != nil {
 		s.Participants = make([]fb.Participant, len(d.Participants))

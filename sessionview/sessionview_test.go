@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -71,7 +72,9 @@ func TestDocumentIsTheStoredFormat(t *testing.T) {
 
 func TestDecodeIsTheInverseOfEncode(t *testing.T) {
 	t.Parallel()
-	for _, s := range []fb.State{chatting, {ID: "s2", AgentID: "a2", Status: fb.StatusCompleted, Ended: true, Queue: "Q"}} {
+	read := chatting
+	read.ReadUpTo, read.DeliveredUpTo = time.Date(2026, 12, 6, 12, 0, 1, 0, time.UTC), time.Date(2026, 12, 6, 12, 0, 2, 0, time.UTC)
+	for _, s := range []fb.State{chatting, read, {ID: "s2", AgentID: "a2", Status: fb.StatusCompleted, Ended: true, Queue: "Q"}} {
 		v, err := sessionview.Encode(s)
 		require.NoError(t, err)
 		got, err := sessionview.Decode(v)

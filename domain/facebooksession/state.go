@@ -47,6 +47,10 @@ type State struct {
 	// folds them from the log; a view does not hold them.
 	Channel    string
 	CustomerAt time.Time
+	// ReadUpTo and DeliveredUpTo are Messenger's watermarks: the Page's
+	// messages sent at or before them were read by, or reached, the
+	// customer. The view holds them, for the transcript's marks.
+	ReadUpTo, DeliveredUpTo time.Time
 }
 
 // Full tells whether the session holds the most a session may: past it,
@@ -163,6 +167,15 @@ func Evolve(s State, e Event) State {
 		s.Participants = withoutAgent(s.Participants, s.AgentID)
 		s.Status, s.AgentID, s.Queue = StatusInvited, e.AgentID, ""
 		s.Offers++
+	case CustomerRead:
+		// Receipts arrive out of order: a watermark only moves on.
+		if e.Watermark.After(s.ReadUpTo) {
+			s.ReadUpTo = e.Watermark
+		}
+	case MessagesDelivered:
+		if e.Watermark.After(s.DeliveredUpTo) {
+			s.DeliveredUpTo = e.Watermark
+		}
 	}
 	switch e.(type) {
 	case SessionStarted, SessionEnded, InteractionCompleted, QueuedTo,

@@ -153,7 +153,8 @@ func (a *API) transcript(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.readable(c, id, readsAny(user(c))); err != nil {
+	s, err := a.readable(c, id, readsAny(user(c)))
+	if err != nil {
 		return err
 	}
 	if a.cfg.Transcripts == nil {
@@ -163,10 +164,7 @@ func (a *API) transcript(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	messages := make([]gws.Message, len(said))
-	for i, s := range said {
-		messages[i] = gws.MessageOf(s)
-	}
+	messages := gws.TranscriptOf(said, s.ReadUpTo, s.DeliveredUpTo)
 	body := struct {
 		StatusCode int           `json:"statusCode"`
 		Messages   []gws.Message `json:"messages"`

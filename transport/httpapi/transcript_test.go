@@ -1,11 +1,16 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/fbsession/fbsession/commands"
+	fb "github.com/fbsession/fbsession/domain/facebooksession"
 )
 
 // The transcript: every message with its index, for the agent,
@@ -87,5 +92,38 @@ func TestTranscript(t *testing.T) {
 		r = e.do(http.MethodGet, "/api/v2/facebooksessions/a.b/messages", "sup", nil)
 		require.Equal(t, http.StatusBadRequest, r.status)
 		require.Equal(t, 10, r.code())
+	})
+}
+
+// A Messenger session's transcript marks the agents' messages the
+// customer's receipts cover: read, or delivered.
+func TestTranscriptShowsTheCustomersReceipts(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		h := commands.NewHandler(e.store)
+		r := commands.Request{Actor: "router"}
+		_, err := h.Start(ctx, r, fb.Start{SessionID: "m1", AgentID: "a1", Status: fb.StatusChatting, Channel: fb.ChannelMessenger})
+		require.NoError(t, err)
+		// The service stamps each message when it takes it: the read
+		// watermark falls between the two, the delivered one after both.
+		var marks []time.Time
+		for _, text := range []string{"first", "second"} {
+			_, err := h.Operate(ctx, commands.Request{Actor: "a1"}, "m1", fb.SendMessage{By: "a1", Text: text})
+			require.NoError(t, err)
+			time.Sleep(5 * time.Millisecond)
+			marks = append(marks, time.Now().UTC())
+		}
+		_, err = h.Operate(ctx, r, "m1", fb.CustomerReceipt{Delivered: true, Watermark: marks[1]})
+		require.NoError(t, err)
+		_, err = h.Operate(ctx, r, "m1", fb.CustomerReceipt{Watermark: marks[0]})
+		require.NoError(t, err)
+
+		got := e.do(http.MethodGet, "/api/v2/facebooksessions/m1/messages", "a1", nil)
+		require.Equal(t, http.StatusOK, got.status, "%s", got.raw)
+		messages := got.body["messages"].([]any)
+		require.Len(t, messages, 2)
+		require.Equal(t, "Read", messages[0].(map[string]any)["customerReceipt"])
+		require.Equal(t, "Delivered", messages[1].(map[string]any)["customerReceipt"])
 	})
 }

@@ -327,6 +327,24 @@ func (e MeOperationOperationName) Valid() bool {
 	}
 }
 
+// Defines values for MessageCustomerReceipt.
+const (
+	Delivered MessageCustomerReceipt = "Delivered"
+	Read      MessageCustomerReceipt = "Read"
+)
+
+// Valid indicates whether the value is a known member of the MessageCustomerReceipt enum.
+func (e MessageCustomerReceipt) Valid() bool {
+	switch e {
+	case Delivered:
+		return true
+	case Read:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MessageFromType.
 const (
 	MessageFromTypeAgent    MessageFromType = "Agent"
@@ -1050,7 +1068,9 @@ type MeOperationOperationName string
 
 // Message One message of the transcript, as NewMessages notifications show it too.
 type Message struct {
-	From struct {
+	// CustomerReceipt In a transcript read, a message of the agents' side the customer's Messenger has delivered or read (its receipts' watermarks); absent before any receipt.
+	CustomerReceipt *MessageCustomerReceipt `json:"customerReceipt,omitempty"`
+	From            struct {
 		Nickname      string          `json:"nickname"`
 		ParticipantId *string         `json:"participantId,omitempty"`
 		Type          MessageFromType `json:"type"`
@@ -1066,6 +1086,9 @@ type Message struct {
 	Type             MessageType       `json:"type"`
 	Visibility       MessageVisibility `json:"visibility"`
 }
+
+// MessageCustomerReceipt In a transcript read, a message of the agents' side the customer's Messenger has delivered or read (its receipts' watermarks); absent before any receipt.
+type MessageCustomerReceipt string
 
 // MessageFromType defines model for Message.From.Type.
 type MessageFromType string
