@@ -30,7 +30,13 @@ type Config struct {
 	AppSecret []byte
 	// PageID is the page the echoes come from when a send does not tell.
 	PageID string
-	Logger *slog.Logger
+	// EchoDelay holds each echo back this long after its send.
+	EchoDelay time.Duration
+	// EchoRetry, when set, delivers an echo the webhook did not take
+	// (no answer, not 200) again, every 200 ms, until this long after its
+	// send, as Meta delivers again; once when 0.
+	EchoRetry time.Duration
+	Logger    *slog.Logger
 }
 
 // Send is a Send API call as the fake received it.
@@ -43,6 +49,9 @@ type Send struct {
 	// Error is the code it failed with.
 	Error int       `json:"error,omitempty"`
 	At    time.Time `json:"at"`
+	// EchoedAt is when the webhook took the message's echo (200); nil
+	// while it has not.
+	EchoedAt *time.Time `json:"echoedAt,omitempty"`
 }
 
 // Failure is what the fake answers the next Count Send API calls with:
@@ -155,6 +164,7 @@ func (f *Fake) send(w http.ResponseWriter, r *http.Request) {
 		s.Error = fl.Code
 	}
 	f.sends = append(f.sends, s)
+	n := len(f.sends) - 1
 	f.mu.Unlock()
 	if failing {
 		f.answerFailure(w, r, fl)
@@ -166,7 +176,7 @@ func (f *Fake) send(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"recipient_id": req.Recipient.ID, "message_id": s.MessageID})
 	if f.cfg.Webhook != "" {
-		go f.echo(req.Recipient.ID, s.MessageID, req.Message.Text, req.Message.Metadata)
+		go f.echo(n, req.Recipient.ID, s.MessageID, req.Message.Text, req.Message.Metadata)
 	}
 }
 
@@ -208,8 +218,11 @@ func (f *Fake) answerFailure(w http.ResponseWriter, r *http.Request, fl Failure)
 	}
 }
 
-// echo posts message_echoes for a message the Page sent, as Meta does.
-func (f *Fake) echo(psid, mid, text, metadata string) {
+// echo posts message_echoes for a message the Page sent (send n), as
+// Meta does, after the EchoDelay, and again until the EchoRetry passed.
+func (f *Fake) echo(n int, psid, mid, text, metadata string) {
+	start := time.Now()
+	time.Sleep(f.cfg.EchoDelay)
 	msg := map[string]any{"is_echo": true, "app_id": 1517776481860111, "mid": mid, "text": text}
 	if metadata != "" {
 		msg["metadata"] = metadata
@@ -219,8 +232,20 @@ func (f *Fake) echo(psid, mid, text, metadata string) {
 		"id": f.cfg.PageID, "time": now, "messaging": []any{map[string]any{
 			"sender": map[string]string{"id": f.cfg.PageID}, "recipient": map[string]string{"id": psid},
 			"timestamp": now, "message": msg}}}}})
-	if err := Post(context.Background(), f.cfg.Webhook, f.cfg.AppSecret, body, true); err != nil {
-		f.cfg.Logger.Warn("fake graph: echo not delivered", "err", err)
+	for {
+		err := Post(context.Background(), f.cfg.Webhook, f.cfg.AppSecret, body, true)
+		if err == nil {
+			at := time.Now().UTC()
+			f.mu.Lock()
+			f.sends[n].EchoedAt = &at
+			f.mu.Unlock()
+			return
+		}
+		if time.Since(start) >= f.cfg.EchoRetry {
+			f.cfg.Logger.Warn("fake graph: echo not delivered", "err", err)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -2,9 +2,12 @@ package fakegraph_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -56,4 +59,27 @@ func TestSendsRecordedAndFailures(t *testing.T) {
 	require.Equal(t, "m_fake00000001", sends[0].MessageID)
 	require.Equal(t, 613, sends[1].Error)
 	require.Equal(t, "m_fake00000002", sends[2].MessageID)
+}
+
+func TestEchoDelayedAndDeliveredAgain(t *testing.T) {
+	t.Parallel()
+	var posts atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if posts.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable) // the webhook down: Meta delivers again
+		}
+	}))
+	defer hook.Close()
+	f := fakegraph.New(fakegraph.Config{Webhook: hook.URL, AppSecret: []byte("s"), PageID: "P",
+		EchoDelay: 100 * time.Millisecond, EchoRetry: 5 * time.Second})
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	resp, err := srv.Client().Post(srv.URL+"/v21.0/me/messages?access_token=T", "application/json",
+		strings.NewReader(`{"recipient":{"id":"PSID"},"messaging_type":"RESPONSE","message":{"text":"hi","metadata":"our-id"}}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Eventually(t, func() bool { return f.Sends()[0].EchoedAt != nil }, 5*time.Second, 10*time.Millisecond)
+	s := f.Sends()[0]
+	require.GreaterOrEqual(t, s.EchoedAt.Sub(s.At), 100*time.Millisecond, "held back EchoDelay")
+	require.Equal(t, int32(2), posts.Load(), "delivered again after a 503")
 }
