@@ -158,8 +158,17 @@ func TestHealthChecksHaveAReserve(t *testing.T) {
 		WriteTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second, MaxHeaderBytes: 8 << 10,
 		MaxConns: 20, HealthConns: 2}
 	addr, l := serveAPI(t, lim)
-	closed := make(chan time.Duration, 20)
-	attack(t, addr, 20, closed)
+	// Connections that asked once and stay idle hold their places until
+	// IdleTimeout (10 s); a trickled body would be cut at the API's own
+	// body deadline, freeing a place on a slow machine before the check.
+	for range lim.MaxConns {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		t.Cleanup(func() { c.Close() })
+		_, err = fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		require.NoError(t, err)
+		go func() { _, _ = io.Copy(io.Discard, c) }()
+	}
 	require.Eventually(t, func() bool { return len(l.general) == lim.MaxConns }, 10*time.Second, 10*time.Millisecond,
 		"the server accepts the attacking connections")
 	require.Equal(t, http.StatusOK, call(t, addr, http.MethodGet, "/readyz", "", ""))
