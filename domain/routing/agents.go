@@ -108,12 +108,6 @@ func (b *Board) Forget(n NoAnswer) {
 	}
 }
 
-// Ready tells whether the agent is Ready on facebooksession.
-func (b *Board) Ready(id string) bool {
-	a, ok := b.agents[id]
-	return ok && a.started && a.ready
-}
-
 // status is the agent's channel as a candidate shows it.
 func (a *agent) status() string {
 	switch {

@@ -9,15 +9,13 @@ import (
 // withQueue is cmd with the queueName it carries, if any, resolved to the
 // queue's name (ResolveQueue): the log and the router know a queue by
 // one name, and an unknown queue is refused before anything is read or
-// appended. A command that fails validation is left to the command side,
-// which answers as for any bad field.
+// appended. A malformed name is left to the command side, which answers
+// as for any bad field; other commands pass untouched, unvalidated here,
+// so that a SendMessage's text is judged once, by the command side.
 func (a *API) withQueue(ctx context.Context, cmd fb.Command) (fb.Command, error) {
-	if fb.Validate(cmd) != nil {
-		return cmd, nil
-	}
 	resolve := func(name *string) (*string, error) {
-		if name == nil {
-			return nil, nil
+		if name == nil || fb.ValidateQueueName(*name) != nil {
+			return name, nil
 		}
 		resolved, err := a.ResolveQueue(ctx, *name)
 		return &resolved, err
@@ -32,9 +30,11 @@ func (a *API) withQueue(ctx context.Context, cmd fb.Command) (fb.Command, error)
 		return c, err
 	case fb.Start:
 		if c.QueueName != "" {
-			c.QueueName, err = a.ResolveQueue(ctx, c.QueueName)
+			name, err := resolve(&c.QueueName)
+			c.QueueName = *name
+			return c, err
 		}
-		return c, err
+		return c, nil
 	}
 	return cmd, nil
 }
