@@ -96,9 +96,13 @@ func (m *member) waitReady(within time.Duration) {
 
 // metric is the value of an unlabelled or single-series metric on the
 // member's /metrics, 0 when absent or unreachable.
-func (m *member) metric(name string) float64 {
+func (m *member) metric(name string) float64 { return metricAt(m.svc.base, name) }
+
+// metricAt is the value of an unlabelled or single-series metric on the
+// /metrics of the fbsessiond at base, 0 when absent or unreachable.
+func metricAt(base, name string) float64 {
 	c := http.Client{Timeout: 2 * time.Second}
-	res, err := c.Get(m.svc.base + "/metrics")
+	res, err := c.Get(base + "/metrics")
 	if err != nil {
 		return 0
 	}
