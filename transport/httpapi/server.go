@@ -77,6 +77,9 @@ type Config struct {
 	// each delivery's signature itself and bounds its body (1 MiB, past
 	// the API's 64 KiB). Nil: the paths are 404.
 	Messenger http.Handler
+	// Pages, when set, serves the browser pages at /desktop/ and
+	// /supervisor/ (transport/desktop); nil: the paths are 404.
+	Pages http.Handler
 	// NewID generates intake ids when the body has none.
 	NewID  func() string
 	Logger *slog.Logger
@@ -138,6 +141,7 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
 	mountNotifications(e, cfg.Notifications)
 	mountMessenger(e, cfg.Messenger, cfg.RequestTimeout, cfg.MaxRequestRead)
+	mountPages(e, cfg.Pages)
 
 	// The API's middleware goes on each route, not on a group: a group
 	// with middleware catches every path under it, so Echo would answer a

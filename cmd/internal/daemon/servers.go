@@ -14,6 +14,7 @@ import (
 	"github.com/fbsession/fbsession/queueview"
 	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/cometd"
+	"github.com/fbsession/fbsession/transport/desktop"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
 )
@@ -57,8 +58,13 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 	if err != nil {
 		return nil, err
 	}
+	pages, err := desktop.New()
+	if err != nil {
+		return nil, err
+	}
 	api, admin := httpapi.NewWithAdmin(httpapi.Config{
 		Messenger:    webhook,
+		Pages:        pages,
 		Commands:     h.sessions,
 		Agents:       h.agents,
 		QueueFigures: proj.router,
