@@ -183,6 +183,11 @@ func TestDesktopInBrowser(t *testing.T) {
 	var id string
 	agent1.eval(`document.querySelector("#offers li[data-session-id]").dataset.sessionId`, &id)
 	offer := fmt.Sprintf(`#offers li[data-session-id=%q]`, id)
+	{
+		var dbg any
+		agent1.eval(fmt.Sprintf(`fetch("/api/v2/facebooksessions/%s/messages?limit=1").then(async r => ({s: r.status, b: await r.text()}))`, id), &dbg)
+		t.Logf("DEBUG %v", dbg)
+	}
 	agent1.waitFor(5*time.Second, "the first message", fmt.Sprintf(`document.querySelector('%s .first')?.textContent === "Hello, my order never came"`, offer))
 	require.Equal(t, "Vitaliy Onv", agent1.text(offer+" .customer"))
 	row := fmt.Sprintf(`document.querySelector('#sessions tr[data-session-id=%q]')`, id)
@@ -192,20 +197,20 @@ func TestDesktopInBrowser(t *testing.T) {
 	// Accept and reply: the reply reaches the customer's side.
 	agent1.click(offer + ` button[data-op="Accept"]`)
 	agent1.waitFor(5*time.Second, "the chat", fmt.Sprintf(`document.getElementById("chat").dataset.sessionId === %q && document.getElementById("chat").dataset.state === "Chatting"`, id))
-	agent1.waitFor(5*time.Second, "the transcript", `document.querySelector('#transcript li[data-index="1"] .text')?.textContent === "Hello, my order never came"`)
+	agent1.waitFor(5*time.Second, "the transcript", said("Hello, my order never came"))
 	sup.waitFor(liveBound, "Chatting with agent 1", row+`?.dataset.state === "Chatting"`)
 	const reply = "Sorry to hear that! Let me look."
 	agent1.do(chromedp.SendKeys(chromedp.ID("message"), reply), chromedp.Click(chromedp.ID("send")))
-	agent1.waitFor(5*time.Second, "the reply", fmt.Sprintf(`document.querySelector('#transcript li[data-index="2"] .text')?.textContent === %q`, reply))
+	agent1.waitFor(5*time.Second, "the reply", said(reply))
 	r.waitSent(t, reply)
 	// The customer's Messenger read it: the page marks it read.
 	r.customerReads(t)
-	agent1.waitFor(10*time.Second, "read", `document.querySelector('#transcript li[data-index="2"] .receipt')?.dataset.receipt === "Read"`)
+	agent1.waitFor(10*time.Second, "read", said(reply)+`.closest("li").querySelector(".receipt").dataset.receipt === "Read"`)
 
 	// A customer's markup is text: no element, no handler run.
 	const xss = `<img src=x onerror="window.__xss=(window.__xss||0)+1">`
 	r.customerWrites(t, "m_xss", xss)
-	agent1.waitFor(10*time.Second, "the markup as text", fmt.Sprintf(`document.querySelector('#transcript li[data-index="3"] .text')?.textContent === %q`, xss))
+	agent1.waitFor(10*time.Second, "the markup as text", said(xss))
 	var got struct {
 		Images int  `json:"images"`
 		Ran    bool `json:"ran"`
@@ -233,10 +238,10 @@ func TestDesktopInBrowser(t *testing.T) {
 
 	agent2.click(offer + ` button[data-op="Accept"]`)
 	agent2.waitFor(5*time.Second, "the chat", fmt.Sprintf(`document.getElementById("chat").dataset.sessionId === %q && document.getElementById("chat").dataset.state === "Chatting"`, id))
-	agent2.waitFor(5*time.Second, "the whole transcript", fmt.Sprintf(`document.querySelector('#transcript li[data-index="3"] .text')?.textContent === %q`, xss))
+	agent2.waitFor(5*time.Second, "the whole transcript", said("Hello, my order never came")+" && "+said(reply)+" && "+said(xss))
 	sup.waitFor(liveBound, "Chatting with agent 2", row+`?.dataset.state === "Chatting" && `+row+`.dataset.agent === "a2"`)
 	sup.click(fmt.Sprintf(`#sessions tr[data-session-id=%q] button`, id))
-	sup.waitFor(5*time.Second, "the transcript", fmt.Sprintf(`document.querySelector('#transcript li[data-index="3"] .text')?.textContent === %q`, xss))
+	sup.waitFor(5*time.Second, "the transcript", said("Hello, my order never came")+" && "+said(reply)+" && "+said(xss))
 	require.Zero(t, countImages(t, sup), "the supervisor's transcript made an <img>")
 	require.Empty(t, sup.axe(axe), "axe on the supervisor's page, with a transcript")
 	agent2.screenshot(shots, "desktop-agent2.png")
@@ -263,6 +268,12 @@ func TestDesktopInBrowser(t *testing.T) {
 	agent2.waitFor(5*time.Second, "the sign-in form", `!document.getElementById("signin").hidden`)
 	agent2.do(chromedp.Reload())
 	agent2.waitFor(5*time.Second, "the sign-in form after a reload", `!document.getElementById("signin").hidden && document.getElementById("workspace").hidden`)
+}
+
+// said is a script finding the transcript's message of text (its .text
+// element), or null.
+func said(text string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll("#transcript li .text")].find(e => e.textContent === %q)`, text)
 }
 
 func countImages(t *testing.T, p *page) int {

@@ -180,7 +180,23 @@ function dropSession(id) {
   }
 }
 
+// openingText is the message that opened the session when intake put it
+// in the user data (a Messenger session's _facebookMessageText, GWS's
+// Social Engagement key), where the transcript does not hold it.
+function openingText(s) {
+  const u = (s && s.userData) || {};
+  return typeof u._facebookMessageText === "string" ? u._facebookMessageText : "";
+}
+
+// loadFirstMessage finds an offer's first message: the opening one, or
+// the transcript's first.
 async function loadFirstMessage(id) {
+  const opening = openingText(sessions.get(id));
+  if (opening) {
+    firstMessages.set(id, opening);
+    renderOffers();
+    return;
+  }
   firstMessages.set(id, null);
   try {
     const body = await api.get(messagesOf(id) + "?limit=1");
@@ -338,7 +354,24 @@ function renderTranscript() {
     fill($("transcript"));
     return;
   }
-  const items = [...t.messages.values()].sort((a, b) => a.index - b.index).map(messageItem);
+  const s = sessions.get(selected);
+  const items = [];
+  const opening = openingText(s);
+  const sorted = [...t.messages.values()].sort((a, b) => a.index - b.index);
+  if (opening && !(sorted[0] && sorted[0].index === 1 && sorted[0].text === opening)) {
+    const customer = (s.participants || []).find((p) => p.type === "Customer");
+    items.push(
+      el(
+        "li",
+        { class: "msg customer", data: { opening: "true", from: "Customer" } },
+        el("span", { class: "who", text: customer ? customer.nickname : customerName(s) }),
+        " ",
+        s.receivedDate ? el("time", { text: time(s.receivedDate) || s.receivedDate }) : null,
+        el("p", { class: "text", text: opening }),
+      ),
+    );
+  }
+  items.push(...sorted.map(messageItem));
   for (const n of t.notices) items.push(el("li", { class: "msg notice", data: { notice: n.index } }, el("p", { class: "text", text: n.text })));
   fill($("transcript"), ...items);
   const box = $("transcript");

@@ -204,6 +204,9 @@ $("close-transcript").addEventListener("click", () => {
 });
 
 async function loadTranscript(id) {
+  // The message that opened the session, when intake kept it in the user
+  // data (Messenger's _facebookMessageText) and not in the transcript.
+  const session = await read("/api/v2/facebooksessions/" + encodeURIComponent(id) + "?fields=userData,participants,receivedDate");
   const messages = [];
   let after = 0;
   for (let page = 0; page < 50; page++) {
@@ -214,11 +217,26 @@ async function loadTranscript(id) {
     after = body.nextAfter;
   }
   if (id !== selected) return;
-  fill(
-    $("transcript"),
-    ...messages.map((m) => {
-      const from = m.from || {};
-      return el(
+  const items = [];
+  const s = session && session.facebooksession;
+  const opening = s && s.userData && typeof s.userData._facebookMessageText === "string" ? s.userData._facebookMessageText : "";
+  if (opening && !(messages[0] && messages[0].index === 1 && messages[0].text === opening)) {
+    const customer = (s.participants || []).find((p) => p.type === "Customer");
+    items.push(
+      el(
+        "li",
+        { class: "msg customer", data: { opening: "true", from: "Customer" } },
+        el("span", { class: "who", text: customer ? customer.nickname : "Customer" }),
+        " ",
+        s.receivedDate ? el("time", { text: time(s.receivedDate) || s.receivedDate }) : null,
+        el("p", { class: "text", text: opening }),
+      ),
+    );
+  }
+  for (const m of messages) {
+    const from = m.from || {};
+    items.push(
+      el(
         "li",
         { class: "msg " + (from.type === "Agent" ? "mine" : from.type === "Customer" ? "customer" : "system"), data: { index: m.index, from: from.type || "" } },
         el("span", { class: "who", text: from.nickname || from.type || "" }),
@@ -226,7 +244,8 @@ async function loadTranscript(id) {
         el("time", { datetime: m.timestamp, text: time(m.timestamp) }),
         el("p", { class: "text", text: m.text || "" }),
         m.customerReceipt && el("span", { class: "receipt", data: { receipt: m.customerReceipt }, text: m.customerReceipt }),
-      );
-    }),
-  );
+      ),
+    );
+  }
+  fill($("transcript"), ...items);
 }
