@@ -205,7 +205,7 @@ func TestDesktopInBrowser(t *testing.T) {
 	r.waitSent(t, reply)
 	// The customer's Messenger read it: the page marks it read.
 	r.customerReads(t)
-	agent1.waitFor(10*time.Second, "read", said(reply)+`.closest("li").querySelector(".receipt").dataset.receipt === "Read"`)
+	agent1.waitFor(10*time.Second, "read", said(reply)+`?.closest("li")?.querySelector(".receipt")?.dataset.receipt === "Read"`)
 
 	// A customer's markup is text: no element, no handler run.
 	const xss = `<img src=x onerror="window.__xss=(window.__xss||0)+1">`
