@@ -183,11 +183,6 @@ func TestDesktopInBrowser(t *testing.T) {
 	var id string
 	agent1.eval(`document.querySelector("#offers li[data-session-id]").dataset.sessionId`, &id)
 	offer := fmt.Sprintf(`#offers li[data-session-id=%q]`, id)
-	{
-		var dbg any
-		agent1.eval(fmt.Sprintf(`fetch("/api/v2/facebooksessions/%s/messages?limit=1").then(async r => ({s: r.status, b: await r.text()}))`, id), &dbg)
-		t.Logf("DEBUG %v", dbg)
-	}
 	agent1.waitFor(5*time.Second, "the first message", fmt.Sprintf(`document.querySelector('%s .first')?.textContent === "Hello, my order never came"`, offer))
 	require.Equal(t, "Vitaliy Onv", agent1.text(offer+" .customer"))
 	row := fmt.Sprintf(`document.querySelector('#sessions tr[data-session-id=%q]')`, id)
