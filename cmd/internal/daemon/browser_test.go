@@ -200,6 +200,18 @@ func (p *page) signIn(url, user, password string) {
 	p.waitFor(20*time.Second, "CometD subscribed", `document.body.dataset.live === "connected"`)
 }
 
+// blockWebsockets makes the browser refuse to open url, as a proxy that
+// does not pass upgrades would.
+func (p *page) blockWebsockets(url string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	require.NoError(p.t, chromedp.Do(ctx))
+	_, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: url, Block: true}}})
+	require.NoError(p.t, err)
+}
+
 // click clicks the element matching css.
 func (p *page) click(css string) {
 	p.t.Helper()

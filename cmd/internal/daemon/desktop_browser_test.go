@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -254,7 +255,19 @@ func TestDesktopInBrowser(t *testing.T) {
 	sup.waitFor(liveBound, "agent 2 Not ready", `document.querySelector('#agents tr[data-agent="a2"]')?.dataset.state === "NotReady"`)
 	agent2.waitFor(5*time.Second, "Not ready (Coaching)", `document.getElementById("channel-state").dataset.state === "NotReady" && document.getElementById("channel-state").textContent.includes("Coaching")`)
 
-	for _, p := range []*page{agent1, agent2, sup} {
+	// Where no websocket gets through (a proxy refusing upgrades), the
+	// page falls back to long-polling, with the cookie and the CSRF
+	// token, reads its state again, and stays live.
+	lp := newPage(t, browser, "agent2 (long-polling)")
+	lp.watchConsole()
+	lp.blockWebsockets("ws" + strings.TrimPrefix(r.base, "http") + "/api/v2/notifications")
+	lp.signIn(r.base+"/desktop/", "agent2", "battery staple")
+	require.True(t, lp.truthy(`document.body.dataset.transport === "long-polling"`), "the fallback's transport")
+	lp.waitFor(5*time.Second, "Not ready (Coaching), read again", `document.getElementById("channel-state").textContent.includes("Coaching")`)
+	sup.click(`#agents tr[data-agent="a2"] button[data-op="Ready"]`)
+	lp.waitFor(5*time.Second, "Ready, over long-polling", `document.getElementById("channel-state").dataset.state === "Ready"`)
+
+	for _, p := range []*page{agent1, agent2, sup, lp} {
 		p.noExceptions()
 	}
 

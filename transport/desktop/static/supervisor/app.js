@@ -149,9 +149,13 @@ async function loadAgents() {
         canControl &&
           el(
             "td",
-            { class: "row" },
-            el("button", { type: "button", class: "small", data: { op: "Ready" }, aria: { label: "Ready: set " + a.userName + " Ready" }, on: { click: (ev) => setState(ev.currentTarget, a.id, "Ready") } }, "Ready"),
+            {},
+            el(
+              "div",
+              { class: "row" },
+              el("button", { type: "button", class: "small", data: { op: "Ready" }, aria: { label: "Ready: set " + a.userName + " Ready" }, on: { click: (ev) => setState(ev.currentTarget, a.id, "Ready") } }, "Ready"),
             el("button", { type: "button", class: "small", data: { op: "NotReady" }, aria: { label: "Not ready: set " + a.userName + " Not ready" }, on: { click: (ev) => setState(ev.currentTarget, a.id, "NotReady") } }, "Not ready"),
+            ),
           ),
       );
     }),
