@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 )
@@ -200,15 +201,19 @@ func (p *page) signIn(url, user, password string) {
 	p.waitFor(20*time.Second, "CometD subscribed", `document.body.dataset.live === "connected"`)
 }
 
-// blockWebsockets makes the browser refuse to open url, as a proxy that
-// does not pass upgrades would.
-func (p *page) blockWebsockets(url string) {
+// refuseWebsockets makes every websocket the page opens fail its
+// upgrade, as behind a proxy that does not pass them: the page's
+// WebSocket asks for a path the server answers 404. (The browser's
+// blocked URLs do not cover websockets.)
+func (p *page) refuseWebsockets() {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
 	require.NoError(p.t, chromedp.Do(ctx))
-	_, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-		URLPatterns: []*network.BlockPattern{{URLPattern: url, Block: true}}})
+	_, err := chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `window.WebSocket = class extends window.WebSocket {
+			constructor(url, protocols) { super(String(url).replace("/api/v2/notifications", "/no-websockets-here"), protocols); }
+		};`})
 	require.NoError(p.t, err)
 }
 

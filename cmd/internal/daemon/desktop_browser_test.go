@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -260,9 +259,11 @@ func TestDesktopInBrowser(t *testing.T) {
 	// token, reads its state again, and stays live.
 	lp := newPage(t, browser, "agent2 (long-polling)")
 	lp.watchConsole()
-	lp.blockWebsockets("ws" + strings.TrimPrefix(r.base, "http") + "/api/v2/notifications")
+	lp.refuseWebsockets()
 	lp.signIn(r.base+"/desktop/", "agent2", "battery staple")
-	require.True(t, lp.truthy(`document.body.dataset.transport === "long-polling"`), "the fallback's transport")
+	var transport string
+	lp.eval(`document.body.dataset.transport`, &transport)
+	require.Equal(t, "long-polling", transport, "the fallback's transport")
 	lp.waitFor(5*time.Second, "Not ready (Coaching), read again", `document.getElementById("channel-state").textContent.includes("Coaching")`)
 	sup.click(`#agents tr[data-agent="a2"] button[data-op="Ready"]`)
 	lp.waitFor(5*time.Second, "Ready, over long-polling", `document.getElementById("channel-state").dataset.state === "Ready"`)
