@@ -316,7 +316,7 @@ func (r *browserRig) waitSent(t *testing.T, text string) {
 	for {
 		for _, s := range r.fake.Sends() {
 			var body struct {
-				Recipient struct{ ID string } `json:"recipient"`
+				Recipient struct{ ID string }    `json:"recipient"`
 				Message   *struct{ Text string } `json:"message"`
 			}
 			require.NoError(t, json.Unmarshal(s.Body, &body))
