@@ -53,7 +53,7 @@ func (s *Server) check(ctx context.Context, addr, name, password string) (users.
 		s.cfg.Logger.Warn("CometD authentication failed: user directory unavailable", "err", err)
 		return u, &denial{reason: "unavailable", err: errUnavailable, retry: true, interval: time.Second, status: http.StatusServiceUnavailable}
 	}
-	if !u.HasFeature(users.FeatureMultimedia) {
+	if !s.admit(u) {
 		return u, &denial{reason: "permission", err: errNoPermission, status: http.StatusForbidden}
 	}
 	if !validToken(u.ID) {
