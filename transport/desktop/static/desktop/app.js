@@ -25,7 +25,7 @@ let typingFor = "";
 let typingTimer = 0;
 let customerTypingTimer = 0;
 
-frame = start({ role: "", enter, leave });
+frame = start({ role: "", feature: "api-multimedia", enter, leave });
 
 function enter(a) {
   api = a;
@@ -34,6 +34,8 @@ function enter(a) {
     channels: { "/v2/me/facebooksession": onSessionMessage, "/v2/me/channels": onChannelMessage },
     onReady: reloadAll,
     onState: setLive,
+    // A 401 here brings the sign-in form back (Api.onSignedOut).
+    onRefused: () => api.get("/api/v2/me").catch(() => {}),
   });
   loadQueues();
 }

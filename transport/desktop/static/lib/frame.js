@@ -1,6 +1,6 @@
 // What both pages share around their content: the sign-in form, the
 // header with the signed-in user, the live indicator and sign-out.
-import { Api, explain, hasRole } from "./api.js";
+import { Api, explain, hasFeature, hasRole } from "./api.js";
 import { $, show, showError } from "./dom.js";
 
 const liveText = {
@@ -17,17 +17,19 @@ export function setLive(state) {
   e.textContent = liveText[state] || state;
 }
 
-// start wires the page: role is the role the page needs (or ""), enter
-// is called with the user once signed in, leave once signed out (to stop
-// CometD and clear what was shown). It returns the Api.
-export function start({ role, enter, leave }) {
+// start wires the page: role and feature are what the page needs (or
+// ""), enter is called with the user once signed in, leave once signed
+// out (to stop CometD and clear what was shown). It returns the Api and
+// signedOut.
+export function start({ role, feature, enter, leave }) {
   const api = new Api();
   const form = $("signin-form");
   const failure = $("signin-error");
 
   const signedIn = (user) => {
-    if (role && !hasRole(user, role)) {
-      failure.textContent = "This page needs the " + role + " role; " + user.userName + " does not have it.";
+    const lacks = role && !hasRole(user, role) ? "the " + role + " role" : feature && !hasFeature(user, feature) ? "the " + feature + " feature" : "";
+    if (lacks) {
+      failure.textContent = "This page needs " + lacks + "; " + user.userName + " does not have it.";
       api.signOut().catch(() => {});
       return;
     }

@@ -9,8 +9,10 @@ import { CometD } from "./cometd/cometd.js";
 // handler of a message's data), again after every new handshake (CometD
 // forgets subscriptions then: a restart, a dropped client), and then
 // calls onReady, where the page re-reads what it shows: notifications sent
-// while it had no client are not delivered again. It returns the client.
-export function connect({ token, channels, onReady, onState }) {
+// while it had no client are not delivered again. onRefused is called
+// when a handshake fails (the page asks the REST API whether the session
+// has ended). It returns the client.
+export function connect({ token, channels, onReady, onState, onRefused }) {
   const cometd = new CometD();
   // JSONP would need an injected <script>, which the page's CSP forbids.
   cometd.unregisterTransport("callback-polling");
@@ -27,6 +29,7 @@ export function connect({ token, channels, onReady, onState }) {
   cometd.addListener("/meta/handshake", (m) => {
     if (!m.successful) {
       state("offline");
+      if (onRefused) onRefused();
       return;
     }
     const t = cometd.getTransport();

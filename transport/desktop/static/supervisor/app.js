@@ -24,7 +24,7 @@ let ticker = 0;
 let selected = "";
 let agentNames = new Map();
 
-start({ role: "supervisor", enter, leave });
+start({ role: "supervisor", feature: "", enter, leave });
 
 function enter(a, u) {
   api = a;
@@ -35,6 +35,8 @@ function enter(a, u) {
     channels: { "/v2/supervisor/**": onChange },
     onReady: reload,
     onState: setLive,
+    // A 401 here brings the sign-in form back (Api.onSignedOut).
+    onRefused: () => api.get("/api/v2/me").catch(() => {}),
   });
   reload();
   ticker = setInterval(() => {
@@ -200,6 +202,10 @@ function openTranscript(id) {
   loadTranscript(id);
   $("close-transcript").focus();
 }
+
+// The reason's field is in a form of its own: Enter there submits
+// nothing (the buttons in the table act).
+$("control-form").addEventListener("submit", (ev) => ev.preventDefault());
 
 $("close-transcript").addEventListener("click", () => {
   selected = "";
