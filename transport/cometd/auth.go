@@ -61,12 +61,12 @@ func (s *Server) check(ctx context.Context, addr, name, password string) (users.
 		s.cfg.Logger.Warn("CometD authentication failed: user directory unavailable", "err", err)
 		return u, &denial{reason: "unavailable", err: errUnavailable, retry: true, interval: time.Second, status: http.StatusServiceUnavailable}
 	}
-	return u, s.admit(u)
+	return u, s.accept(u)
 }
 
-// admit refuses an authenticated user who may not use the channel.
-func (s *Server) admit(u users.User) *denial {
-	if !u.HasFeature(users.FeatureMultimedia) {
+// accept refuses an authenticated user who may not hold a client.
+func (s *Server) accept(u users.User) *denial {
+	if !s.admit(u) {
 		return &denial{reason: "permission", err: errNoPermission, status: http.StatusForbidden}
 	}
 	if !validToken(u.ID) {

@@ -68,8 +68,8 @@ func (s *Server) sameOrigin(r *http.Request) *denial {
 	return nil
 }
 
-// checkSession finds the session of token and admits its user as check
-// does Basic credentials' (feature, id).
+// checkSession finds the session of token and accepts its user as check
+// does Basic credentials' (feature or role, id).
 func (s *Server) checkSession(ctx context.Context, token string) (websession.Session, users.User, *denial) {
 	sess, u, err := s.cfg.WebSessions.Lookup(ctx, token)
 	switch {
@@ -82,7 +82,7 @@ func (s *Server) checkSession(ctx context.Context, token string) (websession.Ses
 		s.cfg.Logger.Warn("CometD authentication failed: browser sessions unavailable", "err", err)
 		return sess, u, &denial{reason: "unavailable", err: errUnavailable, retry: true, interval: time.Second, status: http.StatusServiceUnavailable}
 	}
-	return sess, u, s.admit(u)
+	return sess, u, s.accept(u)
 }
 
 // recheck checks again, over an open websocket, what it was opened with.

@@ -80,6 +80,8 @@ type Config struct {
 	// QueueFigures counts the queues' live figures (the router's); nil
 	// shows them 0.
 	QueueFigures QueueFigures
+	// Supervision is what GET /agents and GET /facebooksessions read.
+	Supervision Supervision
 	// Messenger, when set, serves Meta's Messenger webhook at
 	// /webhooks/messenger, GET and POST (transport/messenger); it checks
 	// each delivery's signature itself and bounds its body (1 MiB, past
@@ -162,9 +164,9 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 		api(http.MethodGet, p, a.getMine, a.requireFeature)
 		api(http.MethodPost, p, a.operate, a.requireFeature)
 	}
-	// The integration side reads and acts on any session without the
+	// The integration side and supervisors read any session without the
 	// api-multimedia feature, which is an agent desktop's.
-	integrationOrFeature := a.requireFeatureUnless(users.RoleIntegration)
+	integrationOrFeature := a.requireFeatureUnlessAny(users.RoleIntegration, users.RoleSupervisor)
 	api(http.MethodGet, "/facebooksessions/:id", a.get, integrationOrFeature)
 	api(http.MethodGet, "/facebooksessions/:id/messages", a.transcript, integrationOrFeature)
 	api(http.MethodPost, "/facebooksessions/:id", a.operateIntegration, a.requireRole(users.RoleIntegration))
@@ -174,6 +176,7 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 	api(http.MethodPost, "/me/channels/:channel", a.setMyChannel, a.requireFeature)
 	api(http.MethodPost, "/users/:id/channels/:channel", a.controlChannel, a.requireAgentControl)
 	a.queueRoutes(api)
+	a.supervisorRoutes(api)
 	e.POST(logoutPath, a.logout, deadline(cfg.RequestTimeout, cfg.MaxRequestRead), a.writes.trackWrites)
 	// Filled before the first request, read-only after.
 	for _, r := range e.Routes() {

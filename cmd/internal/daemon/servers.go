@@ -69,6 +69,7 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		Commands:     h.sessions,
 		Agents:       h.agents,
 		QueueFigures: proj.router,
+		Supervision:  httpapi.Supervision{Agents: b.Users, Board: proj.router},
 		Sessions:     sessionview.NewReader(b.Store),
 		// Queues are read from their views, which fbsessionctl's appends
 		// write: a queue added is served at once, by every process.

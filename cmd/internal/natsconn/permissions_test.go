@@ -180,12 +180,16 @@ func checkPublisher(t *testing.T, url string) jetstream.JetStream {
 	in.Header.Set(jetstream.MsgIDHeader, "k1:i")
 	_, err = js.PublishMsg(ctx, in)
 	require.NoError(t, err)
-	// The notifications, which it relays to the CometD clients it holds.
-	sub, err := nc.SubscribeSync("gws.v2.users.*.facebooksession.>")
-	require.NoError(t, err)
-	require.NoError(t, nc.Flush())
-	require.NoError(t, nc.LastError())
-	require.NoError(t, sub.Unsubscribe())
+	// The notifications, which it relays to the CometD clients it holds:
+	// agents' their own, supervisors' every agent's channels and every
+	// session's integration subject.
+	for _, subject := range []string{"gws.v2.users.*.facebooksession.>", "gws.v2.users.*.channels", "gws.v2.integration.facebooksession.*"} {
+		sub, err := nc.SubscribeSync(subject)
+		require.NoError(t, err)
+		require.NoError(t, nc.Flush())
+		require.NoError(t, nc.LastError(), subject)
+		require.NoError(t, sub.Unsubscribe())
+	}
 	denied(t, url, "fbsessiond", "pub-s3cret", func(nc *nats.Conn) error { return nc.Publish("elsewhere", []byte(`{}`)) })
 	short, cancelShort := context.WithTimeout(ctx, time.Second)
 	defer cancelShort()

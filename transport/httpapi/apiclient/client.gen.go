@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -57,6 +58,21 @@ func (e AgentOperationOperationName) Valid() bool {
 	case AgentOperationOperationNameTransfer:
 		return true
 	case AgentOperationOperationNameUpdateUserData:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentsStatusCode.
+const (
+	AgentsStatusCodeN0 AgentsStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the AgentsStatusCode enum.
+func (e AgentsStatusCode) Valid() bool {
+	switch e {
+	case AgentsStatusCodeN0:
 		return true
 	default:
 		return false
@@ -252,6 +268,24 @@ func (e FacebooksessionFieldsState) Valid() bool {
 	}
 }
 
+// Defines values for HeldSessionState.
+const (
+	HeldSessionStateChatting HeldSessionState = "Chatting"
+	HeldSessionStateInvited  HeldSessionState = "Invited"
+)
+
+// Valid indicates whether the value is a known member of the HeldSessionState enum.
+func (e HeldSessionState) Valid() bool {
+	switch e {
+	case HeldSessionStateChatting:
+		return true
+	case HeldSessionStateInvited:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IntakeState.
 const (
 	IntakeStateChatting IntakeState = "Chatting"
@@ -288,6 +322,42 @@ func (e IntegrationOperationOperationName) Valid() bool {
 	case Route:
 		return true
 	case Withdraw:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LiveSessionState.
+const (
+	LiveSessionStateChatting LiveSessionState = "Chatting"
+	LiveSessionStateInvited  LiveSessionState = "Invited"
+	LiveSessionStateWaiting  LiveSessionState = "Waiting"
+)
+
+// Valid indicates whether the value is a known member of the LiveSessionState enum.
+func (e LiveSessionState) Valid() bool {
+	switch e {
+	case LiveSessionStateChatting:
+		return true
+	case LiveSessionStateInvited:
+		return true
+	case LiveSessionStateWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LiveSessionsStatusCode.
+const (
+	LiveSessionsStatusCodeN0 LiveSessionsStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the LiveSessionsStatusCode enum.
+func (e LiveSessionsStatusCode) Valid() bool {
+	switch e {
+	case LiveSessionsStatusCodeN0:
 		return true
 	default:
 		return false
@@ -950,6 +1020,18 @@ type AgentOperation struct {
 // AgentOperationOperationName defines model for AgentOperation.OperationName.
 type AgentOperationOperationName string
 
+// Agents defines model for Agents.
+type Agents struct {
+	Agents []SupervisedAgent `json:"agents"`
+
+	// More Whether there are agents past these (more than 10000).
+	More       bool             `json:"more"`
+	StatusCode AgentsStatusCode `json:"statusCode"`
+}
+
+// AgentsStatusCode defines model for Agents.StatusCode.
+type AgentsStatusCode int
+
 // ChannelOperation Ready takes no parameter; NotReady an optional reasonCode.
 type ChannelOperation struct {
 	OperationName ChannelOperationOperationName `json:"operationName"`
@@ -1026,6 +1108,21 @@ type FacebooksessionFieldsCapabilities string
 // FacebooksessionFieldsState defines model for FacebooksessionFields.State.
 type FacebooksessionFieldsState string
 
+// HeldSession defines model for HeldSession.
+type HeldSession struct {
+	Id string `json:"id"`
+
+	// QueueName The queue the session last waited in; absent for one never queued.
+	QueueName *string `json:"queueName,omitempty"`
+
+	// Since When it was offered (Invited) or accepted (Chatting).
+	Since time.Time        `json:"since"`
+	State HeldSessionState `json:"state"`
+}
+
+// HeldSessionState defines model for HeldSession.State.
+type HeldSessionState string
+
 // Intake Exactly one of agentId (the session is offered to that agent) and queueName (it waits in that queue for the router) is required.
 type Intake struct {
 	AgentId             *string        `json:"agentId,omitempty"`
@@ -1067,6 +1164,35 @@ type IntegrationOperation struct {
 
 // IntegrationOperationOperationName defines model for IntegrationOperation.OperationName.
 type IntegrationOperationOperationName string
+
+// LiveSession defines model for LiveSession.
+type LiveSession struct {
+	// AgentId The agent holding it, Invited or Chatting; absent while it waits.
+	AgentId *string `json:"agentId,omitempty"`
+	Id      string  `json:"id"`
+
+	// QueueName The queue the session waits in, or last waited in; absent for one never queued (waiting for the integration side's Route, or handed to an agent at intake).
+	QueueName *string `json:"queueName,omitempty"`
+
+	// Since When it entered its state: its place in the queue (kept through a declined offer), its offer, its accept.
+	Since time.Time        `json:"since"`
+	State LiveSessionState `json:"state"`
+}
+
+// LiveSessionState defines model for LiveSession.State.
+type LiveSessionState string
+
+// LiveSessions defines model for LiveSessions.
+type LiveSessions struct {
+	Facebooksessions []LiveSession `json:"facebooksessions"`
+
+	// More Whether there are live sessions past these (more than 1000).
+	More       bool                   `json:"more"`
+	StatusCode LiveSessionsStatusCode `json:"statusCode"`
+}
+
+// LiveSessionsStatusCode defines model for LiveSessions.StatusCode.
+type LiveSessionsStatusCode int
 
 // MeOperation StartContactCenterSession: channels, 1–16 channel names, each
 // facebooksession (repeats are ignored). EndContactCenterSession: none.
@@ -1206,6 +1332,21 @@ type SessionUris struct {
 
 // SessionUrisStatusCode defines model for SessionUris.StatusCode.
 type SessionUrisStatusCode int
+
+// SupervisedAgent defines model for SupervisedAgent.
+type SupervisedAgent struct {
+	// Capacity How many sessions the agent takes at once on facebooksession (3 unless set).
+	Capacity int `json:"capacity"`
+
+	// Channels As GET /api/v2/me/channels: none outside a contact center session.
+	Channels []AgentChannel `json:"channels"`
+	Enabled  bool           `json:"enabled"`
+
+	// Facebooksessions The sessions the agent holds, offered or chatting, oldest first.
+	Facebooksessions []HeldSession `json:"facebooksessions"`
+	Id               string        `json:"id"`
+	UserName         string        `json:"userName"`
+}
 
 // Transcript defines model for Transcript.
 type Transcript struct {
@@ -2587,6 +2728,34 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListAgents Every agent with their channel state, capacity and sessions; role supervisor.
+	//
+	// Every user with the agent role, enabled or not, ordered by
+	// userName; at most 10000, and more is true when there are others
+	// past them. Channels are as GET /api/v2/me/channels shows the
+	// agent's own (none outside a contact center session); sessions are
+	// those the agent holds, offered (Invited) or Chatting, oldest first,
+	// at most 100. Both come from the router's picture of the log, which
+	// every process folds. Needs the supervisor role (403/3); the
+	// api-multimedia feature is not needed. 503/4 when the users cannot
+	// be read.
+	//
+	// Corresponds with GET /api/v2/agents (the `ListAgents` operationId).
+	ListAgents(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListLiveFacebookSessions The live sessions (not completed), oldest first; role supervisor or integration.
+	//
+	// Every session not completed, as the router's picture of the log
+	// has it: waiting (in a queue, or for the integration side's Route),
+	// invited (offered, not yet answered) or chatting, each since it
+	// entered that state. Ordered by since, then id; at most 1000, and
+	// more is true when there are others past them. Needs the supervisor
+	// or the integration role (403/3); the api-multimedia feature is not
+	// needed. A process that folds no router shows none.
+	//
+	// Corresponds with GET /api/v2/facebooksessions (the `ListLiveFacebookSessions` operationId).
+	ListLiveFacebookSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateFacebookSessionWithBody Intake — hand a new session to an agent (role integration).
 	//
 	// Takes any type of body and a specified content type.
@@ -2603,8 +2772,8 @@ type ClientInterface interface {
 
 	// GetFacebookSession A session, by its uri; for its current agent, supervisors and the integration side.
 	//
-	// Agents and supervisors need the api-multimedia feature; the
-	// integration role does not.
+	// Agents need the api-multimedia feature; the supervisor and
+	// integration roles do not.
 	//
 	// Corresponds with GET /api/v2/facebooksessions/{id} (the `GetFacebookSession` operationId).
 	GetFacebookSession(ctx context.Context, id Id, params *GetFacebookSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2639,6 +2808,8 @@ type ClientInterface interface {
 	// page at a time: at most limit messages, and fewer once their texts
 	// pass 1 MiB (never none while any follow). nextAfter, present when
 	// more follow, is the after of the next page.
+	// Agents need the api-multimedia feature; the supervisor and
+	// integration roles do not.
 	//
 	// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
 	GetFacebookSessionMessages(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2912,6 +3083,54 @@ type ClientInterface interface {
 	DeliverMessengerWebhook(ctx context.Context, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// ListAgents Every agent with their channel state, capacity and sessions; role supervisor.
+//
+// Every user with the agent role, enabled or not, ordered by
+// userName; at most 10000, and more is true when there are others
+// past them. Channels are as GET /api/v2/me/channels shows the
+// agent's own (none outside a contact center session); sessions are
+// those the agent holds, offered (Invited) or Chatting, oldest first,
+// at most 100. Both come from the router's picture of the log, which
+// every process folds. Needs the supervisor role (403/3); the
+// api-multimedia feature is not needed. 503/4 when the users cannot
+// be read.
+//
+// Corresponds with GET /api/v2/agents (the `ListAgents` operationId).
+func (c *Client) ListAgents(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAgentsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListLiveFacebookSessions The live sessions (not completed), oldest first; role supervisor or integration.
+//
+// Every session not completed, as the router's picture of the log
+// has it: waiting (in a queue, or for the integration side's Route),
+// invited (offered, not yet answered) or chatting, each since it
+// entered that state. Ordered by since, then id; at most 1000, and
+// more is true when there are others past them. Needs the supervisor
+// or the integration role (403/3); the api-multimedia feature is not
+// needed. A process that folds no router shows none.
+//
+// Corresponds with GET /api/v2/facebooksessions (the `ListLiveFacebookSessions` operationId).
+func (c *Client) ListLiveFacebookSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListLiveFacebookSessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateFacebookSessionWithBody Intake — hand a new session to an agent (role integration).
 //
 // Takes any type of body and a specified content type.
@@ -2948,8 +3167,8 @@ func (c *Client) CreateFacebookSession(ctx context.Context, params *CreateFacebo
 
 // GetFacebookSession A session, by its uri; for its current agent, supervisors and the integration side.
 //
-// Agents and supervisors need the api-multimedia feature; the
-// integration role does not.
+// Agents need the api-multimedia feature; the supervisor and
+// integration roles do not.
 //
 // Corresponds with GET /api/v2/facebooksessions/{id} (the `GetFacebookSession` operationId).
 func (c *Client) GetFacebookSession(ctx context.Context, id Id, params *GetFacebookSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3014,6 +3233,8 @@ func (c *Client) OperateOnFacebookSession(ctx context.Context, id Id, params *Op
 // page at a time: at most limit messages, and fewer once their texts
 // pass 1 MiB (never none while any follow). nextAfter, present when
 // more follow, is the after of the next page.
+// Agents need the api-multimedia feature; the supervisor and
+// integration roles do not.
 //
 // Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
 func (c *Client) GetFacebookSessionMessages(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3584,6 +3805,60 @@ func (c *Client) DeliverMessengerWebhook(ctx context.Context, params *DeliverMes
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewListAgentsRequest constructs an http.Request for the ListAgents method
+func NewListAgentsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/agents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListLiveFacebookSessionsRequest constructs an http.Request for the ListLiveFacebookSessions method
+func NewListLiveFacebookSessionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/facebooksessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewCreateFacebookSessionRequest calls the generic CreateFacebookSession builder with application/json body
@@ -5051,6 +5326,38 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListAgentsWithResponse Every agent with their channel state, capacity and sessions; role supervisor.
+	//
+	// Every user with the agent role, enabled or not, ordered by
+	// userName; at most 10000, and more is true when there are others
+	// past them. Channels are as GET /api/v2/me/channels shows the
+	// agent's own (none outside a contact center session); sessions are
+	// those the agent holds, offered (Invited) or Chatting, oldest first,
+	// at most 100. Both come from the router's picture of the log, which
+	// every process folds. Needs the supervisor role (403/3); the
+	// api-multimedia feature is not needed. 503/4 when the users cannot
+	// be read.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/agents (the `ListAgents` operationId).
+	ListAgentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAgentsResponse, error)
+
+	// ListLiveFacebookSessionsWithResponse The live sessions (not completed), oldest first; role supervisor or integration.
+	//
+	// Every session not completed, as the router's picture of the log
+	// has it: waiting (in a queue, or for the integration side's Route),
+	// invited (offered, not yet answered) or chatting, each since it
+	// entered that state. Ordered by since, then id; at most 1000, and
+	// more is true when there are others past them. Needs the supervisor
+	// or the integration role (403/3); the api-multimedia feature is not
+	// needed. A process that folds no router shows none.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/facebooksessions (the `ListLiveFacebookSessions` operationId).
+	ListLiveFacebookSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLiveFacebookSessionsResponse, error)
+
 	// CreateFacebookSessionWithBodyWithResponse Intake — hand a new session to an agent (role integration).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5067,8 +5374,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetFacebookSessionWithResponse A session, by its uri; for its current agent, supervisors and the integration side.
 	//
-	// Agents and supervisors need the api-multimedia feature; the
-	// integration role does not.
+	// Agents need the api-multimedia feature; the supervisor and
+	// integration roles do not.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5105,6 +5412,8 @@ type ClientWithResponsesInterface interface {
 	// page at a time: at most limit messages, and fewer once their texts
 	// pass 1 MiB (never none while any follow). nextAfter, present when
 	// more follow, is the after of the next page.
+	// Agents need the api-multimedia feature; the supervisor and
+	// integration roles do not.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5408,6 +5717,202 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /webhooks/messenger (the `DeliverMessengerWebhook` operationId).
 	DeliverMessengerWebhookWithResponse(ctx context.Context, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*DeliverMessengerWebhookResponse, error)
+}
+
+// ListAgentsResponse401Headers the declared response headers of an HTTP 401 response for ListAgents
+type ListAgentsResponse401Headers struct {
+	SetCookie       *string
+	WWWAuthenticate *string
+}
+
+// ListAgentsResponse429Headers the declared response headers of an HTTP 429 response for ListAgents
+type ListAgentsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListAgentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Agents
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAgentsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAgentsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAgentsResponse) GetJSON200() *Agents {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAgentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAgentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListAgentsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAgentsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAgentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAgentsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAgentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAgentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAgentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAgentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListLiveFacebookSessionsResponse401Headers the declared response headers of an HTTP 401 response for ListLiveFacebookSessions
+type ListLiveFacebookSessionsResponse401Headers struct {
+	SetCookie       *string
+	WWWAuthenticate *string
+}
+
+// ListLiveFacebookSessionsResponse429Headers the declared response headers of an HTTP 429 response for ListLiveFacebookSessions
+type ListLiveFacebookSessionsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListLiveFacebookSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LiveSessions
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListLiveFacebookSessionsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListLiveFacebookSessionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON200() *LiveSessions {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListLiveFacebookSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListLiveFacebookSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListLiveFacebookSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListLiveFacebookSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // CreateFacebookSessionResponse200Headers the declared response headers of an HTTP 200 response for CreateFacebookSession
@@ -7924,6 +8429,50 @@ func (r DeliverMessengerWebhookResponse) ContentType() string {
 	return ""
 }
 
+// ListAgentsWithResponse Every agent with their channel state, capacity and sessions; role supervisor.
+//
+// Every user with the agent role, enabled or not, ordered by
+// userName; at most 10000, and more is true when there are others
+// past them. Channels are as GET /api/v2/me/channels shows the
+// agent's own (none outside a contact center session); sessions are
+// those the agent holds, offered (Invited) or Chatting, oldest first,
+// at most 100. Both come from the router's picture of the log, which
+// every process folds. Needs the supervisor role (403/3); the
+// api-multimedia feature is not needed. 503/4 when the users cannot
+// be read.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/agents (the `ListAgents` operationId).
+func (c *ClientWithResponses) ListAgentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAgentsResponse, error) {
+	rsp, err := c.ListAgents(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAgentsResponse(rsp)
+}
+
+// ListLiveFacebookSessionsWithResponse The live sessions (not completed), oldest first; role supervisor or integration.
+//
+// Every session not completed, as the router's picture of the log
+// has it: waiting (in a queue, or for the integration side's Route),
+// invited (offered, not yet answered) or chatting, each since it
+// entered that state. Ordered by since, then id; at most 1000, and
+// more is true when there are others past them. Needs the supervisor
+// or the integration role (403/3); the api-multimedia feature is not
+// needed. A process that folds no router shows none.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/facebooksessions (the `ListLiveFacebookSessions` operationId).
+func (c *ClientWithResponses) ListLiveFacebookSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLiveFacebookSessionsResponse, error) {
+	rsp, err := c.ListLiveFacebookSessions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListLiveFacebookSessionsResponse(rsp)
+}
+
 // CreateFacebookSessionWithBodyWithResponse Intake — hand a new session to an agent (role integration).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -7952,8 +8501,8 @@ func (c *ClientWithResponses) CreateFacebookSessionWithResponse(ctx context.Cont
 
 // GetFacebookSessionWithResponse A session, by its uri; for its current agent, supervisors and the integration side.
 //
-// Agents and supervisors need the api-multimedia feature; the
-// integration role does not.
+// Agents need the api-multimedia feature; the supervisor and
+// integration roles do not.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8008,6 +8557,8 @@ func (c *ClientWithResponses) OperateOnFacebookSessionWithResponse(ctx context.C
 // page at a time: at most limit messages, and fewer once their texts
 // pass 1 MiB (never none while any follow). nextAfter, present when
 // more follow, is the after of the next page.
+// Agents need the api-multimedia feature; the supervisor and
+// integration roles do not.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8490,6 +9041,202 @@ func (c *ClientWithResponses) DeliverMessengerWebhookWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParseDeliverMessengerWebhookResponse(rsp)
+}
+
+// ParseListAgentsResponse parses an HTTP response from a ListAgentsWithResponse call
+func ParseListAgentsResponse(rsp *http.Response) (*ListAgentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAgentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Agents
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListAgentsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAgentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListLiveFacebookSessionsResponse parses an HTTP response from a ListLiveFacebookSessionsWithResponse call
+func ParseListLiveFacebookSessionsResponse(rsp *http.Response) (*ListLiveFacebookSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListLiveFacebookSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LiveSessions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListLiveFacebookSessionsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListLiveFacebookSessionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseCreateFacebookSessionResponse parses an HTTP response from a CreateFacebookSessionWithResponse call
