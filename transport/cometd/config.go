@@ -35,6 +35,16 @@ type Config struct {
 	// the connection's peer. The REST API's, so that both agree behind a
 	// proxy.
 	ClientAddr func(*http.Request) string
+	// WebSessions, when set, accepts the browser session's cookie
+	// instead of Basic credentials (docs/COMETD.md): on long-polling with
+	// the session's CSRF token, on the websocket upgrade from a page of
+	// the request's own origin. Nil: Basic only.
+	WebSessions WebSessions
+	// Secure tells whether a request reached the service over TLS, for
+	// the scheme of its own origin: the REST API's judgement
+	// (httpapi.RequestSecure), which knows the trusted proxies. Default:
+	// the connection's own TLS.
+	Secure func(*http.Request) bool
 
 	// MaxClientsPerUser and MaxClients cap the clients held (handshaken,
 	// not yet disconnected or expired) for one user and in all; a
@@ -73,6 +83,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.ClientAddr == nil {
 		c.ClientAddr = peerAddr
+	}
+	if c.Secure == nil {
+		c.Secure = func(r *http.Request) bool { return r.TLS != nil }
 	}
 	if c.MaxClientsPerUser == 0 {
 		c.MaxClientsPerUser = 8

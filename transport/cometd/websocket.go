@@ -18,7 +18,8 @@ import (
 const wsWriteTimeout = 10 * time.Second
 
 // serveWebSocket authenticates the upgrade request, which carries the
-// Basic credentials (a browser sends those it holds for the origin; the
+// browser session's cookie (a browser sends it with the upgrade; the
+// CometD websocket transport sends no headers) or Basic credentials (the
 // Node client takes them from the URL), and serves the Bayeux messages
 // of the connection.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
@@ -27,14 +28,19 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.sessions.Done()
-	addr := s.cfg.ClientAddr(r)
-	name, password, ok := r.BasicAuth()
+	creds := credentials{addr: s.cfg.ClientAddr(r)}
 	var u users.User
 	var denied *denial
-	if !ok {
-		denied = &denial{reason: "credentials", err: errAuthentication, status: http.StatusUnauthorized}
+	if token, ok := s.sessionToken(r); ok {
+		creds.token = token
+		if denied = s.sameOrigin(r); denied == nil {
+			_, u, denied = s.checkSession(r.Context(), token)
+		}
+	} else if name, password, ok := r.BasicAuth(); ok {
+		creds.name, creds.password = name, password
+		u, denied = s.check(r.Context(), creds.addr, name, password)
 	} else {
-		u, denied = s.check(r.Context(), addr, name, password)
+		denied = &denial{reason: "credentials", err: errAuthentication, status: http.StatusUnauthorized}
 	}
 	if denied != nil {
 		s.metrics.refused.WithLabelValues(denied.reason).Inc()
@@ -66,7 +72,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(maxBody)
 	s.metrics.websockets.Inc()
 	defer s.metrics.websockets.Dec()
-	ws := &wsSession{s: s, conn: conn, user: u, addr: addr, name: name, password: password, connects: make(chan *message)}
+	ws := &wsSession{s: s, conn: conn, user: u, creds: creds, connects: make(chan *message)}
 	ws.run()
 }
 
@@ -115,10 +121,11 @@ type wsSession struct {
 	conn *websocket.Conn
 	user users.User
 	// The credentials are checked again at each handshake and connect
-	// (from the authenticator's cache), so that a disabled user or a
-	// changed password ends the connection within a connect's timeout.
-	addr, name, password string
-	connects             chan *message
+	// (Basic's from the authenticator's cache, a session in the
+	// database), so that a disabled user, a changed password or a logout
+	// ends the connection within a connect's timeout.
+	creds    credentials
+	connects chan *message
 }
 
 // ending is how the reader ends the connection: the last replies, then
@@ -192,7 +199,7 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 		for i := range msgs {
 			m := &msgs[i]
 			if m.Channel == metaHandshake || m.Channel == metaConnect {
-				if _, denied := ws.s.check(ctx, ws.addr, ws.name, ws.password); denied != nil {
+				if denied := ws.s.recheck(ctx, ws.creds); denied != nil {
 					// Whatever the denial, the connection ends: one the
 					// client could keep open by failing logins, or while
 					// the directory is down, would go on carrying the

@@ -20,6 +20,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/users"
+	"github.com/fbsession/fbsession/websession"
 )
 
 // GWS status codes used by this API.
@@ -222,7 +223,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if errors.As(err, &te) {
 			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(te.RetryAfter.Round(time.Second)/time.Second))))
 		}
-		if e.status == http.StatusUnauthorized {
+		if e.status == http.StatusUnauthorized && !scripted(c) {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="fbsession", charset="UTF-8"`)
 		}
 		if err := c.JSON(e.status, errorBody{StatusCode: e.code, StatusMessage: e.message}); err != nil {
@@ -243,4 +244,16 @@ func toQueueError(err error) (e *apiError, ok bool) {
 		return errNotFound, true
 	}
 	return nil, false
+}
+
+// scripted tells whether a refused login came from a page's script: one
+// that says so (X-Requested-With, as XMLHttpRequest libraries do) or
+// presents a session cookie. Its 401 has no WWW-Authenticate, on which a
+// browser would open its own login prompt over the page's sign-in form.
+func scripted(c echo.Context) bool {
+	if c.Request().Header.Get(echo.HeaderXRequestedWith) != "" {
+		return true
+	}
+	_, ok := websession.FromRequest(c.Request())
+	return ok
 }

@@ -35,6 +35,14 @@ type Config struct {
 	// Transcripts reads the sessions' messages for GET .../messages.
 	Transcripts *sessionview.Transcripts
 	Auth        *users.Authenticator
+	// WebSessions, when set, keeps browser sessions (docs/API.md §14): a
+	// Basic GET /me issues a session cookie that the API and CometD
+	// accept instead of Basic. Nil: Basic only.
+	WebSessions WebSessions
+	// CookieAlwaysSecure marks the session cookie Secure whatever the
+	// request came over: for a proxy ending TLS that is not among
+	// TrustedProxies, whose X-Forwarded-Proto is not believed.
+	CookieAlwaysSecure bool
 	// BaseURL prefixes every resource uri, e.g. "http://localhost:8080".
 	BaseURL string
 	// Ready checks what /readyz reports on, by name (the store, NATS).
@@ -141,7 +149,7 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
-	mountNotifications(e, cfg.Notifications)
+	a.mountNotifications(e, cfg.Notifications)
 	mountMessenger(e, cfg.Messenger, cfg.RequestTimeout, cfg.MaxRequestRead)
 	mountPages(e, cfg.Pages)
 
@@ -173,6 +181,7 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 	api(http.MethodPost, "/users/:id/channels/:channel", a.controlChannel, a.requireAgentControl)
 	a.queueRoutes(api)
 	a.supervisorRoutes(api)
+	e.POST(logoutPath, a.logout, deadline(cfg.RequestTimeout, cfg.MaxRequestRead), a.writes.trackWrites)
 	// Filled before the first request, read-only after.
 	for _, r := range e.Routes() {
 		routes[r.Path] = true

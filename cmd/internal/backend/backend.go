@@ -29,6 +29,9 @@ const DefaultMaxConns = 32
 type Backend struct {
 	Store eventstore.Driver
 	Users *users.Directory
+	// DB is the database Users is on, which the browser sessions share
+	// (websession).
+	DB *sql.DB
 	// Dialect is "postgres" or "sqlite".
 	Dialect string
 	migrate func(context.Context) (int64, error)
@@ -94,6 +97,7 @@ func openSQLite(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Bac
 	return &Backend{
 		Store:   s,
 		Users:   users.NewDirectory(s.DB(), cfg.BcryptCost, sqlite.IsUniqueViolation, users.RecordTo(&userlog.Recorder{Store: s})),
+		DB:      s.DB(),
 		Dialect: "sqlite",
 		migrate: s.Migrate,
 		close:   func() { s.Close() },
@@ -123,6 +127,7 @@ func openPostgres(ctx context.Context, cfg *config.Config, log *slog.Logger) (*B
 	return &Backend{
 		Store:   s,
 		Users:   users.NewDirectory(db, cfg.BcryptCost, postgres.IsUniqueViolation, users.RecordTo(&userlog.Recorder{Store: s})),
+		DB:      db,
 		Dialect: "postgres",
 		migrate: s.Migrate,
 		close: func() {

@@ -111,6 +111,8 @@ type Config struct {
 	CometDMaxIdle        time.Duration
 	// Messenger is the Messenger Platform connector (docs/MESSENGER.md).
 	Messenger Messenger
+	// WebSessions are the browser sessions (docs/API.md §14).
+	WebSessions WebSessions
 
 	// trustedProxiesErr is FBSESSION_TRUSTED_PROXIES' parse error, which
 	// registration cannot return; Validate does.
@@ -237,6 +239,7 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.Int64Var(&c.CometDQueueBudget, "cometd-queue-budget", c.envBytes("cometd-queue-budget", "FBSESSION_COMETD_QUEUE_BUDGET", 256<<20), "bytes of notifications waiting for all CometD clients together; a client past it is dropped and must handshake again [FBSESSION_COMETD_QUEUE_BUDGET]")
 	fs.DurationVar(&c.CometDMaxIdle, "cometd-max-idle", c.envDuration("cometd-max-idle", "FBSESSION_COMETD_MAX_IDLE", 30*time.Second), "how long a CometD client may go without connecting before it expires (advice maxInterval) [FBSESSION_COMETD_MAX_IDLE]")
 	c.registerMessenger(fs)
+	c.registerWebSessions(fs)
 	fs.DurationVar(&c.CheckpointRetention, "checkpoint-retention", c.envDuration("checkpoint-retention", "FBSESSION_CHECKPOINT_RETENTION", 0), "how long the checkpoint stream keeps checkpoints; 0 keeps them for ever [FBSESSION_CHECKPOINT_RETENTION]")
 }
 
@@ -276,6 +279,9 @@ func (c *Config) Validate() error {
 	}
 	if c.CheckpointRetention < 0 {
 		return fmt.Errorf("checkpoint-retention %s: must be 0 (for ever) or more", c.CheckpointRetention)
+	}
+	if err := c.WebSessions.validate(); err != nil {
+		return err
 	}
 	return c.Messenger.validate()
 }

@@ -150,6 +150,11 @@ func TestValidateBounds(t *testing.T) {
 		{[]string{"--cometd-queue-budget", "-1"}, "queue budget -1"},
 		{[]string{"--append-batches", "-1"}, "append-batches -1"},
 		{[]string{"--append-batches", "17"}, "append-batches 17"},
+		{[]string{"--web-session-idle", "30s"}, "web-session-idle 30s"},
+		{[]string{"--web-session-idle", "2h", "--web-session-max-age", "1h"}, "web-session-max-age 1h0m0s"},
+		{[]string{"--web-sessions-per-user", "0"}, "web-sessions-per-user 0"},
+		{[]string{"--web-sessions-max", "-1"}, "web-sessions-max -1"},
+		{[]string{"--cookie-secure", "yes"}, `cookie-secure "yes"`},
 	} {
 		var cfg config.Config
 		fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)

@@ -17,6 +17,7 @@ import (
 	"github.com/fbsession/fbsession/transport/desktop"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
+	"github.com/fbsession/fbsession/websession"
 )
 
 // servers are the HTTP servers of the API and of the admin address, not
@@ -26,6 +27,7 @@ type servers struct {
 	api           *http.Server
 	admin         *http.Server // nil without an admin address
 	notifications *cometd.Server
+	webSessions   *websession.Store
 }
 
 // buildServers builds the REST API, with CometD, and the admin server.
@@ -36,8 +38,13 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 	}
 	limits.ExemptAddresses = cfg.TrustedProxies
 	auth := users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg})
+	webSessions, err := websession.New(b.DB, cfg.WebSessions.Store())
+	if err != nil {
+		return nil, err
+	}
 	notifications, err := cometd.New(cometd.Config{
 		NATS: conn.nc, Prefix: cfg.SubjectPrefix, Auth: auth, ClientAddr: httpapi.ClientAddr,
+		WebSessions: webSessions, Secure: httpapi.RequestSecure,
 		MaxClientsPerUser: cfg.CometDClientsPerUser, MaxClients: cometdClients(cfg, limits),
 		QueueLength: cfg.CometDQueue, QueueBytes: cfg.CometDQueueBytes, QueueBudget: cfg.CometDQueueBudget,
 		MaxIdle: cfg.CometDMaxIdle, Registerer: reg, Logger: log,
@@ -75,7 +82,10 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		Queues:      queueview.NewReader(b.Store),
 		Transcripts: sessionview.NewTranscripts(b.Store),
 		Auth:        auth,
-		BaseURL:     cfg.BaseURL(),
+		// Browser sessions, on every store (docs/API.md §14).
+		WebSessions:        webSessions,
+		CookieAlwaysSecure: cfg.WebSessions.AlwaysSecure(),
+		BaseURL:            cfg.BaseURL(),
 		Ready: map[string]func(context.Context) error{
 			"store": b.Store.Ping,
 			"nats":  func(context.Context) error { return conn.ready() },
@@ -88,7 +98,7 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 	}, adminExtras(cfg))
-	s := &servers{limits: limits, api: limits.Server(api), notifications: notifications}
+	s := &servers{limits: limits, api: limits.Server(api), notifications: notifications, webSessions: webSessions}
 	// Shutdown waits for neither long polls nor websockets: answer them.
 	s.api.RegisterOnShutdown(notifications.Close)
 	if cfg.AdminAddr != "" {

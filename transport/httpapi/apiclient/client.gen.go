@@ -772,6 +772,21 @@ func (e OperateOnFacebookSession200JSONResponseBodyStatusCode) Valid() bool {
 	}
 }
 
+// Defines values for Logout200JSONResponseBodyStatusCode.
+const (
+	Logout200JSONResponseBodyStatusCodeN0 Logout200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the Logout200JSONResponseBodyStatusCode enum.
+func (e Logout200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case Logout200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMe200JSONResponseBodyStatusCode.
 const (
 	GetMe200JSONResponseBodyStatusCodeN0 GetMe200JSONResponseBodyStatusCode = 0
@@ -1438,6 +1453,9 @@ type BayeuxMessageAdviceReconnect string
 // Channel defines model for channel.
 type Channel = string
 
+// CsrfToken defines model for csrfToken.
+type CsrfToken = string
+
 // Fields Example: id,state,capabilities
 type Fields = string
 
@@ -1575,6 +1593,9 @@ type UnsupportedMediaType = Error
 type CreateFacebookSessionParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // CreateFacebookSession200JSONResponseBodyStatusCode defines parameters for CreateFacebookSession.
@@ -1604,6 +1625,9 @@ type GetFacebookSession200JSONResponseBodyStatusCode int
 type OperateOnFacebookSessionParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // OperateOnFacebookSession200JSONResponseBodyStatusCode defines parameters for OperateOnFacebookSession.
@@ -1618,6 +1642,15 @@ type GetFacebookSessionMessagesParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// LogoutParams defines parameters for Logout.
+type LogoutParams struct {
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
+}
+
+// Logout200JSONResponseBodyStatusCode defines parameters for Logout.
+type Logout200JSONResponseBodyStatusCode int
+
 // GetMe200JSONResponseBodyStatusCode defines parameters for GetMe.
 type GetMe200JSONResponseBodyStatusCode int
 
@@ -1625,6 +1658,9 @@ type GetMe200JSONResponseBodyStatusCode int
 type StartOrEndContactCenterSessionParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // StartOrEndContactCenterSession200JSONResponseBodyStatusCode defines parameters for StartOrEndContactCenterSession.
@@ -1637,6 +1673,9 @@ type GetMyChannels200JSONResponseBodyStatusCode int
 type SetMyChannelStateParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // SetMyChannelState200JSONResponseBodyStatusCode defines parameters for SetMyChannelState.
@@ -1683,6 +1722,9 @@ type GetMyFacebookSessionLegacy200JSONResponseBodyStatusCode int
 type OperateOnMyFacebookSessionLegacyParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // OperateOnMyFacebookSessionLegacy200JSONResponseBodyStatusCode defines parameters for OperateOnMyFacebookSessionLegacy.
@@ -1729,6 +1771,9 @@ type GetMyFacebookSession200JSONResponseBodyStatusCode int
 type OperateOnMyFacebookSessionParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // OperateOnMyFacebookSession200JSONResponseBodyStatusCode defines parameters for OperateOnMyFacebookSession.
@@ -1772,6 +1817,9 @@ type GetQueue200JSONResponseBodyStatusCode int
 type ControlAgentChannelStateParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // ControlAgentChannelState200JSONResponseBodyStatusCode defines parameters for ControlAgentChannelState.
@@ -2766,7 +2814,26 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
 	GetFacebookSessionMessages(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetMe The authenticated user.
+	// Logout Ends the browser session of the request's cookie.
+	//
+	// Ends the browser session of the FBSESSIONID cookie, if any, and
+	// clears the cookie (Max-Age=0); idempotent: with no session, or one
+	// already ended, it answers statusCode 0 too. Authenticated by the
+	// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
+	// cookie no longer valid needs neither. No body is needed (none is
+	// read); one sent must be application/json.
+	//
+	// Corresponds with POST /api/v2/logout (the `Logout` operationId).
+	Logout(ctx context.Context, params *LogoutParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMe The authenticated user; with Basic, a browser session too.
+	//
+	// Logged in with Basic, and without a live session cookie of the same
+	// user, it issues a browser session (docs/API.md §14): Set-Cookie
+	// FBSESSIONID, and the session's CSRF token in X-CSRF-TOKEN. With the
+	// cookie, it answers the same token again (a page reloaded gets it
+	// back). No other Basic request issues one. 503/4 "Too many sessions"
+	// when the sessions are at their bound.
 	//
 	// Corresponds with GET /api/v2/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3182,7 +3249,36 @@ func (c *Client) GetFacebookSessionMessages(ctx context.Context, id Id, params *
 	return c.Client.Do(req)
 }
 
-// GetMe The authenticated user.
+// Logout Ends the browser session of the request's cookie.
+//
+// Ends the browser session of the FBSESSIONID cookie, if any, and
+// clears the cookie (Max-Age=0); idempotent: with no session, or one
+// already ended, it answers statusCode 0 too. Authenticated by the
+// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
+// cookie no longer valid needs neither. No body is needed (none is
+// read); one sent must be application/json.
+//
+// Corresponds with POST /api/v2/logout (the `Logout` operationId).
+func (c *Client) Logout(ctx context.Context, params *LogoutParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLogoutRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMe The authenticated user; with Basic, a browser session too.
+//
+// Logged in with Basic, and without a live session cookie of the same
+// user, it issues a browser session (docs/API.md §14): Set-Cookie
+// FBSESSIONID, and the session's CSRF token in X-CSRF-TOKEN. With the
+// cookie, it answers the same token again (a page reloaded gets it
+// back). No other Basic request issues one. 503/4 "Too many sessions"
+// when the sessions are at their bound.
 //
 // Corresponds with GET /api/v2/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3815,6 +3911,17 @@ func NewCreateFacebookSessionRequestWithBody(server string, params *CreateFacebo
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -3938,6 +4045,17 @@ func NewOperateOnFacebookSessionRequestWithBody(server string, id Id, params *Op
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -4011,6 +4129,48 @@ func NewGetFacebookSessionMessagesRequest(server string, id Id, params *GetFaceb
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLogoutRequest constructs an http.Request for the Logout method
+func NewLogoutRequest(server string, params *LogoutParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -4091,6 +4251,17 @@ func NewStartOrEndContactCenterSessionRequestWithBody(server string, params *Sta
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
 		}
 
 	}
@@ -4180,6 +4351,17 @@ func NewSetMyChannelStateRequestWithBody(server string, channel Channel, params 
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
 		}
 
 	}
@@ -4383,6 +4565,17 @@ func NewOperateOnMyFacebookSessionLegacyRequestWithBody(server string, id Id, pa
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -4582,6 +4775,17 @@ func NewOperateOnMyFacebookSessionRequestWithBody(server string, id Id, params *
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
 		}
 
 	}
@@ -4860,6 +5064,17 @@ func NewControlAgentChannelStateRequestWithBody(server string, id UserId, channe
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
 		}
 
 	}
@@ -5205,7 +5420,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
 	GetFacebookSessionMessagesWithResponse(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*GetFacebookSessionMessagesResponse, error)
 
-	// GetMeWithResponse The authenticated user.
+	// LogoutWithResponse Ends the browser session of the request's cookie.
+	//
+	// Ends the browser session of the FBSESSIONID cookie, if any, and
+	// clears the cookie (Max-Age=0); idempotent: with no session, or one
+	// already ended, it answers statusCode 0 too. Authenticated by the
+	// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
+	// cookie no longer valid needs neither. No body is needed (none is
+	// read); one sent must be application/json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/logout (the `Logout` operationId).
+	LogoutWithResponse(ctx context.Context, params *LogoutParams, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
+
+	// GetMeWithResponse The authenticated user; with Basic, a browser session too.
+	//
+	// Logged in with Basic, and without a live session cookie of the same
+	// user, it issues a browser session (docs/API.md §14): Set-Cookie
+	// FBSESSIONID, and the session's CSRF token in X-CSRF-TOKEN. With the
+	// cookie, it answers the same token again (a page reloaded gets it
+	// back). No other Basic request issues one. 503/4 "Too many sessions"
+	// when the sessions are at their bound.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5485,6 +5721,7 @@ type ClientWithResponsesInterface interface {
 
 // ListAgentsResponse401Headers the declared response headers of an HTTP 401 response for ListAgents
 type ListAgentsResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5582,6 +5819,7 @@ func (r ListAgentsResponse) ContentType() string {
 
 // ListLiveFacebookSessionsResponse401Headers the declared response headers of an HTTP 401 response for ListLiveFacebookSessions
 type ListLiveFacebookSessionsResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5689,6 +5927,7 @@ type CreateFacebookSessionResponse201Headers struct {
 
 // CreateFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for CreateFacebookSession
 type CreateFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5825,6 +6064,7 @@ func (r CreateFacebookSessionResponse) ContentType() string {
 
 // GetFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for GetFacebookSession
 type GetFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5936,6 +6176,7 @@ func (r GetFacebookSessionResponse) ContentType() string {
 
 // OperateOnFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for OperateOnFacebookSession
 type OperateOnFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6068,6 +6309,7 @@ func (r OperateOnFacebookSessionResponse) ContentType() string {
 
 // GetFacebookSessionMessagesResponse401Headers the declared response headers of an HTTP 401 response for GetFacebookSessionMessages
 type GetFacebookSessionMessagesResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6177,8 +6419,132 @@ func (r GetFacebookSessionMessagesResponse) ContentType() string {
 	return ""
 }
 
+// LogoutResponse200Headers the declared response headers of an HTTP 200 response for Logout
+type LogoutResponse200Headers struct {
+	SetCookie *string
+}
+
+// LogoutResponse401Headers the declared response headers of an HTTP 401 response for Logout
+type LogoutResponse401Headers struct {
+	SetCookie       *string
+	WWWAuthenticate *string
+}
+
+// LogoutResponse429Headers the declared response headers of an HTTP 429 response for Logout
+type LogoutResponse429Headers struct {
+	RetryAfter *int
+}
+
+type LogoutResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		StatusCode Logout200JSONResponseBodyStatusCode `json:"statusCode"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LogoutResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *LogoutResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LogoutResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LogoutResponse) GetJSON200() *struct {
+	StatusCode Logout200JSONResponseBodyStatusCode `json:"statusCode"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LogoutResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LogoutResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r LogoutResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r LogoutResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LogoutResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r LogoutResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r LogoutResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r LogoutResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LogoutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LogoutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LogoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMeResponse200Headers the declared response headers of an HTTP 200 response for GetMe
+type GetMeResponse200Headers struct {
+	SetCookie   *string
+	XCSRFHEADER *string
+	XCSRFTOKEN  *string
+}
+
 // GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
 type GetMeResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6205,6 +6571,8 @@ type GetMeResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMeResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -6275,6 +6643,7 @@ func (r GetMeResponse) ContentType() string {
 
 // StartOrEndContactCenterSessionResponse401Headers the declared response headers of an HTTP 401 response for StartOrEndContactCenterSession
 type StartOrEndContactCenterSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6407,6 +6776,7 @@ func (r StartOrEndContactCenterSessionResponse) ContentType() string {
 
 // GetMyChannelsResponse401Headers the declared response headers of an HTTP 401 response for GetMyChannels
 type GetMyChannelsResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6504,6 +6874,7 @@ func (r GetMyChannelsResponse) ContentType() string {
 
 // SetMyChannelStateResponse401Headers the declared response headers of an HTTP 401 response for SetMyChannelState
 type SetMyChannelStateResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6636,6 +7007,7 @@ func (r SetMyChannelStateResponse) ContentType() string {
 
 // ListMyFacebookSessionsLegacyResponse401Headers the declared response headers of an HTTP 401 response for ListMyFacebookSessionsLegacy
 type ListMyFacebookSessionsLegacyResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6740,6 +7112,7 @@ func (r ListMyFacebookSessionsLegacyResponse) ContentType() string {
 
 // GetMyFacebookSessionLegacyResponse401Headers the declared response headers of an HTTP 401 response for GetMyFacebookSessionLegacy
 type GetMyFacebookSessionLegacyResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6851,6 +7224,7 @@ func (r GetMyFacebookSessionLegacyResponse) ContentType() string {
 
 // OperateOnMyFacebookSessionLegacyResponse401Headers the declared response headers of an HTTP 401 response for OperateOnMyFacebookSessionLegacy
 type OperateOnMyFacebookSessionLegacyResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6983,6 +7357,7 @@ func (r OperateOnMyFacebookSessionLegacyResponse) ContentType() string {
 
 // ListMyFacebookSessionsResponse401Headers the declared response headers of an HTTP 401 response for ListMyFacebookSessions
 type ListMyFacebookSessionsResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -7087,6 +7462,7 @@ func (r ListMyFacebookSessionsResponse) ContentType() string {
 
 // GetMyFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for GetMyFacebookSession
 type GetMyFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -7198,6 +7574,7 @@ func (r GetMyFacebookSessionResponse) ContentType() string {
 
 // OperateOnMyFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for OperateOnMyFacebookSession
 type OperateOnMyFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -7488,6 +7865,7 @@ func (r GetOpenAPIDocumentResponse) ContentType() string {
 
 // ListQueuesResponse401Headers the declared response headers of an HTTP 401 response for ListQueues
 type ListQueuesResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -7585,6 +7963,7 @@ func (r ListQueuesResponse) ContentType() string {
 
 // GetQueueResponse401Headers the declared response headers of an HTTP 401 response for GetQueue
 type GetQueueResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -7689,6 +8068,7 @@ func (r GetQueueResponse) ContentType() string {
 
 // ControlAgentChannelStateResponse401Headers the declared response headers of an HTTP 401 response for ControlAgentChannelState
 type ControlAgentChannelStateResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -8191,7 +8571,34 @@ func (c *ClientWithResponses) GetFacebookSessionMessagesWithResponse(ctx context
 	return ParseGetFacebookSessionMessagesResponse(rsp)
 }
 
-// GetMeWithResponse The authenticated user.
+// LogoutWithResponse Ends the browser session of the request's cookie.
+//
+// Ends the browser session of the FBSESSIONID cookie, if any, and
+// clears the cookie (Max-Age=0); idempotent: with no session, or one
+// already ended, it answers statusCode 0 too. Authenticated by the
+// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
+// cookie no longer valid needs neither. No body is needed (none is
+// read); one sent must be application/json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/logout (the `Logout` operationId).
+func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, params *LogoutParams, reqEditors ...RequestEditorFn) (*LogoutResponse, error) {
+	rsp, err := c.Logout(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLogoutResponse(rsp)
+}
+
+// GetMeWithResponse The authenticated user; with Basic, a browser session too.
+//
+// Logged in with Basic, and without a live session cookie of the same
+// user, it issues a browser session (docs/API.md §14): Set-Cookie
+// FBSESSIONID, and the session's CSRF token in X-CSRF-TOKEN. With the
+// cookie, it answers the same token again (a page reloaded gets it
+// back). No other Basic request issues one. 503/4 "Too many sessions"
+// when the sessions are at their bound.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8704,6 +9111,13 @@ func ParseListAgentsResponse(rsp *http.Response) (*ListAgentsResponse, error) {
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListAgentsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8795,6 +9209,13 @@ func ParseListLiveFacebookSessionsResponse(rsp *http.Response) (*ListLiveFaceboo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListLiveFacebookSessionsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8941,6 +9362,13 @@ func ParseCreateFacebookSessionResponse(rsp *http.Response) (*CreateFacebookSess
 		response.Headers201 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9046,6 +9474,13 @@ func ParseGetFacebookSessionResponse(rsp *http.Response) (*GetFacebookSessionRes
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9172,6 +9607,13 @@ func ParseOperateOnFacebookSessionResponse(rsp *http.Response) (*OperateOnFacebo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers OperateOnFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9277,6 +9719,13 @@ func ParseGetFacebookSessionMessagesResponse(rsp *http.Response) (*GetFacebookSe
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetFacebookSessionMessagesResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9287,6 +9736,123 @@ func ParseGetFacebookSessionMessagesResponse(rsp *http.Response) (*GetFacebookSe
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetFacebookSessionMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLogoutResponse parses an HTTP response from a LogoutWithResponse call
+func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LogoutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			StatusCode Logout200JSONResponseBodyStatusCode `json:"statusCode"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers LogoutResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers LogoutResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers LogoutResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -9362,8 +9928,39 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMeResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		if values := rsp.Header.Values("X-CSRF-HEADER"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-CSRF-HEADER", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XCSRFHEADER = &value
+		}
+		if values := rsp.Header.Values("X-CSRF-TOKEN"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-CSRF-TOKEN", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XCSRFTOKEN = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetMeResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9490,6 +10087,13 @@ func ParseStartOrEndContactCenterSessionResponse(rsp *http.Response) (*StartOrEn
 	switch {
 	case rsp.StatusCode == 401:
 		var headers StartOrEndContactCenterSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9581,6 +10185,13 @@ func ParseGetMyChannelsResponse(rsp *http.Response) (*GetMyChannelsResponse, err
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetMyChannelsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9707,6 +10318,13 @@ func ParseSetMyChannelStateResponse(rsp *http.Response) (*SetMyChannelStateRespo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers SetMyChannelStateResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9805,6 +10423,13 @@ func ParseListMyFacebookSessionsLegacyResponse(rsp *http.Response) (*ListMyFaceb
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListMyFacebookSessionsLegacyResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9910,6 +10535,13 @@ func ParseGetMyFacebookSessionLegacyResponse(rsp *http.Response) (*GetMyFacebook
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetMyFacebookSessionLegacyResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10036,6 +10668,13 @@ func ParseOperateOnMyFacebookSessionLegacyResponse(rsp *http.Response) (*Operate
 	switch {
 	case rsp.StatusCode == 401:
 		var headers OperateOnMyFacebookSessionLegacyResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10134,6 +10773,13 @@ func ParseListMyFacebookSessionsResponse(rsp *http.Response) (*ListMyFacebookSes
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListMyFacebookSessionsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10239,6 +10885,13 @@ func ParseGetMyFacebookSessionResponse(rsp *http.Response) (*GetMyFacebookSessio
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetMyFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10365,6 +11018,13 @@ func ParseOperateOnMyFacebookSessionResponse(rsp *http.Response) (*OperateOnMyFa
 	switch {
 	case rsp.StatusCode == 401:
 		var headers OperateOnMyFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10575,6 +11235,13 @@ func ParseListQueuesResponse(rsp *http.Response) (*ListQueuesResponse, error) {
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListQueuesResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10673,6 +11340,13 @@ func ParseGetQueueResponse(rsp *http.Response) (*GetQueueResponse, error) {
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetQueueResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10799,6 +11473,13 @@ func ParseControlAgentChannelStateResponse(rsp *http.Response) (*ControlAgentCha
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ControlAgentChannelStateResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
