@@ -12,6 +12,14 @@
 // allows none of. The cookie's value is never stored: only its SHA-256,
 // so a reader of the table cannot present one.
 //
-// A Store holds no state of its own: another process, or this one after
-// a restart, finds every session in the database.
+// The sessions are all in the database: another process, or this one
+// after a restart, finds every one. What a Store holds itself are the
+// limits of its process: issues per user (Config.IssueRate) and cookies
+// naming no session per client address (Config.UnknownPerAddress).
+//
+// Every insert and delete of a session is made under the lock of one
+// row, web_session_issuer, which also counts the sessions held: an issue
+// reads that count, never the table's. A lookup only reads (through
+// Config.Reader when set), and writes a session's use at most once a
+// minute; a session found dead is left for the sweep.
 package websession

@@ -11,20 +11,30 @@ import (
 )
 
 // Store keeps the sessions in the database of the users directory. Safe
-// for concurrent use, and by several processes at once.
+// for concurrent use, and by several processes at once. What it holds
+// itself are the limits of this process (issues per user, unknown
+// cookies per address); the sessions are all in the database.
 type Store struct {
-	db  *sql.DB
-	cfg Config
+	db, read *sql.DB
+	cfg      Config
+	issues   *issueLimit
+	unknown  *users.FailureLimit
+	metrics  metrics
 }
 
 // New returns a store on db, the database the users directory is on,
-// migrated (00009_web_sessions).
+// migrated (00009_web_sessions, 00010_web_session_count).
 func New(db *sql.DB, cfg Config) (*Store, error) {
 	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Store{db: db, cfg: cfg}, nil
+	read := cfg.Reader
+	if read == nil {
+		read = db
+	}
+	return &Store{db: db, read: read, cfg: cfg, issues: newIssueLimit(cfg),
+		unknown: users.NewFailureLimit(cfg.UnknownPerAddress, cfg.Now), metrics: newMetrics(cfg.Registerer)}, nil
 }
 
 // The SQL numbers its parameters in order of first use, which both
@@ -34,15 +44,25 @@ const (
 	// issued: disabled, a new password, any change.
 	revoked = `user_version <> COALESCE((SELECT version FROM users WHERE users.id = web_sessions.user_id), -1)`
 	sweep   = `DELETE FROM web_sessions WHERE expires_at <= $1 OR ` + revoked
+	// lockIssuer takes the issuer's row: every insert and delete of
+	// sessions is made under it, in every process, so that the bounds
+	// hold and the row's count of the sessions stays true.
+	lockIssuer = `UPDATE web_session_issuer SET issued = issued WHERE id = 1`
 )
 
 // Issue starts a session for u, whose users row was at userVersion when
 // its credentials were verified, and returns it with its token, the
-// cookie's value. Past Config.PerUser, u's oldest session ends; past
-// Config.Max in all, expired sessions are swept, and if none was it
-// fails with ErrFull, having written nothing.
+// cookie's value. Past Config.PerUser, u's least recently seen session
+// ends; past Config.Max in all, expired sessions are swept, and if none
+// was it fails with ErrFull, having written nothing. Past
+// Config.IssueRate for u, it fails with a *ThrottledError, having read
+// nothing.
 func (s *Store) Issue(ctx context.Context, u users.User, userVersion int64) (Session, string, error) {
 	now := s.cfg.Now()
+	if wait := s.issues.wait(u.ID, now); wait > 0 {
+		s.metrics.throttled.WithLabelValues("issue").Inc()
+		return Session{}, "", &ThrottledError{RetryAfter: wait}
+	}
 	token := newToken()
 	sess := Session{UserID: u.ID, CSRFToken: newToken(), CreatedAt: now,
 		ExpiresAt: now.Add(s.cfg.Idle), EndsAt: now.Add(s.cfg.MaxAge)}
@@ -51,7 +71,8 @@ func (s *Store) Issue(ctx context.Context, u users.User, userVersion int64) (Ses
 		return Session{}, "", fmt.Errorf("websession: issue: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := s.makeRoom(ctx, tx, u.ID, userVersion, now); err != nil {
+	held, err := s.makeRoom(ctx, tx, u.ID, userVersion, now)
+	if err != nil {
 		return Session{}, "", err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO web_sessions
@@ -61,49 +82,74 @@ func (s *Store) Issue(ctx context.Context, u users.User, userVersion int64) (Ses
 	if err != nil {
 		return Session{}, "", fmt.Errorf("websession: issue: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE web_session_issuer SET issued = issued + 1, sessions = $1 WHERE id = 1`, held+1); err != nil {
+		return Session{}, "", fmt.Errorf("websession: issue: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return Session{}, "", fmt.Errorf("websession: issue: %w", err)
 	}
 	return sess, token, nil
 }
 
-// makeRoom makes room for one more session of user in tx: first it takes
-// the issuer's row, so that issues in every process count one after
-// another and the bounds hold.
-func (s *Store) makeRoom(ctx context.Context, tx *sql.Tx, user string, userVersion int64, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE web_session_issuer SET issued = issued + 1 WHERE id = 1`); err != nil {
-		return fmt.Errorf("websession: issue: %w", err)
-	}
-	// The user's expired and revoked sessions, then the oldest past the
-	// bound, the new one included.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = $1 AND (expires_at <= $2 OR user_version < $3)`,
-		user, millis(now), userVersion); err != nil {
-		return fmt.Errorf("websession: issue: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = $1 AND id_hash NOT IN
-		(SELECT id_hash FROM web_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2)`,
-		user, s.cfg.PerUser-1); err != nil {
-		return fmt.Errorf("websession: issue: %w", err)
-	}
-	n, err := count(ctx, tx)
-	if err != nil || n < s.cfg.Max {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, sweep, millis(now)); err != nil {
-		return fmt.Errorf("websession: issue: %w", err)
-	}
-	if n, err = count(ctx, tx); err != nil || n < s.cfg.Max {
-		return err
-	}
-	return ErrFull
-}
-
-func count(ctx context.Context, tx *sql.Tx) (int, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM web_sessions`).Scan(&n); err != nil {
+// makeRoom makes room for one more session of user in tx, and tells how
+// many sessions are held then. First it takes the issuer's row, so that
+// issues in every process count one after another, from the row's count
+// rather than the table's.
+func (s *Store) makeRoom(ctx context.Context, tx *sql.Tx, user string, userVersion int64, now time.Time) (int64, error) {
+	var held int64
+	if err := tx.QueryRowContext(ctx, lockIssuer+` RETURNING sessions`).Scan(&held); err != nil {
 		return 0, fmt.Errorf("websession: issue: %w", err)
 	}
-	return n, nil
+	// The user's expired and revoked sessions, then the least recently
+	// seen past the bound, the new one included.
+	n, err := exec(ctx, tx, `DELETE FROM web_sessions WHERE user_id = $1 AND (expires_at <= $2 OR user_version < $3)`,
+		user, millis(now), userVersion)
+	if err != nil {
+		return 0, fmt.Errorf("websession: issue: %w", err)
+	}
+	held -= n
+	n, err = exec(ctx, tx, `DELETE FROM web_sessions WHERE user_id = $1 AND id_hash NOT IN
+		(SELECT id_hash FROM web_sessions WHERE user_id = $1 ORDER BY seen_at DESC, created_at DESC, id_hash DESC LIMIT $2)`,
+		user, s.cfg.PerUser-1)
+	if err != nil {
+		return 0, fmt.Errorf("websession: issue: %w", err)
+	}
+	if held -= n; held < int64(s.cfg.Max) {
+		return held, nil
+	}
+	if n, err = exec(ctx, tx, sweep, millis(now)); err != nil {
+		return 0, fmt.Errorf("websession: issue: %w", err)
+	}
+	if held -= n; held < int64(s.cfg.Max) {
+		return held, nil
+	}
+	return 0, ErrFull
+}
+
+// exec runs a statement and tells how many rows it changed.
+func exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// LookupFrom is Lookup for a request from client, an IP address: unless
+// client presented too many cookies naming no session of late (Config.
+// UnknownPerAddress), when it fails with a *ThrottledError without a
+// query.
+func (s *Store) LookupFrom(ctx context.Context, client, token string) (Session, users.User, error) {
+	if wait := s.unknown.Wait(client); wait > 0 {
+		s.metrics.throttled.WithLabelValues("lookup").Inc()
+		return Session{}, users.User{}, &ThrottledError{RetryAfter: wait}
+	}
+	sess, u, err := s.Lookup(ctx, token)
+	if errors.Is(err, ErrNotFound) {
+		s.metrics.unknown.Inc()
+		s.unknown.Fail(client)
+	}
+	return sess, u, err
 }
 
 // Lookup returns the session of token and its user as the users row
@@ -122,7 +168,7 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, users.User, 
 		userID, userName, roles, features string
 		disabled                          bool
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT w.user_id, w.csrf_token, w.user_version, w.created_at, w.seen_at, w.expires_at, w.ends_at,
+	err := s.read.QueryRowContext(ctx, `SELECT w.user_id, w.csrf_token, w.user_version, w.created_at, w.seen_at, w.expires_at, w.ends_at,
 			u.user_name, u.roles, u.features, u.disabled, u.version
 		FROM web_sessions w JOIN users u ON u.id = w.user_id WHERE w.id_hash = $1`, id).
 		Scan(&userID, &sess.CSRFToken, &sessionVersion, &created, &seen, &expires, &ends,
@@ -135,11 +181,9 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, users.User, 
 	}
 	now := s.cfg.Now()
 	if millis(now) >= expires || disabled || userVersion != sessionVersion {
-		// Dead for good: gone now rather than at the next sweep, and
-		// out of its user's count.
-		if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = $1`, id); err != nil {
-			return Session{}, users.User{}, fmt.Errorf("websession: lookup: %w", err)
-		}
+		// Dead for good. Left for the sweep, or its user's next issue,
+		// to delete under the issuer's lock: a lookup writes nothing
+		// but a session's use.
 		return Session{}, users.User{}, ErrNotFound
 	}
 	sess.UserID, sess.CreatedAt, sess.ExpiresAt, sess.EndsAt = userID, fromMillis(created), fromMillis(expires), fromMillis(ends)
@@ -155,24 +199,64 @@ func (s *Store) Lookup(ctx context.Context, token string) (Session, users.User, 
 	return sess, users.FromRow(userID, userName, roles, features, disabled), nil
 }
 
-// End ends the session of token, if there is one.
+// End ends the session of token, if there is one. Only a session found
+// takes the issuer's lock.
 func (s *Store) End(ctx context.Context, token string) error {
 	if !wellFormed(token) {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE id_hash = $1`, hash(token)); err != nil {
+	id := hash(token)
+	var one int
+	err := s.read.QueryRowContext(ctx, `SELECT 1 FROM web_sessions WHERE id_hash = $1`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("websession: end: %w", err)
 	}
-	return nil
+	return s.underLock(ctx, "end", func(tx *sql.Tx) error {
+		n, err := exec(ctx, tx, `DELETE FROM web_sessions WHERE id_hash = $1`, id)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE web_session_issuer SET sessions = sessions - $1 WHERE id = 1`, n)
+		return err
+	})
 }
 
-// Sweep deletes the expired and revoked sessions and tells how many.
+// Sweep deletes the expired and revoked sessions and tells how many. It
+// counts the sessions held afresh too: whatever deleted rows behind the
+// store's back (an operator) is counted right again.
 func (s *Store) Sweep(ctx context.Context) (int64, error) {
-	res, err := s.db.ExecContext(ctx, sweep, millis(s.cfg.Now()))
+	var n int64
+	err := s.underLock(ctx, "sweep", func(tx *sql.Tx) error {
+		var err error
+		if n, err = exec(ctx, tx, sweep, millis(s.cfg.Now())); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE web_session_issuer SET sessions = (SELECT count(*) FROM web_sessions) WHERE id = 1`)
+		return err
+	})
+	return n, err
+}
+
+// underLock runs f in a transaction holding the issuer's row.
+func (s *Store) underLock(ctx context.Context, what string, f func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, fmt.Errorf("websession: sweep: %w", err)
+		return fmt.Errorf("websession: %s: %w", what, err)
 	}
-	return res.RowsAffected()
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, lockIssuer); err != nil {
+		return fmt.Errorf("websession: %s: %w", what, err)
+	}
+	if err := f(tx); err != nil {
+		return fmt.Errorf("websession: %s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("websession: %s: %w", what, err)
+	}
+	return nil
 }
 
 func millis(t time.Time) int64      { return t.UnixMilli() }

@@ -35,6 +35,9 @@ func forEachStore(t *testing.T, cfg websession.Config, f func(t *testing.T, b *b
 	storetest.ForEach(t, storetest.Options{}, func(t *testing.T, sb *storetest.Backend) {
 		b := &bundle{dir: sb.Users, db: sb.DB, clock: storetest.NewClock(t0), cfg: cfg}
 		b.cfg.Now = b.clock.Now
+		// SQLite's lookups read through its query-only readers: a write
+		// there fails.
+		b.cfg.Reader = sb.ReadDB
 		b.store = b.newStore(t)
 		f(t, b)
 	})
@@ -177,10 +180,14 @@ func TestIdleExpiryAndRefresh(t *testing.T) {
 		require.Equal(t, t0.Add(time.Minute), seen, "within a minute of the last write again")
 
 		// Unused until its idle deadline, 10 minutes after the last
-		// write: gone.
+		// write: gone, and deleted by the sweep (a lookup writes only a
+		// session's use).
 		b.clock.Advance(11*time.Minute - time.Minute - 59*time.Second)
 		require.False(t, b.alive(t, token))
-		require.Empty(t, b.rows(t), "deleted once found dead")
+		require.Len(t, b.rows(t), 1)
+		_, err = b.store.Sweep(context.Background())
+		require.NoError(t, err)
+		require.Empty(t, b.rows(t))
 	})
 }
 
@@ -202,25 +209,49 @@ func TestAbsoluteExpiry(t *testing.T) {
 	})
 }
 
-// Issuing past PerUser ends that user's oldest session, and no one
-// else's.
+// Issuing past PerUser ends that user's least recently seen session,
+// and no one else's: a client logging in again and again ends the
+// sessions it left, not the browser in use.
 func TestPerUserBound(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, websession.Config{PerUser: 3}, func(t *testing.T, b *bundle) {
 		a1, v1 := b.user(t, "a1")
 		a2, v2 := b.user(t, "a2")
 		other := b.issue(t, a2, v2)
+		inUse := b.issue(t, a1, v1)
 		var tokens []string
-		for range 4 {
+		for range 2 {
 			b.clock.Advance(time.Second)
 			tokens = append(tokens, b.issue(t, a1, v1))
 		}
-		require.False(t, b.alive(t, tokens[0]), "the oldest ended")
-		for _, tok := range tokens[1:] {
-			require.True(t, b.alive(t, tok))
+		// The first is the oldest, but in use (seen a minute on).
+		b.clock.Advance(time.Minute)
+		require.True(t, b.alive(t, inUse))
+		for range 2 {
+			b.clock.Advance(time.Second)
+			tokens = append(tokens, b.issue(t, a1, v1))
 		}
+		require.True(t, b.alive(t, inUse), "the most recently seen stays")
+		require.False(t, b.alive(t, tokens[0]), "the least recently seen ended")
+		require.False(t, b.alive(t, tokens[1]))
+		require.True(t, b.alive(t, tokens[2]))
+		require.True(t, b.alive(t, tokens[3]))
 		require.True(t, b.alive(t, other))
 		require.Len(t, b.rows(t), 4)
+		b.requireCounted(t)
+
+		// Seen as recently, the oldest created goes first.
+		a3, v3 := b.user(t, "a3")
+		first := b.issue(t, a3, v3)
+		b.clock.Advance(time.Second)
+		second := b.issue(t, a3, v3)
+		b.clock.Advance(time.Minute)
+		require.True(t, b.alive(t, first))
+		require.True(t, b.alive(t, second))
+		b.issue(t, a3, v3) // seen as it is issued: as the first two
+		b.issue(t, a3, v3)
+		require.False(t, b.alive(t, first))
+		require.True(t, b.alive(t, second))
 	})
 }
 
@@ -257,6 +288,7 @@ func TestTotalBound(t *testing.T) {
 		_, _, err = b.store.Issue(ctx, us[0], vs[0])
 		require.ErrorIs(t, err, websession.ErrFull)
 		require.Len(t, b.rows(t), 3)
+		b.requireCounted(t)
 	})
 }
 
@@ -306,6 +338,7 @@ func TestBoundsUnderConcurrency(t *testing.T) {
 		wg.Wait()
 		require.NoError(t, other)
 		require.Len(t, b.rows(t), 5, "never more than Max")
+		b.requireCounted(t)
 		var mine int
 		require.NoError(t, b.db.QueryRow(`SELECT count(*) FROM web_sessions WHERE user_id = 'a1'`).Scan(&mine))
 		require.LessOrEqual(t, mine, 2, "never more than PerUser")
@@ -372,6 +405,102 @@ func TestSweep(t *testing.T) {
 	})
 }
 
+// The issuer's row counts the sessions held through issues, ends,
+// evictions and sweeps, so that an issue never counts the table.
+func TestRunningCount(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, websession.Config{PerUser: 2, Idle: 10 * time.Minute}, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		a1, v1 := b.user(t, "a1")
+		a2, v2 := b.user(t, "a2")
+		b.requireCounted(t)
+		first := b.issue(t, a1, v1)
+		b.clock.Advance(time.Second)
+		b.issue(t, a1, v1)
+		b.clock.Advance(time.Second)
+		b.issue(t, a1, v1) // evicts the first
+		b.requireCounted(t)
+		ended := b.issue(t, a2, v2)
+		require.NoError(t, b.store.End(ctx, ended))
+		require.NoError(t, b.store.End(ctx, ended), "twice: nothing more")
+		require.NoError(t, b.store.End(ctx, first), "evicted already")
+		b.requireCounted(t)
+		b.issue(t, a2, v2)
+		b.clock.Advance(11 * time.Minute)
+		b.issue(t, a2, v2) // deletes a2's expired one
+		b.requireCounted(t)
+		n, err := b.store.Sweep(ctx)
+		require.NoError(t, err)
+		require.EqualValues(t, 2, n, "a1's two")
+		b.requireCounted(t)
+
+		// Rows deleted behind the store's back: the sweep counts again.
+		_, err = b.db.Exec(`DELETE FROM web_sessions`)
+		require.NoError(t, err)
+		_, err = b.store.Sweep(ctx)
+		require.NoError(t, err)
+		b.requireCounted(t)
+	})
+}
+
+// A user issued sessions faster than IssueRate is refused with how long
+// to wait, having written nothing; other users are not.
+func TestIssueRate(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, websession.Config{IssueRate: 1, IssueBurst: 3}, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		a1, v1 := b.user(t, "a1")
+		a2, v2 := b.user(t, "a2")
+		for range 3 {
+			b.issue(t, a1, v1)
+		}
+		_, _, err := b.store.Issue(ctx, a1, v1)
+		require.ErrorIs(t, err, websession.ErrThrottled)
+		var te *websession.ThrottledError
+		require.ErrorAs(t, err, &te)
+		require.Equal(t, time.Second, te.RetryAfter)
+		require.Len(t, b.rows(t), 3)
+		b.issue(t, a2, v2)
+		b.clock.Advance(time.Second)
+		b.issue(t, a1, v1)
+		b.requireCounted(t)
+	})
+}
+
+// Cookies naming no session count against the address presenting them:
+// past the free ones it waits, without a query, whatever the cookie;
+// other addresses do not.
+func TestUnknownCookiesPerAddress(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, websession.Config{UnknownPerAddress: users.BackoffConfig{Free: 3, Base: time.Second, Max: time.Minute}}, func(t *testing.T, b *bundle) {
+		ctx := context.Background()
+		u, v := b.user(t, "a1")
+		token := b.issue(t, u, v)
+		for i := range 3 {
+			_, _, err := b.store.LookupFrom(ctx, "192.0.2.1", fmt.Sprintf("%043d", i))
+			require.ErrorIs(t, err, websession.ErrNotFound)
+		}
+		_, _, err := b.store.LookupFrom(ctx, "192.0.2.1", token)
+		var te *websession.ThrottledError
+		require.ErrorAs(t, err, &te, "even a live session's cookie waits")
+		require.Equal(t, time.Second, te.RetryAfter)
+		_, got, err := b.store.LookupFrom(ctx, "192.0.2.2", token)
+		require.NoError(t, err)
+		require.Equal(t, "a1", got.ID)
+		b.clock.Advance(time.Second)
+		_, _, err = b.store.LookupFrom(ctx, "192.0.2.1", token)
+		require.NoError(t, err)
+	})
+}
+
+// requireCounted checks the issuer's count against the table.
+func (b *bundle) requireCounted(t *testing.T) {
+	t.Helper()
+	var counted int64
+	require.NoError(t, b.db.QueryRow(`SELECT sessions FROM web_session_issuer WHERE id = 1`).Scan(&counted))
+	require.EqualValues(t, len(b.rows(t)), counted)
+}
+
 func TestConfig(t *testing.T) {
 	t.Parallel()
 	for _, cfg := range []websession.Config{
@@ -379,6 +508,8 @@ func TestConfig(t *testing.T) {
 		{Idle: 2 * time.Hour, MaxAge: time.Hour},
 		{PerUser: -1},
 		{Max: -1},
+		{IssueRate: -1},
+		{IssueBurst: -1},
 	} {
 		_, err := websession.New(nil, cfg)
 		require.Error(t, err, "%+v", cfg)
