@@ -22,7 +22,7 @@ const userKey = "fbsession.user"
 func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if a.cfg.WebSessions != nil && c.Request().Header.Get(echo.HeaderAuthorization) == "" {
-			if token, ok := websession.FromRequest(c.Request()); ok {
+			if token, ok := websession.FromRequest(c.Request(), a.secure(c.Request())); ok {
 				return a.cookieAuth(c, token, next)
 			}
 		}

@@ -28,6 +28,7 @@ func (a *API) mountNotifications(e *echo.Echo, h http.Handler) {
 		r := c.Request()
 		ctx := context.WithValue(r.Context(), clientAddrKey{}, clientAddress(c))
 		ctx = context.WithValue(ctx, secureKey{}, a.secure(r))
+		ctx = context.WithValue(ctx, originsKey{}, a.origins(r))
 		h.ServeHTTP(c.Response(), r.WithContext(ctx))
 		return nil
 	}

@@ -45,6 +45,10 @@ type Config struct {
 	CookieAlwaysSecure bool
 	// BaseURL prefixes every resource uri, e.g. "http://localhost:8080".
 	BaseURL string
+	// PublicOrigin, when set, is the origin browsers reach the service
+	// at (the configured public URL's, https://desk.example.com): a page
+	// of it is the service's own, whatever Host a proxy in front sends.
+	PublicOrigin string
 	// Ready checks what /readyz reports on, by name (the store, NATS).
 	Ready map[string]func(context.Context) error
 	// Degraded checks what /readyz reports degraded on, by name, still
@@ -116,6 +120,9 @@ type API struct {
 	cfg       Config
 	writes    *writeHealth
 	readiness *readiness
+	// unissuedCount counts the Basic GET /me answered without a session
+	// cookie because the sessions' database failed.
+	unissuedCount prometheus.Counter
 }
 
 // New returns the Echo server of the API.
@@ -126,7 +133,14 @@ func New(cfg Config) *echo.Echo {
 
 func newAPI(cfg Config) (*API, *echo.Echo) {
 	cfg.setDefaults()
-	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}, readiness: &readiness{failing: map[string]bool{}}}
+	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}, readiness: &readiness{failing: map[string]bool{}},
+		unissuedCount: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fbsession_web_session_unissued_total",
+			Help: "Basic GET /api/v2/me from a browser answered without a session cookie because the sessions' database failed.",
+		})}
+	if cfg.Registry != nil && cfg.WebSessions != nil {
+		cfg.Registry.MustRegister(a.unissuedCount)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	if len(cfg.TrustedProxies) > 0 {

@@ -21,6 +21,10 @@ import (
 type WebSessions interface {
 	Issue(ctx context.Context, u users.User, userVersion int64) (websession.Session, string, error)
 	Lookup(ctx context.Context, token string) (websession.Session, users.User, error)
+	// LookupFrom is Lookup limited per client address: an address
+	// presenting cookies that name no session waits
+	// (*websession.ThrottledError), as one failing logins does.
+	LookupFrom(ctx context.Context, client, token string) (websession.Session, users.User, error)
 	End(ctx context.Context, token string) error
 }
 
@@ -39,6 +43,9 @@ var (
 	// errTooManySessions: no room for a browser session, even once the
 	// expired ones went.
 	errTooManySessions = &apiError{http.StatusServiceUnavailable, codeInternal, "Too many sessions"}
+	// errSignInsThrottled: a user signing in faster than the sessions'
+	// issue rate (websession.Config.IssueRate).
+	errSignInsThrottled = &apiError{http.StatusTooManyRequests, codeNotAuthenticated, "Too many sign-ins; try again later"}
 )
 
 // cookieAuth authenticates a request by its session cookie, and checks
@@ -63,12 +70,17 @@ func (a *API) cookieAuth(c echo.Context, token string, next echo.HandlerFunc) er
 // lookupSession finds the session of token. A session that is no more is
 // 401, its cookie cleared; the database failing is 503, never a pass.
 func (a *API) lookupSession(c echo.Context, token string) (websession.Session, users.User, error) {
-	sess, u, err := a.cfg.WebSessions.Lookup(c.Request().Context(), token)
+	sess, u, err := a.cfg.WebSessions.LookupFrom(c.Request().Context(), clientAddress(c), token)
 	switch {
 	case errors.Is(err, websession.ErrNotFound):
 		shed(c)
 		websession.ClearCookie(c.Response().Header(), a.secure(c.Request()))
 		return sess, u, errNotAuthenticated
+	case errors.Is(err, websession.ErrThrottled):
+		// Too many cookies naming no session from this address: no query
+		// until it has waited, as after wrong passwords.
+		shed(c)
+		return sess, u, err
 	case err != nil:
 		return sess, u, sessionsUnavailable(err)
 	}
@@ -89,7 +101,7 @@ func (a *API) checkCSRF(c echo.Context, sess websession.Session) error {
 	if !sess.CSRFMatches(r.Header.Get(websession.CSRFHeader)) {
 		return errCSRF
 	}
-	if present, same := websession.Origin(r, a.secure(r)); present && !same {
+	if present, same := websession.Origin(r, a.origins(r)); present && !same {
 		return errCSRF
 	}
 	return nil
@@ -97,11 +109,18 @@ func (a *API) checkCSRF(c echo.Context, sess websession.Session) error {
 
 // issueOnMe gives a browser that logged in with Basic on GET /me a
 // session cookie, unless it holds a live one of the same user already,
-// and tells it the session's CSRF token either way. Only GET /me issues
-// one: no other Basic request reads or writes a session.
+// and tells it the session's CSRF token either way. Only GET /me from a
+// browser's script issues one (browserLike): no other Basic request
+// reads or writes a session. The sessions' database failing is no
+// reason to fail the login, which Basic checked already: the user is
+// answered without a cookie, and the failure logged and counted.
 func (a *API) issueOnMe(c echo.Context, u users.User, version int64) error {
+	if !browserLike(c.Request()) {
+		return nil
+	}
 	ctx := c.Request().Context()
-	if token, ok := websession.FromRequest(c.Request()); ok {
+	secure := a.secure(c.Request())
+	if token, ok := websession.FromRequest(c.Request(), secure); ok {
 		sess, owner, err := a.cfg.WebSessions.Lookup(ctx, token)
 		switch {
 		case err == nil && owner.ID == u.ID:
@@ -111,23 +130,47 @@ func (a *API) issueOnMe(c echo.Context, u users.User, version int64) error {
 			// Another user's, which this browser's cookie is about to
 			// stop naming: ended rather than left to expire.
 			if err := a.cfg.WebSessions.End(ctx, token); err != nil {
-				return sessionsUnavailable(err)
+				return a.unissued(c, u, err)
 			}
 		case !errors.Is(err, websession.ErrNotFound):
-			return sessionsUnavailable(err)
+			return a.unissued(c, u, err)
 		}
 	}
 	sess, token, err := a.cfg.WebSessions.Issue(ctx, u, version)
-	if errors.Is(err, websession.ErrFull) {
+	switch {
+	case errors.Is(err, websession.ErrFull):
 		a.cfg.Logger.WarnContext(ctx, "browser session refused: the sessions are at their bound (FBSESSION_WEB_SESSIONS_MAX)", "user", u.ID)
 		return errTooManySessions
+	case errors.Is(err, websession.ErrThrottled):
+		shed(c)
+		return fmt.Errorf("%w: %w", errSignInsThrottled, err)
+	case err != nil:
+		return a.unissued(c, u, err)
 	}
-	if err != nil {
-		return sessionsUnavailable(err)
-	}
-	websession.SetCookie(c.Response().Header(), token, a.secure(c.Request()))
+	websession.SetCookie(c.Response().Header(), token, secure)
 	csrfHeaders(c, sess)
 	return nil
+}
+
+// unissued lets a Basic login through without a session when the
+// sessions' database failed, unless the client went away.
+func (a *API) unissued(c echo.Context, u users.User, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	a.unissuedCount.Inc()
+	a.cfg.Logger.WarnContext(c.Request().Context(), "browser session not issued: the sessions' database failed; answered without a cookie",
+		"user", u.ID, "err", err)
+	return nil
+}
+
+// browserLike tells whether a request comes from a page's script: one
+// that says so (X-Requested-With, which the desktop pages send) or a
+// browser's fetch (Sec-Fetch-Mode, which browsers add and scripts of a
+// page cannot remove). curl, GWS clients and load tools send neither,
+// and a Basic GET /me of theirs costs no session.
+func browserLike(r *http.Request) bool {
+	return r.Header.Get(echo.HeaderXRequestedWith) != "" || r.Header.Get("Sec-Fetch-Mode") != ""
 }
 
 func csrfHeaders(c echo.Context, sess websession.Session) {
@@ -160,7 +203,7 @@ func (a *API) endWebSession(c echo.Context) {
 func (a *API) logout(c echo.Context) error {
 	ok := func() error { return c.JSON(http.StatusOK, map[string]int{"statusCode": codeOK}) }
 	r := c.Request()
-	token, hasCookie := websession.FromRequest(r)
+	token, hasCookie := websession.FromRequest(r, a.secure(r))
 	if a.cfg.WebSessions == nil {
 		hasCookie = false
 	}
@@ -219,15 +262,38 @@ func (a *API) secure(r *http.Request) bool {
 	if len(a.cfg.TrustedProxies) == 0 || !a.fromTrustedProxy(r) {
 		return false
 	}
-	values := r.Header.Values("X-Forwarded-Proto")
+	return strings.EqualFold(lastValue(r.Header.Values("X-Forwarded-Proto")), "https")
+}
+
+// lastValue is the last value of a header a proxy appends to: the one
+// the nearest proxy gave.
+func lastValue(values []string) string {
 	if len(values) == 0 {
-		return false
+		return ""
 	}
 	last := values[len(values)-1]
 	if i := strings.LastIndexByte(last, ','); i >= 0 {
 		last = last[i+1:]
 	}
-	return strings.EqualFold(strings.TrimSpace(last), "https")
+	return strings.TrimSpace(last)
+}
+
+// origins are the origins a page of the service's own sends requests
+// from: the request's own (its scheme, as secure judges it, and Host);
+// the public URL's (Config.PublicOrigin), for a proxy that rewrites Host;
+// and, from a trusted proxy only, the host it says the client asked for
+// (X-Forwarded-Host, the value it gave), with the scheme it says
+// (X-Forwarded-Proto, through secure).
+func (a *API) origins(r *http.Request) []string {
+	scheme := "http"
+	if a.secure(r) {
+		scheme = "https"
+	}
+	own := []string{websession.OriginOf(scheme, r.Host), a.cfg.PublicOrigin}
+	if len(a.cfg.TrustedProxies) > 0 && a.fromTrustedProxy(r) {
+		own = append(own, websession.OriginOf(scheme, lastValue(r.Header.Values("X-Forwarded-Host"))))
+	}
+	return own
 }
 
 // fromTrustedProxy tells whether the connection's peer is one of the
@@ -250,7 +316,26 @@ func (a *API) fromTrustedProxy(r *http.Request) bool {
 	return false
 }
 
-type secureKey struct{}
+type (
+	secureKey  struct{}
+	originsKey struct{}
+)
+
+// RequestOrigins tells the CometD server the REST API serves the origins
+// a page of the service's own sends a request from, as the API judges
+// them for the session cookie (the request's own, the public URL's, a
+// trusted proxy's X-Forwarded-Host): a websocket upgrade with the cookie
+// must come from one.
+func RequestOrigins(r *http.Request) []string {
+	if own, ok := r.Context().Value(originsKey{}).([]string); ok {
+		return own
+	}
+	scheme := "http"
+	if RequestSecure(r) {
+		scheme = "https"
+	}
+	return []string{websession.OriginOf(scheme, r.Host)}
+}
 
 // RequestSecure tells the CometD server the REST API serves whether a
 // request reached the service over TLS, as the API judges it for the

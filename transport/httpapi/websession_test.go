@@ -3,14 +3,17 @@ package httpapi_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fbsession/fbsession/commands"
@@ -26,6 +29,7 @@ type webEnv struct {
 	*env
 	backend  *storetest.Backend
 	sessions *websession.Store
+	reg      *prometheus.Registry
 }
 
 type webOptions struct {
@@ -38,6 +42,8 @@ type webOptions struct {
 	alwaysSecure bool
 	// failing, when set, replaces the store (one whose database fails).
 	failing httpapi.WebSessions
+	// publicOrigin is PublicOrigin.
+	publicOrigin string
 }
 
 func forEachWebStore(t *testing.T, opts webOptions, f func(t *testing.T, e *webEnv)) {
@@ -54,6 +60,8 @@ func forEachWebStore(t *testing.T, opts webOptions, f func(t *testing.T, e *webE
 // added already: another one on the same b is a second process.
 func newWebEnv(t *testing.T, b *storetest.Backend, opts webOptions) *webEnv {
 	t.Helper()
+	reg := prometheus.NewRegistry()
+	opts.sessions.Registerer, opts.sessions.Reader = reg, b.ReadDB
 	store, err := websession.New(b.DB, opts.sessions)
 	require.NoError(t, err)
 	var sessions httpapi.WebSessions = store
@@ -72,6 +80,8 @@ func newWebEnv(t *testing.T, b *storetest.Backend, opts webOptions) *webEnv {
 			PerName: users.BackoffConfig{Free: 1000}, PerAddress: users.BackoffConfig{Free: 1000},
 		}),
 		WebSessions:        sessions,
+		PublicOrigin:       opts.publicOrigin,
+		Registry:           reg,
 		TrustedProxies:     opts.trusted,
 		CookieAlwaysSecure: opts.alwaysSecure,
 		RequestTimeout:     15 * time.Second,
@@ -83,19 +93,23 @@ func newWebEnv(t *testing.T, b *storetest.Backend, opts webOptions) *webEnv {
 	}
 	e.baseURL = e.srv.URL
 	t.Cleanup(e.srv.Close)
-	return &webEnv{env: e, backend: b, sessions: store}
+	return &webEnv{env: e, backend: b, sessions: store, reg: reg}
 }
 
 // browser is what a page's script holds: the cookie (which the browser
-// keeps) and the CSRF token (which the page read from GET /me).
+// keeps; name is its name, FBSESSIONID when empty) and the CSRF token
+// (which the page read from GET /me).
 type browser struct {
-	cookie, csrf string
+	cookie, csrf, name string
 }
 
-// login is the page's sign-in: a Basic GET /me.
+// xhr is what the desktop pages' scripts say of their requests.
+var xhr = []string{"X-Requested-With", "XMLHttpRequest"}
+
+// login is the page's sign-in: a Basic GET /me from a script.
 func (e *webEnv) login(as string) browser {
 	e.t.Helper()
-	r := e.do(http.MethodGet, "/api/v2/me", as, nil)
+	r := e.do(http.MethodGet, "/api/v2/me", as, nil, xhr...)
 	require.Equal(e.t, http.StatusOK, r.status, "%s", r.raw)
 	cookie := sessionCookie(e.t, r)
 	require.NotNil(e.t, cookie, "a Basic GET /me issues a session")
@@ -109,16 +123,21 @@ func (e *webEnv) login(as string) browser {
 // the page's own Origin; extra headers replace them ("" drops one).
 func (e *webEnv) as(b browser, method, path string, body any, headers ...string) response {
 	e.t.Helper()
-	hs := []string{"Cookie", "FBSESSIONID=" + b.cookie, "X-CSRF-TOKEN", b.csrf, "Origin", e.srv.URL}
+	name := b.name
+	if name == "" {
+		name = websession.CookieName
+	}
+	hs := []string{"Cookie", name + "=" + b.cookie, "X-CSRF-TOKEN", b.csrf, "Origin", e.srv.URL}
 	return e.do(method, path, "", body, append(hs, headers...)...)
 }
 
-// sessionCookie is the FBSESSIONID the response sets, or nil.
+// sessionCookie is the session cookie the response sets (FBSESSIONID or
+// __Host-FBSESSIONID), or nil.
 func sessionCookie(t *testing.T, r response) *http.Cookie {
 	t.Helper()
 	var found *http.Cookie
 	for _, c := range (&http.Response{Header: r.header}).Cookies() {
-		if c.Name == websession.CookieName {
+		if c.Name == websession.CookieName || c.Name == websession.SecureCookieName {
 			require.Nil(t, found, "one FBSESSIONID at most")
 			found = c
 		}
@@ -131,6 +150,14 @@ func cleared(t *testing.T, r response) bool {
 	t.Helper()
 	c := sessionCookie(t, r)
 	return c != nil && c.Value == "" && c.MaxAge < 0
+}
+
+// issued is how many sessions were ever issued (the issuer's count).
+func (e *webEnv) issued() int {
+	e.t.Helper()
+	var n int
+	require.NoError(e.t, e.backend.DB.QueryRow(`SELECT issued FROM web_session_issuer WHERE id = 1`).Scan(&n))
+	return n
 }
 
 func (e *webEnv) rows() int {
@@ -150,7 +177,21 @@ func TestWebSessionLife(t *testing.T) {
 		require.Nil(t, sessionCookie(t, r))
 		require.Zero(t, e.rows())
 
-		r = e.do(http.MethodGet, "/api/v2/me", "a1", nil)
+		// Nor does GET /me from anything but a page's script (curl, a
+		// GWS client, a load tool).
+		for range 3 {
+			r = e.do(http.MethodGet, "/api/v2/me", "a1", nil)
+			require.Equal(t, http.StatusOK, r.status)
+			require.Nil(t, sessionCookie(t, r))
+			require.Empty(t, r.header.Get("X-CSRF-TOKEN"))
+		}
+		require.Zero(t, e.rows())
+		require.Zero(t, e.issued(), "no write at all")
+
+		r = e.do(http.MethodGet, "/api/v2/me", "a1", nil, "Sec-Fetch-Mode", "cors")
+		require.NotNil(t, sessionCookie(t, r), "a browser's fetch says so")
+		require.Equal(t, 1, e.rows())
+		r = e.do(http.MethodGet, "/api/v2/me", "a1", nil, xhr...)
 		require.Equal(t, http.StatusOK, r.status)
 		c := sessionCookie(t, r)
 		require.NotNil(t, c)
@@ -163,7 +204,7 @@ func TestWebSessionLife(t *testing.T) {
 		require.True(t, c.Expires.IsZero())
 		require.Equal(t, "no-store", r.header.Get("Cache-Control"))
 		page := browser{cookie: c.Value, csrf: r.header.Get("X-CSRF-TOKEN")}
-		require.Equal(t, 1, e.rows())
+		require.Equal(t, 2, e.rows())
 
 		// The cookie alone: no Authorization.
 		r = e.as(page, http.MethodGet, "/api/v2/me", nil)
@@ -180,11 +221,11 @@ func TestWebSessionLife(t *testing.T) {
 		require.Equal(t, "Ready", state)
 
 		// Logging in again with the cookie keeps it.
-		r = e.do(http.MethodGet, "/api/v2/me", "a1", nil, "Cookie", "FBSESSIONID="+page.cookie)
+		r = e.do(http.MethodGet, "/api/v2/me", "a1", nil, "Cookie", "FBSESSIONID="+page.cookie, "X-Requested-With", "XMLHttpRequest")
 		require.Equal(t, http.StatusOK, r.status)
 		require.Nil(t, sessionCookie(t, r))
 		require.Equal(t, page.csrf, r.header.Get("X-CSRF-TOKEN"))
-		require.Equal(t, 1, e.rows())
+		require.Equal(t, 2, e.rows())
 
 		// Logout, with no body and no Content-Type, as a page's fetch
 		// sends it.
@@ -197,7 +238,7 @@ func TestWebSessionLife(t *testing.T) {
 		res.Body.Close()
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.Equal(t, "FBSESSIONID=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict", res.Header.Get("Set-Cookie"))
-		require.Zero(t, e.rows())
+		require.Equal(t, 1, e.rows(), "the other page's stays")
 
 		r = e.as(page, http.MethodGet, "/api/v2/me", nil)
 		require.Equal(t, http.StatusUnauthorized, r.status)
@@ -218,7 +259,7 @@ func TestWebSessionLife(t *testing.T) {
 		r = e.do(http.MethodPost, "/api/v2/logout", "a1", nil, "Cookie", "FBSESSIONID="+page.cookie)
 		require.Equal(t, http.StatusOK, r.status)
 		require.True(t, cleared(t, r))
-		require.Zero(t, e.rows())
+		require.Equal(t, 1, e.rows())
 		// Neither: 401.
 		r = e.do(http.MethodPost, "/api/v2/logout", "", nil)
 		require.Equal(t, http.StatusUnauthorized, r.status)
@@ -239,7 +280,7 @@ func TestWebSessionOtherUser(t *testing.T) {
 	t.Parallel()
 	forEachWebStore(t, webOptions{}, func(t *testing.T, e *webEnv) {
 		first := e.login("a1")
-		r := e.do(http.MethodGet, "/api/v2/me", "a2", nil, "Cookie", "FBSESSIONID="+first.cookie)
+		r := e.do(http.MethodGet, "/api/v2/me", "a2", nil, "Cookie", "FBSESSIONID="+first.cookie, "X-Requested-With", "XMLHttpRequest")
 		require.Equal(t, http.StatusOK, r.status)
 		second := sessionCookie(t, r)
 		require.NotNil(t, second)
@@ -337,12 +378,14 @@ func TestWebSessionSecureCookie(t *testing.T) {
 			if c.proto != "" {
 				headers = []string{"X-Forwarded-Proto", c.proto}
 			}
-			r := e.do(http.MethodGet, "/api/v2/me", "a1", nil, headers...)
+			r := e.do(http.MethodGet, "/api/v2/me", "a1", nil, append(headers, xhr...)...)
 			require.Equal(t, http.StatusOK, r.status)
 			cookie := sessionCookie(t, r)
 			require.NotNil(t, cookie)
 			require.Equal(t, c.secure, cookie.Secure)
-			page := browser{cookie: cookie.Value, csrf: r.header.Get("X-CSRF-TOKEN")}
+			name := map[bool]string{true: "__Host-FBSESSIONID", false: "FBSESSIONID"}[c.secure]
+			require.Equal(t, name, cookie.Name, "__Host- over TLS: no sibling or plain-HTTP page can toss one in")
+			page := browser{cookie: cookie.Value, csrf: r.header.Get("X-CSRF-TOKEN"), name: name}
 
 			// The page's origin has the scheme the browser used.
 			scheme := "http"
@@ -370,7 +413,7 @@ func TestWebSessionUserChanges(t *testing.T) {
 		r := e.as(page, http.MethodGet, "/api/v2/me", nil)
 		require.Equal(t, http.StatusUnauthorized, r.status)
 
-		r = e.do(http.MethodGet, "/api/v2/me", "", nil, "Authorization", basic("agent1", "battery staple"))
+		r = e.do(http.MethodGet, "/api/v2/me", "", nil, "Authorization", basic("agent1", "battery staple"), "X-Requested-With", "XMLHttpRequest")
 		require.Equal(t, http.StatusOK, r.status)
 		page = browser{cookie: sessionCookie(t, r).Value, csrf: r.header.Get("X-CSRF-TOKEN")}
 		require.Equal(t, http.StatusOK, e.as(page, http.MethodGet, "/api/v2/me", nil).status)
@@ -415,7 +458,7 @@ func TestWebSessionBounds(t *testing.T) {
 		require.Equal(t, http.StatusOK, e.as(third, http.MethodGet, "/api/v2/me", nil).status)
 
 		e.login("a2")
-		r := e.do(http.MethodGet, "/api/v2/me", "sup", nil)
+		r := e.do(http.MethodGet, "/api/v2/me", "sup", nil, xhr...)
 		require.Equal(t, http.StatusServiceUnavailable, r.status, "%s", r.raw)
 		require.Equal(t, 4, r.code())
 		require.Equal(t, "Too many sessions", r.body["statusMessage"])
@@ -445,7 +488,8 @@ func TestWebSessionEndContactCenterSession(t *testing.T) {
 	})
 }
 
-// The sessions' database failing is 503/4, never a pass.
+// The sessions' database failing is 503/4 for the cookie, never a pass;
+// a Basic login is answered all the same, without a cookie, and counted.
 func TestWebSessionStoreDown(t *testing.T) {
 	t.Parallel()
 	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "down.db"))
@@ -461,12 +505,141 @@ func TestWebSessionStoreDown(t *testing.T) {
 		e.as(page, http.MethodGet, "/api/v2/me/channels", nil),
 		e.as(page, http.MethodPost, "/api/v2/me", start),
 		e.as(page, http.MethodPost, "/api/v2/logout", nil),
-		e.do(http.MethodGet, "/api/v2/me", "a1", nil),
 	} {
 		require.Equal(t, http.StatusServiceUnavailable, r.status, "%s", r.raw)
 		require.Equal(t, 4, r.code())
 	}
 	require.Empty(t, e.agentTypes("a1"))
-	// Basic elsewhere never touches the sessions.
+
+	for _, headers := range [][]string{xhr, append([]string{"Cookie", "FBSESSIONID=" + page.cookie}, xhr...)} {
+		r := e.do(http.MethodGet, "/api/v2/me", "a1", nil, headers...)
+		require.Equal(t, http.StatusOK, r.status, "%s", r.raw)
+		require.Equal(t, "a1", r.body["user"].(map[string]any)["id"])
+		require.Nil(t, sessionCookie(t, r))
+		require.Empty(t, r.header.Get("X-CSRF-TOKEN"))
+	}
+	require.Equal(t, 2.0, counter(t, e.reg, "fbsession_web_session_unissued_total"))
+
+	// Basic elsewhere never touches the sessions, cookie or not: the
+	// Complete hot path reads and writes none.
 	require.Equal(t, http.StatusOK, e.do(http.MethodGet, "/api/v2/me/channels", "a1", nil).status)
+	r := e.do(http.MethodPost, "/api/v2/me", "a1", start, "Cookie", "FBSESSIONID="+page.cookie, "X-Requested-With", "XMLHttpRequest")
+	require.Equal(t, http.StatusOK, r.status, "%s", r.raw)
+}
+
+// A user signing in faster than the issue rate is refused 429/20 with
+// Retry-After, and nothing is written; another user is not.
+func TestWebSessionIssueRate(t *testing.T) {
+	t.Parallel()
+	forEachWebStore(t, webOptions{sessions: websession.Config{IssueBurst: 3, IssueRate: 0.001}}, func(t *testing.T, e *webEnv) {
+		for range 3 {
+			e.login("a1")
+		}
+		r := e.do(http.MethodGet, "/api/v2/me", "a1", nil, xhr...)
+		require.Equal(t, http.StatusTooManyRequests, r.status, "%s", r.raw)
+		require.Equal(t, 20, r.code())
+		require.Equal(t, "Too many sign-ins; try again later", r.body["statusMessage"])
+		require.NotEmpty(t, r.header.Get("Retry-After"))
+		require.Nil(t, sessionCookie(t, r))
+		require.Equal(t, 3, e.rows())
+		e.login("a2")
+		require.Equal(t, 1.0, counter(t, e.reg, "fbsession_web_session_throttled_total", "what", "issue"))
+	})
+}
+
+// Cookies that name no session count against the address: past the free
+// ones it is refused 429/20 with Retry-After, without a query, as after
+// wrong passwords; the page's own cookie too, until it has waited.
+func TestWebSessionUnknownCookies(t *testing.T) {
+	t.Parallel()
+	opts := webOptions{sessions: websession.Config{UnknownPerAddress: users.BackoffConfig{Free: 3, Base: time.Minute}}}
+	forEachWebStore(t, opts, func(t *testing.T, e *webEnv) {
+		page := e.login("a1")
+		for i := range 3 {
+			r := e.as(browser{cookie: fmt.Sprintf("%043d", i)}, http.MethodGet, "/api/v2/me", nil)
+			require.Equal(t, http.StatusUnauthorized, r.status, "%s", r.raw)
+		}
+		r := e.as(page, http.MethodGet, "/api/v2/me", nil)
+		require.Equal(t, http.StatusTooManyRequests, r.status, "%s", r.raw)
+		require.Equal(t, 20, r.code())
+		require.Equal(t, "60", r.header.Get("Retry-After"))
+		require.Equal(t, 3.0, counter(t, e.reg, "fbsession_web_session_unknown_cookies_total"))
+		require.Equal(t, 1.0, counter(t, e.reg, "fbsession_web_session_throttled_total", "what", "lookup"))
+		// Basic is not the cookie's limit.
+		require.Equal(t, http.StatusOK, e.do(http.MethodGet, "/api/v2/me/channels", "a1", nil).status)
+	})
+}
+
+// Behind a reverse proxy that rewrites Host, a page of the public URL's
+// origin is the service's own; so is the host a trusted proxy says the
+// client asked for, and no one else's say.
+func TestWebSessionOriginBehindProxy(t *testing.T) {
+	t.Parallel()
+	loopback := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	for _, c := range []struct {
+		name    string
+		opts    webOptions
+		headers []string
+		ok      bool
+	}{
+		{"public URL", webOptions{publicOrigin: "https://desk.example.com"}, []string{"Origin", "https://desk.example.com"}, true},
+		{"public URL, other scheme", webOptions{publicOrigin: "https://desk.example.com"}, []string{"Origin", "http://desk.example.com"}, false},
+		{"another origin", webOptions{publicOrigin: "https://desk.example.com"}, []string{"Origin", "https://evil.example"}, false},
+		{"trusted X-Forwarded-Host", webOptions{trusted: loopback}, []string{"Origin", "http://desk.example.com", "X-Forwarded-Host", "desk.example.com"}, true},
+		{"trusted, https", webOptions{trusted: loopback}, []string{"Origin", "https://desk.example.com", "X-Forwarded-Host", "desk.example.com", "X-Forwarded-Proto", "https"}, true},
+		{"untrusted X-Forwarded-Host", webOptions{}, []string{"Origin", "http://desk.example.com", "X-Forwarded-Host", "desk.example.com"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := storetest.SQLite(t, storetest.Options{})
+			require.NoError(t, b.Users.Add(context.Background(), testUsers[0], password))
+			e := newWebEnv(t, b, c.opts)
+			login := slices.Clone(xhr)
+			for i := 0; i+1 < len(c.headers); i += 2 {
+				if c.headers[i] == "X-Forwarded-Proto" {
+					login = append(login, c.headers[i:i+2]...)
+				}
+			}
+			r := e.do(http.MethodGet, "/api/v2/me", "a1", nil, login...)
+			cookie := sessionCookie(t, r)
+			require.NotNil(t, cookie)
+			page := browser{cookie: cookie.Value, csrf: r.header.Get("X-CSRF-TOKEN")}
+			if cookie.Secure {
+				page.name = websession.SecureCookieName
+			}
+			r = e.as(page, http.MethodPost, "/api/v2/me", start, c.headers...)
+			if c.ok {
+				require.Equal(t, http.StatusOK, r.status, "%s", r.raw)
+			} else {
+				require.Equal(t, http.StatusForbidden, r.status, "%s", r.raw)
+			}
+		})
+	}
+}
+
+// counter is a counter's value in reg, of the series with labels (name,
+// value, ...); 0 when it has none.
+func counter(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				found := false
+				for _, l := range m.GetLabel() {
+					found = found || (l.GetName() == labels[i] && l.GetValue() == labels[i+1])
+				}
+				if !found {
+					continue series
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
 }
