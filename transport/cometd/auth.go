@@ -29,7 +29,7 @@ type denial struct {
 // /api/v2/me/facebooksessions shows.
 func (s *Server) authenticate(r *http.Request) (users.User, *denial) {
 	if token, ok := s.sessionToken(r); ok {
-		sess, u, denied := s.checkSession(r.Context(), token)
+		sess, u, denied := s.checkSession(r.Context(), s.cfg.ClientAddr(r), token)
 		if denied != nil {
 			return u, denied
 		}

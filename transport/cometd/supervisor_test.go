@@ -211,3 +211,38 @@ func TestOfficialClientAsSupervisor(t *testing.T) {
 	require.Equal(t, cometd.SupervisorSessionsChannel, m.Channel)
 	require.JSONEq(t, `{"referenceId":3}`, string(m.Data))
 }
+
+// Over an open websocket, a subscribe is judged by the user as the
+// directory has them at that subscribe, not at the upgrade: a supervisor
+// who lost the role cannot subscribe to the supervisors' channels before
+// their next connect.
+func TestWebSocketSubscribeAfterLosingTheRole(t *testing.T) {
+	t.Parallel()
+	auth := &supervisorAuth{}
+	b := setup(t, cometd.Config{Auth: auth, Timeout: 5 * time.Second, MaxIdle: time.Minute})
+	c, _, err := b.dial(t, "lead", "pw")
+	require.NoError(t, err)
+	c.send(handshake())
+	h := c.must(2 * time.Second)[0]
+	require.True(t, h.ok(), "%+v", h)
+	c.send(subscribe(h.ClientID, cometd.SupervisorChannelsChannel))
+	require.True(t, c.must(2 * time.Second)[0].ok())
+
+	auth.set(true, false)
+	// The client held the channel the role gave: dropped, as a long poll's
+	// would be.
+	c.send(subscribe(h.ClientID, "/v2/supervisor/facebooksession"))
+	require.Equal(t, "402::Unknown client", c.must(2 * time.Second)[0].Error)
+	c.send(handshake())
+	h = c.must(2 * time.Second)[0]
+	require.True(t, h.ok(), "%+v", h)
+	for _, ch := range []string{cometd.SupervisorChannelsChannel, "/v2/supervisor/**"} {
+		c.send(subscribe(h.ClientID, ch))
+		require.Equal(t, "403:"+ch+":Subscription forbidden", c.must(2 * time.Second)[0].Error)
+	}
+
+	// Supervisor again: the same websocket may subscribe at once.
+	auth.set(false, false)
+	c.send(subscribe(h.ClientID, cometd.SupervisorChannelsChannel))
+	require.True(t, c.must(2 * time.Second)[0].ok())
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/fbsession/fbsession/users"
@@ -13,7 +15,10 @@ import (
 // WebSessions finds browser sessions (websession.Store), whose cookie
 // the server accepts instead of Basic credentials.
 type WebSessions interface {
-	Lookup(ctx context.Context, token string) (websession.Session, users.User, error)
+	// LookupFrom finds the session of token for a request from client,
+	// an address that waits (*websession.ThrottledError) after
+	// presenting too many cookies naming no session.
+	LookupFrom(ctx context.Context, client, token string) (websession.Session, users.User, error)
 }
 
 const (
@@ -39,7 +44,7 @@ func (s *Server) sessionToken(r *http.Request) (string, bool) {
 	if s.cfg.WebSessions == nil || r.Header.Get("Authorization") != "" {
 		return "", false
 	}
-	return websession.FromRequest(r)
+	return websession.FromRequest(r, s.cfg.Secure(r))
 }
 
 // sessionCSRF refuses a long poll with the cookie that lacks the
@@ -50,7 +55,7 @@ func (s *Server) sessionCSRF(r *http.Request, sess websession.Session) *denial {
 	if !sess.CSRFMatches(r.Header.Get(websession.CSRFHeader)) {
 		return &denial{reason: "csrf", err: errCSRF, status: http.StatusForbidden}
 	}
-	if present, same := websession.Origin(r, s.cfg.Secure(r)); present && !same {
+	if present, same := websession.Origin(r, s.cfg.Origins(r)); present && !same {
 		return &denial{reason: "csrf", err: errCSRF, status: http.StatusForbidden}
 	}
 	return nil
@@ -62,20 +67,24 @@ func (s *Server) sessionCSRF(r *http.Request, sess websession.Session) *denial {
 // another origin of the same site opens; it always sends that page's
 // Origin, which a page cannot forge.
 func (s *Server) sameOrigin(r *http.Request) *denial {
-	if present, same := websession.Origin(r, s.cfg.Secure(r)); !present || !same {
+	if present, same := websession.Origin(r, s.cfg.Origins(r)); !present || !same {
 		return &denial{reason: "origin", err: errOrigin, status: http.StatusForbidden}
 	}
 	return nil
 }
 
-// checkSession finds the session of token and accepts its user as check
-// does Basic credentials' (feature or role, id).
-func (s *Server) checkSession(ctx context.Context, token string) (websession.Session, users.User, *denial) {
-	sess, u, err := s.cfg.WebSessions.Lookup(ctx, token)
+// checkSession finds the session of token, presented from addr, and
+// accepts its user as check does Basic credentials' (feature or role,
+// id).
+func (s *Server) checkSession(ctx context.Context, addr, token string) (websession.Session, users.User, *denial) {
+	sess, u, err := s.cfg.WebSessions.LookupFrom(ctx, addr, token)
+	var throttled *websession.ThrottledError
 	switch {
 	case err == nil:
 	case errors.Is(err, websession.ErrNotFound):
 		return sess, u, &denial{reason: "credentials", err: errAuthentication, status: http.StatusUnauthorized}
+	case errors.As(err, &throttled):
+		return sess, u, &denial{reason: "throttled", err: errThrottled, retry: true, interval: throttled.RetryAfter, status: http.StatusTooManyRequests}
 	case ctx.Err() != nil:
 		return sess, u, &denial{reason: "unavailable", err: errUnavailable, retry: true, interval: time.Second, status: http.StatusServiceUnavailable}
 	default:
@@ -85,12 +94,31 @@ func (s *Server) checkSession(ctx context.Context, token string) (websession.Ses
 	return sess, u, s.accept(u)
 }
 
-// recheck checks again, over an open websocket, what it was opened with.
-func (s *Server) recheck(ctx context.Context, c credentials) *denial {
+// recheck checks again, over an open websocket, what it was opened with,
+// and returns the user as the directory has them now: their roles and
+// features may have changed since.
+func (s *Server) recheck(ctx context.Context, c credentials) (users.User, *denial) {
 	if c.token != "" {
-		_, _, d := s.checkSession(ctx, c.token)
-		return d
+		_, u, d := s.checkSession(ctx, c.addr, c.token)
+		return u, d
 	}
-	_, d := s.check(ctx, c.addr, c.name, c.password)
-	return d
+	return s.check(ctx, c.addr, c.name, c.password)
 }
+
+// acceptOrigins are the origins coder/websocket lets open a websocket
+// besides the request's Host: the configured patterns, and the service's
+// own origins (behind a proxy that rewrites Host, the public URL's),
+// escaped for path.Match.
+func (s *Server) acceptOrigins(r *http.Request) []string {
+	patterns := slices.Clone(s.cfg.OriginPatterns)
+	for _, o := range s.cfg.Origins(r) {
+		if o != "" {
+			patterns = append(patterns, patternEscaper.Replace(o))
+		}
+	}
+	return patterns
+}
+
+// patternEscaper makes an origin a path.Match pattern matching only it
+// (an IPv6 host's brackets are a character class otherwise).
+var patternEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)

@@ -29,6 +29,11 @@ type webBundle struct {
 
 func webSetup(t *testing.T, cfg cometd.Config) *webBundle {
 	t.Helper()
+	return webSetupWith(t, cfg, websession.Config{})
+}
+
+func webSetupWith(t *testing.T, cfg cometd.Config, sessions websession.Config) *webBundle {
+	t.Helper()
 	b := storetest.SQLite(t, storetest.Options{})
 	ctx := context.Background()
 	for _, u := range []users.User{
@@ -37,7 +42,8 @@ func webSetup(t *testing.T, cfg cometd.Config) *webBundle {
 	} {
 		require.NoError(t, b.Users.Add(ctx, u, "correct horse"))
 	}
-	store, err := websession.New(b.DB, websession.Config{})
+	sessions.Reader = b.ReadDB
+	store, err := websession.New(b.DB, sessions)
 	require.NoError(t, err)
 	cfg.WebSessions = store
 	return &webBundle{bundle: setup(t, cfg), store: store, dir: b.Users, db: b}
@@ -66,8 +72,14 @@ func (b *webBundle) origin() string { return strings.TrimSuffix(b.url, "/api/v2/
 // Origin, no Authorization, no credentials in the URL.
 func (b *webBundle) dialAs(t *testing.T, p page, origin string) (*wsClient, *http.Response, error) {
 	t.Helper()
+	return b.dialNamed(t, websession.CookieName, p, origin)
+}
+
+// dialNamed is dialAs with the cookie named name.
+func (b *webBundle) dialNamed(t *testing.T, name string, p page, origin string) (*wsClient, *http.Response, error) {
+	t.Helper()
 	h := http.Header{}
-	h.Set("Cookie", websession.CookieName+"="+p.cookie)
+	h.Set("Cookie", name+"="+p.cookie)
 	if origin != "" {
 		h.Set("Origin", origin)
 	}
@@ -237,4 +249,63 @@ func basicHeader(name, password string) string {
 	r, _ := http.NewRequest(http.MethodGet, "/", nil)
 	r.SetBasicAuth(name, password)
 	return r.Header.Get("Authorization")
+}
+
+// Behind a proxy that rewrites Host, a page of one of the service's own
+// origins (Config.Origins: the public URL's) opens the websocket; other
+// pages still cannot.
+func TestWebSessionWebSocketPublicOrigin(t *testing.T) {
+	t.Parallel()
+	b := webSetup(t, cometd.Config{Origins: func(r *http.Request) []string {
+		return []string{websession.OriginOf("http", r.Host), "https://desk.example.com", "http://[::1]:9"}
+	}})
+	p := b.login(t, "a1")
+	for _, origin := range []string{"https://desk.example.com", "http://[::1]:9", b.origin()} {
+		c, _, err := b.dialAs(t, p, origin)
+		require.NoError(t, err, origin)
+		c.send(handshake())
+		require.True(t, c.must(2 * time.Second)[0].ok(), origin)
+	}
+	for _, origin := range []string{"https://evil.example", "http://desk.example.com", "http://[::2]:9"} {
+		_, res, err := b.dialAs(t, p, origin)
+		require.Error(t, err, origin)
+		require.Equal(t, http.StatusForbidden, res.StatusCode, origin)
+	}
+}
+
+// Over TLS (as Secure judges it) only the __Host- cookie is taken: one a
+// sibling subdomain or a plain-HTTP page tossed in is not.
+func TestWebSessionSecureCookieName(t *testing.T) {
+	t.Parallel()
+	b := webSetup(t, cometd.Config{Secure: func(*http.Request) bool { return true }})
+	p := b.login(t, "a1")
+	origin := strings.Replace(b.origin(), "http:", "https:", 1)
+	_, res, err := b.dialNamed(t, websession.CookieName, p, origin)
+	require.Error(t, err)
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	c, _, err := b.dialNamed(t, websession.SecureCookieName, p, origin)
+	require.NoError(t, err)
+	c.send(handshake())
+	require.True(t, c.must(2 * time.Second)[0].ok())
+}
+
+// Cookies naming no session count against the address: past the free
+// ones, an upgrade or a long poll with a cookie waits (429, and the
+// throttled advice), without a query.
+func TestWebSessionUnknownCookiesThrottled(t *testing.T) {
+	t.Parallel()
+	b := webSetupWith(t, cometd.Config{}, websession.Config{UnknownPerAddress: users.BackoffConfig{Free: 2, Base: time.Minute}})
+	p := b.login(t, "a1")
+	for range 2 {
+		_, res, err := b.dialAs(t, page{cookie: strings.Repeat("A", 43)}, b.origin())
+		require.Error(t, err)
+		require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+	}
+	_, res, err := b.dialAs(t, p, b.origin())
+	require.Error(t, err)
+	require.Equal(t, http.StatusTooManyRequests, res.StatusCode)
+	require.Equal(t, "60", res.Header.Get("Retry-After"))
+	rs := b.pollAs(t, p, []string{"X-CSRF-TOKEN", p.csrf, "Origin", b.origin()}, handshake())
+	require.Equal(t, "429::Too many failed logins", rs[0].Error)
+	require.Equal(t, 2.0, metric(t, b.bundle, "fbsession_cometd_refused_total", "reason", "throttled"))
 }

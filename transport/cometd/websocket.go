@@ -34,7 +34,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if token, ok := s.sessionToken(r); ok {
 		creds.token = token
 		if denied = s.sameOrigin(r); denied == nil {
-			_, u, denied = s.checkSession(r.Context(), token)
+			_, u, denied = s.checkSession(r.Context(), creds.addr, token)
 		}
 	} else if name, password, ok := r.BasicAuth(); ok {
 		creds.name, creds.password = name, password
@@ -64,7 +64,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.OriginPatterns})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.acceptOrigins(r)})
 	if err != nil {
 		s.cfg.Logger.Debug("CometD websocket upgrade failed", "err", err)
 		return
@@ -119,11 +119,15 @@ func (s *Server) closeWebSocket(user string) {
 type wsSession struct {
 	s    *Server
 	conn *websocket.Conn
+	// user is the user as of the upgrade, for their id; the reader keeps
+	// the user as of the last check of the credentials, for what they may
+	// do.
 	user users.User
-	// The credentials are checked again at each handshake and connect
-	// (Basic's from the authenticator's cache, a session in the
+	// The credentials are checked again at each handshake, connect and
+	// subscribe (Basic's from the authenticator's cache, a session in the
 	// database), so that a disabled user, a changed password or a logout
-	// ends the connection within a connect's timeout.
+	// ends the connection within a connect's timeout, and a role or
+	// feature taken away holds for the next subscribe at once.
 	creds    credentials
 	connects chan *message
 }
@@ -179,6 +183,7 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 		}
 	})
 	defer noHandshake.Stop()
+	u := ws.user
 	for {
 		rctx, cancel := context.WithTimeout(ctx, silence)
 		typ, data, err := ws.conn.Read(rctx)
@@ -198,8 +203,9 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 		var out [][]byte
 		for i := range msgs {
 			m := &msgs[i]
-			if m.Channel == metaHandshake || m.Channel == metaConnect {
-				if denied := ws.s.recheck(ctx, ws.creds); denied != nil {
+			if m.Channel == metaHandshake || m.Channel == metaConnect || m.Channel == metaSubscribe {
+				now, denied := ws.s.recheck(ctx, ws.creds)
+				if denied != nil {
 					// Whatever the denial, the connection ends: one the
 					// client could keep open by failing logins, or while
 					// the directory is down, would go on carrying the
@@ -207,6 +213,9 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 					ws.s.metrics.refused.WithLabelValues(denied.reason).Inc()
 					c := ws.s.reg.get(m.ClientID)
 					return &ending{items: append(out, ws.s.denialReply(denied, m)), code: websocket.StatusPolicyViolation, reason: denied.err, drop: c}
+				}
+				if now.ID == ws.user.ID {
+					u = now
 				}
 			}
 			switch m.Channel {
@@ -223,13 +232,13 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 					return nil
 				}
 			case metaHandshake:
-				r, ok := ws.s.handshake(ws.user, m, transportWebSocket)
+				r, ok := ws.s.handshake(u, m, transportWebSocket)
 				if ok {
 					handshaken.Store(true)
 				}
 				out = append(out, r)
 			default:
-				out = append(out, ws.s.handle(ctx, ws.user, m, transportWebSocket))
+				out = append(out, ws.s.handle(ctx, u, m, transportWebSocket))
 			}
 		}
 		if len(out) > 0 && !ws.write(out) {
