@@ -205,6 +205,11 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 			m := &msgs[i]
 			if m.Channel == metaHandshake || m.Channel == metaConnect || m.Channel == metaSubscribe {
 				now, denied := ws.s.recheck(ctx, ws.creds)
+				if denied == nil && now.ID != ws.user.ID {
+					// The credentials name another user now (the name
+					// given to someone else): not the clients' user.
+					denied = &denial{reason: "credentials", err: errAuthentication, status: http.StatusUnauthorized}
+				}
 				if denied != nil {
 					// Whatever the denial, the connection ends: one the
 					// client could keep open by failing logins, or while
@@ -214,9 +219,7 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 					c := ws.s.reg.get(m.ClientID)
 					return &ending{items: append(out, ws.s.denialReply(denied, m)), code: websocket.StatusPolicyViolation, reason: denied.err, drop: c}
 				}
-				if now.ID == ws.user.ID {
-					u = now
-				}
+				u = now
 			}
 			switch m.Channel {
 			case metaConnect:

@@ -16,6 +16,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/projections/notifier"
 	"github.com/fbsession/fbsession/transport/httpapi"
+	"github.com/fbsession/fbsession/websession"
 )
 
 // maxAppendBatches bounds --append-batches: each batch holds a database
@@ -280,6 +281,9 @@ func (c *Config) Validate() error {
 	if c.CheckpointRetention < 0 {
 		return fmt.Errorf("checkpoint-retention %s: must be 0 (for ever) or more", c.CheckpointRetention)
 	}
+	if c.PublicURL != "" && c.PublicOrigin() == "" {
+		return fmt.Errorf("public-url %q: must be an http or https URL with a host", c.PublicURL)
+	}
 	if err := c.WebSessions.validate(); err != nil {
 		return err
 	}
@@ -340,6 +344,15 @@ func (c *Config) BaseURL() string {
 		return strings.TrimRight(c.PublicURL, "/")
 	}
 	return "http://" + c.HTTPAddr
+}
+
+// PublicOrigin is the origin of the public URL when one is set (a page
+// of it is the service's own, behind a proxy that rewrites Host), or "".
+func (c *Config) PublicOrigin() string {
+	if c.PublicURL == "" {
+		return ""
+	}
+	return websession.URLOrigin(c.PublicURL)
 }
 
 // Logger returns the slog logger the configuration asks for.

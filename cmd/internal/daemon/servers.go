@@ -38,13 +38,15 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 	}
 	limits.ExemptAddresses = cfg.TrustedProxies
 	auth := users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg})
-	webSessions, err := websession.New(b.DB, cfg.WebSessions.Store())
+	sessionsCfg := cfg.WebSessions.Store()
+	sessionsCfg.Reader, sessionsCfg.Registerer = b.WebSessionsReadDB, reg
+	webSessions, err := websession.New(b.WebSessionsDB, sessionsCfg)
 	if err != nil {
 		return nil, err
 	}
 	notifications, err := cometd.New(cometd.Config{
 		NATS: conn.nc, Prefix: cfg.SubjectPrefix, Auth: auth, ClientAddr: httpapi.ClientAddr,
-		WebSessions: webSessions, Secure: httpapi.RequestSecure,
+		WebSessions: webSessions, Secure: httpapi.RequestSecure, Origins: httpapi.RequestOrigins,
 		MaxClientsPerUser: cfg.CometDClientsPerUser, MaxClients: cometdClients(cfg, limits),
 		QueueLength: cfg.CometDQueue, QueueBytes: cfg.CometDQueueBytes, QueueBudget: cfg.CometDQueueBudget,
 		MaxIdle: cfg.CometDMaxIdle, Registerer: reg, Logger: log,
@@ -86,6 +88,7 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		WebSessions:        webSessions,
 		CookieAlwaysSecure: cfg.WebSessions.AlwaysSecure(),
 		BaseURL:            cfg.BaseURL(),
+		PublicOrigin:       cfg.PublicOrigin(),
 		Ready: map[string]func(context.Context) error{
 			"store": b.Store.Ping,
 			"nats":  func(context.Context) error { return conn.ready() },

@@ -21,19 +21,28 @@ func TestWebSessionsOnByDefault(t *testing.T) {
 		s := startService(t, testConfig(t, dbURL), discardLogger())
 		s.cli(dbURL, "correct horse\n", "users", "add", "a1", "--name", "agent1", "--role", "agent", "--feature", "api-multimedia", "--password-stdin")
 
-		req, err := http.NewRequest(http.MethodGet, s.base+"/api/v2/me", nil)
-		require.NoError(t, err)
-		req.SetBasicAuth("agent1", "correct horse")
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		res.Body.Close()
-		require.Equal(t, http.StatusOK, res.StatusCode)
-		var cookie *http.Cookie
-		for _, c := range res.Cookies() {
-			if c.Name == "FBSESSIONID" {
-				cookie = c
+		me := func(headers ...string) (*http.Response, *http.Cookie) {
+			req, err := http.NewRequest(http.MethodGet, s.base+"/api/v2/me", nil)
+			require.NoError(t, err)
+			req.SetBasicAuth("agent1", "correct horse")
+			for i := 0; i+1 < len(headers); i += 2 {
+				req.Header.Set(headers[i], headers[i+1])
 			}
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			require.Equal(t, http.StatusOK, res.StatusCode)
+			for _, c := range res.Cookies() {
+				if c.Name == "FBSESSIONID" {
+					return res, c
+				}
+			}
+			return res, nil
 		}
+		// A client that is no page's script (curl, a GWS client) gets none.
+		_, cookie := me()
+		require.Nil(t, cookie)
+		res, cookie := me("X-Requested-With", "XMLHttpRequest")
 		require.NotNil(t, cookie)
 		csrf := res.Header.Get("X-CSRF-TOKEN")
 		require.NotEmpty(t, csrf)
