@@ -2816,7 +2816,8 @@ type ClientInterface interface {
 
 	// Logout Ends the browser session of the request's cookie.
 	//
-	// Ends the browser session of the FBSESSIONID cookie, if any, and
+	// Ends the browser session of the FBSESSIONID cookie (__Host-FBSESSIONID
+	// over TLS), if any, and
 	// clears the cookie (Max-Age=0); idempotent: with no session, or one
 	// already ended, it answers statusCode 0 too. Authenticated by the
 	// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
@@ -2828,12 +2829,16 @@ type ClientInterface interface {
 
 	// GetMe The authenticated user; with Basic, a browser session too.
 	//
-	// Logged in with Basic, and without a live session cookie of the same
-	// user, it issues a browser session (docs/API.md §14): Set-Cookie
-	// FBSESSIONID, and the session's CSRF token in X-CSRF-TOKEN. With the
-	// cookie, it answers the same token again (a page reloaded gets it
-	// back). No other Basic request issues one. 503/4 "Too many sessions"
-	// when the sessions are at their bound.
+	// Logged in with Basic from a page's script (an X-Requested-With or
+	// Sec-Fetch-Mode header), and without a live session cookie of the
+	// same user, it issues a browser session (docs/API.md §14): Set-Cookie
+	// FBSESSIONID (__Host-FBSESSIONID over TLS), and the session's CSRF
+	// token in X-CSRF-TOKEN. With the cookie, it answers the same token
+	// again (a page reloaded gets it back). No other Basic request issues
+	// one. 503/4 "Too many sessions" when the sessions are at their bound;
+	// 429/20 "Too many sign-ins; try again later" (Retry-After) past 10
+	// issues at once, then 1 a second, per user; the sessions' database
+	// unreachable, the user without a cookie.
 	//
 	// Corresponds with GET /api/v2/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3251,7 +3256,8 @@ func (c *Client) GetFacebookSessionMessages(ctx context.Context, id Id, params *
 
 // Logout Ends the browser session of the request's cookie.
 //
-// Ends the browser session of the FBSESSIONID cookie, if any, and
+// Ends the browser session of the FBSESSIONID cookie (__Host-FBSESSIONID
+// over TLS), if any, and
 // clears the cookie (Max-Age=0); idempotent: with no session, or one
 // already ended, it answers statusCode 0 too. Authenticated by the
 // cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
@@ -3273,12 +3279,16 @@ func (c *Client) Logout(ctx context.Context, params *LogoutParams, reqEditors ..
 
 // GetMe The authenticated user; with Basic, a browser session too.
 //
-// Logged in with Basic, and without a live session cookie of the same
-// user, it issues a browser session (docs/API.md §14): Set-Cookie
-// FBSESSIONID, and the session's CSRF token in X-CSRF-TOKEN. With the
-// cookie, it answers the same token again (a page reloaded gets it
-// back). No other Basic request issues one. 503/4 "Too many sessions"
-// when the sessions are at their bound.
+// Logged in with Basic from a page's script (an X-Requested-With or
+// Sec-Fetch-Mode header), and without a live session cookie of the
+// same user, it issues a browser session (docs/API.md §14): Set-Cookie
+// FBSESSIONID (__Host-FBSESSIONID over TLS), and the session's CSRF
+// token in X-CSRF-TOKEN. With the cookie, it answers the same token
+// again (a page reloaded gets it back). No other Basic request issues
+// one. 503/4 "Too many sessions" when the sessions are at their bound;
+// 429/20 "Too many sign-ins; try again later" (Retry-After) past 10
+// issues at once, then 1 a second, per user; the sessions' database
+// unreachable, the user without a cookie.
 //
 // Corresponds with GET /api/v2/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5422,7 +5432,8 @@ type ClientWithResponsesInterface interface {
 
 	// LogoutWithResponse Ends the browser session of the request's cookie.
 	//
-	// Ends the browser session of the FBSESSIONID cookie, if any, and
+	// Ends the browser session of the FBSESSIONID cookie (__Host-FBSESSIONID
+	// over TLS), if any, and
 	// clears the cookie (Max-Age=0); idempotent: with no session, or one
 	// already ended, it answers statusCode 0 too. Authenticated by the
 	// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
@@ -5436,12 +5447,16 @@ type ClientWithResponsesInterface interface {
 
 	// GetMeWithResponse The authenticated user; with Basic, a browser session too.
 	//
-	// Logged in with Basic, and without a live session cookie of the same
-	// user, it issues a browser session (docs/API.md §14): Set-Cookie
-	// FBSESSIONID, and the session's CSRF token in X-CSRF-TOKEN. With the
-	// cookie, it answers the same token again (a page reloaded gets it
-	// back). No other Basic request issues one. 503/4 "Too many sessions"
-	// when the sessions are at their bound.
+	// Logged in with Basic from a page's script (an X-Requested-With or
+	// Sec-Fetch-Mode header), and without a live session cookie of the
+	// same user, it issues a browser session (docs/API.md §14): Set-Cookie
+	// FBSESSIONID (__Host-FBSESSIONID over TLS), and the session's CSRF
+	// token in X-CSRF-TOKEN. With the cookie, it answers the same token
+	// again (a page reloaded gets it back). No other Basic request issues
+	// one. 503/4 "Too many sessions" when the sessions are at their bound;
+	// 429/20 "Too many sign-ins; try again later" (Retry-After) past 10
+	// issues at once, then 1 a second, per user; the sessions' database
+	// unreachable, the user without a cookie.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -8573,7 +8588,8 @@ func (c *ClientWithResponses) GetFacebookSessionMessagesWithResponse(ctx context
 
 // LogoutWithResponse Ends the browser session of the request's cookie.
 //
-// Ends the browser session of the FBSESSIONID cookie, if any, and
+// Ends the browser session of the FBSESSIONID cookie (__Host-FBSESSIONID
+// over TLS), if any, and
 // clears the cookie (Max-Age=0); idempotent: with no session, or one
 // already ended, it answers statusCode 0 too. Authenticated by the
 // cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
@@ -8593,12 +8609,16 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, params *Lo
 
 // GetMeWithResponse The authenticated user; with Basic, a browser session too.
 //
-// Logged in with Basic, and without a live session cookie of the same
-// user, it issues a browser session (docs/API.md §14): Set-Cookie
-// FBSESSIONID, and the session's CSRF token in X-CSRF-TOKEN. With the
-// cookie, it answers the same token again (a page reloaded gets it
-// back). No other Basic request issues one. 503/4 "Too many sessions"
-// when the sessions are at their bound.
+// Logged in with Basic from a page's script (an X-Requested-With or
+// Sec-Fetch-Mode header), and without a live session cookie of the
+// same user, it issues a browser session (docs/API.md §14): Set-Cookie
+// FBSESSIONID (__Host-FBSESSIONID over TLS), and the session's CSRF
+// token in X-CSRF-TOKEN. With the cookie, it answers the same token
+// again (a page reloaded gets it back). No other Basic request issues
+// one. 503/4 "Too many sessions" when the sessions are at their bound;
+// 429/20 "Too many sign-ins; try again later" (Retry-After) past 10
+// issues at once, then 1 a second, per user; the sessions' database
+// unreachable, the user without a cookie.
 //
 // Returns a wrapper object for the known response body format(s).
 //
