@@ -30,7 +30,7 @@ func (c *Config) registerWebSessions(fs *pflag.FlagSet) {
 	w := &c.WebSessions
 	fs.DurationVar(&w.Idle, "web-session-idle", c.envDuration("web-session-idle", "FBSESSION_WEB_SESSION_IDLE", websession.DefaultIdle), "how long a browser session lives unused (its use is written at most once a minute) [FBSESSION_WEB_SESSION_IDLE]")
 	fs.DurationVar(&w.MaxAge, "web-session-max-age", c.envDuration("web-session-max-age", "FBSESSION_WEB_SESSION_MAX_AGE", websession.DefaultMaxAge), "how long a browser session lives at most, used or not [FBSESSION_WEB_SESSION_MAX_AGE]")
-	fs.IntVar(&w.PerUser, "web-sessions-per-user", c.envInt("web-sessions-per-user", "FBSESSION_WEB_SESSIONS_PER_USER", websession.DefaultPerUser), "browser sessions one user holds; a login past it ends that user's oldest [FBSESSION_WEB_SESSIONS_PER_USER]")
+	fs.IntVar(&w.PerUser, "web-sessions-per-user", c.envInt("web-sessions-per-user", "FBSESSION_WEB_SESSIONS_PER_USER", websession.DefaultPerUser), "browser sessions one user holds; a login past it ends that user's least recently used [FBSESSION_WEB_SESSIONS_PER_USER]")
 	fs.IntVar(&w.Max, "web-sessions-max", c.envInt("web-sessions-max", "FBSESSION_WEB_SESSIONS_MAX", websession.DefaultMax), "browser sessions held in all, by every fbsessiond of the database; a login past it, expired ones swept, is refused 503 [FBSESSION_WEB_SESSIONS_MAX]")
 	fs.StringVar(&w.CookieSecure, "cookie-secure", env("FBSESSION_COOKIE_SECURE", cookieSecureAuto), "auto: the session cookie is Secure when the request came over TLS, or from a trusted proxy with X-Forwarded-Proto: https; always: Secure whatever (a TLS proxy not in --trusted-proxies) [FBSESSION_COOKIE_SECURE]")
 }
