@@ -38,6 +38,15 @@ type Abandoner interface {
 	Abandon()
 }
 
+// A Resumer is a Projector told where it resumes each time the runner
+// takes the lease, before the runner projects anything: from the
+// checkpoint, as the store has it then. An error stops the runner under
+// this lease; it tries again (the notifier checks there that the log did
+// not go back under what it published, docs/HA.md).
+type Resumer interface {
+	Resume(ctx context.Context, from eventstore.Cursor) error
+}
+
 // RunnerStore is what a runner needs of the event store: the feed, and the
 // checkpoint and lease of its projector kept beside it.
 type RunnerStore interface {
@@ -173,6 +182,11 @@ func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bo
 	cursor, err := r.cfg.Store.Checkpoint(ctx, &eventstore.CheckpointParams{Name: r.cfg.Name})
 	if err != nil {
 		return false, err
+	}
+	if rs, ok := r.cfg.Projector.(Resumer); ok {
+		if err := rs.Resume(ctx, cursor); err != nil {
+			return false, fmt.Errorf("resume: %w", err)
+		}
 	}
 	p := pipeline{runner: r, ctx: ctx, durable: cursor, highest: cursor.Position, saved: cursor, savedAt: time.Now()}
 	// On a stop, keep what was projected; not on a lost lease, where the
