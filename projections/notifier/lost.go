@@ -27,6 +27,7 @@ import (
 type LogReader interface {
 	ReadRange(ctx context.Context, p *eventstore.ReadRangeParams) ([]eventstore.RecordedEvent, error)
 	ReadStream(ctx context.Context, p *eventstore.ReadStreamParams) ([]eventstore.RecordedEvent, error)
+	Head(ctx context.Context) (int64, error)
 }
 
 // LostChange is a change the notification stream holds and the log does
@@ -78,6 +79,8 @@ type LostReport struct {
 	// FirstSeq and LastSeq are the stream sequences read (0 when none).
 	FirstSeq uint64 `json:"firstSeq"`
 	LastSeq  uint64 `json:"lastSeq"`
+	// LastStored is when the last message read was stored.
+	LastStored time.Time `json:"lastStored"`
 	// Messages were read; Unchecked of them name no change (published by
 	// a version before HeaderChange).
 	Messages  int          `json:"messages"`
@@ -165,7 +168,7 @@ func FindLost(ctx context.Context, js jetstream.JetStream, log LogReader, p Find
 		if report.FirstSeq == 0 {
 			report.FirstSeq = read[0].seq
 		}
-		report.LastSeq = read[len(read)-1].seq
+		report.LastSeq, report.LastStored = read[len(read)-1].seq, read[len(read)-1].stored
 		report.Messages += len(read)
 		if err := f.check(ctx, read); err != nil {
 			return nil, err

@@ -45,10 +45,11 @@ func newRewind(cfg *Config, pl *planner) *rewind {
 }
 
 // Resume implements projections.Resumer: it checks the stream against the
-// log before the runner publishes from its checkpoint from.
-func (n *Notifier) Resume(ctx context.Context, from eventstore.Cursor) error {
+// log before the runner publishes from its checkpoint from, and tells
+// where to resume (resumeFrom).
+func (n *Notifier) Resume(ctx context.Context, from eventstore.Cursor) (eventstore.Cursor, error) {
 	if n.rewind == nil {
-		return nil
+		return from, nil
 	}
 	return n.rewind.check(ctx, from)
 }
@@ -57,21 +58,26 @@ func (n *Notifier) Resume(ctx context.Context, from eventstore.Cursor) error {
 // back (the runner tries again) until the checks have failed for
 // CheckPatience; then the notifier goes on, and the next check starts
 // where the skipped one would have.
-func (r *rewind) check(ctx context.Context, from eventstore.Cursor) error {
+func (r *rewind) check(ctx context.Context, from eventstore.Cursor) (eventstore.Cursor, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	cctx, cancel := context.WithTimeout(ctx, r.cfg.CheckTimeout)
 	defer cancel()
-	since, err := r.since(cctx, from)
+	resume := from
+	since, missing, err := r.since(cctx, from)
+	var report *LostReport
 	if err == nil {
-		err = r.run(cctx, since)
+		report, err = r.run(cctx, since)
+	}
+	if err == nil && missing {
+		resume, err = r.resumeFrom(cctx, from, report)
 	}
 	if err == nil {
 		r.failingSince, r.isOwed = time.Time{}, false
-		return nil
+		return resume, nil
 	}
 	if ctx.Err() != nil {
-		return err
+		return from, err
 	}
 	r.cfg.Metrics.checkFailed()
 	now := time.Now()
@@ -79,45 +85,96 @@ func (r *rewind) check(ctx context.Context, from eventstore.Cursor) error {
 		r.failingSince = now
 	}
 	if now.Sub(r.failingSince) < r.cfg.CheckPatience {
-		return fmt.Errorf("check the notification stream against the log: %w", err)
+		return from, fmt.Errorf("check the notification stream against the log: %w", err)
 	}
 	if !r.isOwed || since.Before(r.owed) {
 		r.owed, r.isOwed = since, true
 	}
 	r.cfg.Logger.Error("the notification stream could not be checked against the log: a failover's lost changes may go unreported; notifying unchecked, checking again at the next start",
 		"stream", r.cfg.Stream, "failing_for", now.Sub(r.failingSince).Round(time.Second), "err", err)
-	return nil
+	return from, nil
 }
 
 // since is where a check from the checkpoint from starts reading the
-// stream; zero for its last CheckMessages.
-func (r *rewind) since(ctx context.Context, from eventstore.Cursor) (time.Time, error) {
-	var since time.Time
+// stream; zero for its last CheckMessages. missing tells that the log
+// no longer has the checkpoint's change.
+func (r *rewind) since(ctx context.Context, from eventstore.Cursor) (since time.Time, missing bool, err error) {
 	if from != eventstore.Start {
 		events, err := r.cfg.Log.ReadRange(ctx, &eventstore.ReadRangeParams{From: from.Position, To: from.Position, Limit: 1})
 		if err != nil {
-			return time.Time{}, err
+			return time.Time{}, false, err
 		}
-		if len(events) == 1 && events[0].Commit == from.Commit {
+		if len(events) == 1 && events[0].Cursor() == from {
 			since = events[0].RecordedAt.Add(-r.cfg.ClockSkew)
+		} else {
+			missing = true
 		}
 	}
 	if r.isOwed && r.owed.Before(since) {
 		since = r.owed
 	}
-	return since, nil
+	return since, missing, nil
+}
+
+// resumeFrom is where to publish from when the log no longer has the
+// checkpoint's change: a process that outlived the failover saved, on
+// the promoted server, how far it had published on the old one. Changes
+// appended since may sort before that checkpoint (on PostgreSQL their
+// transaction ids can be the lost ones'; on SQLite the commit counter
+// starts again from the last kept change), so the notifier publishes
+// again from the last change the log kept, which sorts before every
+// change appended since. It finds one recorded before the last lost change was
+// notified (or the stream's last message stored), less ClockSkew:
+// recorded before the failover, so kept; searching back from the log's
+// head, a page of positions at a time, up to CheckMessages events. What
+// it publishes again JetStream drops as duplicates within its window.
+func (r *rewind) resumeFrom(ctx context.Context, from eventstore.Cursor, report *LostReport) (eventstore.Cursor, error) {
+	before := report.LastStored
+	for _, l := range report.Lost {
+		if l.Stored.After(before) || before.IsZero() {
+			before = l.Stored
+		}
+	}
+	before = before.Add(-r.cfg.ClockSkew)
+	head, err := r.cfg.Log.Head(ctx)
+	if err != nil {
+		return from, err
+	}
+	const page = 1000
+	for to, read := head, 0; !before.IsZero() && to > 0 && read < r.cfg.CheckMessages; to -= page {
+		events, err := r.cfg.Log.ReadRange(ctx, &eventstore.ReadRangeParams{From: max(1, to-page+1), To: to, Limit: page})
+		if err != nil {
+			return from, err
+		}
+		read += len(events)
+		var kept *eventstore.RecordedEvent
+		for i := range events {
+			if events[i].RecordedAt.Before(before) && (kept == nil || kept.Cursor().Before(events[i].Cursor())) {
+				kept = &events[i]
+			}
+		}
+		if kept != nil {
+			return kept.Cursor(), nil
+		}
+	}
+	if head == 0 {
+		return eventstore.Start, nil // the log is empty: nothing sorts before anything
+	}
+	r.cfg.Logger.Error("the log no longer has the notifier's checkpoint, and no change it kept was found to resume from: changes appended since the failover may go unnotified",
+		"checkpoint", from, "before", before)
+	return from, nil
 }
 
 // run finds the lost changes, reports those this process has not, and
 // publishes the corrective notifications of their sessions.
-func (r *rewind) run(ctx context.Context, since time.Time) error {
+func (r *rewind) run(ctx context.Context, since time.Time) (*LostReport, error) {
 	report, err := FindLost(ctx, r.cfg.JetStream, r.cfg.Log, FindLostParams{Stream: r.cfg.Stream, Since: since, MaxMessages: r.cfg.CheckMessages})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lost := report.Uncorrected()
 	if len(lost) == 0 {
-		return nil
+		return report, nil
 	}
 	fresh := 0
 	byStream := map[string][]LostChange{}
@@ -147,12 +204,12 @@ func (r *rewind) run(ctx context.Context, since time.Time) error {
 		n, err := r.resync(ctx, stream, byStream[stream])
 		resynced += n
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	r.cfg.Logger.Warn("the log went back under the notification stream: corrected",
 		"lost_changes", len(lost), "streams", len(streams), "resync_messages", resynced, "read_from_seq", report.FirstSeq, "read_to_seq", report.LastSeq)
-	return nil
+	return report, nil
 }
 
 // resync publishes the corrective notifications of a stream's lost
