@@ -44,7 +44,7 @@ func (b *rewindLog) String() string {
 	return b.b.String()
 }
 
-// side is what fbsessiond runs on the log: a store on the cluster's
+// rewindSide is what fbsessiond runs on the log: a store on the cluster's
 // multi-host URL, the command handler, and the notifier under its runner,
 // checking the stream against the log at each lease.
 type rewindSide struct {
@@ -270,7 +270,9 @@ func TestFailoverAsyncReportsEveryLostChange(t *testing.T) {
 		require.Equal(t, true, body["resync"])
 		return body
 	}
-	user := func(agent, session string) string { return b.prefix + ".users." + agent + ".facebooksession." + session }
+	user := func(agent, session string) string {
+		return b.prefix + ".users." + agent + ".facebooksession." + session
+	}
 	for i, id := range kept {
 		res := state(user(fmt.Sprintf("a%d", i), id))["facebooksession"].(map[string]any)
 		require.Equal(t, "Chatting", res["state"], "%s is its first agent's: the transfer was lost", id)
