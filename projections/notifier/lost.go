@@ -139,7 +139,7 @@ func FindLost(ctx context.Context, js jetstream.JetStream, log LogReader, p Find
 	next := cfg.OptStartSeq // 0 when started by time: learnt from the first
 	for done := false; !done; {
 		n := 1
-		if next > 0 {
+		if next > 0 && next <= last {
 			n = int(min(uint64(findBatch), last-next+1))
 		}
 		batch, err := cons.Fetch(n, jetstream.FetchMaxWait(p.FetchWait))
