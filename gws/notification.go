@@ -10,6 +10,14 @@ type Notification struct {
 	NotificationType string   `json:"notificationType"`
 	MessageType      string   `json:"messageType"`
 	Facebooksession  Resource `json:"facebooksession"`
+	// Resync marks the corrective StatusChange the notifier publishes
+	// after a failover lost changes it had notified: the session as the
+	// log has it now, which replaces what the notifications since showed
+	// (docs/API.md §7).
+	Resync bool `json:"resync,omitempty"`
+	// Lost, on a Resync, tells that the log no longer has the session at
+	// all: the resource is its id, Completed, with no capabilities.
+	Lost bool `json:"lost,omitempty"`
 }
 
 // The notification and message types of the API.

@@ -62,8 +62,13 @@ func (s Subjects) Stream() []string { return []string{s.AllUsers(), s.AllIntegra
 // ServiceSubscribe is what fbsessiond's NATS user subscribes to besides its
 // inboxes: every agent's notifications, which it relays to the CometD
 // clients it holds, whichever process published them: one subscription
-// per user with clients (UserAll) carries their sessions' and channels'.
-func (s Subjects) ServiceSubscribe() []string { return []string{s.prefix + ".users.*.>"} }
+// per user with clients (UserAll) carries their sessions' and channels';
+// and, while it holds a supervisor's client, every agent's channels
+// (Channels("*")) and every session's integration subject
+// (Integration("*")).
+func (s Subjects) ServiceSubscribe() []string {
+	return []string{s.prefix + ".users.*.>", s.Integration("*")}
+}
 
 // WatcherSubscribe is what a read-only watcher may subscribe to: every
 // notification, the agents' and the integration side's.

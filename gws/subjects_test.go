@@ -18,7 +18,7 @@ func TestSubjects(t *testing.T) {
 	require.Equal(t, "gws.v2.integration.facebooksession.s1", s.Integration("s1"))
 	require.Equal(t, "gws.v2.integration.>", s.AllIntegration())
 	require.Equal(t, []string{"gws.v2.users.>", "gws.v2.integration.>"}, s.Stream())
-	require.Equal(t, []string{"gws.v2.users.*.>"}, s.ServiceSubscribe())
+	require.Equal(t, []string{"gws.v2.users.*.>", "gws.v2.integration.facebooksession.*"}, s.ServiceSubscribe())
 	require.Equal(t, []string{"gws.v2.users.*.facebooksession.>", "gws.v2.users.*.channels", "gws.v2.integration.facebooksession.>"}, s.WatcherSubscribe())
 	require.Equal(t, "gws.v2.users.a1.channels", s.Channels("a1"))
 	require.Equal(t, "gws.v2.users.a1.>", s.UserAll("a1"))

@@ -14,7 +14,7 @@ import (
 )
 
 // latest is the newest migration of both dialects.
-const latest = 8
+const latest = 10
 
 // forEachDialect runs f, in parallel, on a new empty database of each
 // dialect.

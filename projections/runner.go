@@ -38,6 +38,18 @@ type Abandoner interface {
 	Abandon()
 }
 
+// A Resumer is a Projector told where it resumes each time the runner
+// takes the lease, before the runner projects anything: from the
+// checkpoint, as the store has it then. It returns where to resume, the
+// checkpoint or a cursor before it (a checkpoint the log went back under
+// names a change it no longer has, and appends since may sort before it).
+// An error stops the runner under this lease; it tries again. The
+// notifier checks there that the log did not go back under what it
+// published (docs/HA.md).
+type Resumer interface {
+	Resume(ctx context.Context, from eventstore.Cursor) (eventstore.Cursor, error)
+}
+
 // RunnerStore is what a runner needs of the event store: the feed, and the
 // checkpoint and lease of its projector kept beside it.
 type RunnerStore interface {
@@ -170,11 +182,22 @@ func (r *Runner) Run(ctx context.Context) error {
 // runLeased projects while the lease holds. done reports a finished drain.
 func (r *Runner) runLeased(ctx context.Context, lease eventstore.Lease) (done bool, err error) {
 	// err is named: the deferred save looks at it.
-	cursor, err := r.cfg.Store.Checkpoint(ctx, &eventstore.CheckpointParams{Name: r.cfg.Name})
+	checkpoint, err := r.cfg.Store.Checkpoint(ctx, &eventstore.CheckpointParams{Name: r.cfg.Name})
 	if err != nil {
 		return false, err
 	}
-	p := pipeline{runner: r, ctx: ctx, durable: cursor, highest: cursor.Position, saved: cursor, savedAt: time.Now()}
+	cursor := checkpoint
+	if rs, ok := r.cfg.Projector.(Resumer); ok {
+		if cursor, err = rs.Resume(ctx, checkpoint); err != nil {
+			return false, fmt.Errorf("resume: %w", err)
+		}
+		if cursor != checkpoint {
+			r.log.Warn("resuming before the checkpoint: the log no longer has its change", "checkpoint", checkpoint, "from", cursor)
+		}
+	}
+	// saved is the checkpoint as stored: a cursor moved back is saved
+	// with the first progress.
+	p := pipeline{runner: r, ctx: ctx, durable: cursor, highest: cursor.Position, saved: checkpoint, savedAt: time.Now()}
 	// On a stop, keep what was projected; not on a lost lease, where the
 	// new holder owns the checkpoint.
 	defer func() {

@@ -16,10 +16,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A change is named as its notifications' Nats-Msg-Id names it, unkeyed
-// (docs/NATS.md): "<stream>:<version>/<tag>", the version and the first
-// 8 bytes of the hash of its last event. Another change at the same
-// version, written after a failover lost the first, has another name.
+// A change is named as its notifications' Fbsession-Change header and
+// unkeyed Nats-Msg-Id name it (docs/NATS.md): "<stream>:<version>/<tag>",
+// the version and the first 8 bytes of the hash of its last event.
+// Another change at the same version, written after a failover lost the
+// first, has another name.
 func changeName(stream string, version int64, hash []byte) string {
 	return stream + ":" + strconv.FormatInt(version, 10) + "/" + hex.EncodeToString(hash[:8])
 }
@@ -98,7 +99,11 @@ type streamWatch struct {
 	mu           sync.Mutex
 	lastSeq      uint64
 	notified     map[string]int64 // change name: referenceId (0 for none)
-	unclassified int              // sessions' messages whose id names no change
+	unclassified int              // sessions' messages that name no change
+	// resynced are the streams corrective StatusChanges were published
+	// for (docs/HA.md), and resyncs how many.
+	resynced map[string]bool
+	resyncs  int
 }
 
 // watchStream starts reading fbsessiond's stream on the NATS server at
@@ -110,7 +115,7 @@ func watchStream(ctx context.Context, t *testing.T, natsURL string) *streamWatch
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
-	w := &streamWatch{notified: map[string]int64{}}
+	w := &streamWatch{notified: map[string]int64{}, resynced: map[string]bool{}}
 	w.stream, err = js.Stream(ctx, streamName)
 	require.NoError(t, err)
 	cons, err := w.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
@@ -130,7 +135,16 @@ func (w *streamWatch) take(m jetstream.Msg) {
 	if !strings.Contains(m.Subject(), ".facebooksession.") {
 		return // an agent's channels
 	}
-	name, ok := changeOfMsgID(m.Headers().Get(jetstream.MsgIDHeader))
+	if r := m.Headers().Get("Fbsession-Resync"); r != "" {
+		w.resyncs++
+		w.resynced[strings.SplitN(r, ":", 2)[0]] = true
+		return
+	}
+	name := m.Headers().Get("Fbsession-Change")
+	ok := name != ""
+	if !ok {
+		name, ok = changeOfMsgID(m.Headers().Get(jetstream.MsgIDHeader))
+	}
 	if !ok {
 		w.unclassified++
 		return
@@ -187,10 +201,12 @@ type failoverCounts struct {
 	// status; unclassified the sessions' messages whose id names no change.
 	refused      map[string]int
 	unclassified int
-	recovery     time.Duration
+	// resyncs are the corrective StatusChanges published; unresynced the
+	// sessions with a ghost that none corrected.
+	resyncs, unresynced int
+	recovery            time.Duration
 	// Reported by fbsessiond: duplicates whose stored message differs,
-	// and lost changes (fbsession_failover_lost_changes_total, 0 before
-	// fbsessiond counts them).
+	// and lost changes (fbsession_failover_lost_changes_total).
 	differing, lostReported float64
 }
 
@@ -239,9 +255,12 @@ func countFailover(load *lifeLoad, w *streamWatch, changes map[string]logChange)
 		}
 		own(a.referenceID, "request "+a.session+" "+a.op, stream)
 	}
+	fc.resyncs = w.resyncs
+	ghostly := map[string]bool{}
 	for name, ref := range w.notified {
 		if _, ok := changes[name]; !ok {
 			fc.ghosts++
+			ghostly[strings.SplitN(name, ":", 2)[0]] = true
 		}
 		own(ref, name, strings.SplitN(name, ":", 2)[0])
 	}
@@ -250,6 +269,11 @@ func countFailover(load *lifeLoad, w *streamWatch, changes map[string]logChange)
 			fc.dropped++
 		}
 		own(c.referenceID, name, c.stream)
+	}
+	for stream := range ghostly {
+		if !w.resynced[stream] {
+			fc.unresynced++
+		}
 	}
 	for _, o := range owners {
 		named, requests, streams := 0, 0, map[string]bool{}

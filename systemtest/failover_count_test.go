@@ -34,11 +34,12 @@ func TestCountFailover(t *testing.T) {
 		"facebooksession-c0-1:2/02": 10,
 		"facebooksession-c0-1:3/ff": 11, // a ghost, whose 11 the log gave c0-4
 		"facebooksession-c0-2:1/aa": 0,  // a ghost
-	}}
+	}, resynced: map[string]bool{"facebooksession-c0-1": true}}
 	fc := countFailover(load, w, log)
 	require.Equal(t, 6, fc.acked)
 	require.Equal(t, 4, fc.lostAcked)
 	require.Equal(t, 2, fc.ghosts)
 	require.Equal(t, 1, fc.dropped)
 	require.Equal(t, 2, fc.reused, "11 in two sessions, 12 answered twice")
+	require.Equal(t, 1, fc.unresynced, "c0-2's ghost was not corrected")
 }

@@ -193,6 +193,10 @@ func assertFailover(t *testing.T, fc failoverCase, counts failoverCounts) {
 	assert.Zero(t, counts.reused, "referenceIds given twice")
 	assert.Zero(t, counts.unclassified, "notifications of no change")
 	assert.Zero(t, counts.differing, "duplicates that differ")
+	// Every change notified and lost is reported, and its session
+	// corrected (docs/HA.md, "What asynchronous replication risks").
+	assert.Equal(t, float64(counts.ghosts), counts.lostReported, "lost changes reported, of the ghosts")
+	assert.Zero(t, counts.unresynced, "sessions with a ghost that no resync corrected")
 	if fc.sync {
 		assert.Zero(t, counts.lostAcked, "acknowledged changes lost")
 		assert.Zero(t, counts.ghosts, "ghost notifications")
@@ -211,8 +215,11 @@ func (fc failoverCounts) row(c failoverCase) string {
 	if len(refused) > 0 {
 		other = append(other, "sessions ended by "+strings.Join(refused, ", "))
 	}
-	if fc.lostReported > 0 {
-		other = append(other, fmt.Sprintf("%.0f lost changes reported", fc.lostReported))
+	if fc.lostReported > 0 || fc.resyncs > 0 {
+		other = append(other, fmt.Sprintf("%.0f lost changes reported, %d resync messages", fc.lostReported, fc.resyncs))
+	}
+	if fc.unresynced > 0 {
+		other = append(other, fmt.Sprintf("%d sessions with a ghost not resynced", fc.unresynced))
 	}
 	if fc.differing > 0 {
 		other = append(other, fmt.Sprintf("%.0f differing duplicates", fc.differing))

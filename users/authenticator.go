@@ -142,13 +142,23 @@ func NewAuthenticator(dir *Directory, cfg AuthenticatorConfig) *Authenticator {
 // client's IP address; empty when unknown, which skips the per-address
 // limit.
 func (a *Authenticator) Authenticate(ctx context.Context, client, userName, password string) (User, error) {
+	u, _, err := a.AuthenticateVersion(ctx, client, userName, password)
+	return u, err
+}
+
+// AuthenticateVersion is Authenticate, also returning the version of the
+// user's row the credentials were verified on (from the cache when they
+// were): a browser session issued on these credentials is bound to it,
+// and ends as soon as the row changes (websession). A version that is
+// already stale only makes that session invalid from the start.
+func (a *Authenticator) AuthenticateVersion(ctx context.Context, client, userName, password string) (User, int64, error) {
 	if err := a.refresh(ctx); err != nil {
-		return User{}, err
+		return User{}, 0, err
 	}
 	key := a.cacheKey(userName, password)
 	if c, ok := a.cache.Get(key); ok {
 		if a.cfg.Now().Before(c.expires) && !a.stale(c) {
-			return c.user, nil
+			return c.user, c.version, nil
 		}
 		a.cache.Remove(key)
 	}
@@ -167,51 +177,52 @@ func (a *Authenticator) Authenticate(ctx context.Context, client, userName, pass
 	select {
 	case r := <-done:
 		if r.Err != nil {
-			return User{}, r.Err
+			return User{}, 0, r.Err
 		}
-		return r.Val.(User), nil
+		v := r.Val.(verification)
+		return v.user, v.version, nil
 	case <-ctx.Done():
-		return User{}, ctx.Err()
+		return User{}, 0, ctx.Err()
 	}
 }
 
 // check runs a bcrypt check, unless the name or the address is throttled.
-func (a *Authenticator) check(ctx context.Context, addr, userName, password string) (User, error) {
+func (a *Authenticator) check(ctx context.Context, addr, userName, password string) (verification, error) {
 	now := a.cfg.Now()
 	if wait := a.names.begin(userName, now); wait > 0 {
-		return User{}, a.throttled(reasonThrottled, wait)
+		return verification{}, a.throttled(reasonThrottled, wait)
 	}
 	failed := false
 	defer func() { a.names.end(userName, failed, a.cfg.Now()) }()
 	if addr != "" {
 		if wait := a.addrs.begin(addr, now); wait > 0 {
-			return User{}, a.throttled(reasonThrottled, wait)
+			return verification{}, a.throttled(reasonThrottled, wait)
 		}
 		defer func() { a.addrs.end(addr, failed, a.cfg.Now()) }()
 	}
 
 	if err := a.acquireCheck(ctx); err != nil {
-		return User{}, err
+		return verification{}, err
 	}
 	if wait := a.lockedOut(addr, userName); wait > 0 {
 		a.checks.Release(1)
-		return User{}, a.throttled(reasonThrottled, wait)
+		return verification{}, a.throttled(reasonThrottled, wait)
 	}
 	started := time.Now()
 	v, err := a.dir.verify(ctx, userName, password)
 	a.checks.Release(1)
 	a.load.checked(time.Since(started))
 	if err != nil {
-		return User{}, err
+		return verification{}, err
 	}
 	if v.outcome != verified {
 		failed = true
 		a.failures.WithLabelValues(v.outcome.reason()).Inc()
-		return User{}, ErrBadCredentials
+		return verification{}, ErrBadCredentials
 	}
 	a.names.forget(userName)
 	a.cache.Add(a.cacheKey(userName, password), cachedUser{user: v.user, version: v.version, expires: now.Add(a.cfg.TTL)})
-	return v.user, nil
+	return v, nil
 }
 
 // lockedOut tells how long the name or the address is locked out by

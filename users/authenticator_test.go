@@ -252,3 +252,36 @@ func failures(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 	}
 	return out
 }
+
+// AuthenticateVersion tells the version of the user's row the
+// credentials were verified on, from a check and from the cache alike,
+// and a newer one once the user changed.
+func TestAuthenticateVersion(t *testing.T) {
+	t.Parallel()
+	forEachDatabase(t, func(t *testing.T, d *users.Directory) {
+		ctx := context.Background()
+		require.NoError(t, d.Add(ctx, agent, "correct horse"))
+		require.NoError(t, d.Add(ctx, agentTwo, "correct horse"))
+		clock := newClock()
+		a := users.NewAuthenticator(d, users.AuthenticatorConfig{Now: clock.now, CheckEvery: time.Second, TTL: time.Hour})
+		row := func() int64 {
+			var v int64
+			require.NoError(t, users.DB(d).QueryRowContext(ctx, `SELECT version FROM users WHERE id = 'a1'`).Scan(&v))
+			return v
+		}
+		u, v, err := a.AuthenticateVersion(ctx, "10.0.0.1", "agent.one", "correct horse")
+		require.NoError(t, err)
+		require.Equal(t, "a1", u.ID)
+		require.Equal(t, row(), v, "from a check")
+		_, cached, err := a.AuthenticateVersion(ctx, "10.0.0.1", "agent.one", "correct horse")
+		require.NoError(t, err)
+		require.Equal(t, v, cached, "from the cache")
+
+		require.NoError(t, d.SetRoles(ctx, "a1", []users.Role{users.RoleSupervisor}))
+		clock.add(time.Second)
+		_, changed, err := a.AuthenticateVersion(ctx, "10.0.0.1", "agent.one", "correct horse")
+		require.NoError(t, err)
+		require.Equal(t, row(), changed)
+		require.Greater(t, changed, v)
+	})
+}

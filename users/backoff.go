@@ -143,9 +143,13 @@ func (b *backoff) end(name string, failed bool, now time.Time) {
 	} else {
 		b.running[k]--
 	}
-	if !failed {
-		return
+	if failed {
+		b.fail(k, now)
 	}
+}
+
+// fail counts a failure of k, and locks it out past the free ones.
+func (b *backoff) fail(k key, now time.Time) {
 	f, ok := b.locked[k]
 	if !ok {
 		if f, ok = b.counted.Peek(k); !ok {
@@ -163,6 +167,42 @@ func (b *backoff) end(name string, failed bool, now time.Time) {
 		f.until = now.Add(min(wait, b.cfg.Max))
 		b.lock(k, f)
 	}
+}
+
+// wait tells how long an attempt on name must wait, as begin does, but
+// counts no attempt in flight: for attempts that cost a query, not a
+// bcrypt check, which need no more than the lockout (see FailureLimit).
+func (b *backoff) wait(name string, now time.Time) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	k := sha256.Sum256([]byte(name))
+	b.expire(now)
+	f, isLocked := b.locked[k]
+	if !isLocked {
+		f, _ = b.counted.Peek(k)
+	}
+	if f != nil && b.running[k] == 0 && now.Sub(f.last) > b.cfg.Forget {
+		b.drop(k)
+		return 0
+	}
+	n := 0
+	if f != nil {
+		n = f.n
+		if now.Before(f.until) {
+			return f.until.Sub(now)
+		}
+	}
+	if !isLocked && n+1 >= b.cfg.Free && len(b.locked) >= b.cfg.Keys {
+		return b.cfg.Base // a failure would lock k out, with no room to remember it
+	}
+	return 0
+}
+
+// failed counts a failure of name begun without begin (see wait).
+func (b *backoff) failed(name string, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.fail(sha256.Sum256([]byte(name)), now)
 }
 
 // forget drops name's failures, after a success.

@@ -363,11 +363,19 @@ func scanInto(row interface{ Scan(...any) error }, u *User, hash *string, extra 
 	if err := row.Scan(append([]any{&u.ID, &u.UserName, hash, &roles, &features, &u.Disabled}, extra...)...); err != nil {
 		return err
 	}
+	*u = FromRow(u.ID, u.UserName, roles, features, u.Disabled)
+	return nil
+}
+
+// FromRow is the user of a users row's columns as stored (roles and
+// features space-separated), for the packages that read the row in
+// queries of their own (websession joins it to check a session).
+func FromRow(id, userName, roles, features string, disabled bool) User {
+	u := User{ID: id, UserName: userName, Disabled: disabled, Features: strings.Fields(features)}
 	for _, r := range strings.Fields(roles) {
 		u.Roles = append(u.Roles, Role(r))
 	}
-	u.Features = strings.Fields(features)
-	return nil
+	return u
 }
 
 func join(roles []Role) string {

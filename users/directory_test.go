@@ -142,3 +142,43 @@ func TestUnknownNameCostsTheHighestStoredCost(t *testing.T) {
 			"an unknown name costs what the slowest stored user does")
 	})
 }
+
+// ListAgents lists the agents alone, by name, bounded.
+func TestListAgents(t *testing.T) {
+	t.Parallel()
+	forEachDatabase(t, func(t *testing.T, d *users.Directory) {
+		ctx := context.Background()
+		for _, u := range []users.User{
+			{ID: "z", UserName: "zed", Roles: []users.Role{users.RoleAgent}},
+			{ID: "s", UserName: "sue", Roles: []users.Role{users.RoleSupervisor, users.RoleAgent}, Disabled: true},
+			{ID: "B", UserName: "Bob", Roles: []users.Role{users.RoleAgent}},
+			{ID: "i", UserName: "agent-ish", Roles: []users.Role{users.RoleIntegration}},
+			{ID: "v", UserName: "victor", Roles: []users.Role{users.RoleSupervisor}},
+		} {
+			require.NoError(t, d.Add(ctx, u, "correct horse"))
+		}
+		names := func(list []users.User) []string {
+			out := make([]string, len(list))
+			for i, u := range list {
+				out[i] = u.UserName
+			}
+			return out
+		}
+		list, more, err := d.ListAgents(ctx, 10)
+		require.NoError(t, err)
+		require.False(t, more)
+		require.Equal(t, []string{"Bob", "sue", "zed"}, names(list))
+		require.True(t, list[1].Disabled)
+		require.Equal(t, []users.Role{users.RoleSupervisor, users.RoleAgent}, list[1].Roles)
+		list, more, err = d.ListAgents(ctx, 3)
+		require.NoError(t, err)
+		require.False(t, more)
+		require.Len(t, list, 3)
+		list, more, err = d.ListAgents(ctx, 2)
+		require.NoError(t, err)
+		require.True(t, more)
+		require.Len(t, list, 2)
+		_, _, err = d.ListAgents(ctx, 0)
+		require.Error(t, err)
+	})
+}

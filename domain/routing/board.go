@@ -106,7 +106,11 @@ type session struct {
 	queue        string
 	waiting      bool
 	waitingSince time.Time
-	offers       int
+	// since is when the session was last offered, accepted, or left with
+	// no agent and no queue: what a supervisor is shown besides
+	// waitingSince (View).
+	since  time.Time
+	offers int
 	// offer is the router's offer running, with its deadline; nil for an
 	// offer made by intake, a transfer or the integration API's Route.
 	offer    *offer

@@ -31,7 +31,7 @@ func (b *Board) Apply(id string, version int64, at time.Time, e fb.Event) {
 	switch e := e.(type) {
 	case fb.OfferAccepted:
 		b.timers.drop(s)
-		s.status, s.declined = fb.StatusChatting, nil
+		s.status, s.declined, s.since = fb.StatusChatting, nil, at
 	case fb.OfferRejected:
 		b.back(s, at, true)
 	case fb.OfferTimedOut:
@@ -79,6 +79,7 @@ func (b *Board) Apply(id string, version int64, at time.Time, e fb.Event) {
 }
 
 func (b *Board) start(s *session, at time.Time, e fb.SessionStarted) {
+	s.since = at
 	switch {
 	case e.QueueName != "":
 		b.wait(s, e.QueueName, at)
@@ -92,7 +93,7 @@ func (b *Board) start(s *session, at time.Time, e fb.SessionStarted) {
 
 // assign gives the session to the agent: it holds one of their places.
 func (b *Board) assign(s *session, agentID string, status fb.Status, at time.Time, o *offer) {
-	s.agent, s.status, s.offer = agentID, status, o
+	s.agent, s.status, s.offer, s.since = agentID, status, o, at
 	a := b.agent(agentID)
 	a.load++
 	if status == fb.StatusInvited && at.After(a.idleSince) {
@@ -122,6 +123,7 @@ func (b *Board) back(s *session, at time.Time, keep bool) {
 	wasOffer := s.status == fb.StatusInvited
 	b.release(s)
 	if s.queue == "" {
+		s.since = at
 		return // never queued: it waits for the integration API's Route
 	}
 	if wasOffer && from != "" {

@@ -175,5 +175,10 @@ func dataVersion(ctx context.Context, conn *sql.Conn) (int64, error) {
 // wait for them.
 func (s *Store) DB() *sql.DB { return s.write }
 
+// ReadDB is the file's reading connections (query only), for components
+// that read their own tables in it without waiting for the writer (the
+// browser sessions' lookups).
+func (s *Store) ReadDB() *sql.DB { return s.read }
+
 // Ping implements eventstore.Driver.
 func (s *Store) Ping(ctx context.Context) error { return interpretError(s.read.PingContext(ctx)) }

@@ -51,6 +51,9 @@ type Backend struct {
 	Users *users.Directory
 	// DB is the store's database, for directories made otherwise.
 	DB *sql.DB
+	// ReadDB reads the same database: SQLite's query-only readers, or DB
+	// on PostgreSQL.
+	ReadDB *sql.DB
 	// Tamper runs SQL behind the store's back, as an intruder with
 	// database rights would, append-only guard included. Parameters are
 	// $1, $2, ... in order of first use.
@@ -81,11 +84,12 @@ func SQLite(t testing.TB, opts Options) *Backend {
 	_, err = s.Migrate(ctx)
 	must(t, err)
 	return &Backend{
-		Name:  "sqlite",
-		Store: s,
-		Clock: clock,
-		Users: users.NewDirectory(s.DB(), bcrypt.MinCost, sqlite.IsUniqueViolation),
-		DB:    s.DB(),
+		Name:   "sqlite",
+		Store:  s,
+		Clock:  clock,
+		Users:  users.NewDirectory(s.DB(), bcrypt.MinCost, sqlite.IsUniqueViolation),
+		DB:     s.DB(),
+		ReadDB: s.ReadDB(),
 		Tamper: func(t testing.TB, sql string, args ...any) {
 			// SQLite triggers cannot be disabled: an intruder drops them.
 			for _, trigger := range []string{"events_no_update", "events_no_delete", "events_position_grows"} {
@@ -117,11 +121,12 @@ func Postgres(t testing.TB, opts Options) *Backend {
 	var db *sql.DB = stdlib.OpenDBFromPool(p)
 	t.Cleanup(func() { db.Close() })
 	return &Backend{
-		Name:  "postgres",
-		Store: s,
-		Clock: clock,
-		Users: users.NewDirectory(db, bcrypt.MinCost, postgres.IsUniqueViolation),
-		DB:    db,
+		Name:   "postgres",
+		Store:  s,
+		Clock:  clock,
+		Users:  users.NewDirectory(db, bcrypt.MinCost, postgres.IsUniqueViolation),
+		DB:     db,
+		ReadDB: db,
 		Tamper: func(t testing.TB, sql string, args ...any) {
 			ctx := context.Background()
 			err := pgx.BeginFunc(ctx, p, func(tx pgx.Tx) error {

@@ -62,6 +62,7 @@ func (pl *planner) agentPublications(change []eventstore.RecordedEvent) ([]*publ
 		msg.Header.Set(HeaderPosition, strconv.FormatInt(last.Position, 10))
 		msg.Header.Set(HeaderIndex, strconv.Itoa(index))
 		msg.Header.Set(HeaderEvents, strings.Join(types, ","))
+		msg.Header.Set(HeaderChange, changeName(last))
 		msg.Header.Set(HeaderAgent, agentID)
 		q := pub
 		q.msg, q.index = msg, index

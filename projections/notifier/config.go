@@ -86,8 +86,30 @@ type Config struct {
 	// each notification by it. Off (nil) by default.
 	Durable eventstore.Durability
 	// Logger reports a notification dropped as the duplicate of a stored
-	// message that differs. Default slog.Default().
+	// message that differs, and the changes a failover lost. Default
+	// slog.Default().
 	Logger *slog.Logger
+	// Log, when set with JetStream, is read each time the notifier's
+	// runner takes its lease, before anything is published: the stream's
+	// messages stored since the checkpoint's change are looked up in it,
+	// and the changes it lacks (lost in a failover) are logged, counted and
+	// corrected (rewind.go). Nil checks nothing.
+	Log LogReader
+	// ClockSkew is how much earlier than the checkpoint's change was
+	// recorded that check starts reading the stream: it must cover how
+	// far the clocks of fbsessiond's hosts and of the NATS servers may
+	// differ. Default 30s.
+	ClockSkew time.Duration
+	// CheckMessages bounds the messages that check reads: the stream's
+	// last ones. Default 100,000.
+	CheckMessages int
+	// CheckTimeout bounds one check. Default 1 minute.
+	CheckTimeout time.Duration
+	// CheckPatience is how long a check that keeps failing holds
+	// publishing back (each failure stops the runner, which tries again);
+	// past it, the notifier publishes unchecked, logging an error, and
+	// checks from the same point at its next lease. Default 2 minutes.
+	CheckPatience time.Duration
 }
 
 // Defaults of Config.
@@ -131,5 +153,17 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.ClockSkew <= 0 {
+		c.ClockSkew = 30 * time.Second
+	}
+	if c.CheckMessages <= 0 {
+		c.CheckMessages = 100_000
+	}
+	if c.CheckTimeout <= 0 {
+		c.CheckTimeout = time.Minute
+	}
+	if c.CheckPatience <= 0 {
+		c.CheckPatience = 2 * time.Minute
 	}
 }

@@ -31,6 +31,13 @@ const (
 	// order ("SessionEnded,InteractionCompleted"): a StatusChange
 	// Completed is a Reject, a Leave, a Transfer to a queue or a Complete.
 	HeaderEvents = "Fbsession-Events"
+	// HeaderChange names the change a message notifies,
+	// "<streamId>:<version>/<change>" (the message id's parts, unkeyed):
+	// what a check of the stream against the log compares (lost.go).
+	HeaderChange = "Fbsession-Change"
+	// HeaderResync marks a corrective notification (resync.go) and names
+	// the lost changes it corrects, "<streamId>:<from>-<to>" (versions).
+	HeaderResync = "Fbsession-Resync"
 )
 
 // envelope wraps a change's notes in messages: their subjects, ids and
@@ -62,6 +69,7 @@ func (e envelope) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
 		types[i] = p.change[i].Type
 	}
 	events := strings.Join(types, ",")
+	change := changeName(p.last())
 	index := 0
 	add := func(k int, kind, subject string, nt note, body []byte) {
 		msg := nats.NewMsg(subject)
@@ -72,6 +80,7 @@ func (e envelope) messages(p *plan, notes []note) ([2][]*nats.Msg, error) {
 		msg.Header.Set(HeaderPosition, strconv.FormatInt(p.last().Position, 10))
 		msg.Header.Set(HeaderIndex, strconv.Itoa(index))
 		msg.Header.Set(HeaderEvents, events)
+		msg.Header.Set(HeaderChange, change)
 		if nt.agent != "" {
 			msg.Header.Set(HeaderAgent, nt.agent)
 		}
@@ -103,12 +112,23 @@ func (e envelope) msgID(last *eventstore.RecordedEvent, index int, kind string) 
 		id += ":" + strconv.Itoa(index) + ":" + kind
 	}
 	id += "/" + changeTag(last)
+	return e.keyed(id)
+}
+
+// keyed is the Nats-Msg-Id of a message named id: id itself, or its HMAC
+// when a key is configured.
+func (e envelope) keyed(id string) string {
 	if len(e.msgIDKey) == 0 {
 		return id
 	}
 	m := hmac.New(sha256.New, e.msgIDKey)
 	m.Write([]byte(id))
 	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// changeName is a change's HeaderChange.
+func changeName(last *eventstore.RecordedEvent) string {
+	return last.StreamID + ":" + strconv.FormatInt(last.Version, 10) + "/" + changeTag(last)
 }
 
 // changeTag tells a change from any other at its stream and version: 64

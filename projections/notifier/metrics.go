@@ -11,6 +11,8 @@ type Metrics struct {
 	msgIDKeyed      prometheus.Gauge
 	duplicates      prometheus.Counter
 	differing       prometheus.Counter
+	// After a failover (rewind.go).
+	rewinds, lostChanges, checkFailures, resyncs prometheus.Counter
 }
 
 // NewMetrics registers the notifier metrics with reg.
@@ -37,7 +39,23 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Duplicates whose stored message differs in subject or body: a notification never stored (a fake published first under its id, or another encoding of the change). Logged; should stay 0.",
 		}),
 	}
-	reg.MustRegister(m.published, m.publishFailures, m.msgIDKeyed, m.duplicates, m.differing)
+	m.rewinds = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "fbsession_failover_rewinds_total",
+		Help: "Checks, each time the notifier takes its lease, that found the log gone back under what the notification stream holds: changes notified and then lost, as an asynchronous failover loses them (docs/HA.md).",
+	})
+	m.lostChanges = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "fbsession_failover_lost_changes_total",
+		Help: "Changes the notification stream holds and the log does not (lost in a failover after they were notified), each logged and corrected by a resync StatusChange; counted once per process that finds them uncorrected.",
+	})
+	m.checkFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "fbsession_failover_check_failures_total",
+		Help: "Checks of the notification stream against the log that could not run (NATS or the store failing, a consumer refused); notifications wait for the check, up to its patience.",
+	})
+	m.resyncs = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "fbsession_failover_resyncs_published_total",
+		Help: "Corrective StatusChange messages (\"resync\": true) published for sessions whose notified changes were lost.",
+	})
+	reg.MustRegister(m.published, m.publishFailures, m.msgIDKeyed, m.duplicates, m.differing, m.rewinds, m.lostChanges, m.checkFailures, m.resyncs)
 	return m
 }
 
@@ -83,4 +101,29 @@ func (m *Metrics) duplicateDiffers() {
 		return
 	}
 	m.differing.Inc()
+}
+
+// rewound counts a check that found n lost changes.
+func (m *Metrics) rewound(n int) {
+	if m == nil || n == 0 {
+		return
+	}
+	m.rewinds.Inc()
+	m.lostChanges.Add(float64(n))
+}
+
+// checkFailed counts a check that could not run.
+func (m *Metrics) checkFailed() {
+	if m == nil {
+		return
+	}
+	m.checkFailures.Inc()
+}
+
+// resynced counts corrective messages published.
+func (m *Metrics) resynced(n int) {
+	if m == nil {
+		return
+	}
+	m.resyncs.Add(float64(n))
 }

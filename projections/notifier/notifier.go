@@ -21,6 +21,7 @@ type Notifier struct {
 	publisher *publisher
 	stream    *stream
 	durable   eventstore.Durability
+	rewind    *rewind
 }
 
 // New returns a notifier.
@@ -30,11 +31,13 @@ func New(cfg Config) (*Notifier, error) {
 		return nil, errors.New("notifier: a notifier needs a store")
 	}
 	cfg.Metrics.keyed(cfg.MsgIDKey != nil)
+	pl := newPlanner(&cfg)
 	return &Notifier{
-		planner:   newPlanner(&cfg),
+		planner:   pl,
 		publisher: newPublisher(&cfg),
 		stream:    newStream(&cfg),
 		durable:   cfg.Durable,
+		rewind:    newRewind(&cfg, pl),
 	}, nil
 }
 

@@ -55,6 +55,9 @@ func (p *picture) apply(rec *eventstore.RecordedEvent) error {
 			return skipUnknown(err, agentlog.ErrUnknownEvent, rec)
 		}
 		applyAgent(b, id, rec, e)
+		// The whole state, reason codes too, for the supervisors' view;
+		// the board keeps only what routing needs.
+		p.agents[id] = as.Evolve(p.agents[id], e)
 		return nil
 	}
 	if ok, err := p.applyQueue(rec); ok {

@@ -3,6 +3,7 @@ package router
 import (
 	"time"
 
+	as "github.com/fbsession/fbsession/domain/agentstate"
 	"github.com/fbsession/fbsession/domain/queue"
 	"github.com/fbsession/fbsession/domain/routing"
 	"github.com/fbsession/fbsession/eventstore"
@@ -14,10 +15,13 @@ import (
 type picture struct {
 	board  *routing.Board
 	queues map[string]queue.State
+	// agents are the agents' channel states, as GET /me/channels shows
+	// them, for the supervisors (Agents).
+	agents map[string]as.State
 }
 
 func newPicture() *picture {
-	return &picture{board: routing.New(), queues: map[string]queue.State{}}
+	return &picture{board: routing.New(), queues: map[string]queue.State{}, agents: map[string]as.State{}}
 }
 
 // applyQueue folds an event of a queue's stream into the board; ok is

@@ -23,10 +23,18 @@ type denial struct {
 	status   int
 }
 
-// authenticate checks the request's Basic credentials and the feature the
-// channel needs, the same as the REST API's agent routes: the channel
-// carries what GET /api/v2/me/facebooksessions shows.
+// authenticate checks the request's Basic credentials, or its browser
+// session's cookie and CSRF token, and the feature the channel needs,
+// the same as the REST API's agent routes: the channel carries what GET
+// /api/v2/me/facebooksessions shows.
 func (s *Server) authenticate(r *http.Request) (users.User, *denial) {
+	if token, ok := s.sessionToken(r); ok {
+		sess, u, denied := s.checkSession(r.Context(), s.cfg.ClientAddr(r), token)
+		if denied != nil {
+			return u, denied
+		}
+		return u, s.sessionCSRF(r, sess)
+	}
 	name, password, ok := r.BasicAuth()
 	if !ok {
 		return users.User{}, &denial{reason: "credentials", err: errAuthentication, status: http.StatusUnauthorized}
@@ -53,16 +61,21 @@ func (s *Server) check(ctx context.Context, addr, name, password string) (users.
 		s.cfg.Logger.Warn("CometD authentication failed: user directory unavailable", "err", err)
 		return u, &denial{reason: "unavailable", err: errUnavailable, retry: true, interval: time.Second, status: http.StatusServiceUnavailable}
 	}
-	if !u.HasFeature(users.FeatureMultimedia) {
-		return u, &denial{reason: "permission", err: errNoPermission, status: http.StatusForbidden}
+	return u, s.accept(u)
+}
+
+// accept refuses an authenticated user who may not hold a client.
+func (s *Server) accept(u users.User) *denial {
+	if !s.admit(u) {
+		return &denial{reason: "permission", err: errNoPermission, status: http.StatusForbidden}
 	}
 	if !validToken(u.ID) {
 		// Not a NATS subject token: the directory validates ids, so this
 		// is a bug, not a user's doing.
 		s.cfg.Logger.Error("user id is not a NATS subject token", "user", u.ID)
-		return u, &denial{reason: "unavailable", err: errUnavailable, status: http.StatusInternalServerError}
+		return &denial{reason: "unavailable", err: errUnavailable, status: http.StatusInternalServerError}
 	}
-	return u, nil
+	return nil
 }
 
 // denialReply answers m with the denial, with the server's advice

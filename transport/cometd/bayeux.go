@@ -16,7 +16,8 @@ const Channel = "/v2/me/facebooksession"
 const ChannelsChannel = "/v2/me/channels"
 
 // The subscriptions over /v2/me that GWS desktops make: every channel
-// of the user.
+// of the user. Desktops subscribe to the channels themselves or to a
+// wildcard, which gets the messages of both (mine, mayReceive).
 const (
 	wildcardChannels    = "/v2/me/*"
 	wildcardAllChannels = "/v2/me/**"
@@ -38,17 +39,6 @@ const (
 // connectionTypes is what the handshake offers, in the order of
 // preference the CometD client negotiates with.
 func connectionTypes() []string { return []string{transportWebSocket, transportLongPolling} }
-
-// subscribable says which subscriptions are served. GWS desktops
-// subscribe to the channels themselves or to a wildcard over /v2/me,
-// which gets the messages of both.
-func subscribable(channel string) bool {
-	switch channel {
-	case Channel, ChannelsChannel, wildcardChannels, wildcardAllChannels:
-		return true
-	}
-	return false
-}
 
 // message is a Bayeux message as a client sends it, with only the fields
 // the server reads; ext and data are ignored.

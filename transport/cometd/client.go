@@ -1,6 +1,7 @@
 package cometd
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,37 +104,50 @@ func (c *client) pending() bool {
 	return len(c.queue) > 0
 }
 
-// subscribe adds channels and tells whether the client had none before,
-// so that the caller joins the user's feed once.
-func (c *client) subscribe(channels []string) (first bool) {
+// feeds tells which feeds the client's channels need (under c.mu): its
+// user's (channels over /v2/me), the supervisors' (over /v2/supervisor).
+func (c *client) feeds() (user, supervisors bool) {
+	for ch := range c.channels {
+		user = user || mine(ch)
+		supervisors = supervisors || supervising(ch)
+	}
+	return user, supervisors
+}
+
+// subscribe adds channels and tells which feeds the client is to join:
+// those it needs now and did not before, so that the caller joins each
+// once.
+func (c *client) subscribe(channels []string) (joinUser, joinSupervisors bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	first = len(c.channels) == 0
+	user, sup := c.feeds()
 	for _, ch := range channels {
 		c.channels[ch] = true
 	}
-	return first
+	nowUser, nowSup := c.feeds()
+	return nowUser && !user, nowSup && !sup
 }
 
 // wants tells whether the client subscribed to channel, itself or by a
-// wildcard.
+// wildcard over its parent (/v2/me/*, /v2/me/**).
 func (c *client) wants(channel string) bool {
+	parent := channel[:strings.LastIndexByte(channel, '/')+1]
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.channels[channel] || c.channels[wildcardChannels] || c.channels[wildcardAllChannels]
+	return c.channels[channel] || c.channels[parent+"*"] || c.channels[parent+"**"]
 }
 
-// unsubscribe removes channels and tells whether none are left.
-func (c *client) unsubscribe(channels []string) (none bool) {
+// unsubscribe removes channels and tells which feeds the client is to
+// leave: those it needed before and no longer does.
+func (c *client) unsubscribe(channels []string) (leaveUser, leaveSupervisors bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.channels) == 0 {
-		return false
-	}
+	user, sup := c.feeds()
 	for _, ch := range channels {
 		delete(c.channels, ch)
 	}
-	return len(c.channels) == 0
+	nowUser, nowSup := c.feeds()
+	return user && !nowUser, sup && !nowSup
 }
 
 // beginConnect marks a /meta/connect held and releases the one held

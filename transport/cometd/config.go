@@ -12,6 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/fbsession/fbsession/websession"
+
 	"github.com/fbsession/fbsession/users"
 )
 
@@ -35,6 +37,22 @@ type Config struct {
 	// the connection's peer. The REST API's, so that both agree behind a
 	// proxy.
 	ClientAddr func(*http.Request) string
+	// WebSessions, when set, accepts the browser session's cookie
+	// instead of Basic credentials (docs/COMETD.md): on long-polling with
+	// the session's CSRF token, on the websocket upgrade from a page of
+	// the request's own origin. Nil: Basic only.
+	WebSessions WebSessions
+	// Secure tells whether a request reached the service over TLS, for
+	// the scheme of its own origin: the REST API's judgement
+	// (httpapi.RequestSecure), which knows the trusted proxies. Default:
+	// the connection's own TLS. Over TLS the cookie is
+	// __Host-FBSESSIONID.
+	Secure func(*http.Request) bool
+	// Origins are the origins a page of the service's own sends a
+	// request from: the REST API's judgement (httpapi.RequestOrigins),
+	// which knows the public URL and the trusted proxies. Default: the
+	// request's own, its scheme as Secure says and its Host.
+	Origins func(*http.Request) []string
 
 	// MaxClientsPerUser and MaxClients cap the clients held (handshaken,
 	// not yet disconnected or expired) for one user and in all; a
@@ -73,6 +91,19 @@ func (c *Config) setDefaults() {
 	}
 	if c.ClientAddr == nil {
 		c.ClientAddr = peerAddr
+	}
+	if c.Secure == nil {
+		c.Secure = func(r *http.Request) bool { return r.TLS != nil }
+	}
+	if c.Origins == nil {
+		secure := c.Secure
+		c.Origins = func(r *http.Request) []string {
+			scheme := "http"
+			if secure(r) {
+				scheme = "https"
+			}
+			return []string{websession.OriginOf(scheme, r.Host)}
+		}
 	}
 	if c.MaxClientsPerUser == 0 {
 		c.MaxClientsPerUser = 8

@@ -18,6 +18,13 @@
 // arrival order. Whichever fbsessiond publishes, any
 // fbsessiond may hold the CometD client.
 //
+// Users with the supervisor role may subscribe to /v2/supervisor/channels
+// (every agent's channel states, wrapped with the agent's id) and
+// /v2/supervisor/facebooksession (every session's integration-side
+// notification): the server holds one pair of NATS subscriptions for
+// them while any of its clients is subscribed (supervisor.go). A
+// supervisor needs no api-multimedia feature for these alone.
+//
 // Nothing a client does can grow the process without bound: clients and
 // websockets are capped per user and in all, a websocket must handshake
 // within seconds, a client that stops connecting expires, and a client

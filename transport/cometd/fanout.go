@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +41,9 @@ type fanout struct {
 
 	mu    sync.Mutex
 	users map[string]*userFeed
+	// supervisors is the supervisors' feed (supervisor.go), nil while no
+	// client is subscribed to a supervisor channel.
+	supervisors *supervisorFeed
 }
 
 type userFeed struct {
@@ -112,8 +117,8 @@ func (f *fanout) confirm(ctx context.Context, feed *userFeed) {
 	}
 }
 
-// leave removes c from its user's feed, unsubscribing after the last.
-func (f *fanout) leave(c *client) {
+// leaveUser removes c from its user's feed, unsubscribing after the last.
+func (f *fanout) leaveUser(c *client) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	feed := f.users[c.user]
@@ -193,9 +198,10 @@ func (f *fanout) lost(feed *userFeed) bool {
 }
 
 // checkDropped drops the clients of the users whose subscription dropped
-// messages, also when no message came after the gap.
+// messages, also when no message came after the gap; and the
+// supervisors' clients if theirs did.
 func (f *fanout) checkDropped() {
-	var drops []*client
+	drops := f.lostSupervisorClients()
 	f.mu.Lock()
 	for _, feed := range f.users {
 		if f.lost(feed) {
@@ -210,17 +216,22 @@ func (f *fanout) checkDropped() {
 	}
 }
 
-// subscribed are the clients in a feed.
+// subscribed are the clients in a feed, each once.
 func (f *fanout) subscribed() []*client {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var cs []*client
+	seen := map[*client]struct{}{}
 	for _, feed := range f.users {
 		for c := range feed.clients {
-			cs = append(cs, c)
+			seen[c] = struct{}{}
 		}
 	}
-	return cs
+	if f.supervisors != nil {
+		for c := range f.supervisors.clients {
+			seen[c] = struct{}{}
+		}
+	}
+	return slices.Collect(maps.Keys(seen))
 }
 
 // subject carries every notification of the user: their sessions' and

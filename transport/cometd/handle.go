@@ -89,21 +89,26 @@ func (s *Server) subscribe(ctx context.Context, u users.User, m *message) []byte
 		return r.encode()
 	}
 	for _, ch := range channels {
-		if !subscribable(ch) {
+		if !mayReceive(u, ch) {
 			r.Error = errForbiddenSubscription(ch)
 			return r.encode()
 		}
 	}
-	if c.subscribe(channels) {
-		if err := s.feed.join(ctx, c); err != nil {
-			if c.removedFor() != "" {
-				return s.unknownClient(m)
-			}
-			s.cfg.Logger.Warn("CometD subscribe", "user", u.ID, "err", err)
-			c.unsubscribe(channels)
-			r.Error = errUnavailable
-			return r.encode()
+	joinUser, joinSupervisors := c.subscribe(channels)
+	if joinUser {
+		err = s.feed.join(ctx, c)
+	}
+	if err == nil && joinSupervisors {
+		err = s.feed.joinSupervisors(ctx, c)
+	}
+	if err != nil {
+		if c.removedFor() != "" {
+			return s.unknownClient(m)
 		}
+		s.cfg.Logger.Warn("CometD subscribe", "user", u.ID, "err", err)
+		s.leave(c, channels)
+		r.Error = errUnavailable
+		return r.encode()
 	}
 	r.Successful = true
 	return r.encode()
@@ -120,9 +125,7 @@ func (s *Server) unsubscribe(u users.User, m *message) []byte {
 		r.Error = errBadMessage
 		return r.encode()
 	}
-	if c.unsubscribe(channels) {
-		s.feed.leave(c)
-	}
+	s.leave(c, channels)
 	r.Successful = true
 	return r.encode()
 }
@@ -135,4 +138,16 @@ func (s *Server) disconnect(u users.User, m *message) []byte {
 	s.drop(c, reasonDisconnect)
 	r := reply{Channel: metaDisconnect, ID: m.ID, ClientID: m.ClientID, Successful: true}
 	return r.encode()
+}
+
+// leave unsubscribes c from channels, and takes it out of the feeds it
+// no longer needs.
+func (s *Server) leave(c *client, channels []string) {
+	leaveUser, leaveSupervisors := c.unsubscribe(channels)
+	if leaveUser {
+		s.feed.leaveUser(c)
+	}
+	if leaveSupervisors {
+		s.feed.leaveSupervisors(c)
+	}
 }

@@ -52,14 +52,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 		removed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fbsession_cometd_clients_removed_total",
-			Help: "CometD clients removed, by reason: disconnect, expired, overflow (queue full, messages dropped), budget (the process's queued bytes at their limit), nats (notifications lost on the way from NATS), lost (messages taken for a write that failed), shutdown.",
+			Help: "CometD clients removed, by reason: disconnect, expired, overflow (queue full, messages dropped), budget (the process's queued bytes at their limit), nats (notifications lost on the way from NATS), lost (messages taken for a write that failed), permission (the user lost the role or feature a subscribed channel needs), shutdown.",
 		}, []string{"reason"}),
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fbsession_cometd_refused_total",
 			Help: "CometD messages refused, by reason: credentials, throttled, permission, unavailable, user_limit, total_limit, unknown_client, websocket_user_limit, websocket_total_limit.",
 		}, []string{"reason"}),
 	}
-	for _, r := range []string{reasonDisconnect, reasonExpired, reasonOverflow, reasonBudget, reasonNATS, reasonLost, reasonShutdown} {
+	for _, r := range []string{reasonDisconnect, reasonExpired, reasonOverflow, reasonBudget, reasonNATS, reasonLost, reasonPermission, reasonShutdown} {
 		m.removed.WithLabelValues(r)
 	}
 	if reg != nil {

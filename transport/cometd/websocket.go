@@ -18,7 +18,8 @@ import (
 const wsWriteTimeout = 10 * time.Second
 
 // serveWebSocket authenticates the upgrade request, which carries the
-// Basic credentials (a browser sends those it holds for the origin; the
+// browser session's cookie (a browser sends it with the upgrade; the
+// CometD websocket transport sends no headers) or Basic credentials (the
 // Node client takes them from the URL), and serves the Bayeux messages
 // of the connection.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
@@ -27,14 +28,19 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.sessions.Done()
-	addr := s.cfg.ClientAddr(r)
-	name, password, ok := r.BasicAuth()
+	creds := credentials{addr: s.cfg.ClientAddr(r)}
 	var u users.User
 	var denied *denial
-	if !ok {
-		denied = &denial{reason: "credentials", err: errAuthentication, status: http.StatusUnauthorized}
+	if token, ok := s.sessionToken(r); ok {
+		creds.token = token
+		if denied = s.sameOrigin(r); denied == nil {
+			_, u, denied = s.checkSession(r.Context(), creds.addr, token)
+		}
+	} else if name, password, ok := r.BasicAuth(); ok {
+		creds.name, creds.password = name, password
+		u, denied = s.check(r.Context(), creds.addr, name, password)
 	} else {
-		u, denied = s.check(r.Context(), addr, name, password)
+		denied = &denial{reason: "credentials", err: errAuthentication, status: http.StatusUnauthorized}
 	}
 	if denied != nil {
 		s.metrics.refused.WithLabelValues(denied.reason).Inc()
@@ -58,7 +64,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Time{})
 	_ = rc.SetWriteDeadline(time.Time{})
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.cfg.OriginPatterns})
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.acceptOrigins(r)})
 	if err != nil {
 		s.cfg.Logger.Debug("CometD websocket upgrade failed", "err", err)
 		return
@@ -66,7 +72,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(maxBody)
 	s.metrics.websockets.Inc()
 	defer s.metrics.websockets.Dec()
-	ws := &wsSession{s: s, conn: conn, user: u, addr: addr, name: name, password: password, connects: make(chan *message)}
+	ws := &wsSession{s: s, conn: conn, user: u, creds: creds, connects: make(chan *message)}
 	ws.run()
 }
 
@@ -113,12 +119,17 @@ func (s *Server) closeWebSocket(user string) {
 type wsSession struct {
 	s    *Server
 	conn *websocket.Conn
+	// user is the user as of the upgrade, for their id; the reader keeps
+	// the user as of the last check of the credentials, for what they may
+	// do.
 	user users.User
-	// The credentials are checked again at each handshake and connect
-	// (from the authenticator's cache), so that a disabled user or a
-	// changed password ends the connection within a connect's timeout.
-	addr, name, password string
-	connects             chan *message
+	// The credentials are checked again at each handshake, connect and
+	// subscribe (Basic's from the authenticator's cache, a session in the
+	// database), so that a disabled user, a changed password or a logout
+	// ends the connection within a connect's timeout, and a role or
+	// feature taken away holds for the next subscribe at once.
+	creds    credentials
+	connects chan *message
 }
 
 // ending is how the reader ends the connection: the last replies, then
@@ -172,6 +183,7 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 		}
 	})
 	defer noHandshake.Stop()
+	u := ws.user
 	for {
 		rctx, cancel := context.WithTimeout(ctx, silence)
 		typ, data, err := ws.conn.Read(rctx)
@@ -191,8 +203,14 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 		var out [][]byte
 		for i := range msgs {
 			m := &msgs[i]
-			if m.Channel == metaHandshake || m.Channel == metaConnect {
-				if _, denied := ws.s.check(ctx, ws.addr, ws.name, ws.password); denied != nil {
+			if m.Channel == metaHandshake || m.Channel == metaConnect || m.Channel == metaSubscribe {
+				now, denied := ws.s.recheck(ctx, ws.creds)
+				if denied == nil && now.ID != ws.user.ID {
+					// The credentials name another user now (the name
+					// given to someone else): not the clients' user.
+					denied = &denial{reason: "credentials", err: errAuthentication, status: http.StatusUnauthorized}
+				}
+				if denied != nil {
 					// Whatever the denial, the connection ends: one the
 					// client could keep open by failing logins, or while
 					// the directory is down, would go on carrying the
@@ -201,6 +219,7 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 					c := ws.s.reg.get(m.ClientID)
 					return &ending{items: append(out, ws.s.denialReply(denied, m)), code: websocket.StatusPolicyViolation, reason: denied.err, drop: c}
 				}
+				u = now
 			}
 			switch m.Channel {
 			case metaConnect:
@@ -216,13 +235,13 @@ func (ws *wsSession) readLoop(ctx context.Context, writeDone <-chan struct{}) *e
 					return nil
 				}
 			case metaHandshake:
-				r, ok := ws.s.handshake(ws.user, m, transportWebSocket)
+				r, ok := ws.s.handshake(u, m, transportWebSocket)
 				if ok {
 					handshaken.Store(true)
 				}
 				out = append(out, r)
 			default:
-				out = append(out, ws.s.handle(ctx, ws.user, m, transportWebSocket))
+				out = append(out, ws.s.handle(ctx, u, m, transportWebSocket))
 			}
 		}
 		if len(out) > 0 && !ws.write(out) {

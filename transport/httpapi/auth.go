@@ -11,31 +11,53 @@ import (
 
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/users"
+	"github.com/fbsession/fbsession/websession"
 )
 
 const userKey = "fbsession.user"
 
-// authenticate checks HTTP Basic credentials and puts the user in the
-// context.
+// authenticate checks HTTP Basic credentials, or the browser session's
+// cookie when the request has no Authorization header, and puts the user
+// in the context. Basic on GET /me issues a browser session.
 func (a *API) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		name, password, ok := c.Request().BasicAuth()
-		if !ok {
-			shed(c)
-			return errNotAuthenticated
-		}
-		u, err := a.cfg.Auth.Authenticate(c.Request().Context(), clientAddress(c), name, password)
-		if err != nil {
-			// The client's failure only: while the directory is down, a
-			// client that logs in right keeps its connection for the retry.
-			if errors.Is(err, users.ErrBadCredentials) || errors.Is(err, users.ErrThrottled) {
-				shed(c)
+		if a.cfg.WebSessions != nil && c.Request().Header.Get(echo.HeaderAuthorization) == "" {
+			if token, ok := websession.FromRequest(c.Request(), a.secure(c.Request())); ok {
+				return a.cookieAuth(c, token, next)
 			}
-			return directoryError(err)
+		}
+		u, version, err := a.basic(c)
+		if err != nil {
+			return err
 		}
 		c.Set(userKey, u)
+		if a.cfg.WebSessions != nil && isGetMe(c) {
+			if err := a.issueOnMe(c, u, version); err != nil {
+				return err
+			}
+		}
 		return next(c)
 	}
+}
+
+// basic checks the request's Basic credentials: the user, and the
+// version of the user's row they were verified on.
+func (a *API) basic(c echo.Context) (users.User, int64, error) {
+	name, password, ok := c.Request().BasicAuth()
+	if !ok {
+		shed(c)
+		return users.User{}, 0, errNotAuthenticated
+	}
+	u, version, err := a.cfg.Auth.AuthenticateVersion(c.Request().Context(), clientAddress(c), name, password)
+	if err != nil {
+		// The client's failure only: while the directory is down, a
+		// client that logs in right keeps its connection for the retry.
+		if errors.Is(err, users.ErrBadCredentials) || errors.Is(err, users.ErrThrottled) {
+			shed(c)
+		}
+		return users.User{}, 0, directoryError(err)
+	}
+	return u, version, nil
 }
 
 // shed closes the connection of a request that did not log in once it is

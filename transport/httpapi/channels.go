@@ -24,6 +24,11 @@ func (a *API) startOrEndSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, ending := cmd.(as.EndSession); ending && a.cfg.WebSessions != nil {
+		// Made with the cookie, it ends the browser session too, once
+		// the contact center session has ended.
+		return a.runAgentCommand(c, cmd, a.endWebSession)
+	}
 	return a.runAgentCommand(c, cmd)
 }
 
@@ -70,8 +75,9 @@ func (a *API) setChannel(c echo.Context, sender as.Sender) error {
 }
 
 // runAgentCommand runs cmd with the request's Idempotency-Key and answers
-// with its referenceId.
-func (a *API) runAgentCommand(c echo.Context, cmd as.Command) error {
+// with its referenceId; done, when given, runs once cmd succeeded, before
+// the answer.
+func (a *API) runAgentCommand(c echo.Context, cmd as.Command, done ...func(echo.Context)) error {
 	key, err := idempotencyKey(c)
 	if err != nil {
 		return err
@@ -83,6 +89,9 @@ func (a *API) runAgentCommand(c echo.Context, cmd as.Command) error {
 	}, cmd)
 	if err != nil {
 		return err
+	}
+	for _, f := range done {
+		f(c)
 	}
 	return c.JSON(http.StatusOK, struct {
 		StatusCode  int   `json:"statusCode"`

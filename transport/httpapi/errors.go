@@ -20,6 +20,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore"
 	"github.com/fbsession/fbsession/gws"
 	"github.com/fbsession/fbsession/users"
+	"github.com/fbsession/fbsession/websession"
 )
 
 // GWS status codes used by this API.
@@ -139,7 +140,7 @@ func toAPIError(err error) (e *apiError, unexpected bool) {
 		return &apiError{http.StatusConflict, codeInvalidState, "The facebooksession changed while the operation ran; try again"}, false
 	case errors.Is(err, users.ErrBadCredentials):
 		return errNotAuthenticated, false
-	case errors.Is(err, users.ErrThrottled):
+	case errors.Is(err, users.ErrThrottled), errors.Is(err, websession.ErrThrottled):
 		return errThrottled, false
 	case errors.Is(err, commands.ErrIdempotencyKeyReused):
 		return &apiError{http.StatusUnprocessableEntity, codeValidation, "The Idempotency-Key was already used for another request"}, false
@@ -218,17 +219,31 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				"method", c.Request().Method, "path", c.Path(), "err", err,
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 		}
-		var te *users.ThrottledError
-		if errors.As(err, &te) {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(te.RetryAfter.Round(time.Second)/time.Second))))
+		if wait, ok := retryAfter(err); ok {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Round(time.Second)/time.Second))))
 		}
-		if e.status == http.StatusUnauthorized {
+		if e.status == http.StatusUnauthorized && !scripted(c) {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Basic realm="fbsession", charset="UTF-8"`)
 		}
 		if err := c.JSON(e.status, errorBody{StatusCode: e.code, StatusMessage: e.message}); err != nil {
 			log.Debug("writing error response", "err", err)
 		}
 	}
+}
+
+// retryAfter is how long a throttled client is told to wait.
+func retryAfter(err error) (time.Duration, bool) {
+	var (
+		login   *users.ThrottledError
+		session *websession.ThrottledError
+	)
+	switch {
+	case errors.As(err, &login):
+		return login.RetryAfter, true
+	case errors.As(err, &session):
+		return session.RetryAfter, true
+	}
+	return 0, false
 }
 
 // toQueueError maps the errors of queues (domain/queue); ok is false for
@@ -243,4 +258,12 @@ func toQueueError(err error) (e *apiError, ok bool) {
 		return errNotFound, true
 	}
 	return nil, false
+}
+
+// scripted tells whether a refused login came from a page's script: one
+// that says so (X-Requested-With, as XMLHttpRequest libraries do) or
+// presents a session cookie. Its 401 has no WWW-Authenticate, on which a
+// browser would open its own login prompt over the page's sign-in form.
+func scripted(c echo.Context) bool {
+	return c.Request().Header.Get(echo.HeaderXRequestedWith) != "" || websession.Presented(c.Request())
 }

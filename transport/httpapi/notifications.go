@@ -20,13 +20,16 @@ type clientAddrKey struct{}
 // timeout. The server-wide middlewares suit it: CometD posts
 // application/json;charset=UTF-8, batches are far below 64 KiB, and the
 // reserve of health-check connections refuses it like any other route.
-func mountNotifications(e *echo.Echo, h http.Handler) {
+func (a *API) mountNotifications(e *echo.Echo, h http.Handler) {
 	if h == nil {
 		return
 	}
 	serve := func(c echo.Context) error {
 		r := c.Request()
-		h.ServeHTTP(c.Response(), r.WithContext(context.WithValue(r.Context(), clientAddrKey{}, clientAddress(c))))
+		ctx := context.WithValue(r.Context(), clientAddrKey{}, clientAddress(c))
+		ctx = context.WithValue(ctx, secureKey{}, a.secure(r))
+		ctx = context.WithValue(ctx, originsKey{}, a.origins(r))
+		h.ServeHTTP(c.Response(), r.WithContext(ctx))
 		return nil
 	}
 	e.Any(notificationsPath, serve)

@@ -35,8 +35,20 @@ type Config struct {
 	// Transcripts reads the sessions' messages for GET .../messages.
 	Transcripts *sessionview.Transcripts
 	Auth        *users.Authenticator
+	// WebSessions, when set, keeps browser sessions (docs/API.md §14): a
+	// Basic GET /me issues a session cookie that the API and CometD
+	// accept instead of Basic. Nil: Basic only.
+	WebSessions WebSessions
+	// CookieAlwaysSecure marks the session cookie Secure whatever the
+	// request came over: for a proxy ending TLS that is not among
+	// TrustedProxies, whose X-Forwarded-Proto is not believed.
+	CookieAlwaysSecure bool
 	// BaseURL prefixes every resource uri, e.g. "http://localhost:8080".
 	BaseURL string
+	// PublicOrigin, when set, is the origin browsers reach the service
+	// at (the configured public URL's, https://desk.example.com): a page
+	// of it is the service's own, whatever Host a proxy in front sends.
+	PublicOrigin string
 	// Ready checks what /readyz reports on, by name (the store, NATS).
 	Ready map[string]func(context.Context) error
 	// Degraded checks what /readyz reports degraded on, by name, still
@@ -72,11 +84,16 @@ type Config struct {
 	// QueueFigures counts the queues' live figures (the router's); nil
 	// shows them 0.
 	QueueFigures QueueFigures
+	// Supervision is what GET /agents and GET /facebooksessions read.
+	Supervision Supervision
 	// Messenger, when set, serves Meta's Messenger webhook at
 	// /webhooks/messenger, GET and POST (transport/messenger); it checks
 	// each delivery's signature itself and bounds its body (1 MiB, past
 	// the API's 64 KiB). Nil: the paths are 404.
 	Messenger http.Handler
+	// Pages, when set, serves the browser pages at /desktop/ and
+	// /supervisor/ (transport/desktop); nil: the paths are 404.
+	Pages http.Handler
 	// NewID generates intake ids when the body has none.
 	NewID  func() string
 	Logger *slog.Logger
@@ -103,6 +120,9 @@ type API struct {
 	cfg       Config
 	writes    *writeHealth
 	readiness *readiness
+	// unissuedCount counts the Basic GET /me answered without a session
+	// cookie because the sessions' database failed.
+	unissuedCount prometheus.Counter
 }
 
 // New returns the Echo server of the API.
@@ -113,7 +133,14 @@ func New(cfg Config) *echo.Echo {
 
 func newAPI(cfg Config) (*API, *echo.Echo) {
 	cfg.setDefaults()
-	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}, readiness: &readiness{failing: map[string]bool{}}}
+	a := &API{cfg: cfg, writes: &writeHealth{now: time.Now}, readiness: &readiness{failing: map[string]bool{}},
+		unissuedCount: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fbsession_web_session_unissued_total",
+			Help: "Basic GET /api/v2/me from a browser answered without a session cookie because the sessions' database failed.",
+		})}
+	if cfg.Registry != nil && cfg.WebSessions != nil {
+		cfg.Registry.MustRegister(a.unissuedCount)
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	if len(cfg.TrustedProxies) > 0 {
@@ -136,8 +163,9 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
 	e.GET("/api/v2/openapi.yaml", serveOpenAPI)
-	mountNotifications(e, cfg.Notifications)
+	a.mountNotifications(e, cfg.Notifications)
 	mountMessenger(e, cfg.Messenger, cfg.RequestTimeout, cfg.MaxRequestRead)
+	mountPages(e, cfg.Pages)
 
 	// The API's middleware goes on each route, not on a group: a group
 	// with middleware catches every path under it, so Echo would answer a
@@ -154,9 +182,9 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 		api(http.MethodGet, p, a.getMine, a.requireFeature)
 		api(http.MethodPost, p, a.operate, a.requireFeature)
 	}
-	// The integration side reads and acts on any session without the
+	// The integration side and supervisors read any session without the
 	// api-multimedia feature, which is an agent desktop's.
-	integrationOrFeature := a.requireFeatureUnless(users.RoleIntegration)
+	integrationOrFeature := a.requireFeatureUnlessAny(users.RoleIntegration, users.RoleSupervisor)
 	api(http.MethodGet, "/facebooksessions/:id", a.get, integrationOrFeature)
 	api(http.MethodGet, "/facebooksessions/:id/messages", a.transcript, integrationOrFeature)
 	api(http.MethodPost, "/facebooksessions/:id", a.operateIntegration, a.requireRole(users.RoleIntegration))
@@ -166,6 +194,8 @@ func newAPI(cfg Config) (*API, *echo.Echo) {
 	api(http.MethodPost, "/me/channels/:channel", a.setMyChannel, a.requireFeature)
 	api(http.MethodPost, "/users/:id/channels/:channel", a.controlChannel, a.requireAgentControl)
 	a.queueRoutes(api)
+	a.supervisorRoutes(api)
+	e.POST(logoutPath, a.logout, deadline(cfg.RequestTimeout, cfg.MaxRequestRead), a.writes.trackWrites)
 	// Filled before the first request, read-only after.
 	for _, r := range e.Routes() {
 		routes[r.Path] = true

@@ -25,10 +25,23 @@ import (
 // pool_max_conns.
 const DefaultMaxConns = 32
 
+// WebSessionConns is the size of the PostgreSQL pool of the browser
+// sessions: logins queueing for the issuer's lock, or a flood of cookie
+// lookups, wait for these, never for the event store's connections.
+const WebSessionConns = 4
+
 // Backend is an open store and directory.
 type Backend struct {
 	Store eventstore.Driver
 	Users *users.Directory
+	// DB is the database Users is on.
+	DB *sql.DB
+	// WebSessionsDB is where the browser sessions (websession) are
+	// written: on PostgreSQL the same database through a pool of its own
+	// (WebSessionConns), on SQLite the file's one writer.
+	// WebSessionsReadDB is where they are looked up: the same pool on
+	// PostgreSQL, SQLite's readers, which never wait for the writer.
+	WebSessionsDB, WebSessionsReadDB *sql.DB
 	// Dialect is "postgres" or "sqlite".
 	Dialect string
 	migrate func(context.Context) (int64, error)
@@ -92,8 +105,13 @@ func openSQLite(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Bac
 		return nil, err
 	}
 	return &Backend{
-		Store:   s,
-		Users:   users.NewDirectory(s.DB(), cfg.BcryptCost, sqlite.IsUniqueViolation, users.RecordTo(&userlog.Recorder{Store: s})),
+		Store: s,
+		Users: users.NewDirectory(s.DB(), cfg.BcryptCost, sqlite.IsUniqueViolation, users.RecordTo(&userlog.Recorder{Store: s})),
+		DB:    s.DB(),
+		// SQLite has one writer, which the sessions' writes share with
+		// the appends: a lookup writes only a session's use, once a
+		// minute, and issues are per user rate-limited.
+		WebSessionsDB: s.DB(), WebSessionsReadDB: s.ReadDB(),
 		Dialect: "sqlite",
 		migrate: s.Migrate,
 		close:   func() { s.Close() },
@@ -120,15 +138,31 @@ func openPostgres(ctx context.Context, cfg *config.Config, log *slog.Logger) (*B
 		return nil, err
 	}
 	var db *sql.DB = stdlib.OpenDBFromPool(pool)
+	// pgxpool opens connections as they are needed: fbsessionctl, which
+	// keeps no sessions, never opens one here.
+	scfg := pcfg.Copy()
+	scfg.MaxConns, scfg.MinConns = WebSessionConns, 0
+	sessionsPool, err := pgxpool.NewWithConfig(ctx, scfg)
+	if err != nil {
+		s.Close()
+		db.Close()
+		pool.Close()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	sessions := stdlib.OpenDBFromPool(sessionsPool)
 	return &Backend{
-		Store:   s,
-		Users:   users.NewDirectory(db, cfg.BcryptCost, postgres.IsUniqueViolation, users.RecordTo(&userlog.Recorder{Store: s})),
+		Store:         s,
+		Users:         users.NewDirectory(db, cfg.BcryptCost, postgres.IsUniqueViolation, users.RecordTo(&userlog.Recorder{Store: s})),
+		DB:            db,
+		WebSessionsDB: sessions, WebSessionsReadDB: sessions,
 		Dialect: "postgres",
 		migrate: s.Migrate,
 		close: func() {
 			s.Close()
 			db.Close()
 			pool.Close()
+			sessions.Close()
+			sessionsPool.Close()
 		},
 	}, nil
 }

@@ -2,12 +2,14 @@ package backend_test
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -98,4 +100,46 @@ func TestDataDirLockWithPostgreSQL(t *testing.T) {
 	other, err := backend.Open(context.Background(), &external, discard(), backend.Exclusive())
 	require.NoError(t, err)
 	other.Close()
+}
+
+// The browser sessions have connections of their own: on PostgreSQL a
+// pool of WebSessionConns beside the store's, so that logins waiting for
+// the issuer's lock never hold the connections the appends need; on
+// SQLite lookups read through the readers, which write nothing.
+func TestWebSessionsConnections(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		cfg := config.Config{DataDir: t.TempDir(), DatabaseURL: postgrestest.SchemaURL(t), BcryptCost: 4}
+		b, err := backend.Open(ctx, &cfg, discard())
+		require.NoError(t, err)
+		defer b.Close()
+		require.Same(t, b.WebSessionsDB, b.WebSessionsReadDB)
+		var held []*sql.Conn
+		for range backend.WebSessionConns {
+			c, err := b.WebSessionsDB.Conn(ctx)
+			require.NoError(t, err)
+			held = append(held, c)
+		}
+		wait, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		_, err = b.WebSessionsDB.Conn(wait)
+		require.ErrorIs(t, err, context.DeadlineExceeded, "the sessions' pool is full")
+		var one int
+		require.NoError(t, b.DB.QueryRowContext(ctx, "SELECT 1").Scan(&one), "the store's is not")
+		for _, c := range held {
+			require.NoError(t, c.Close())
+		}
+	})
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		b := open(t, &config.Config{DataDir: t.TempDir(), BcryptCost: 4})
+		defer b.Close()
+		require.Same(t, b.DB, b.WebSessionsDB, "the file's one writer")
+		_, err := b.WebSessionsReadDB.ExecContext(ctx, "DELETE FROM web_sessions")
+		require.Error(t, err, "lookups read through the query-only readers")
+		var n int
+		require.NoError(t, b.WebSessionsReadDB.QueryRowContext(ctx, "SELECT count(*) FROM web_sessions").Scan(&n))
+	})
 }

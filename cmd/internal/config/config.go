@@ -16,6 +16,7 @@ import (
 	"github.com/fbsession/fbsession/cmd/internal/natsconn"
 	"github.com/fbsession/fbsession/projections/notifier"
 	"github.com/fbsession/fbsession/transport/httpapi"
+	"github.com/fbsession/fbsession/websession"
 )
 
 // maxAppendBatches bounds --append-batches: each batch holds a database
@@ -111,6 +112,8 @@ type Config struct {
 	CometDMaxIdle        time.Duration
 	// Messenger is the Messenger Platform connector (docs/MESSENGER.md).
 	Messenger Messenger
+	// WebSessions are the browser sessions (docs/API.md §14).
+	WebSessions WebSessions
 
 	// trustedProxiesErr is FBSESSION_TRUSTED_PROXIES' parse error, which
 	// registration cannot return; Validate does.
@@ -237,6 +240,7 @@ func (c *Config) RegisterDaemon(fs *pflag.FlagSet) {
 	fs.Int64Var(&c.CometDQueueBudget, "cometd-queue-budget", c.envBytes("cometd-queue-budget", "FBSESSION_COMETD_QUEUE_BUDGET", 256<<20), "bytes of notifications waiting for all CometD clients together; a client past it is dropped and must handshake again [FBSESSION_COMETD_QUEUE_BUDGET]")
 	fs.DurationVar(&c.CometDMaxIdle, "cometd-max-idle", c.envDuration("cometd-max-idle", "FBSESSION_COMETD_MAX_IDLE", 30*time.Second), "how long a CometD client may go without connecting before it expires (advice maxInterval) [FBSESSION_COMETD_MAX_IDLE]")
 	c.registerMessenger(fs)
+	c.registerWebSessions(fs)
 	fs.DurationVar(&c.CheckpointRetention, "checkpoint-retention", c.envDuration("checkpoint-retention", "FBSESSION_CHECKPOINT_RETENTION", 0), "how long the checkpoint stream keeps checkpoints; 0 keeps them for ever [FBSESSION_CHECKPOINT_RETENTION]")
 }
 
@@ -276,6 +280,12 @@ func (c *Config) Validate() error {
 	}
 	if c.CheckpointRetention < 0 {
 		return fmt.Errorf("checkpoint-retention %s: must be 0 (for ever) or more", c.CheckpointRetention)
+	}
+	if c.PublicURL != "" && c.PublicOrigin() == "" {
+		return fmt.Errorf("public-url %q: must be an http or https URL with a host", c.PublicURL)
+	}
+	if err := c.WebSessions.validate(); err != nil {
+		return err
 	}
 	return c.Messenger.validate()
 }
@@ -334,6 +344,15 @@ func (c *Config) BaseURL() string {
 		return strings.TrimRight(c.PublicURL, "/")
 	}
 	return "http://" + c.HTTPAddr
+}
+
+// PublicOrigin is the origin of the public URL when one is set (a page
+// of it is the service's own, behind a proxy that rewrites Host), or "".
+func (c *Config) PublicOrigin() string {
+	if c.PublicURL == "" {
+		return ""
+	}
+	return websession.URLOrigin(c.PublicURL)
 }
 
 // Logger returns the slog logger the configuration asks for.

@@ -57,6 +57,7 @@ func TestGroups(t *testing.T) {
 	require.Equal(t, "S", cfg.Stream)
 	require.Equal(t, "nats://127.0.0.1:1", cfg.NATSClientURL())
 	require.Equal(t, "http://10.0.0.1:80", cfg.BaseURL(), "the default of public-url still follows FBSESSION_HTTP_ADDR")
+	require.Empty(t, cfg.PublicOrigin(), "a page's origin is taken from no default")
 	for _, daemonOnly := range []string{"trusted-proxies", "http-addr", "cached-sessions", "stream-retention", "checkpoint-interval", "request-timeout"} {
 		require.Nil(t, fs.Lookup(daemonOnly), daemonOnly)
 	}
@@ -150,6 +151,11 @@ func TestValidateBounds(t *testing.T) {
 		{[]string{"--cometd-queue-budget", "-1"}, "queue budget -1"},
 		{[]string{"--append-batches", "-1"}, "append-batches -1"},
 		{[]string{"--append-batches", "17"}, "append-batches 17"},
+		{[]string{"--web-session-idle", "30s"}, "web-session-idle 30s"},
+		{[]string{"--web-session-idle", "2h", "--web-session-max-age", "1h"}, "web-session-max-age 1h0m0s"},
+		{[]string{"--web-sessions-per-user", "0"}, "web-sessions-per-user 0"},
+		{[]string{"--web-sessions-max", "-1"}, "web-sessions-max -1"},
+		{[]string{"--cookie-secure", "yes"}, `cookie-secure "yes"`},
 	} {
 		var cfg config.Config
 		fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)
@@ -163,4 +169,24 @@ func TestValidateBounds(t *testing.T) {
 	cfg.Register(fs)
 	require.NoError(t, fs.Parse([]string{"--cache-bytes", "0", "--stream-replicas", "3"}))
 	require.NoError(t, cfg.Validate(), "0 cache bytes keeps none; 3 replicas is fine")
+}
+
+// The public URL's origin is the pages' behind a proxy that rewrites
+// Host; a public URL with none is refused.
+func TestPublicOrigin(t *testing.T) {
+	for _, c := range []struct{ url, origin string }{
+		{"https://Desk.example.com/fbsession/", "https://desk.example.com"},
+		{"https://desk.example.com:443", "https://desk.example.com"},
+		{"http://10.0.0.1:8080", "http://10.0.0.1:8080"},
+	} {
+		cfg := config.Config{PublicURL: c.url}
+		require.Equal(t, c.origin, cfg.PublicOrigin(), c.url)
+	}
+	for _, bad := range []string{"desk.example.com", "ftp://desk.example.com", "https://"} {
+		var cfg config.Config
+		fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)
+		cfg.Register(fs)
+		require.NoError(t, fs.Parse([]string{"--public-url", bad}))
+		require.ErrorContains(t, cfg.Validate(), "public-url", bad)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fbsession/fbsession/cmd/internal/config"
 	"github.com/fbsession/fbsession/transport/httpapi"
+	"github.com/fbsession/fbsession/websession"
 )
 
 // An environment value that does not parse stops the start, naming the
@@ -23,6 +24,8 @@ func TestBadEnvironmentValueStopsTheStart(t *testing.T) {
 		{"FBSESSION_CACHE_BYTES", "16 MiB", "cache-bytes"},            // bytes
 		{"FBSESSION_STREAM_MAX_BYTES", "1G", "stream-max-bytes"},      // bytes
 		{"FBSESSION_CONNS_PER_ADDRESS", "256.5", "conns-per-address"}, // int
+		{"FBSESSION_WEB_SESSION_IDLE", "30", "web-session-idle"},      // duration without a unit
+		{"FBSESSION_WEB_SESSIONS_MAX", "lots", "web-sessions-max"},    // int
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(tc.name, tc.value)
@@ -43,7 +46,8 @@ func TestBadEnvironmentValueStopsTheStart(t *testing.T) {
 			require.Error(t, err, "the flag is refused too")
 
 			good := map[string]string{"stream-replicas": "3", "request-timeout": "2s", "admin-pprof": "true",
-				"cache-bytes": "1024", "stream-max-bytes": "1024", "conns-per-address": "8"}[tc.flag]
+				"cache-bytes": "1024", "stream-max-bytes": "1024", "conns-per-address": "8",
+				"web-session-idle": "10m", "web-sessions-max": "1000"}[tc.flag]
 			cfg, fs, err = parse("--" + tc.flag + "=" + good)
 			require.NoError(t, err)
 			require.NoError(t, cfg.EnvError(fs), "a flag replaces the bad environment value")
@@ -58,6 +62,11 @@ func TestEnvironmentValues(t *testing.T) {
 	t.Setenv("FBSESSION_ADMIN_PPROF", "true")
 	t.Setenv("FBSESSION_ADMIN_ADDR", "127.0.0.1:9200")
 	t.Setenv("FBSESSION_STREAM_REPLICAS", "")
+	t.Setenv("FBSESSION_WEB_SESSION_IDLE", "10m")
+	t.Setenv("FBSESSION_WEB_SESSION_MAX_AGE", "8h")
+	t.Setenv("FBSESSION_WEB_SESSIONS_PER_USER", "3")
+	t.Setenv("FBSESSION_WEB_SESSIONS_MAX", "500")
+	t.Setenv("FBSESSION_COOKIE_SECURE", "always")
 	var cfg config.Config
 	fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)
 	cfg.Register(fs)
@@ -70,6 +79,20 @@ func TestEnvironmentValues(t *testing.T) {
 	require.Equal(t, "127.0.0.1:9200", cfg.AdminAddr)
 	require.Equal(t, 1, cfg.StreamReplicas)
 	require.Equal(t, httpapi.DefaultConnsPerAddress, cfg.ConnsPerAddress)
+	require.Equal(t, websession.Config{Idle: 10 * time.Minute, MaxAge: 8 * time.Hour, PerUser: 3, Max: 500}, cfg.WebSessions.Store())
+	require.True(t, cfg.WebSessions.AlwaysSecure())
+}
+
+// Browser sessions are on by default, with the documented bounds, and
+// the cookie Secure only when the request came over TLS.
+func TestWebSessionDefaults(t *testing.T) {
+	var cfg config.Config
+	fs := pflag.NewFlagSet("fbsessiond", pflag.ContinueOnError)
+	cfg.Register(fs)
+	require.NoError(t, fs.Parse(nil))
+	require.NoError(t, cfg.Validate())
+	require.Equal(t, websession.Config{Idle: 30 * time.Minute, MaxAge: 12 * time.Hour, PerUser: 8, Max: 100_000}, cfg.WebSessions.Store())
+	require.False(t, cfg.WebSessions.AlwaysSecure())
 }
 
 // fbsessionctl's commands check the environment of their own settings.

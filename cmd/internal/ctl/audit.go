@@ -172,18 +172,27 @@ func (c *CLI) verifyCommand() *cobra.Command {
 		since     string
 		publicKey string
 		cpFlags   checkpointFlags
+		// againstStream compares the notification stream with the log.
+		againstStream bool
+		streamSince   time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "verify [--session ID] [--heads] [--json]",
+		Use:   "verify [--session ID] [--heads] [--json] | --against-stream [--stream-since DURATION] [--json]",
 		Short: "Recompute every hash chain and check the read model against the log",
 		Long: "Exits non-zero, naming the first bad position and why, when a chain or the read\n" +
 			"model does not verify. Someone who can write to the database can also recompute\n" +
 			"the chains: --since-checkpoint proves, against a checkpoint signed with a key kept\n" +
 			"out of the database (fbsessionctl checkpoint), that no stream it lists was\n" +
 			"rewritten, truncated or deleted since, and that no event was slipped in at or\n" +
-			"below its position.",
+			"below its position.\n\n" +
+			"--against-stream instead reads the JetStream stream of the notifications and\n" +
+			"lists each change it notified that the log does not hold (no event at its\n" +
+			"stream and version, or another one): notified, then lost in a failover of an\n" +
+			"asynchronously replicated database (docs/HA.md). It exits non-zero when there\n" +
+			"is any, corrected or not.",
 		Example: "  fbsessionctl verify\n  fbsessionctl verify --session 0002DaAVKJ0V0095 --json\n" +
-			"  fbsessionctl verify --since-checkpoint latest --public-key checkpoint.key.pub",
+			"  fbsessionctl verify --since-checkpoint latest --public-key checkpoint.key.pub\n" +
+			"  fbsessionctl verify --against-stream --stream-since 24h --nats-url nats://nats:4222",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (since == "") != (publicKey == "") {
@@ -192,7 +201,16 @@ func (c *CLI) verifyCommand() *cobra.Command {
 			if since != "" && session != "" {
 				return errors.New("a checkpoint is verified against the whole log: drop --session")
 			}
+			if againstStream && (since != "" || session != "" || heads) {
+				return errors.New("--against-stream checks the notification stream alone: drop --session, --heads and --since-checkpoint")
+			}
+			if streamSince < 0 || (streamSince > 0 && !againstStream) {
+				return errors.New("--stream-since goes with --against-stream, and is how long ago to start (e.g. 24h)")
+			}
 			return c.withBackend(cmd.Context(), func(b *backend.Backend) error {
+				if againstStream {
+					return c.verifyAgainstStream(cmd.Context(), b, streamSince, asJSON)
+				}
 				p := audit.VerifyParams{SessionID: session, KeepHeads: heads}
 				var (
 					report *audit.Report
@@ -243,9 +261,13 @@ func (c *CLI) verifyCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	cmd.Flags().StringVar(&since, "since-checkpoint", "", "also prove the log extends this signed checkpoint: a file, or latest (from JetStream)")
 	cmd.Flags().StringVar(&publicKey, "public-key", "", "public key (PEM) the checkpoint must be signed with")
+	cmd.Flags().BoolVar(&againstStream, "against-stream", false, "list the changes the notification stream holds that the log does not (lost in a failover)")
+	cmd.Flags().DurationVar(&streamSince, "stream-since", 0, "with --against-stream, read only the messages stored since this long ago (default: all the stream keeps)")
 	cpFlags.register(cmd, false)
-	// NATS: --since-checkpoint latest reads the checkpoint stream.
+	// NATS: --since-checkpoint latest reads the checkpoint stream,
+	// --against-stream the notifications'.
 	c.cfg.RegisterCheckpointStream(cmd.Flags())
+	c.cfg.RegisterStream(cmd.Flags())
 	return c.natsFlags(c.storeFlags(cmd, false))
 }
 

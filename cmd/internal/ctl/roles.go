@@ -47,6 +47,10 @@ func ServiceGrants(role, schema string) []string {
 		// credentials could set any user's password. Adding and changing
 		// users is fbsessionctl's, as the owner.
 		fmt.Sprintf("GRANT SELECT ON %s TO %s", t("users"), r),
+		// Browser sessions (websession): issued, refreshed, ended and
+		// swept by the service; each issue locks the issuer's row.
+		fmt.Sprintf("GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s", t("web_sessions"), r),
+		fmt.Sprintf("GRANT SELECT, UPDATE ON %s TO %s", t("web_session_issuer"), r),
 		// fbsessiond checks on start that the schema is migrated.
 		fmt.Sprintf("GRANT SELECT ON %s TO %s", t("goose_db_version"), r),
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/fbsession/fbsession/eventstore/postgres"
 	"github.com/fbsession/fbsession/eventstore/postgres/postgrestest"
 	"github.com/fbsession/fbsession/users"
+	"github.com/fbsession/fbsession/websession"
 )
 
 // The service role granted ServiceGrants runs the service, and cannot
@@ -102,6 +103,21 @@ func TestServiceRole(t *testing.T) {
 	svcDir := users.NewDirectory(stdlib.OpenDBFromPool(svc), bcrypt.MinCost+1, postgres.IsUniqueViolation)
 	_, err = svcDir.Verify(ctx, "agent1", "correct horse")
 	require.NoError(t, err)
+	// Browser sessions: issued, looked up, swept and ended.
+	svcDB := stdlib.OpenDBFromPool(svc)
+	sessions, err := websession.New(svcDB, websession.Config{})
+	require.NoError(t, err)
+	var version int64
+	require.NoError(t, svcDB.QueryRowContext(ctx, "SELECT version FROM users WHERE id = 'a1'").Scan(&version))
+	a1, err := svcDir.Get(ctx, "a1")
+	require.NoError(t, err)
+	_, token, err := sessions.Issue(ctx, a1, version)
+	require.NoError(t, err)
+	_, _, err = sessions.Lookup(ctx, token)
+	require.NoError(t, err)
+	_, err = sessions.Sweep(ctx)
+	require.NoError(t, err)
+	require.NoError(t, sessions.End(ctx, token))
 
 	// And nothing that changes or removes an event, nor the guard.
 	for _, sql := range refusedToService() {

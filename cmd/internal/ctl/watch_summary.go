@@ -26,6 +26,10 @@ type watchedBody struct {
 		UserData     json.RawMessage   `json:"userData"`
 	} `json:"facebooksession"`
 	Messages []gws.Message `json:"messages"`
+	// Resync and Lost mark a corrective StatusChange after a failover
+	// (docs/API.md §7).
+	Resync bool `json:"resync"`
+	Lost   bool `json:"lost"`
 	// Channels are those of a ChannelStateChangeMessageV2.
 	Channels []gws.ChannelChange `json:"channels"`
 }
@@ -61,7 +65,12 @@ func summarise(subject, events string, data []byte) []string {
 		session = b.Facebooksession.ID
 	}
 	head += " " + session
-	if events != "" {
+	switch {
+	case b.Lost:
+		head += " (resync: lost in a failover)"
+	case b.Resync:
+		head += " (resync)"
+	case events != "":
 		head += " (" + events + ")"
 	}
 	head += ":"

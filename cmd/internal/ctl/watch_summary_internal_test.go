@@ -35,6 +35,10 @@ func TestSummariseEveryNotificationType(t *testing.T) {
 	}{
 		{"StatusChange of an intake", body(gws.StatusChange(0, resource)),
 			[]string{`StatusChange s1: Chatting, 2 participants: "Vitaliy\u202eOnv" (Customer), "Anna" (Agent)`}},
+		{"resync", body(resync(resource, false)),
+			[]string{`StatusChange s1 (resync): Chatting, 2 participants: "Vitaliy\u202eOnv" (Customer), "Anna" (Agent)`}},
+		{"resync of a session the log lost", body(resync(gws.ResourceOf(fb.State{ID: "s9", Status: fb.StatusCompleted}, "http://x"), true)),
+			[]string{`StatusChange s9 (resync: lost in a failover): Completed, 0 participants`}},
 		{"ParticipantsUpdated", body(gws.ParticipantsUpdated(3, resource)),
 			[]string{`ParticipantsUpdated ref 3 s1: Chatting, 2 participants: "Vitaliy\u202eOnv" (Customer), "Anna" (Agent)`}},
 		{"PropertiesUpdated", body(gws.PropertiesUpdated(8, resource)),
@@ -89,4 +93,11 @@ func TestSummariseChannelStateChange(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{`ChannelStateChangeMessageV2 ref 4 a1 (ChannelNotReady): facebooksession NotReady (Lunch\u202e)`},
 		summarise("gws.v2.users.a1.channels", "ChannelNotReady", body))
+}
+
+// resync is a corrective StatusChange after a failover.
+func resync(r gws.Resource, lost bool) gws.Notification {
+	n := gws.StatusChange(0, r)
+	n.Resync, n.Lost = true, lost
+	return n
 }

@@ -53,5 +53,6 @@ func Run(ctx context.Context, cfg *config.Config, log *slog.Logger, started Star
 		return err
 	}
 	defer srv.notifications.Close()
+	defer sweepWebSessions(ctx, srv.webSessions, log)()
 	return serve(ctx, cfg, srv, proj, conn, log, started)
 }

@@ -115,7 +115,7 @@ func newNotifier(ctx context.Context, cfg *config.Config, b *backend.Backend, co
 		JetStream: conn.js, Store: b.Store, Prefix: cfg.SubjectPrefix, BaseURL: cfg.BaseURL(),
 		Stream: cfg.Stream, Retention: cfg.Retention, MaxBytes: cfg.StreamMaxBytes, DuplicateWindow: cfg.DuplicateWindow, Replicas: cfg.StreamReplicas,
 		CachedSessions: notifierCachedSessions(cfg), CachedBytes: int(cfg.CacheBytes), MsgIDKey: msgIDKey,
-		Metrics: notifier.NewMetrics(reg), Logger: log, Durable: durable,
+		Metrics: notifier.NewMetrics(reg), Logger: log, Durable: durable, Log: b.Store,
 	})
 	if err != nil {
 		return nil, err

@@ -14,8 +14,10 @@ import (
 	"github.com/fbsession/fbsession/queueview"
 	"github.com/fbsession/fbsession/sessionview"
 	"github.com/fbsession/fbsession/transport/cometd"
+	"github.com/fbsession/fbsession/transport/desktop"
 	"github.com/fbsession/fbsession/transport/httpapi"
 	"github.com/fbsession/fbsession/users"
+	"github.com/fbsession/fbsession/websession"
 )
 
 // servers are the HTTP servers of the API and of the admin address, not
@@ -25,6 +27,7 @@ type servers struct {
 	api           *http.Server
 	admin         *http.Server // nil without an admin address
 	notifications *cometd.Server
+	webSessions   *websession.Store
 }
 
 // buildServers builds the REST API, with CometD, and the admin server.
@@ -35,8 +38,15 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 	}
 	limits.ExemptAddresses = cfg.TrustedProxies
 	auth := users.NewAuthenticator(b.Users, users.AuthenticatorConfig{Registerer: reg})
+	sessionsCfg := cfg.WebSessions.Store()
+	sessionsCfg.Reader, sessionsCfg.Registerer = b.WebSessionsReadDB, reg
+	webSessions, err := websession.New(b.WebSessionsDB, sessionsCfg)
+	if err != nil {
+		return nil, err
+	}
 	notifications, err := cometd.New(cometd.Config{
 		NATS: conn.nc, Prefix: cfg.SubjectPrefix, Auth: auth, ClientAddr: httpapi.ClientAddr,
+		WebSessions: webSessions, Secure: httpapi.RequestSecure, Origins: httpapi.RequestOrigins,
 		MaxClientsPerUser: cfg.CometDClientsPerUser, MaxClients: cometdClients(cfg, limits),
 		QueueLength: cfg.CometDQueue, QueueBytes: cfg.CometDQueueBytes, QueueBudget: cfg.CometDQueueBudget,
 		MaxIdle: cfg.CometDMaxIdle, Registerer: reg, Logger: log,
@@ -57,18 +67,28 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 	if err != nil {
 		return nil, err
 	}
+	pages, err := desktop.New()
+	if err != nil {
+		return nil, err
+	}
 	api, admin := httpapi.NewWithAdmin(httpapi.Config{
 		Messenger:    webhook,
+		Pages:        pages,
 		Commands:     h.sessions,
 		Agents:       h.agents,
 		QueueFigures: proj.router,
+		Supervision:  httpapi.Supervision{Agents: b.Users, Board: proj.router},
 		Sessions:     sessionview.NewReader(b.Store),
 		// Queues are read from their views, which fbsessionctl's appends
 		// write: a queue added is served at once, by every process.
 		Queues:      queueview.NewReader(b.Store),
 		Transcripts: sessionview.NewTranscripts(b.Store),
 		Auth:        auth,
-		BaseURL:     cfg.BaseURL(),
+		// Browser sessions, on every store (docs/API.md §14).
+		WebSessions:        webSessions,
+		CookieAlwaysSecure: cfg.WebSessions.AlwaysSecure(),
+		BaseURL:            cfg.BaseURL(),
+		PublicOrigin:       cfg.PublicOrigin(),
 		Ready: map[string]func(context.Context) error{
 			"store": b.Store.Ping,
 			"nats":  func(context.Context) error { return conn.ready() },
@@ -81,7 +101,7 @@ func buildServers(cfg *config.Config, b *backend.Backend, conn *natsConn, proj *
 		TrustedProxies: cfg.TrustedProxies,
 		Logger:         log,
 	}, adminExtras(cfg))
-	s := &servers{limits: limits, api: limits.Server(api), notifications: notifications}
+	s := &servers{limits: limits, api: limits.Server(api), notifications: notifications, webSessions: webSessions}
 	// Shutdown waits for neither long polls nor websockets: answer them.
 	s.api.RegisterOnShutdown(notifications.Close)
 	if cfg.AdminAddr != "" {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/fbsession/fbsession/audit"
 	"github.com/fbsession/fbsession/internal/storetest"
+	"github.com/fbsession/fbsession/projections/notifier"
 )
 
 const stream = "FBSESSION_NOTIFICATIONS"
@@ -180,12 +181,25 @@ func checkPublisher(t *testing.T, url string) jetstream.JetStream {
 	in.Header.Set(jetstream.MsgIDHeader, "k1:i")
 	_, err = js.PublishMsg(ctx, in)
 	require.NoError(t, err)
-	// The notifications, which it relays to the CometD clients it holds.
-	sub, err := nc.SubscribeSync("gws.v2.users.*.facebooksession.>")
+	// The notifications, which it relays to the CometD clients it holds:
+	// agents' their own, supervisors' every agent's channels and every
+	// session's integration subject.
+	for _, subject := range []string{"gws.v2.users.*.facebooksession.>", "gws.v2.users.*.channels", "gws.v2.integration.facebooksession.*"} {
+		sub, err := nc.SubscribeSync(subject)
+		require.NoError(t, err)
+		require.NoError(t, nc.Flush())
+		require.NoError(t, nc.LastError(), subject)
+		require.NoError(t, sub.Unsubscribe())
+	}
+	// As the notifier's check at each start, and its duplicate check:
+	// read the stream through an ordered consumer, and a message of it.
+	report, err := notifier.FindLost(ctx, js, storetest.SQLite(t, storetest.Options{}).Store, notifier.FindLostParams{Stream: stream})
+	require.NoError(t, err, "read the stream")
+	require.Equal(t, 2, report.Messages)
+	s0, err := js.Stream(ctx, stream)
 	require.NoError(t, err)
-	require.NoError(t, nc.Flush())
-	require.NoError(t, nc.LastError())
-	require.NoError(t, sub.Unsubscribe())
+	_, err = s0.GetMsg(ctx, 1)
+	require.NoError(t, err, "get a message")
 	denied(t, url, "fbsessiond", "pub-s3cret", func(nc *nats.Conn) error { return nc.Publish("elsewhere", []byte(`{}`)) })
 	short, cancelShort := context.WithTimeout(ctx, time.Second)
 	defer cancelShort()

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -57,6 +58,21 @@ func (e AgentOperationOperationName) Valid() bool {
 	case AgentOperationOperationNameTransfer:
 		return true
 	case AgentOperationOperationNameUpdateUserData:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AgentsStatusCode.
+const (
+	AgentsStatusCodeN0 AgentsStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the AgentsStatusCode enum.
+func (e AgentsStatusCode) Valid() bool {
+	switch e {
+	case AgentsStatusCodeN0:
 		return true
 	default:
 		return false
@@ -252,6 +268,24 @@ func (e FacebooksessionFieldsState) Valid() bool {
 	}
 }
 
+// Defines values for HeldSessionState.
+const (
+	HeldSessionStateChatting HeldSessionState = "Chatting"
+	HeldSessionStateInvited  HeldSessionState = "Invited"
+)
+
+// Valid indicates whether the value is a known member of the HeldSessionState enum.
+func (e HeldSessionState) Valid() bool {
+	switch e {
+	case HeldSessionStateChatting:
+		return true
+	case HeldSessionStateInvited:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IntakeState.
 const (
 	IntakeStateChatting IntakeState = "Chatting"
@@ -288,6 +322,42 @@ func (e IntegrationOperationOperationName) Valid() bool {
 	case Route:
 		return true
 	case Withdraw:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LiveSessionState.
+const (
+	LiveSessionStateChatting LiveSessionState = "Chatting"
+	LiveSessionStateInvited  LiveSessionState = "Invited"
+	LiveSessionStateWaiting  LiveSessionState = "Waiting"
+)
+
+// Valid indicates whether the value is a known member of the LiveSessionState enum.
+func (e LiveSessionState) Valid() bool {
+	switch e {
+	case LiveSessionStateChatting:
+		return true
+	case LiveSessionStateInvited:
+		return true
+	case LiveSessionStateWaiting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LiveSessionsStatusCode.
+const (
+	LiveSessionsStatusCodeN0 LiveSessionsStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the LiveSessionsStatusCode enum.
+func (e LiveSessionsStatusCode) Valid() bool {
+	switch e {
+	case LiveSessionsStatusCodeN0:
 		return true
 	default:
 		return false
@@ -702,6 +772,21 @@ func (e OperateOnFacebookSession200JSONResponseBodyStatusCode) Valid() bool {
 	}
 }
 
+// Defines values for Logout200JSONResponseBodyStatusCode.
+const (
+	Logout200JSONResponseBodyStatusCodeN0 Logout200JSONResponseBodyStatusCode = 0
+)
+
+// Valid indicates whether the value is a known member of the Logout200JSONResponseBodyStatusCode enum.
+func (e Logout200JSONResponseBodyStatusCode) Valid() bool {
+	switch e {
+	case Logout200JSONResponseBodyStatusCodeN0:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetMe200JSONResponseBodyStatusCode.
 const (
 	GetMe200JSONResponseBodyStatusCodeN0 GetMe200JSONResponseBodyStatusCode = 0
@@ -935,6 +1020,18 @@ type AgentOperation struct {
 // AgentOperationOperationName defines model for AgentOperation.OperationName.
 type AgentOperationOperationName string
 
+// Agents defines model for Agents.
+type Agents struct {
+	Agents []SupervisedAgent `json:"agents"`
+
+	// More Whether there are agents past these (more than 10000).
+	More       bool             `json:"more"`
+	StatusCode AgentsStatusCode `json:"statusCode"`
+}
+
+// AgentsStatusCode defines model for Agents.StatusCode.
+type AgentsStatusCode int
+
 // ChannelOperation Ready takes no parameter; NotReady an optional reasonCode.
 type ChannelOperation struct {
 	OperationName ChannelOperationOperationName `json:"operationName"`
@@ -1011,6 +1108,21 @@ type FacebooksessionFieldsCapabilities string
 // FacebooksessionFieldsState defines model for FacebooksessionFields.State.
 type FacebooksessionFieldsState string
 
+// HeldSession defines model for HeldSession.
+type HeldSession struct {
+	Id string `json:"id"`
+
+	// QueueName The queue the session last waited in; absent for one never queued.
+	QueueName *string `json:"queueName,omitempty"`
+
+	// Since When it was offered (Invited) or accepted (Chatting).
+	Since time.Time        `json:"since"`
+	State HeldSessionState `json:"state"`
+}
+
+// HeldSessionState defines model for HeldSession.State.
+type HeldSessionState string
+
 // Intake Exactly one of agentId (the session is offered to that agent) and queueName (it waits in that queue for the router) is required.
 type Intake struct {
 	AgentId             *string        `json:"agentId,omitempty"`
@@ -1052,6 +1164,35 @@ type IntegrationOperation struct {
 
 // IntegrationOperationOperationName defines model for IntegrationOperation.OperationName.
 type IntegrationOperationOperationName string
+
+// LiveSession defines model for LiveSession.
+type LiveSession struct {
+	// AgentId The agent holding it, Invited or Chatting; absent while it waits.
+	AgentId *string `json:"agentId,omitempty"`
+	Id      string  `json:"id"`
+
+	// QueueName The queue the session waits in, or last waited in; absent for one never queued (waiting for the integration side's Route, or handed to an agent at intake).
+	QueueName *string `json:"queueName,omitempty"`
+
+	// Since When it entered its state: its place in the queue (kept through a declined offer), its offer, its accept.
+	Since time.Time        `json:"since"`
+	State LiveSessionState `json:"state"`
+}
+
+// LiveSessionState defines model for LiveSession.State.
+type LiveSessionState string
+
+// LiveSessions defines model for LiveSessions.
+type LiveSessions struct {
+	Facebooksessions []LiveSession `json:"facebooksessions"`
+
+	// More Whether there are live sessions past these (more than 1000).
+	More       bool                   `json:"more"`
+	StatusCode LiveSessionsStatusCode `json:"statusCode"`
+}
+
+// LiveSessionsStatusCode defines model for LiveSessions.StatusCode.
+type LiveSessionsStatusCode int
 
 // MeOperation StartContactCenterSession: channels, 1–16 channel names, each
 // facebooksession (repeats are ignored). EndContactCenterSession: none.
@@ -1192,6 +1333,21 @@ type SessionUris struct {
 // SessionUrisStatusCode defines model for SessionUris.StatusCode.
 type SessionUrisStatusCode int
 
+// SupervisedAgent defines model for SupervisedAgent.
+type SupervisedAgent struct {
+	// Capacity How many sessions the agent takes at once on facebooksession (3 unless set).
+	Capacity int `json:"capacity"`
+
+	// Channels As GET /api/v2/me/channels: none outside a contact center session.
+	Channels []AgentChannel `json:"channels"`
+	Enabled  bool           `json:"enabled"`
+
+	// Facebooksessions The sessions the agent holds, offered or chatting, oldest first.
+	Facebooksessions []HeldSession `json:"facebooksessions"`
+	Id               string        `json:"id"`
+	UserName         string        `json:"userName"`
+}
+
 // Transcript defines model for Transcript.
 type Transcript struct {
 	Messages []Message `json:"messages"`
@@ -1296,6 +1452,9 @@ type BayeuxMessageAdviceReconnect string
 
 // Channel defines model for channel.
 type Channel = string
+
+// CsrfToken defines model for csrfToken.
+type CsrfToken = string
 
 // Fields Example: id,state,capabilities
 type Fields = string
@@ -1434,6 +1593,9 @@ type UnsupportedMediaType = Error
 type CreateFacebookSessionParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // CreateFacebookSession200JSONResponseBodyStatusCode defines parameters for CreateFacebookSession.
@@ -1463,6 +1625,9 @@ type GetFacebookSession200JSONResponseBodyStatusCode int
 type OperateOnFacebookSessionParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // OperateOnFacebookSession200JSONResponseBodyStatusCode defines parameters for OperateOnFacebookSession.
@@ -1477,6 +1642,15 @@ type GetFacebookSessionMessagesParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
+// LogoutParams defines parameters for Logout.
+type LogoutParams struct {
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
+}
+
+// Logout200JSONResponseBodyStatusCode defines parameters for Logout.
+type Logout200JSONResponseBodyStatusCode int
+
 // GetMe200JSONResponseBodyStatusCode defines parameters for GetMe.
 type GetMe200JSONResponseBodyStatusCode int
 
@@ -1484,6 +1658,9 @@ type GetMe200JSONResponseBodyStatusCode int
 type StartOrEndContactCenterSessionParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // StartOrEndContactCenterSession200JSONResponseBodyStatusCode defines parameters for StartOrEndContactCenterSession.
@@ -1496,6 +1673,9 @@ type GetMyChannels200JSONResponseBodyStatusCode int
 type SetMyChannelStateParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // SetMyChannelState200JSONResponseBodyStatusCode defines parameters for SetMyChannelState.
@@ -1542,6 +1722,9 @@ type GetMyFacebookSessionLegacy200JSONResponseBodyStatusCode int
 type OperateOnMyFacebookSessionLegacyParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // OperateOnMyFacebookSessionLegacy200JSONResponseBodyStatusCode defines parameters for OperateOnMyFacebookSessionLegacy.
@@ -1588,6 +1771,9 @@ type GetMyFacebookSession200JSONResponseBodyStatusCode int
 type OperateOnMyFacebookSessionParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // OperateOnMyFacebookSession200JSONResponseBodyStatusCode defines parameters for OperateOnMyFacebookSession.
@@ -1631,6 +1817,9 @@ type GetQueue200JSONResponseBodyStatusCode int
 type ControlAgentChannelStateParams struct {
 	// IdempotencyKey A retry with a key the same user already used for the same operation on this session returns the original response and changes nothing; the key with another request is 422/10.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// XCSRFTOKEN The browser session's CSRF token, as GET /api/v2/me answered it; needed with the FBSESSIONID cookie (403/3 without it), ignored with Basic.
+	XCSRFTOKEN *CsrfToken `json:"X-CSRF-TOKEN,omitempty"`
 }
 
 // ControlAgentChannelState200JSONResponseBodyStatusCode defines parameters for ControlAgentChannelState.
@@ -2539,6 +2728,34 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ListAgents Every agent with their channel state, capacity and sessions; role supervisor.
+	//
+	// Every user with the agent role, enabled or not, ordered by
+	// userName; at most 10000, and more is true when there are others
+	// past them. Channels are as GET /api/v2/me/channels shows the
+	// agent's own (none outside a contact center session); sessions are
+	// those the agent holds, offered (Invited) or Chatting, oldest first,
+	// at most 100. Both come from the router's picture of the log, which
+	// every process folds. Needs the supervisor role (403/3); the
+	// api-multimedia feature is not needed. 503/4 when the users cannot
+	// be read.
+	//
+	// Corresponds with GET /api/v2/agents (the `ListAgents` operationId).
+	ListAgents(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListLiveFacebookSessions The live sessions (not completed), oldest first; role supervisor or integration.
+	//
+	// Every session not completed, as the router's picture of the log
+	// has it: waiting (in a queue, or for the integration side's Route),
+	// invited (offered, not yet answered) or chatting, each since it
+	// entered that state. Ordered by since, then id; at most 1000, and
+	// more is true when there are others past them. Needs the supervisor
+	// or the integration role (403/3); the api-multimedia feature is not
+	// needed. A process that folds no router shows none.
+	//
+	// Corresponds with GET /api/v2/facebooksessions (the `ListLiveFacebookSessions` operationId).
+	ListLiveFacebookSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// CreateFacebookSessionWithBody Intake — hand a new session to an agent (role integration).
 	//
 	// Takes any type of body and a specified content type.
@@ -2555,8 +2772,8 @@ type ClientInterface interface {
 
 	// GetFacebookSession A session, by its uri; for its current agent, supervisors and the integration side.
 	//
-	// Agents and supervisors need the api-multimedia feature; the
-	// integration role does not.
+	// Agents need the api-multimedia feature; the supervisor and
+	// integration roles do not.
 	//
 	// Corresponds with GET /api/v2/facebooksessions/{id} (the `GetFacebookSession` operationId).
 	GetFacebookSession(ctx context.Context, id Id, params *GetFacebookSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2591,11 +2808,37 @@ type ClientInterface interface {
 	// page at a time: at most limit messages, and fewer once their texts
 	// pass 1 MiB (never none while any follow). nextAfter, present when
 	// more follow, is the after of the next page.
+	// Agents need the api-multimedia feature; the supervisor and
+	// integration roles do not.
 	//
 	// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
 	GetFacebookSessionMessages(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetMe The authenticated user.
+	// Logout Ends the browser session of the request's cookie.
+	//
+	// Ends the browser session of the FBSESSIONID cookie (__Host-FBSESSIONID
+	// over TLS), if any, and
+	// clears the cookie (Max-Age=0); idempotent: with no session, or one
+	// already ended, it answers statusCode 0 too. Authenticated by the
+	// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
+	// cookie no longer valid needs neither. No body is needed (none is
+	// read); one sent must be application/json.
+	//
+	// Corresponds with POST /api/v2/logout (the `Logout` operationId).
+	Logout(ctx context.Context, params *LogoutParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMe The authenticated user; with Basic, a browser session too.
+	//
+	// Logged in with Basic from a page's script (an X-Requested-With or
+	// Sec-Fetch-Mode header), and without a live session cookie of the
+	// same user, it issues a browser session (docs/API.md §14): Set-Cookie
+	// FBSESSIONID (__Host-FBSESSIONID over TLS), and the session's CSRF
+	// token in X-CSRF-TOKEN. With the cookie, it answers the same token
+	// again (a page reloaded gets it back). No other Basic request issues
+	// one. 503/4 "Too many sessions" when the sessions are at their bound;
+	// 429/20 "Too many sign-ins; try again later" (Retry-After) past 10
+	// issues at once, then 1 a second, per user; the sessions' database
+	// unreachable, the user without a cookie.
 	//
 	// Corresponds with GET /api/v2/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2845,6 +3088,54 @@ type ClientInterface interface {
 	DeliverMessengerWebhook(ctx context.Context, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
+// ListAgents Every agent with their channel state, capacity and sessions; role supervisor.
+//
+// Every user with the agent role, enabled or not, ordered by
+// userName; at most 10000, and more is true when there are others
+// past them. Channels are as GET /api/v2/me/channels shows the
+// agent's own (none outside a contact center session); sessions are
+// those the agent holds, offered (Invited) or Chatting, oldest first,
+// at most 100. Both come from the router's picture of the log, which
+// every process folds. Needs the supervisor role (403/3); the
+// api-multimedia feature is not needed. 503/4 when the users cannot
+// be read.
+//
+// Corresponds with GET /api/v2/agents (the `ListAgents` operationId).
+func (c *Client) ListAgents(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAgentsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListLiveFacebookSessions The live sessions (not completed), oldest first; role supervisor or integration.
+//
+// Every session not completed, as the router's picture of the log
+// has it: waiting (in a queue, or for the integration side's Route),
+// invited (offered, not yet answered) or chatting, each since it
+// entered that state. Ordered by since, then id; at most 1000, and
+// more is true when there are others past them. Needs the supervisor
+// or the integration role (403/3); the api-multimedia feature is not
+// needed. A process that folds no router shows none.
+//
+// Corresponds with GET /api/v2/facebooksessions (the `ListLiveFacebookSessions` operationId).
+func (c *Client) ListLiveFacebookSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListLiveFacebookSessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // CreateFacebookSessionWithBody Intake — hand a new session to an agent (role integration).
 //
 // Takes any type of body and a specified content type.
@@ -2881,8 +3172,8 @@ func (c *Client) CreateFacebookSession(ctx context.Context, params *CreateFacebo
 
 // GetFacebookSession A session, by its uri; for its current agent, supervisors and the integration side.
 //
-// Agents and supervisors need the api-multimedia feature; the
-// integration role does not.
+// Agents need the api-multimedia feature; the supervisor and
+// integration roles do not.
 //
 // Corresponds with GET /api/v2/facebooksessions/{id} (the `GetFacebookSession` operationId).
 func (c *Client) GetFacebookSession(ctx context.Context, id Id, params *GetFacebookSessionParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2947,6 +3238,8 @@ func (c *Client) OperateOnFacebookSession(ctx context.Context, id Id, params *Op
 // page at a time: at most limit messages, and fewer once their texts
 // pass 1 MiB (never none while any follow). nextAfter, present when
 // more follow, is the after of the next page.
+// Agents need the api-multimedia feature; the supervisor and
+// integration roles do not.
 //
 // Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
 func (c *Client) GetFacebookSessionMessages(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2961,7 +3254,41 @@ func (c *Client) GetFacebookSessionMessages(ctx context.Context, id Id, params *
 	return c.Client.Do(req)
 }
 
-// GetMe The authenticated user.
+// Logout Ends the browser session of the request's cookie.
+//
+// Ends the browser session of the FBSESSIONID cookie (__Host-FBSESSIONID
+// over TLS), if any, and
+// clears the cookie (Max-Age=0); idempotent: with no session, or one
+// already ended, it answers statusCode 0 too. Authenticated by the
+// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
+// cookie no longer valid needs neither. No body is needed (none is
+// read); one sent must be application/json.
+//
+// Corresponds with POST /api/v2/logout (the `Logout` operationId).
+func (c *Client) Logout(ctx context.Context, params *LogoutParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLogoutRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMe The authenticated user; with Basic, a browser session too.
+//
+// Logged in with Basic from a page's script (an X-Requested-With or
+// Sec-Fetch-Mode header), and without a live session cookie of the
+// same user, it issues a browser session (docs/API.md §14): Set-Cookie
+// FBSESSIONID (__Host-FBSESSIONID over TLS), and the session's CSRF
+// token in X-CSRF-TOKEN. With the cookie, it answers the same token
+// again (a page reloaded gets it back). No other Basic request issues
+// one. 503/4 "Too many sessions" when the sessions are at their bound;
+// 429/20 "Too many sign-ins; try again later" (Retry-After) past 10
+// issues at once, then 1 a second, per user; the sessions' database
+// unreachable, the user without a cookie.
 //
 // Corresponds with GET /api/v2/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3490,6 +3817,60 @@ func (c *Client) DeliverMessengerWebhook(ctx context.Context, params *DeliverMes
 	return c.Client.Do(req)
 }
 
+// NewListAgentsRequest constructs an http.Request for the ListAgents method
+func NewListAgentsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/agents")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListLiveFacebookSessionsRequest constructs an http.Request for the ListLiveFacebookSessions method
+func NewListLiveFacebookSessionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/facebooksessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCreateFacebookSessionRequest calls the generic CreateFacebookSession builder with application/json body
 func NewCreateFacebookSessionRequest(server string, params *CreateFacebookSessionParams, body CreateFacebookSessionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -3538,6 +3919,17 @@ func NewCreateFacebookSessionRequestWithBody(server string, params *CreateFacebo
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
 		}
 
 	}
@@ -3663,6 +4055,17 @@ func NewOperateOnFacebookSessionRequestWithBody(server string, id Id, params *Op
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -3736,6 +4139,48 @@ func NewGetFacebookSessionMessagesRequest(server string, id Id, params *GetFaceb
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLogoutRequest constructs an http.Request for the Logout method
+func NewLogoutRequest(server string, params *LogoutParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v2/logout")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -3816,6 +4261,17 @@ func NewStartOrEndContactCenterSessionRequestWithBody(server string, params *Sta
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
 		}
 
 	}
@@ -3905,6 +4361,17 @@ func NewSetMyChannelStateRequestWithBody(server string, channel Channel, params 
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
 		}
 
 	}
@@ -4108,6 +4575,17 @@ func NewOperateOnMyFacebookSessionLegacyRequestWithBody(server string, id Id, pa
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -4307,6 +4785,17 @@ func NewOperateOnMyFacebookSessionRequestWithBody(server string, id Id, params *
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
 		}
 
 	}
@@ -4587,6 +5076,17 @@ func NewControlAgentChannelStateRequestWithBody(server string, id UserId, channe
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.XCSRFTOKEN != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-CSRF-TOKEN", *params.XCSRFTOKEN, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-CSRF-TOKEN", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -4836,6 +5336,38 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ListAgentsWithResponse Every agent with their channel state, capacity and sessions; role supervisor.
+	//
+	// Every user with the agent role, enabled or not, ordered by
+	// userName; at most 10000, and more is true when there are others
+	// past them. Channels are as GET /api/v2/me/channels shows the
+	// agent's own (none outside a contact center session); sessions are
+	// those the agent holds, offered (Invited) or Chatting, oldest first,
+	// at most 100. Both come from the router's picture of the log, which
+	// every process folds. Needs the supervisor role (403/3); the
+	// api-multimedia feature is not needed. 503/4 when the users cannot
+	// be read.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/agents (the `ListAgents` operationId).
+	ListAgentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAgentsResponse, error)
+
+	// ListLiveFacebookSessionsWithResponse The live sessions (not completed), oldest first; role supervisor or integration.
+	//
+	// Every session not completed, as the router's picture of the log
+	// has it: waiting (in a queue, or for the integration side's Route),
+	// invited (offered, not yet answered) or chatting, each since it
+	// entered that state. Ordered by since, then id; at most 1000, and
+	// more is true when there are others past them. Needs the supervisor
+	// or the integration role (403/3); the api-multimedia feature is not
+	// needed. A process that folds no router shows none.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v2/facebooksessions (the `ListLiveFacebookSessions` operationId).
+	ListLiveFacebookSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLiveFacebookSessionsResponse, error)
+
 	// CreateFacebookSessionWithBodyWithResponse Intake — hand a new session to an agent (role integration).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4852,8 +5384,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetFacebookSessionWithResponse A session, by its uri; for its current agent, supervisors and the integration side.
 	//
-	// Agents and supervisors need the api-multimedia feature; the
-	// integration role does not.
+	// Agents need the api-multimedia feature; the supervisor and
+	// integration roles do not.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -4890,13 +5422,41 @@ type ClientWithResponsesInterface interface {
 	// page at a time: at most limit messages, and fewer once their texts
 	// pass 1 MiB (never none while any follow). nextAfter, present when
 	// more follow, is the after of the next page.
+	// Agents need the api-multimedia feature; the supervisor and
+	// integration roles do not.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v2/facebooksessions/{id}/messages (the `GetFacebookSessionMessages` operationId).
 	GetFacebookSessionMessagesWithResponse(ctx context.Context, id Id, params *GetFacebookSessionMessagesParams, reqEditors ...RequestEditorFn) (*GetFacebookSessionMessagesResponse, error)
 
-	// GetMeWithResponse The authenticated user.
+	// LogoutWithResponse Ends the browser session of the request's cookie.
+	//
+	// Ends the browser session of the FBSESSIONID cookie (__Host-FBSESSIONID
+	// over TLS), if any, and
+	// clears the cookie (Max-Age=0); idempotent: with no session, or one
+	// already ended, it answers statusCode 0 too. Authenticated by the
+	// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
+	// cookie no longer valid needs neither. No body is needed (none is
+	// read); one sent must be application/json.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v2/logout (the `Logout` operationId).
+	LogoutWithResponse(ctx context.Context, params *LogoutParams, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
+
+	// GetMeWithResponse The authenticated user; with Basic, a browser session too.
+	//
+	// Logged in with Basic from a page's script (an X-Requested-With or
+	// Sec-Fetch-Mode header), and without a live session cookie of the
+	// same user, it issues a browser session (docs/API.md §14): Set-Cookie
+	// FBSESSIONID (__Host-FBSESSIONID over TLS), and the session's CSRF
+	// token in X-CSRF-TOKEN. With the cookie, it answers the same token
+	// again (a page reloaded gets it back). No other Basic request issues
+	// one. 503/4 "Too many sessions" when the sessions are at their bound;
+	// 429/20 "Too many sign-ins; try again later" (Retry-After) past 10
+	// issues at once, then 1 a second, per user; the sessions' database
+	// unreachable, the user without a cookie.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -5174,6 +5734,202 @@ type ClientWithResponsesInterface interface {
 	DeliverMessengerWebhookWithResponse(ctx context.Context, params *DeliverMessengerWebhookParams, body DeliverMessengerWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*DeliverMessengerWebhookResponse, error)
 }
 
+// ListAgentsResponse401Headers the declared response headers of an HTTP 401 response for ListAgents
+type ListAgentsResponse401Headers struct {
+	SetCookie       *string
+	WWWAuthenticate *string
+}
+
+// ListAgentsResponse429Headers the declared response headers of an HTTP 429 response for ListAgents
+type ListAgentsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListAgentsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Agents
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListAgentsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListAgentsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAgentsResponse) GetJSON200() *Agents {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListAgentsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListAgentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListAgentsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListAgentsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListAgentsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListAgentsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAgentsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAgentsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAgentsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAgentsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ListLiveFacebookSessionsResponse401Headers the declared response headers of an HTTP 401 response for ListLiveFacebookSessions
+type ListLiveFacebookSessionsResponse401Headers struct {
+	SetCookie       *string
+	WWWAuthenticate *string
+}
+
+// ListLiveFacebookSessionsResponse429Headers the declared response headers of an HTTP 429 response for ListLiveFacebookSessions
+type ListLiveFacebookSessionsResponse429Headers struct {
+	RetryAfter *int
+}
+
+type ListLiveFacebookSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LiveSessions
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ListLiveFacebookSessionsResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ListLiveFacebookSessionsResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON200() *LiveSessions {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListLiveFacebookSessionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListLiveFacebookSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListLiveFacebookSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListLiveFacebookSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListLiveFacebookSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CreateFacebookSessionResponse200Headers the declared response headers of an HTTP 200 response for CreateFacebookSession
 type CreateFacebookSessionResponse200Headers struct {
 	Location *string
@@ -5186,6 +5942,7 @@ type CreateFacebookSessionResponse201Headers struct {
 
 // CreateFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for CreateFacebookSession
 type CreateFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5322,6 +6079,7 @@ func (r CreateFacebookSessionResponse) ContentType() string {
 
 // GetFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for GetFacebookSession
 type GetFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5433,6 +6191,7 @@ func (r GetFacebookSessionResponse) ContentType() string {
 
 // OperateOnFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for OperateOnFacebookSession
 type OperateOnFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5565,6 +6324,7 @@ func (r OperateOnFacebookSessionResponse) ContentType() string {
 
 // GetFacebookSessionMessagesResponse401Headers the declared response headers of an HTTP 401 response for GetFacebookSessionMessages
 type GetFacebookSessionMessagesResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5674,8 +6434,132 @@ func (r GetFacebookSessionMessagesResponse) ContentType() string {
 	return ""
 }
 
+// LogoutResponse200Headers the declared response headers of an HTTP 200 response for Logout
+type LogoutResponse200Headers struct {
+	SetCookie *string
+}
+
+// LogoutResponse401Headers the declared response headers of an HTTP 401 response for Logout
+type LogoutResponse401Headers struct {
+	SetCookie       *string
+	WWWAuthenticate *string
+}
+
+// LogoutResponse429Headers the declared response headers of an HTTP 429 response for Logout
+type LogoutResponse429Headers struct {
+	RetryAfter *int
+}
+
+type LogoutResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		StatusCode Logout200JSONResponseBodyStatusCode `json:"statusCode"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LogoutResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *LogoutResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *LogoutResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LogoutResponse) GetJSON200() *struct {
+	StatusCode Logout200JSONResponseBodyStatusCode `json:"statusCode"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LogoutResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r LogoutResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r LogoutResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r LogoutResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r LogoutResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r LogoutResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r LogoutResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r LogoutResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LogoutResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LogoutResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LogoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetMeResponse200Headers the declared response headers of an HTTP 200 response for GetMe
+type GetMeResponse200Headers struct {
+	SetCookie   *string
+	XCSRFHEADER *string
+	XCSRFTOKEN  *string
+}
+
 // GetMeResponse401Headers the declared response headers of an HTTP 401 response for GetMe
 type GetMeResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5702,6 +6586,8 @@ type GetMeResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetMeResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetMeResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -5772,6 +6658,7 @@ func (r GetMeResponse) ContentType() string {
 
 // StartOrEndContactCenterSessionResponse401Headers the declared response headers of an HTTP 401 response for StartOrEndContactCenterSession
 type StartOrEndContactCenterSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -5904,6 +6791,7 @@ func (r StartOrEndContactCenterSessionResponse) ContentType() string {
 
 // GetMyChannelsResponse401Headers the declared response headers of an HTTP 401 response for GetMyChannels
 type GetMyChannelsResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6001,6 +6889,7 @@ func (r GetMyChannelsResponse) ContentType() string {
 
 // SetMyChannelStateResponse401Headers the declared response headers of an HTTP 401 response for SetMyChannelState
 type SetMyChannelStateResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6133,6 +7022,7 @@ func (r SetMyChannelStateResponse) ContentType() string {
 
 // ListMyFacebookSessionsLegacyResponse401Headers the declared response headers of an HTTP 401 response for ListMyFacebookSessionsLegacy
 type ListMyFacebookSessionsLegacyResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6237,6 +7127,7 @@ func (r ListMyFacebookSessionsLegacyResponse) ContentType() string {
 
 // GetMyFacebookSessionLegacyResponse401Headers the declared response headers of an HTTP 401 response for GetMyFacebookSessionLegacy
 type GetMyFacebookSessionLegacyResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6348,6 +7239,7 @@ func (r GetMyFacebookSessionLegacyResponse) ContentType() string {
 
 // OperateOnMyFacebookSessionLegacyResponse401Headers the declared response headers of an HTTP 401 response for OperateOnMyFacebookSessionLegacy
 type OperateOnMyFacebookSessionLegacyResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6480,6 +7372,7 @@ func (r OperateOnMyFacebookSessionLegacyResponse) ContentType() string {
 
 // ListMyFacebookSessionsResponse401Headers the declared response headers of an HTTP 401 response for ListMyFacebookSessions
 type ListMyFacebookSessionsResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6584,6 +7477,7 @@ func (r ListMyFacebookSessionsResponse) ContentType() string {
 
 // GetMyFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for GetMyFacebookSession
 type GetMyFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6695,6 +7589,7 @@ func (r GetMyFacebookSessionResponse) ContentType() string {
 
 // OperateOnMyFacebookSessionResponse401Headers the declared response headers of an HTTP 401 response for OperateOnMyFacebookSession
 type OperateOnMyFacebookSessionResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -6985,6 +7880,7 @@ func (r GetOpenAPIDocumentResponse) ContentType() string {
 
 // ListQueuesResponse401Headers the declared response headers of an HTTP 401 response for ListQueues
 type ListQueuesResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -7082,6 +7978,7 @@ func (r ListQueuesResponse) ContentType() string {
 
 // GetQueueResponse401Headers the declared response headers of an HTTP 401 response for GetQueue
 type GetQueueResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -7186,6 +8083,7 @@ func (r GetQueueResponse) ContentType() string {
 
 // ControlAgentChannelStateResponse401Headers the declared response headers of an HTTP 401 response for ControlAgentChannelState
 type ControlAgentChannelStateResponse401Headers struct {
+	SetCookie       *string
 	WWWAuthenticate *string
 }
 
@@ -7546,6 +8444,50 @@ func (r DeliverMessengerWebhookResponse) ContentType() string {
 	return ""
 }
 
+// ListAgentsWithResponse Every agent with their channel state, capacity and sessions; role supervisor.
+//
+// Every user with the agent role, enabled or not, ordered by
+// userName; at most 10000, and more is true when there are others
+// past them. Channels are as GET /api/v2/me/channels shows the
+// agent's own (none outside a contact center session); sessions are
+// those the agent holds, offered (Invited) or Chatting, oldest first,
+// at most 100. Both come from the router's picture of the log, which
+// every process folds. Needs the supervisor role (403/3); the
+// api-multimedia feature is not needed. 503/4 when the users cannot
+// be read.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/agents (the `ListAgents` operationId).
+func (c *ClientWithResponses) ListAgentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAgentsResponse, error) {
+	rsp, err := c.ListAgents(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAgentsResponse(rsp)
+}
+
+// ListLiveFacebookSessionsWithResponse The live sessions (not completed), oldest first; role supervisor or integration.
+//
+// Every session not completed, as the router's picture of the log
+// has it: waiting (in a queue, or for the integration side's Route),
+// invited (offered, not yet answered) or chatting, each since it
+// entered that state. Ordered by since, then id; at most 1000, and
+// more is true when there are others past them. Needs the supervisor
+// or the integration role (403/3); the api-multimedia feature is not
+// needed. A process that folds no router shows none.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v2/facebooksessions (the `ListLiveFacebookSessions` operationId).
+func (c *ClientWithResponses) ListLiveFacebookSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListLiveFacebookSessionsResponse, error) {
+	rsp, err := c.ListLiveFacebookSessions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListLiveFacebookSessionsResponse(rsp)
+}
+
 // CreateFacebookSessionWithBodyWithResponse Intake — hand a new session to an agent (role integration).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -7574,8 +8516,8 @@ func (c *ClientWithResponses) CreateFacebookSessionWithResponse(ctx context.Cont
 
 // GetFacebookSessionWithResponse A session, by its uri; for its current agent, supervisors and the integration side.
 //
-// Agents and supervisors need the api-multimedia feature; the
-// integration role does not.
+// Agents need the api-multimedia feature; the supervisor and
+// integration roles do not.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7630,6 +8572,8 @@ func (c *ClientWithResponses) OperateOnFacebookSessionWithResponse(ctx context.C
 // page at a time: at most limit messages, and fewer once their texts
 // pass 1 MiB (never none while any follow). nextAfter, present when
 // more follow, is the after of the next page.
+// Agents need the api-multimedia feature; the supervisor and
+// integration roles do not.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -7642,7 +8586,39 @@ func (c *ClientWithResponses) GetFacebookSessionMessagesWithResponse(ctx context
 	return ParseGetFacebookSessionMessagesResponse(rsp)
 }
 
-// GetMeWithResponse The authenticated user.
+// LogoutWithResponse Ends the browser session of the request's cookie.
+//
+// Ends the browser session of the FBSESSIONID cookie (__Host-FBSESSIONID
+// over TLS), if any, and
+// clears the cookie (Max-Age=0); idempotent: with no session, or one
+// already ended, it answers statusCode 0 too. Authenticated by the
+// cookie (with X-CSRF-TOKEN, 403/3 without it) or by Basic; a
+// cookie no longer valid needs neither. No body is needed (none is
+// read); one sent must be application/json.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v2/logout (the `Logout` operationId).
+func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, params *LogoutParams, reqEditors ...RequestEditorFn) (*LogoutResponse, error) {
+	rsp, err := c.Logout(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLogoutResponse(rsp)
+}
+
+// GetMeWithResponse The authenticated user; with Basic, a browser session too.
+//
+// Logged in with Basic from a page's script (an X-Requested-With or
+// Sec-Fetch-Mode header), and without a live session cookie of the
+// same user, it issues a browser session (docs/API.md §14): Set-Cookie
+// FBSESSIONID (__Host-FBSESSIONID over TLS), and the session's CSRF
+// token in X-CSRF-TOKEN. With the cookie, it answers the same token
+// again (a page reloaded gets it back). No other Basic request issues
+// one. 503/4 "Too many sessions" when the sessions are at their bound;
+// 429/20 "Too many sign-ins; try again later" (Retry-After) past 10
+// issues at once, then 1 a second, per user; the sessions' database
+// unreachable, the user without a cookie.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -8087,6 +9063,202 @@ func (c *ClientWithResponses) DeliverMessengerWebhookWithResponse(ctx context.Co
 	return ParseDeliverMessengerWebhookResponse(rsp)
 }
 
+// ParseListAgentsResponse parses an HTTP response from a ListAgentsWithResponse call
+func ParseListAgentsResponse(rsp *http.Response) (*ListAgentsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAgentsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Agents
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListAgentsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListAgentsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListLiveFacebookSessionsResponse parses an HTTP response from a ListLiveFacebookSessionsWithResponse call
+func ParseListLiveFacebookSessionsResponse(rsp *http.Response) (*ListLiveFacebookSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListLiveFacebookSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LiveSessions
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ListLiveFacebookSessionsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers ListLiveFacebookSessionsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseCreateFacebookSessionResponse parses an HTTP response from a CreateFacebookSessionWithResponse call
 func ParseCreateFacebookSessionResponse(rsp *http.Response) (*CreateFacebookSessionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -8210,6 +9382,13 @@ func ParseCreateFacebookSessionResponse(rsp *http.Response) (*CreateFacebookSess
 		response.Headers201 = &headers
 	case rsp.StatusCode == 401:
 		var headers CreateFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8315,6 +9494,13 @@ func ParseGetFacebookSessionResponse(rsp *http.Response) (*GetFacebookSessionRes
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8441,6 +9627,13 @@ func ParseOperateOnFacebookSessionResponse(rsp *http.Response) (*OperateOnFacebo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers OperateOnFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8546,6 +9739,13 @@ func ParseGetFacebookSessionMessagesResponse(rsp *http.Response) (*GetFacebookSe
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetFacebookSessionMessagesResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8556,6 +9756,123 @@ func ParseGetFacebookSessionMessagesResponse(rsp *http.Response) (*GetFacebookSe
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetFacebookSessionMessagesResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLogoutResponse parses an HTTP response from a LogoutWithResponse call
+func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LogoutResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			StatusCode Logout200JSONResponseBodyStatusCode `json:"statusCode"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers LogoutResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers LogoutResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers LogoutResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -8631,8 +9948,39 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers GetMeResponse200Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		if values := rsp.Header.Values("X-CSRF-HEADER"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-CSRF-HEADER", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XCSRFHEADER = &value
+		}
+		if values := rsp.Header.Values("X-CSRF-TOKEN"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-CSRF-TOKEN", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XCSRFTOKEN = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers GetMeResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8759,6 +10107,13 @@ func ParseStartOrEndContactCenterSessionResponse(rsp *http.Response) (*StartOrEn
 	switch {
 	case rsp.StatusCode == 401:
 		var headers StartOrEndContactCenterSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8850,6 +10205,13 @@ func ParseGetMyChannelsResponse(rsp *http.Response) (*GetMyChannelsResponse, err
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetMyChannelsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -8976,6 +10338,13 @@ func ParseSetMyChannelStateResponse(rsp *http.Response) (*SetMyChannelStateRespo
 	switch {
 	case rsp.StatusCode == 401:
 		var headers SetMyChannelStateResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9074,6 +10443,13 @@ func ParseListMyFacebookSessionsLegacyResponse(rsp *http.Response) (*ListMyFaceb
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListMyFacebookSessionsLegacyResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9179,6 +10555,13 @@ func ParseGetMyFacebookSessionLegacyResponse(rsp *http.Response) (*GetMyFacebook
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetMyFacebookSessionLegacyResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9305,6 +10688,13 @@ func ParseOperateOnMyFacebookSessionLegacyResponse(rsp *http.Response) (*Operate
 	switch {
 	case rsp.StatusCode == 401:
 		var headers OperateOnMyFacebookSessionLegacyResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9403,6 +10793,13 @@ func ParseListMyFacebookSessionsResponse(rsp *http.Response) (*ListMyFacebookSes
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListMyFacebookSessionsResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9508,6 +10905,13 @@ func ParseGetMyFacebookSessionResponse(rsp *http.Response) (*GetMyFacebookSessio
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetMyFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9634,6 +11038,13 @@ func ParseOperateOnMyFacebookSessionResponse(rsp *http.Response) (*OperateOnMyFa
 	switch {
 	case rsp.StatusCode == 401:
 		var headers OperateOnMyFacebookSessionResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9844,6 +11255,13 @@ func ParseListQueuesResponse(rsp *http.Response) (*ListQueuesResponse, error) {
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ListQueuesResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -9942,6 +11360,13 @@ func ParseGetQueueResponse(rsp *http.Response) (*GetQueueResponse, error) {
 	switch {
 	case rsp.StatusCode == 401:
 		var headers GetQueueResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -10068,6 +11493,13 @@ func ParseControlAgentChannelStateResponse(rsp *http.Response) (*ControlAgentCha
 	switch {
 	case rsp.StatusCode == 401:
 		var headers ControlAgentChannelStateResponse401Headers
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
