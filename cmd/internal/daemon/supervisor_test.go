@@ -1,9 +1,12 @@
 package daemon_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +23,15 @@ import (
 func TestSupervisorServed(t *testing.T) {
 	t.Parallel()
 	cometdtest.Require(t)
-	s := startService(t, testConfig(t, ""), discardLogger())
+	cfg := testConfig(t, "")
+	cfg.LogLevel = "debug"
+	logs := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("fbsessiond's log:\n%s", logs.String())
+		}
+	})
+	s := startService(t, cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	s.seed("", 0)
 	s.cli("", "boss secret\n", "users", "add", "boss", "--name", "boss", "--role", "supervisor", "--password-stdin")
 	s.cli("", "", "queues", "add", "Sales")
@@ -96,4 +107,25 @@ func TestSupervisorServed(t *testing.T) {
 	denied, err := agent.ListAgentsWithResponse(ctx)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusForbidden, denied.StatusCode())
+}
+
+// lockedBuffer keeps the service's log for a failure's message.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("msg=request ")) {
+		return len(p), nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
