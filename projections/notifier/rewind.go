@@ -64,6 +64,7 @@ func (r *rewind) check(ctx context.Context, from eventstore.Cursor) (eventstore.
 	cctx, cancel := context.WithTimeout(ctx, r.cfg.CheckTimeout)
 	defer cancel()
 	resume := from
+	started := time.Now()
 	since, missing, err := r.since(cctx, from)
 	var report *LostReport
 	if err == nil {
@@ -74,6 +75,10 @@ func (r *rewind) check(ctx context.Context, from eventstore.Cursor) (eventstore.
 	}
 	if err == nil {
 		r.failingSince, r.isOwed = time.Time{}, false
+		// Publishing waits for the check: its length is what a start or
+		// a failover adds to every notification's delay.
+		r.cfg.Logger.Info("notification stream checked against the log",
+			"stream", r.cfg.Stream, "messages", report.Messages, "lost", len(report.Lost), "took", time.Since(started).Round(time.Millisecond))
 		return resume, nil
 	}
 	if ctx.Err() != nil {
