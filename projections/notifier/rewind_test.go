@@ -193,8 +193,8 @@ func rewindScenario(t *testing.T, url string, beyond bool) {
 		require.Equal(t, "Chatting", state(user("a2", "s2")))
 		require.Equal(t, "Completed", state(user("a4", "s3")))
 		require.Equal(t, true, fixed[user("a4", "s3")]["lost"], "the log has no s3")
-	require.Equal(t, []any{}, fixed[user("a4", "s3")]["facebooksession"].(map[string]any)["capabilities"])
-	require.Equal(t, []any{}, fixed[user("a3", "s1")]["facebooksession"].(map[string]any)["capabilities"])
+		require.Equal(t, []any{}, fixed[user("a4", "s3")]["facebooksession"].(map[string]any)["capabilities"])
+		require.Equal(t, []any{}, fixed[user("a3", "s1")]["facebooksession"].(map[string]any)["capabilities"])
 		require.Nil(t, fixed[user("a1", "s1")]["lost"])
 		for _, s := range []string{"s1", "s2", "s3"} {
 			state(integration(s))
