@@ -155,31 +155,42 @@ func (f *fanout) deliver(user string, feed *userFeed, m *nats.Msg) {
 		channel = ChannelsChannel
 	}
 	msg := dataMessage(channel, m.Data)
-	type drop struct {
-		c      *client
-		reason string
-	}
 	var drops []drop
 	f.mu.Lock()
 	if f.users[user] == feed { // not a subscription being dropped
-		if f.lost(feed) {
-			// What the clients would receive has a gap: they handshake
-			// again and re-read, rather than miss it unknowingly.
-			for c := range feed.clients {
-				drops = append(drops, drop{c, reasonNATS})
-			}
-		} else {
-			for c := range feed.clients {
-				if !c.wants(channel) {
-					continue
-				}
-				if reason := c.enqueue(msg, f.maxLen, f.maxBytes); reason != "" {
-					drops = append(drops, drop{c, reason})
-				}
+		drops = f.queue(feed.clients, f.lost(feed), channel, msg)
+	}
+	f.mu.Unlock()
+	f.dropAll(drops)
+}
+
+// A drop is a client to remove, and why, once f.mu is released.
+type drop struct {
+	c      *client
+	reason string
+}
+
+// queue puts msg in the queue of each of clients that wants channel,
+// under f.mu. When their feed lost messages, every client is dropped
+// instead: what it would receive has a gap, so it handshakes again and
+// re-reads rather than miss it unknowingly.
+func (f *fanout) queue(clients map[*client]struct{}, lost bool, channel string, msg []byte) []drop {
+	var drops []drop
+	for c := range clients {
+		switch {
+		case lost:
+			drops = append(drops, drop{c, reasonNATS})
+		case !c.wants(channel):
+		default:
+			if reason := c.enqueue(msg, f.maxLen, f.maxBytes); reason != "" {
+				drops = append(drops, drop{c, reason})
 			}
 		}
 	}
-	f.mu.Unlock()
+	return drops
+}
+
+func (f *fanout) dropAll(drops []drop) {
 	for _, d := range drops {
 		f.drop(d.c, d.reason)
 	}

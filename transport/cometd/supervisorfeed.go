@@ -148,32 +148,13 @@ func (f *fanout) deliverSupervisors(feed *supervisorFeed, m *nats.Msg) {
 		body = append(body, '}')
 	}
 	msg := dataMessage(channel, body)
-	type drop struct {
-		c      *client
-		reason string
-	}
 	var drops []drop
 	f.mu.Lock()
 	if f.supervisors == feed {
-		if f.lostSupervisors(feed) {
-			for c := range feed.clients {
-				drops = append(drops, drop{c, reasonNATS})
-			}
-		} else {
-			for c := range feed.clients {
-				if !c.wants(channel) {
-					continue
-				}
-				if reason := c.enqueue(msg, f.maxLen, f.maxBytes); reason != "" {
-					drops = append(drops, drop{c, reason})
-				}
-			}
-		}
+		drops = f.queue(feed.clients, f.lostSupervisors(feed), channel, msg)
 	}
 	f.mu.Unlock()
-	for _, d := range drops {
-		f.drop(d.c, d.reason)
-	}
+	f.dropAll(drops)
 }
 
 // lostSupervisors tells whether either of feed's subscriptions dropped
