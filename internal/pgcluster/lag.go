@@ -1,15 +1,12 @@
 package pgcluster
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // WALSender is the pid of the primary's WAL sender to its standby:
@@ -17,22 +14,7 @@ import (
 // asynchronous standby), whatever the standby does; see CrashHoldingSender.
 func (n *Node) WALSender() int {
 	n.c.t.Helper()
-	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		conn, err := pgx.Connect(ctx, n.URL("postgres"))
-		if err == nil {
-			var pid int
-			err = conn.QueryRow(ctx, "SELECT pid FROM pg_stat_replication LIMIT 1").Scan(&pid)
-			conn.Close(ctx)
-			if err == nil && pid > 0 {
-				return pid
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	n.c.t.Fatalf("pgcluster: no WAL sender on %s", n.Name)
-	return 0
+	return n.pid("SELECT pid FROM pg_stat_replication LIMIT 1", "WAL sender")
 }
 
 // CrashHoldingSender stops the node with -m immediate while its WAL

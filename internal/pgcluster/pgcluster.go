@@ -163,13 +163,20 @@ func (n *Node) Exec(db, sql string) {
 // resumes it.
 func (n *Node) WALReceiver() int {
 	n.c.t.Helper()
+	return n.pid("SELECT pid FROM pg_stat_wal_receiver", "WAL receiver")
+}
+
+// pid is the process id query reads from the node's statistics, waiting
+// up to 30 s for the process (what) to show.
+func (n *Node) pid(query, what string) int {
+	n.c.t.Helper()
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		conn, err := pgx.Connect(ctx, n.URL("postgres"))
 		if err == nil {
 			var pid int
-			err = conn.QueryRow(ctx, "SELECT pid FROM pg_stat_wal_receiver").Scan(&pid)
+			err = conn.QueryRow(ctx, query).Scan(&pid)
 			conn.Close(ctx)
 			if err == nil && pid > 0 {
 				return pid
@@ -177,7 +184,7 @@ func (n *Node) WALReceiver() int {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	n.c.t.Fatalf("pgcluster: no WAL receiver on %s", n.Name)
+	n.c.t.Fatalf("pgcluster: no %s on %s", what, n.Name)
 	return 0
 }
 
