@@ -144,16 +144,6 @@ func (MessageUndeliverable) EventType() string { return TypeMessageUndeliverable
 func (CustomerRead) EventType() string         { return TypeCustomerRead }
 func (MessagesDelivered) EventType() string    { return TypeMessagesDelivered }
 
-// IsRelayEvent tells the events of the relay's bookkeeping: they are not
-// the session's activity, and take no place in its bounds.
-func IsRelayEvent(e Event) bool {
-	switch e.(type) {
-	case MessageSending, MessageRelayed, MessageUndeliverable, CustomerRead, MessagesDelivered:
-		return true
-	}
-	return false
-}
-
 // PageNickname is how a message typed in the Page's inbox appears.
 const PageNickname = "Page"
 

@@ -158,14 +158,6 @@ func (n *Node) Exec(db, sql string) {
 	}
 }
 
-// WALReceiver is the pid of the standby's WAL receiver: SIGSTOP stalls
-// the standby (a synchronous primary's commits then wait), SIGCONT
-// resumes it.
-func (n *Node) WALReceiver() int {
-	n.c.t.Helper()
-	return n.pid("SELECT pid FROM pg_stat_wal_receiver", "WAL receiver")
-}
-
 // pid is the process id query reads from the node's statistics, waiting
 // up to 30 s for the process (what) to show.
 func (n *Node) pid(query, what string) int {

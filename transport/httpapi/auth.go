@@ -93,20 +93,6 @@ func (a *API) requireFeature(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireFeatureUnless requires the api-multimedia feature of users who
-// lack role r.
-func (a *API) requireFeatureUnless(r users.Role) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		withFeature := a.requireFeature(next)
-		return func(c echo.Context) error {
-			if user(c).Has(r) {
-				return next(c)
-			}
-			return withFeature(c)
-		}
-	}
-}
-
 func (a *API) requireRole(r users.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
